@@ -1,0 +1,30 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11:
+#   make run    build the warehouse (data/warehouse/lsdi.duckdb) and reports from the bundled data
+#   make test   run the test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME := $(CURDIR)/dagster_home
+
+.PHONY: run test ui sample clean
+
+$(BIN)/lsdi: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+run: $(BIN)/lsdi
+	$(BIN)/lsdi run
+
+test: $(BIN)/lsdi
+	$(BIN)/python -m pytest -q
+
+ui: $(BIN)/lsdi
+	$(BIN)/dagster dev -w workspace.yaml
+
+sample: $(BIN)/lsdi
+	$(BIN)/lsdi sample
+
+clean:
+	rm -rf data/warehouse/* $(VENV)

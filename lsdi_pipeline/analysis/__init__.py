@@ -1,0 +1,1 @@
+"""Analysis tables computed from the warehouse's tables: pure functions of DataFrames."""

@@ -1,0 +1,23 @@
+"""Validated stage: every return parsed into typed rows, rejected rows and located findings."""
+
+
+import dagster as dg
+import pandas as pd
+
+from lsdi_pipeline.reference import AuthorityRegister, Catalogue
+from lsdi_pipeline.resources import LsdiPaths
+from lsdi_pipeline.returns.batch import ReturnBatch, parse_archive
+
+
+@dg.asset(group_name="validated")
+def parsed_returns(paths: LsdiPaths, return_files: pd.DataFrame, dim_borough: pd.DataFrame,
+                   dim_indicator: pd.DataFrame, dim_cluster: pd.DataFrame) -> dg.Output:
+    """Each archived return read against the LSDI-R1 format: figures, feasibility answers, narratives and findings."""
+    batch: ReturnBatch = parse_archive(return_files, paths.warehouse, AuthorityRegister.from_frame(dim_borough),
+                                       Catalogue.from_frames(dim_indicator, dim_cluster))
+    status = batch.submission["status"].value_counts().to_dict()
+    return dg.Output(batch, metadata={
+        "files": len(batch.submission), **{f"files_{k}": int(v) for k, v in status.items()},
+        "pi_rows": len(batch.fact_pi_value), "rejected_rows": len(batch.rejected_row), "findings": len(batch.dq_issue),
+        "summary": f"{len(batch.submission)} files, {len(batch.fact_pi_value)} figures, {len(batch.rejected_row)} rows rejected",
+    })

@@ -1,0 +1,59 @@
+"""Warehouse stage: the Returns tables, the rule list, and the published DuckDB file."""
+
+
+import dagster as dg
+import pandas as pd
+
+from lsdi_pipeline.assets.metadata import table_output, table_type
+from lsdi_pipeline.resources import LsdiPaths
+from lsdi_pipeline.returns.batch import RETURN_TABLES, ReturnBatch, build_return_tables
+from lsdi_pipeline.rules import rule_table
+from lsdi_pipeline.warehouse.schema import TABLES
+from lsdi_pipeline.warehouse.store import publish
+
+GROUP = "warehouse"
+
+
+@dg.multi_asset(
+    group_name=GROUP,
+    outs={name: dg.AssetOut(dagster_type=table_type(name), description=TABLES[name].comment) for name in RETURN_TABLES},
+)
+def return_tables(parsed_returns: ReturnBatch, pilot_borough: pd.DataFrame, dim_borough: pd.DataFrame):
+    """The Returns tables: submissions, facts with the current-figure rule applied, rejected rows and findings."""
+    names = dict(zip(dim_borough["borough_code"], dim_borough["borough_name"]))
+    tables = build_return_tables(parsed_returns, pilot_borough, names)
+    extra = {
+        "submission": lambda f: {f"status_{k}": int(v) for k, v in f["status"].value_counts().items()},
+        "fact_pi_value": lambda f: {"current": int(f["is_current"].sum()),
+                                    **{f"quality_{k}": int(v) for k, v in f["quality_status"].value_counts().items()}},
+        "dq_issue": lambda f: {f"{c}_{s}": int(n) for (c, s), n in f.groupby(["category", "severity"]).size().items()},
+    }
+    for name in RETURN_TABLES:
+        frame = tables[name]
+        yield table_output(name, frame, output_name=name, **extra.get(name, lambda f: {})(frame))
+
+
+@dg.asset(group_name=GROUP, dagster_type=table_type("dq_rule"))
+def dq_rule() -> dg.Output:
+    """The data-quality rule list, with each rule's category, severity and fix hint."""
+    return table_output("dq_rule", rule_table())
+
+
+@dg.asset(group_name=GROUP)
+def lsdi_warehouse(context: dg.AssetExecutionContext, paths: LsdiPaths, dim_borough, dim_goal, dim_cluster, dim_indicator,
+                   mapping_response, mapping_inventory, pilot_borough, submission, fact_pi_value, fact_feasibility,
+                   fact_narrative, rejected_row, dq_rule, dq_issue, mapping_summary) -> dg.MaterializeResult:
+    """The published DuckDB warehouse (lsdi.duckdb): every table built in staging and swapped in atomically."""
+    tables = dict(dim_borough=dim_borough, dim_goal=dim_goal, dim_cluster=dim_cluster, dim_indicator=dim_indicator,
+                  mapping_response=mapping_response, mapping_inventory=mapping_inventory, pilot_borough=pilot_borough,
+                  submission=submission, fact_pi_value=fact_pi_value, fact_feasibility=fact_feasibility,
+                  fact_narrative=fact_narrative, rejected_row=rejected_row, dq_rule=dq_rule, dq_issue=dq_issue,
+                  mapping_summary=mapping_summary)
+    path = publish(paths.warehouse, tables)
+    context.log.info(f"published {path}")
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(path.resolve())),
+        "size_bytes": path.stat().st_size,
+        "tables": dg.MetadataValue.md("\n".join(f"- `{n}`: {len(f):,} rows" for n, f in tables.items())),
+        "summary": f"{len(tables)} tables published to {path}",
+    })

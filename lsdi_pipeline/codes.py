@@ -1,0 +1,95 @@
+"""The code lists of the warehouse contract (docs/warehouse.md): one source of truth."""
+
+from __future__ import annotations
+
+UNITS = ("percent", "rate_per_1k", "rate_per_10k", "rate_per_100k", "count", "days", "score")
+#: how many of the unit one whole of numerator/denominator is worth
+UNIT_SCALE = {"percent": 100, "rate_per_1k": 1_000, "rate_per_10k": 10_000, "rate_per_100k": 100_000}
+
+POLARITIES = ("higher_is_better", "lower_is_better", "in_band", "neutral")
+
+LOCAL_AUTHORITY_AGENCIES = ("childrens_social_care", "education", "lscb")
+MULTI_AGENCY_AGENCIES = ("health", "police", "probation", "youth_offending", "cafcass", "other")
+AGENCIES = (
+    "childrens_social_care", "education", "health", "police", "probation",
+    "youth_offending", "cafcass", "lscb", "other",
+)
+AGENCY_LABELS = {
+    "childrens_social_care": "Children's social care",
+    "education": "Education",
+    "health": "Health",
+    "police": "Police",
+    "probation": "Probation",
+    "youth_offending": "Youth offending service",
+    "cafcass": "CAFCASS",
+    "lscb": "LSCB",
+    "other": "Other",
+}
+SOURCE_TYPES = ("local_authority", "multi_agency")
+
+CADENCES = ("monthly", "quarterly", "annual")
+FREQUENCY_LABELS = {"monthly": "Monthly", "quarterly": "Quarterly", "annual": "Annual"}
+PERIOD_TYPES = ("month", "quarter", "year", "calendar_quarter", "calendar_year", "snapshot")
+PERIOD_BASES = ("financial_year", "calendar_year", "snapshot")
+#: the cadence a period of each type represents
+PERIOD_TYPE_CADENCE = {
+    "month": "monthly",
+    "quarter": "quarterly",
+    "calendar_quarter": "quarterly",
+    "year": "annual",
+    "calendar_year": "annual",
+    "snapshot": None,  # a snapshot's cadence is set by the spacing of the dates, not the label
+}
+
+PI_STATUSES = ("phase_1", "postponed")
+
+MAPPING_RESPONSES = ("responded", "no_response")
+MAPPING_CONTRIBUTIONS = ("full_report", "partial_report", "acknowledged_only", "none")
+
+SUBMISSION_STATUSES = ("accepted", "accepted_with_issues", "rejected", "duplicate")
+VALUE_STATUSES = ("reported", "not_provided", "suppressed")
+QUALITY_STATUSES = ("ok", "warning", "error")
+DQ_CATEGORIES = ("structure", "availability", "cadence", "integrity")
+SEVERITIES = ("error", "warning")
+
+CAN_PROVIDE = {"yes": "yes", "partially": "partially", "no": "no"}
+MAIN_ISSUES = {
+    "none": "none",
+    "reporting cycle": "reporting_cycle",
+    "data availability": "data_availability",
+    "data integrity": "data_integrity",
+    "other": "other",
+}
+
+RETURN_SHEETS = ("About", "PI data", "Feasibility", "Narrative")
+TEMPLATE_VERSION = "LSDI-R1"
+
+
+def source_type(agency: str | None) -> str | None:
+    """`local_authority` for children's social care, education and the LSCB; else `multi_agency`."""
+    if agency is None:
+        return None
+    return "local_authority" if agency in LOCAL_AUTHORITY_AGENCIES else "multi_agency"
+
+
+def normalise_label(text: str) -> str:
+    """Lower-case, trim, straighten quotes and fold underscores and runs of space."""
+    text = str(text).replace("\u00a0", " ").replace("\u2019", "'").replace("_", " ")
+    return " ".join(text.strip().lower().split())
+
+
+_AGENCY_LOOKUP = {normalise_label(label): code for code, label in AGENCY_LABELS.items()}
+_AGENCY_LOOKUP.update({normalise_label(code): code for code in AGENCIES})
+_AGENCY_LOOKUP.update({"childrens social care": "childrens_social_care", "yos": "youth_offending",
+                       "youth offending": "youth_offending", "yot": "youth_offending"})
+_FREQUENCY_LOOKUP = {normalise_label(label): code for code, label in FREQUENCY_LABELS.items()}
+
+
+def agency_code(text: str) -> str | None:
+    """The agency code for a label or code a borough typed, or None if unknown."""
+    return _AGENCY_LOOKUP.get(normalise_label(text))
+
+
+def frequency_code(text: str) -> str | None:
+    """`monthly`, `quarterly` or `annual` for what a borough typed, or None if unknown."""
+    return _FREQUENCY_LOOKUP.get(normalise_label(text))

@@ -1,0 +1,55 @@
+"""Where the pipeline reads and writes, and the lock a run holds on the warehouse."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+
+from lsdi_pipeline.warehouse.store import remove_stale_staging, warehouse_lock
+
+DEFAULT_RAW_DIR = "data/raw"
+DEFAULT_WAREHOUSE_DIR = "data/warehouse"
+
+
+class LsdiPaths(dg.ConfigurableResource):
+    """The raw input directory (LSDI_RAW_DIR) and the warehouse directory (LSDI_WAREHOUSE_DIR).
+
+    While a run uses it, the run holds the warehouse lock: two runs never interleave, so
+    neither loses the other's submissions.
+    """
+
+    raw_dir: str = DEFAULT_RAW_DIR
+    warehouse_dir: str = DEFAULT_WAREHOUSE_DIR
+
+    @classmethod
+    def from_env(cls) -> LsdiPaths:
+        return cls(raw_dir=os.environ.get("LSDI_RAW_DIR", DEFAULT_RAW_DIR),
+                   warehouse_dir=os.environ.get("LSDI_WAREHOUSE_DIR", DEFAULT_WAREHOUSE_DIR))
+
+    @property
+    def raw(self) -> Path:
+        return Path(self.raw_dir)
+
+    @property
+    def warehouse(self) -> Path:
+        return Path(self.warehouse_dir)
+
+    @property
+    def archive(self) -> Path:
+        return self.warehouse / "archive"
+
+    @property
+    def reports(self) -> Path:
+        return self.warehouse / "reports"
+
+    @contextlib.contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[LsdiPaths]:
+        with warehouse_lock(self.warehouse):
+            stale = remove_stale_staging(self.warehouse)
+            if stale and context.log:
+                context.log.warning(f"removed {len(stale)} staging file(s) left by an interrupted run")
+            yield self

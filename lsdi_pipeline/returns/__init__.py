@@ -1,0 +1,1 @@
+"""Reading borough returns (format LSDI-R1): periods, values, workbooks, CSVs."""

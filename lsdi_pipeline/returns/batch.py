@@ -1,0 +1,99 @@
+"""All returns together: parse every archived file, then apply the rules that span files —
+duplicates, the current-figure rule and the pilots that sent nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from lsdi_pipeline.reference import AuthorityRegister, Catalogue
+from lsdi_pipeline.returns.parse import parse_return
+from lsdi_pipeline.rules import rule
+from lsdi_pipeline.warehouse.schema import TABLES
+
+RETURN_TABLES = ("submission", "fact_pi_value", "fact_feasibility", "fact_narrative", "rejected_row", "dq_issue")
+
+
+@dataclass
+class ReturnBatch:
+    """Every file's contribution, as frames named after the warehouse tables they feed."""
+
+    submission: pd.DataFrame
+    fact_pi_value: pd.DataFrame
+    fact_feasibility: pd.DataFrame
+    fact_narrative: pd.DataFrame
+    rejected_row: pd.DataFrame
+    dq_issue: pd.DataFrame
+
+
+def parse_archive(ledger: pd.DataFrame, warehouse_dir: Path, register: AuthorityRegister, catalogue: Catalogue) -> ReturnBatch:
+    """Parse each distinct file once; a later file with the same bytes is recorded as a duplicate."""
+    parts: dict[str, list[dict]] = {name: [] for name in RETURN_TABLES}
+    first_seen: dict[str, dict] = {}
+    for entry in ledger.sort_values("submission_id").to_dict("records"):
+        entry["received_at"] = pd.Timestamp(entry["received_at"]).to_pydatetime()
+        if entry["file_sha256"] in first_seen:
+            original = first_seen[entry["file_sha256"]]
+            parts["submission"].append({**original, **{k: entry[k] for k in ("submission_id", "original_path", "file_name", "received_at",
+                                                                           "archive_path")},
+                                        "status": "duplicate",
+                                        "reject_reason": f"the same bytes as submission {original['submission_id']} ({original['file_name']}); nothing loaded twice"})
+            continue
+        parsed = parse_return(warehouse_dir / entry["archive_path"], entry, register, catalogue)
+        first_seen[entry["file_sha256"]] = parsed.submission
+        parts["submission"].append(parsed.submission)
+        parts["fact_pi_value"] += parsed.pi_values
+        parts["fact_feasibility"] += parsed.feasibility
+        parts["fact_narrative"] += parsed.narratives
+        parts["rejected_row"] += parsed.rejected_rows
+        parts["dq_issue"] += parsed.issues
+    frames = {name: pd.DataFrame(parts[name], columns=_columns(name)) for name in RETURN_TABLES}
+    return ReturnBatch(**frames)
+
+
+def _columns(name: str) -> list[str]:
+    columns = TABLES[name].column_names
+    return [c for c in columns if c != "is_current"]
+
+
+def mark_current(facts: pd.DataFrame, submissions: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    """`is_current` per key: the row from the latest submission (latest Submitted on; ties: first seen latest)."""
+    order = submissions.set_index("submission_id")[["submitted_on", "received_at"]]
+    ranked = facts.join(order, on="submission_id").sort_values(
+        ["submitted_on", "received_at", "submission_id"], ascending=False, kind="stable")
+    current = ~ranked.duplicated(key, keep="first")
+    return facts.assign(is_current=current.reindex(facts.index).fillna(False).astype(bool))
+
+
+def missing_pilot_returns(pilot: pd.DataFrame, submissions: pd.DataFrame, names: dict[str, str]) -> list[dict]:
+    """A finding for each pilot borough with no readable return at all (findings with no submission)."""
+    received = set(submissions.loc[submissions["status"].isin(["accepted", "accepted_with_issues"]), "borough_code"].dropna())
+    r = rule("pilot_return_missing")
+    rows = []
+    for row in pilot.itertuples(index=False):
+        if row.borough_code in received:
+            continue
+        due = f" (due {pd.Timestamp(row.return_due_on).date()})" if pd.notna(row.return_due_on) else ""
+        rows.append({"submission_id": None, "borough_code": row.borough_code, "pi_code": None, "period": None,
+                     "check_name": r.check_name, "category": r.category, "severity": r.severity,
+                     "message": f"{names.get(row.borough_code, row.borough_code)} is a pilot borough and has sent no usable return{due}",
+                     "sheet": None, "row_number": None, "column_name": None, "cell_ref": None, "value_found": None})
+    return rows
+
+
+def build_return_tables(batch: ReturnBatch, pilot: pd.DataFrame, names: dict[str, str]) -> dict[str, pd.DataFrame]:
+    """The Returns tables of the warehouse, with current figures marked and missing pilot returns found."""
+    subs = batch.submission
+    issues = pd.DataFrame(batch.dq_issue.to_dict("records") + missing_pilot_returns(pilot, subs, names),
+                          columns=batch.dq_issue.columns)
+    tables = {
+        "submission": subs.sort_values("submission_id"),
+        "fact_pi_value": mark_current(batch.fact_pi_value, subs, ["borough_code", "pi_code", "period"]),
+        "fact_feasibility": mark_current(batch.fact_feasibility, subs, ["borough_code", "pi_code"]),
+        "fact_narrative": mark_current(batch.fact_narrative, subs, ["borough_code", "cluster_code"]),
+        "rejected_row": batch.rejected_row,
+        "dq_issue": issues,
+    }
+    return {name: TABLES[name].conform(frame) for name, frame in tables.items()}

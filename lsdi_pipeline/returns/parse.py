@@ -1,0 +1,541 @@
+"""Interpreting a return (LSDI-R1): who sent it, for when, and every row's fate.
+
+`parse_return` never raises for anything in the file: a file it cannot use is `rejected`
+with a reason; a row it cannot attribute goes to `rejected` whole; every finding is
+located to sheet, row, column and cell. Pure apart from reading the one file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lsdi_pipeline import codes
+from lsdi_pipeline.reference import AuthorityRegister, Catalogue, clean_code
+from lsdi_pipeline.returns.periods import read_period
+from lsdi_pipeline.returns.reader import Book, Cell, FileRejected, Limits, Sheet, read_book
+from lsdi_pipeline.returns.values import CellReading, read_number
+from lsdi_pipeline.rules import rule
+
+log = logging.getLogger(__name__)
+
+PI_DATA, FEASIBILITY, NARRATIVE, ABOUT = codes.RETURN_SHEETS[1], codes.RETURN_SHEETS[2], codes.RETURN_SHEETS[3], codes.RETURN_SHEETS[0]
+
+#: header (normalised) → field, for each sheet; the first fields of each are required
+PI_DATA_COLUMNS = {"pi code": "pi_code", "period": "period", "value": "value", "numerator": "numerator",
+                   "denominator": "denominator", "source agency": "source_agency",
+                   "reporting frequency": "reporting_frequency", "note": "note",
+                   "borough code": "borough_code", "submitted on": "submitted_on"}
+PI_DATA_REQUIRED = ("pi_code", "period", "value")
+FEASIBILITY_COLUMNS = {"pi code": "pi_code", "can provide": "can_provide", "main issue": "main_issue", "comment": "comment"}
+NARRATIVE_COLUMNS = {"cluster code": "cluster_code", "narrative": "narrative"}
+SEVERITY_ORDER = {"ok": 0, "warning": 1, "error": 2}
+
+
+@dataclass
+class ParsedReturn:
+    """One file's contribution to the warehouse, as plain records."""
+
+    submission: dict
+    pi_values: list[dict] = field(default_factory=list)
+    feasibility: list[dict] = field(default_factory=list)
+    narratives: list[dict] = field(default_factory=list)
+    rejected_rows: list[dict] = field(default_factory=list)
+    issues: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Located:
+    """A cell's place in the file, for findings."""
+
+    sheet: str
+    row_number: int | None = None
+    column_name: str | None = None
+    cell_ref: str | None = None
+    value_found: str | None = None
+
+
+def parse_return(path: Path, submission: dict, register: AuthorityRegister, catalogue: Catalogue,
+                 limits: Limits = Limits()) -> ParsedReturn:
+    """Parse one archived file. `submission` carries id, file name, received_at, …; it is completed here."""
+    result = ParsedReturn(dict(submission, borough_code=None, submitted_on=None, template_version=None,
+                               reject_reason=None, ignored_sheets=None, encoding=None, return_period=None,
+                               file_format=path.suffix.lower().lstrip(".") or None))
+    try:
+        book = read_book(path, limits)
+        result.submission["file_format"] = book.file_format
+        result.submission["encoding"] = book.encoding
+        _ReturnParser(result, book, register, catalogue).parse()
+    except FileRejected as rejected:
+        _reject_file(result, rejected.check_name, rejected.message)
+    except Exception as exc:  # a file must never take the run down; the reason says what happened
+        log.exception("unexpected failure reading %s", submission.get("file_name"))
+        _reject_file(result, "file_unreadable", f"the file could not be read ({type(exc).__name__}: {exc})")
+    if result.submission.get("status") != "rejected":
+        result.submission["status"] = "accepted_with_issues" if result.issues else "accepted"
+    return result
+
+
+def _reject_file(result: ParsedReturn, check_name: str, message: str) -> None:
+    result.pi_values, result.feasibility, result.narratives, result.rejected_rows = [], [], [], []
+    result.issues = [_issue(result.submission, check_name, message, Located(sheet=None))]
+    result.submission.update(status="rejected", reject_reason=message)
+
+
+def _issue(submission: dict, check_name: str, message: str, where: Located, pi_code: str | None = None,
+           period: str | None = None) -> dict:
+    r = rule(check_name)
+    return {"submission_id": submission["submission_id"], "borough_code": submission.get("borough_code"),
+            "pi_code": pi_code, "period": period, "check_name": check_name, "category": r.category,
+            "severity": r.severity, "message": message, "sheet": where.sheet, "row_number": where.row_number,
+            "column_name": where.column_name, "cell_ref": where.cell_ref, "value_found": where.value_found}
+
+
+def _text(value: object) -> str | None:
+    """A cell as text for records and findings (None for an empty cell)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.replace("\u00a0", " ").strip())
+
+
+def _read_date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+@dataclass
+class _Table:
+    """A sheet read as header + records: each record maps field → cell, plus the raw row."""
+
+    sheet: Sheet
+    header: dict[str, tuple[int, str]]  # field → (column index, header text)
+    extra: list[tuple[int, str]]  # columns not in the format, kept in raw records
+
+    def records(self):
+        header_texts = {i: text for i, text in [*self.header.values(), *self.extra]}
+        for row_number, cells in self.sheet.rows[1:]:
+            if all(_is_blank(c.value) for c in cells):
+                continue
+            fields = {name: cells[i] if i < len(cells) else Cell(None, "") for name, (i, _) in self.header.items()}
+            raw = {header_texts.get(i, f"column {i + 1}"): _text(c.value) for i, c in enumerate(cells) if not _is_blank(c.value)}
+            yield row_number, fields, raw
+
+    def column_name(self, field_name: str) -> str:
+        return self.header[field_name][1]
+
+
+def _table(sheet: Sheet, columns: dict[str, str]) -> _Table:
+    header: dict[str, tuple[int, str]] = {}
+    extra = []
+    first = sheet.rows[0][1] if sheet.rows else []
+    for i, cell in enumerate(first):
+        if _is_blank(cell.value):
+            continue
+        text = str(cell.value).replace("\u00a0", " ").strip()
+        name = columns.get(codes.normalise_label(text))
+        if name and name not in header:
+            header[name] = (i, text)
+        else:
+            extra.append((i, text))
+    return _Table(sheet, header, extra)
+
+
+class _ReturnParser:
+    def __init__(self, result: ParsedReturn, book: Book, register: AuthorityRegister, catalogue: Catalogue):
+        self.result, self.book, self.register, self.catalogue = result, book, register, catalogue
+        self.submission = result.submission
+        self.sheets = {codes.normalise_label(name): sheet for name, sheet in book.sheets.items()}
+
+    # -- findings --------------------------------------------------------------------------
+    def finding(self, check_name, message, where, pi_code=None, period=None) -> dict:
+        issue = _issue(self.submission, check_name, message, where, pi_code, period)
+        self.result.issues.append(issue)
+        return issue
+
+    def reject_row(self, sheet_name, row_number, raw, check_name, message, where, pi_code=None, period=None):
+        self.finding(check_name, message, where, pi_code, period)
+        self.result.rejected_rows.append({"submission_id": self.submission["submission_id"], "sheet": sheet_name,
+                                          "row_number": row_number, "raw_record": json.dumps(raw, ensure_ascii=False),
+                                          "reason": message})
+
+    def sheet(self, name: str) -> Sheet | None:
+        return self.sheets.get(codes.normalise_label(name))
+
+    # -- the file ----------------------------------------------------------------------------
+    def parse(self) -> None:
+        if self.book.file_format == "csv":
+            self.parse_csv_header()
+        else:
+            self.parse_about()
+        pi_sheet = self.sheet(PI_DATA)
+        if pi_sheet is None:
+            raise FileRejected("sheet_missing", f"there is no '{PI_DATA}' sheet (sheets found: {', '.join(self.book.sheets) or 'none'})")
+        pi_table = self.require_columns(pi_sheet, PI_DATA_COLUMNS, PI_DATA_REQUIRED)
+        if self.book.file_format == "xlsx":
+            self.parse_optional_sheets()
+        self.parse_pi_data(pi_table)
+
+    def require_columns(self, sheet: Sheet, columns: dict[str, str], required: tuple[str, ...]) -> _Table:
+        table = _table(sheet, columns)
+        missing = [f for f in required if f not in table.header]
+        if missing:
+            labels = {v: k for k, v in columns.items()}
+            found = ", ".join(t for _, t in [*table.header.values(), *table.extra]) or "nothing"
+            raise FileRejected("column_missing", f"the '{sheet.name}' sheet's header row (row 1) lacks "
+                               f"{', '.join(repr(labels[m].capitalize()) for m in missing)} (found: {found})")
+        return table
+
+    def parse_about(self) -> None:
+        about = self.sheet(ABOUT)
+        if about is None:
+            raise FileRejected("sheet_missing", f"there is no '{ABOUT}' sheet (sheets found: {', '.join(self.book.sheets) or 'none'})")
+        read = {codes.RETURN_SHEETS[i].lower() for i in range(4)}
+        self.submission["ignored_sheets"] = ";".join(n for n in self.book.sheets if codes.normalise_label(n) not in read) or None
+        fields: dict[str, Cell] = {}
+        for _, cells in about.rows:
+            if len(cells) >= 2 and not _is_blank(cells[0].value):
+                fields.setdefault(codes.normalise_label(str(cells[0].value)), cells[1])
+            elif cells and not _is_blank(cells[0].value):
+                fields.setdefault(codes.normalise_label(str(cells[0].value)), Cell(None, ""))
+        blank = Cell(None, "")
+        version = fields.get("template version", blank)
+        self.submission["template_version"] = _text(version.value)
+        if _is_blank(version.value) or codes.normalise_label(str(version.value)) != codes.TEMPLATE_VERSION.lower():
+            found = "blank" if _is_blank(version.value) else f"'{version.value}'"
+            raise FileRejected("template_version", f"'Template version' on the About sheet is {found}, not {codes.TEMPLATE_VERSION}")
+        self.submission["template_version"] = codes.TEMPLATE_VERSION
+        code_cell, name_cell = fields.get("borough code", blank), fields.get("borough name", blank)
+        self.attribute(code_cell.value, name_cell.value)
+        self.read_return_period(fields.get("return period", blank))
+        self.read_submitted_on(fields.get("submitted on", blank), ABOUT)
+
+    def attribute(self, code_value: object, name_value: object) -> None:
+        by_code = None if _is_blank(code_value) else self.register.by_code_text(str(code_value))
+        by_name = None if _is_blank(name_value) else self.register.by_name_text(str(name_value))
+        if not _is_blank(code_value) and by_code is None:
+            raise FileRejected("borough_unknown", f"borough code '{_text(code_value)}' is not a known authority code")
+        if by_code and by_name and by_code != by_name:
+            raise FileRejected("borough_mismatch", f"borough code '{_text(code_value)}' is {self.register.names[by_code]} "
+                               f"but borough name '{_text(name_value)}' is {self.register.names[by_name]}")
+        borough = by_code or by_name
+        if borough is None:
+            found = "blank" if _is_blank(name_value) else f"'{_text(name_value)}', not a known authority"
+            raise FileRejected("borough_unknown", f"the borough code is blank and the borough name is {found}")
+        self.submission["borough_code"] = borough
+
+    def read_return_period(self, cell: Cell) -> None:
+        reading = read_period(cell.value, "annual")
+        if reading.period is not None and reading.period.period_type == "year":
+            self.submission["return_period"] = reading.period.label
+        else:
+            self.finding("return_period_invalid", f"'Return period' is {'blank' if _is_blank(cell.value) else repr(_text(cell.value))}, "
+                         "not a financial year such as 2007/08", Located(ABOUT, _row_of(cell), "Return period", cell.ref or None, _text(cell.value)))
+
+    def read_submitted_on(self, cell: Cell, sheet: str) -> None:
+        received = self.submission["received_at"]
+        received_date = received.date() if isinstance(received, dt.datetime) else received
+        if _is_blank(cell.value):
+            self.submission["submitted_on"] = received_date
+            return
+        date = _read_date(cell.value)
+        if date is None:
+            self.finding("submitted_on_invalid", f"'Submitted on' is '{_text(cell.value)}', not a date; the date the file arrived "
+                         f"({received_date}) was used", Located(sheet, _row_of(cell), "Submitted on", cell.ref or None, _text(cell.value)))
+            date = received_date
+        self.submission["submitted_on"] = date
+
+    def parse_csv_header(self) -> None:
+        sheet = self.book.sheets[PI_DATA]
+        table = self.require_columns(sheet, PI_DATA_COLUMNS, ("borough_code", *PI_DATA_REQUIRED))
+        boroughs: dict[str, str] = {}
+        latest_submitted = None
+        for _, fields, _ in table.records():
+            code = fields["borough_code"].value
+            if not _is_blank(code):
+                resolved = self.register.by_code_text(str(code))
+                if resolved is None:
+                    raise FileRejected("borough_unknown", f"borough_code '{_text(code)}' (cell {fields['borough_code'].ref}) is not a known authority code")
+                boroughs.setdefault(resolved, fields["borough_code"].ref)
+            if "submitted_on" in fields and not _is_blank(fields["submitted_on"].value):
+                cell = fields["submitted_on"]
+                if latest_submitted is None or (_read_date(cell.value) or dt.date.min) > (_read_date(latest_submitted.value) or dt.date.min):
+                    latest_submitted = cell
+        if len(boroughs) > 1:
+            named = ", ".join(f"{self.register.names[b]} ({ref})" for b, ref in boroughs.items())
+            raise FileRejected("borough_mismatch", f"the file names more than one borough: {named}; send one file per borough")
+        if not boroughs:
+            raise FileRejected("borough_unknown", "no row names a borough in the borough_code column")
+        self.submission["borough_code"] = next(iter(boroughs))
+        self.read_submitted_on(latest_submitted or Cell(None, ""), PI_DATA)
+
+    def parse_optional_sheets(self) -> None:
+        for name, columns, required, parse in ((FEASIBILITY, FEASIBILITY_COLUMNS, ("pi_code", "can_provide"), self.parse_feasibility),
+                                                (NARRATIVE, NARRATIVE_COLUMNS, ("cluster_code", "narrative"), self.parse_narrative)):
+            sheet = self.sheet(name)
+            if sheet is None:
+                self.finding("optional_sheet_missing", f"there is no '{name}' sheet", Located(name))
+                continue
+            table = _table(sheet, columns)
+            missing = [f for f in required if f not in table.header]
+            if missing:
+                self.finding("optional_sheet_missing", f"the '{name}' sheet's header row lacks {', '.join(missing)}; the sheet was not read",
+                             Located(name, 1))
+                continue
+            parse(table)
+
+    # -- PI data --------------------------------------------------------------------------------
+    def parse_pi_data(self, table: _Table) -> None:
+        pending: dict[tuple[str, str], list[tuple[dict, dict, list[dict]]]] = {}
+        seen_pis: set[str] = set()
+        for row_number, fields, raw in table.records():
+            outcome = self.read_pi_row(table, row_number, fields, raw)
+            if outcome is not None:
+                fact, issues = outcome
+                seen_pis.add(fact["pi_code"])
+                pending.setdefault((fact["pi_code"], fact["period"]), []).append((fact, raw, issues))
+        for (pi_code, period), rows in pending.items():
+            if len(rows) == 1:
+                self.result.pi_values.append(rows[0][0])
+                continue
+            self.resolve_duplicates(table, pi_code, period, rows)
+        if self.book.file_format == "xlsx":
+            for pi_code in self.catalogue.phase_1_codes():
+                if self.catalogue.indicators[pi_code]["pi_code"] not in seen_pis:
+                    real = self.catalogue.indicators[pi_code]["pi_code"]
+                    self.finding("pi_missing_from_return", f"{real} ({self.catalogue.indicators[pi_code]['title']}) has no row in the return",
+                                 Located(PI_DATA), pi_code=real)
+
+    def resolve_duplicates(self, table, pi_code, period, rows) -> None:
+        rows_text = ", ".join(str(f["row_number"]) for f, _, _ in rows)
+        signature = {(f["value"], f["value_status"], f["numerator"], f["denominator"]) for f, _, _ in rows}
+        first = rows[0][0]
+        if len(signature) == 1:
+            self.result.pi_values.append(first)
+            for fact, raw, issues in rows[1:]:
+                self.drop_row_issues(issues)
+                message = f"row {fact['row_number']} repeats row {first['row_number']} for {pi_code} {period}; the repeat was set aside"
+                self.reject_row(PI_DATA, fact["row_number"], raw, "duplicate_row", message,
+                                Located(PI_DATA, fact["row_number"], table.column_name("pi_code"), None, pi_code), pi_code, period)
+            return
+        for fact, raw, issues in rows:
+            self.drop_row_issues(issues)
+            message = f"rows {rows_text} give different figures for {pi_code} {period}; none can be used"
+            self.reject_row(PI_DATA, fact["row_number"], raw, "duplicate_conflict", message,
+                            Located(PI_DATA, fact["row_number"], table.column_name("value"), None, fact["raw_value"]), pi_code, period)
+
+    def drop_row_issues(self, issues: list[dict]) -> None:
+        """Findings about a row that is then set aside are replaced by the reason it was set aside."""
+        ids = {id(i) for i in issues}
+        self.result.issues = [i for i in self.result.issues if id(i) not in ids]
+
+    def read_pi_row(self, table: _Table, row_number: int, fields: dict[str, Cell], raw: dict):
+        def where(field_name: str) -> Located:
+            cell = fields.get(field_name)
+            if cell is None:
+                return Located(PI_DATA, row_number)
+            return Located(PI_DATA, row_number, table.column_name(field_name), cell.ref or None, _text(cell.value))
+
+        code_cell = fields["pi_code"]
+        pi = None if _is_blank(code_cell.value) else self.catalogue.indicators.get(clean_code(code_cell.value))
+        if pi is None:
+            message = "the PI code is blank" if _is_blank(code_cell.value) else f"'{_text(code_cell.value)}' is not a PI code in the catalogue"
+            self.reject_row(PI_DATA, row_number, raw, "pi_code_unknown", message, where("pi_code"))
+            return None
+        pi_code = pi["pi_code"]
+        row_issues: list[dict] = []
+
+        def flag(check_name, message, field_name, period=None):
+            row_issues.append(self.finding(check_name, message, where(field_name), pi_code, period))
+
+        frequency = None
+        freq_cell = fields.get("reporting_frequency")
+        if freq_cell is not None and not _is_blank(freq_cell.value):
+            frequency = codes.frequency_code(str(freq_cell.value))
+            if frequency is None:
+                flag("frequency_unknown", f"reporting frequency '{_text(freq_cell.value)}' is not Monthly, Quarterly or Annual", "reporting_frequency")
+        reading = read_period(fields["period"].value, frequency)
+        if reading.period is None:
+            self.drop_row_issues(row_issues)
+            self.reject_row(PI_DATA, row_number, raw, "period_unreadable", f"{pi_code}: {reading.error}", where("period"), pi_code)
+            return None
+        period = reading.period
+        readings: dict[str, CellReading] = {}
+        for name in ("value", "numerator", "denominator"):
+            cell = fields.get(name)
+            readings[name] = read_number(cell.value, cell.number_format) if cell is not None else read_number(None)
+            if readings[name].status == "unreadable":
+                self.drop_row_issues(row_issues)
+                self.reject_row(PI_DATA, row_number, raw, "value_unreadable", f"{pi_code} {period.label}: {name} {readings[name].problem}",
+                                where(name), pi_code, period.label)
+                return None
+        value, numerator, denominator = readings["value"], readings["numerator"], readings["denominator"]
+        for name in ("numerator", "denominator"):
+            if readings[name].status != "reported":
+                readings[name] = CellReading(None, readings[name].status)
+        number = value.number
+        value_status = value.status
+        unit = pi["unit"]
+        if value_status == "not_provided" and _is_blank(fields["value"].value) and numerator.number is not None \
+                and denominator.number and unit in codes.UNIT_SCALE:
+            number, value_status = round(numerator.number / denominator.number * codes.UNIT_SCALE[unit], 4), "reported"
+        label = period.label
+        if pi["status"] == "postponed":
+            flag("pi_postponed", f"{pi_code} is postponed to a later phase and was not asked for", "pi_code", label)
+        if reading.ambiguity:
+            flag("period_ambiguous", reading.ambiguity, "period", label)
+        if self.submission["submitted_on"] and period.end > self.submission["submitted_on"]:
+            flag("period_incomplete", f"{label} had not ended on the date of submission ({self.submission['submitted_on']})", "period", label)
+        self.check_cadence(pi, period, frequency, flag)
+        for name, reading_ in readings.items():
+            if reading_.qualified:
+                flag("qualified_number", f"'{_text(fields[name].value)}' was read as {reading_.number:g}", name, label)
+        if value_status == "not_provided":
+            flag("pi_not_provided", f"{pi_code} {label} was not provided", "value", label)
+        elif value_status == "suppressed":
+            flag("pi_suppressed", f"{pi_code} {label} was suppressed ('{_text(fields['value'].value)}')", "value", label)
+        else:
+            self.check_integrity(pi, number, numerator.number, denominator.number, flag, label)
+        agency = pi["source_agency"]
+        agency_cell = fields.get("source_agency")
+        if agency_cell is not None and not _is_blank(agency_cell.value):
+            named = codes.agency_code(str(agency_cell.value))
+            if named is None:
+                flag("agency_unknown", f"source agency '{_text(agency_cell.value)}' is not an agency label; "
+                     f"{codes.AGENCY_LABELS[agency]} (from the catalogue) was assumed", "source_agency", label)
+            else:
+                agency = named
+        quality = max((i["severity"] for i in row_issues if i["category"] != "availability"), key=SEVERITY_ORDER.get, default="ok")
+        note_cell = fields.get("note")
+        fact = {"submission_id": self.submission["submission_id"], "borough_code": self.submission["borough_code"],
+                "pi_code": pi_code, "period": label, "period_type": period.period_type, "period_start": period.start,
+                "period_end": period.end, "value": number if value_status == "reported" else None, "value_status": value_status,
+                "raw_value": _text(fields["value"].value), "numerator": numerator.number, "denominator": denominator.number,
+                "reported_frequency": frequency, "source_agency": agency, "quality_status": quality, "sheet": PI_DATA,
+                "row_number": row_number, "note": _text(note_cell.value) if note_cell is not None else None}
+        return fact, row_issues
+
+    @staticmethod
+    def check_cadence(pi: dict, period, frequency: str | None, flag) -> None:
+        expected = pi["expected_cadence"]
+        label = period.label
+        if pi["period_basis"] == "snapshot" or period.period_type == "snapshot":
+            ok = period.period_type == "snapshot" and pi["period_basis"] == "snapshot" and _snapshot_fits(period.end, expected)
+            actual = "a snapshot on " + label if period.period_type == "snapshot" else f"a {period.period_type.replace('_', ' ')} figure"
+        else:
+            ok = codes.PERIOD_TYPE_CADENCE[period.period_type] == expected
+            actual = f"a {codes.PERIOD_TYPE_CADENCE[period.period_type]} figure ({label})"
+        if not ok:
+            basis = " snapshot" if pi["period_basis"] == "snapshot" else ""
+            flag("cadence_mismatch", f"{pi['pi_code']} is asked for as an {expected}{basis} figure but {actual} was given"
+                 .replace("an monthly", "a monthly").replace("an quarterly", "a quarterly"), "period", label)
+        declared = codes.PERIOD_TYPE_CADENCE[period.period_type]
+        if frequency and declared and frequency != declared:
+            flag("frequency_contradicts_period", f"reporting frequency {codes.FREQUENCY_LABELS[frequency]} does not match the period {label}",
+                 "reporting_frequency", label)
+
+    @staticmethod
+    def check_integrity(pi: dict, value, numerator, denominator, flag, label) -> None:
+        unit, scale = pi["unit"], codes.UNIT_SCALE.get(pi["unit"])
+        code = pi["pi_code"]
+        if scale and numerator is not None and denominator is not None and numerator > denominator:
+            flag("numerator_exceeds_denominator", f"{code} {label}: numerator {numerator:g} is larger than denominator {denominator:g}", "numerator", label)
+        for name, number in (("numerator", numerator), ("denominator", denominator)):
+            if number is not None and (number < 0 or not float(number).is_integer()):
+                flag("count_invalid", f"{code} {label}: {name} {number:g} is not a whole, non-negative number", name, label)
+        if value is None:
+            return
+        if unit == "percent" and not 0 <= value <= 100:
+            flag("percent_out_of_range", f"{code} {label}: {value:g}% is outside 0–100", "value", label)
+        elif unit == "count" and (value < 0 or not float(value).is_integer()):
+            flag("count_invalid", f"{code} {label}: the count {value:g} is not a whole, non-negative number", "value", label)
+        elif (pi["valid_min"] is not None and value < pi["valid_min"]) or (pi["valid_max"] is not None and value > pi["valid_max"]):
+            flag("value_out_of_range", f"{code} {label}: {value:g} is outside the valid range {pi['valid_min']:g}–{pi['valid_max']:g} ({unit})",
+                 "value", label)
+        if scale and numerator is not None and denominator:
+            expected = numerator / denominator * scale
+            if abs(value - expected) > 0.5 + 1e-9:
+                flag("value_inconsistent", f"{code} {label}: value {value:g} but numerator/denominator gives {expected:.1f}", "value", label)
+
+    # -- feasibility and narrative --------------------------------------------------------------
+    def parse_feasibility(self, table: _Table) -> None:
+        seen: dict[str, int] = {}
+        for row_number, fields, raw in table.records():
+            code_cell = fields["pi_code"]
+            pi = None if _is_blank(code_cell.value) else self.catalogue.indicators.get(clean_code(code_cell.value))
+            where = lambda f: Located(FEASIBILITY, row_number, table.column_name(f), fields[f].ref, _text(fields[f].value))  # noqa: E731
+            if pi is None:
+                self.reject_row(FEASIBILITY, row_number, raw, "answer_invalid", f"PI code '{_text(code_cell.value) or ''}' is not in the catalogue", where("pi_code"))
+                continue
+            answers = {}
+            problem = None
+            for name, allowed in (("can_provide", codes.CAN_PROVIDE), ("main_issue", codes.MAIN_ISSUES)):
+                cell = fields.get(name)
+                if cell is None or _is_blank(cell.value):
+                    answers[name] = None
+                elif (answer := allowed.get(codes.normalise_label(str(cell.value)))) is None:
+                    problem = (name, f"{pi['pi_code']}: '{_text(cell.value)}' is not one of the answers for {table.column_name(name)}")
+                    break
+                else:
+                    answers[name] = answer
+            if problem:
+                self.reject_row(FEASIBILITY, row_number, raw, "answer_invalid", problem[1], where(problem[0]), pi["pi_code"])
+                continue
+            if pi["pi_code"] in seen:
+                self.reject_row(FEASIBILITY, row_number, raw, "duplicate_row", f"{pi['pi_code']} was already answered in row {seen[pi['pi_code']]}",
+                                where("pi_code"), pi["pi_code"])
+                continue
+            seen[pi["pi_code"]] = row_number
+            comment = fields.get("comment")
+            self.result.feasibility.append({"submission_id": self.submission["submission_id"], "borough_code": self.submission["borough_code"],
+                                            "pi_code": pi["pi_code"], **answers, "comment": _text(comment.value) if comment else None,
+                                            "row_number": row_number})
+
+    def parse_narrative(self, table: _Table) -> None:
+        seen: dict[str, int] = {}
+        for row_number, fields, raw in table.records():
+            code_cell = fields["cluster_code"]
+            code = None if _is_blank(code_cell.value) else clean_code(code_cell.value)
+            where = Located(NARRATIVE, row_number, table.column_name("cluster_code"), code_cell.ref, _text(code_cell.value))
+            if code not in self.catalogue.clusters:
+                self.reject_row(NARRATIVE, row_number, raw, "answer_invalid", f"cluster code '{_text(code_cell.value) or ''}' is not in the catalogue", where)
+                continue
+            if code in seen:
+                self.reject_row(NARRATIVE, row_number, raw, "duplicate_row", f"cluster {code} already has a narrative in row {seen[code]}", where)
+                continue
+            seen[code] = row_number
+            self.result.narratives.append({"submission_id": self.submission["submission_id"], "borough_code": self.submission["borough_code"],
+                                           "cluster_code": code, "narrative": _text(fields["narrative"].value), "row_number": row_number})
+
+
+def _row_of(cell: Cell) -> int | None:
+    digits = "".join(ch for ch in cell.ref if ch.isdigit())
+    return int(digits) if digits else None
+
+
+def _snapshot_fits(day: dt.date, cadence: str) -> bool:
+    month_end = (day + dt.timedelta(days=1)).day == 1
+    if cadence == "monthly":
+        return month_end
+    if cadence == "quarterly":
+        return month_end and day.month in (3, 6, 9, 12)
+    return month_end and day.month == 3

@@ -1,0 +1,160 @@
+"""Opening an untrusted return: limits checked before parsing, every cell with its reference.
+
+A workbook is checked as a zip archive (sizes, compression ratio, cell references) before
+openpyxl (with defusedxml installed) reads it. A CSV is decoded as UTF-8, else Windows-1252.
+Either way the result is a `Book` of `Sheet`s of located cells.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl.utils import get_column_letter
+
+
+class FileRejected(Exception):
+    """The file as a whole cannot be used; `check_name` names the rule it broke."""
+
+    def __init__(self, check_name: str, message: str):
+        super().__init__(message)
+        self.check_name = check_name
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_bytes: int = 20 * 1024 * 1024
+    max_unpacked_bytes: int = 100 * 1024 * 1024
+    max_compression_ratio: float = 200.0
+    max_rows: int = 50_000
+    max_columns: int = 100
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: object
+    ref: str
+    number_format: str | None = None
+
+
+@dataclass
+class Sheet:
+    name: str
+    #: (Excel row number, cells in column order); the header is row 1
+    rows: list[tuple[int, list[Cell]]] = field(default_factory=list)
+
+
+@dataclass
+class Book:
+    sheets: dict[str, Sheet]
+    file_format: str
+    encoding: str | None = None
+
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+
+
+def read_book(path: Path, limits: Limits = Limits()) -> Book:
+    """Read an .xlsx or .csv return; raise `FileRejected` with a reason a person can act on."""
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        raise FileRejected("file_limits", f"the file is {size:,} bytes; the limit is {limits.max_file_bytes:,}")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _read_csv(path.read_bytes())
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_workbook(path, limits)
+    if suffix == ".xls":
+        raise FileRejected("file_unsupported_type", "an Excel 97-2003 .xls workbook: save it as .xlsx and send it again")
+    raise FileRejected("file_unsupported_type", f"a '{suffix or 'no extension'}' file is not a return: send an .xlsx workbook or a .csv file")
+
+
+def _read_workbook(path: Path, limits: Limits) -> Book:
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if head == _OLE_MAGIC:
+        raise FileRejected("file_encrypted", "the workbook is password-protected (or an old .xls file renamed .xlsx): "
+                           "remove the password and save as .xlsx")
+    if not zipfile.is_zipfile(path):
+        raise FileRejected("file_unreadable", "the file is not an Excel workbook (.xlsx): it may be damaged or another kind of file renamed")
+    _check_archive(path, limits)
+    import openpyxl  # deferred: keeps `dagster definitions validate` light
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about data validation and styles it does not read
+            workbook = openpyxl.load_workbook(path, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise FileRejected("file_unreadable", f"the workbook could not be opened ({type(exc).__name__}: {exc})") from exc
+    sheets = {}
+    for ws in workbook.worksheets:
+        rows = []
+        for row in ws.iter_rows(max_row=min(ws.max_row, limits.max_rows), max_col=min(ws.max_column, limits.max_columns)):
+            cells = [Cell(c.value, c.coordinate, c.number_format) for c in row]
+            rows.append((row[0].row if row else 0, cells))
+        sheets[ws.title] = Sheet(ws.title, rows)
+    workbook.close()
+    return Book(sheets, "xlsx")
+
+
+def _check_archive(path: Path, limits: Limits) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            unpacked = sum(m.file_size for m in members)
+            if unpacked > limits.max_unpacked_bytes:
+                raise FileRejected("file_limits", f"the workbook unpacks to {unpacked:,} bytes; the limit is {limits.max_unpacked_bytes:,}")
+            for m in members:
+                if m.file_size > 1_000_000 and m.file_size > limits.max_compression_ratio * max(m.compress_size, 1):
+                    raise FileRejected("file_limits", f"part {m.filename} is compressed {m.file_size / max(m.compress_size, 1):,.0f}:1; "
+                                       f"the limit is {limits.max_compression_ratio:,.0f}:1")
+                if m.filename.startswith("xl/worksheets/") and m.filename.endswith(".xml"):
+                    _check_cell_references(m.filename, archive.read(m), limits)
+    except zipfile.BadZipFile as exc:
+        raise FileRejected("file_unreadable", f"the workbook is damaged ({exc})") from exc
+
+
+def _check_cell_references(member: str, xml: bytes, limits: Limits) -> None:
+    max_row = max_col = 0
+    for letters, digits in _CELL_REF.findall(xml):
+        max_row = max(max_row, int(digits))
+        max_col = max(max_col, _column_number(letters.decode()))
+    if max_row > limits.max_rows or max_col > limits.max_columns:
+        raise FileRejected("file_limits", f"{member} has a cell at {get_column_letter(max_col)}{max_row}; returns are limited to "
+                           f"{limits.max_rows:,} rows and {limits.max_columns} columns")
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def _read_csv(data: bytes) -> Book:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise FileRejected("file_unreadable", "the CSV file is neither UTF-8 nor Windows-1252 text")
+    if encoding == "utf-8-sig" and not data.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8"
+    if "\x00" in text:
+        raise FileRejected("file_unreadable", "the file is binary, not a CSV text file")
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise FileRejected("file_unreadable", f"the CSV file could not be read ({exc})") from exc
+    rows = [(i, [Cell(v, f"{get_column_letter(j + 1)}{i}") for j, v in enumerate(rec)])
+            for i, rec in enumerate(records, start=1)]
+    return Book({"PI data": Sheet("PI data", rows)}, "csv", encoding)

@@ -1,0 +1,116 @@
+"""The data-quality rule list: one source of truth, published as the `dq_rule` table.
+
+A rule's severity decides what happens to the row it is found on: `error` keeps the row
+out of comparisons (or, for rules marked `rejects`, out of the facts altogether, kept in
+`rejected_row`); `warning` asks the borough to check it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Rule:
+    check_name: str
+    category: str
+    severity: str
+    description: str
+    fix_hint: str
+    #: a finding of this rule puts the whole file or row aside rather than loading it
+    rejects: str | None = None  # None | "file" | "row"
+
+
+RULES: tuple[Rule, ...] = (
+    # structure: files
+    Rule("file_unreadable", "structure", "error", "The file could not be read as an Excel workbook (.xlsx) or a CSV file.",
+         "Save the return from Excel as an .xlsx workbook (File > Save As > Excel Workbook) and send it again.", "file"),
+    Rule("file_unsupported_type", "structure", "error", "The file is not an .xlsx workbook or a .csv file.",
+         "Send the return as the LSDI-R1 .xlsx template; old .xls workbooks must be saved as .xlsx.", "file"),
+    Rule("file_encrypted", "structure", "error", "The workbook is password-protected or encrypted.",
+         "Remove the password (File > Info > Protect Workbook) and send the return again.", "file"),
+    Rule("file_limits", "structure", "error", "The file breaks a size limit (file size, unpacked size, compression ratio or cells far outside the return's range).",
+         "Send only the four LSDI-R1 sheets; remove large embedded objects and stray cells far below or right of the data.", "file"),
+    Rule("template_version", "structure", "error", "The About sheet does not name template version LSDI-R1.",
+         "Use the current LSDI-R1 template; its About sheet has 'Template version' = LSDI-R1.", "file"),
+    Rule("sheet_missing", "structure", "error", "A required sheet (About, or PI data) is missing.",
+         "Keep the sheet names of the template (About, PI data, Feasibility, Narrative); do not rename or delete them.", "file"),
+    Rule("column_missing", "structure", "error", "A required column (PI code, Period, Value) is missing from the header row.",
+         "Keep the template's header row in row 1 of the sheet, with the column names unchanged.", "file"),
+    Rule("borough_unknown", "structure", "error", "The borough named in the return is not a known authority.",
+         "Fill 'Borough code' with your authority's code (e.g. E09000003 or 00AC) on the About sheet.", "file"),
+    Rule("borough_mismatch", "structure", "error", "The borough code and name name different authorities, or a CSV names more than one borough.",
+         "Check 'Borough code' and 'Borough name' on the About sheet (or the borough_code column) name your authority.", "file"),
+    # structure: parts of a readable file
+    Rule("optional_sheet_missing", "structure", "warning", "The Feasibility or Narrative sheet is missing from a workbook return.",
+         "Fill in the Feasibility and Narrative sheets of the template: they are part of the return.", None),
+    Rule("return_period_invalid", "structure", "warning", "The About sheet's return period is blank or not a financial year.",
+         "Write the financial year the return covers as 2007/08.", None),
+    Rule("submitted_on_invalid", "structure", "warning", "The About sheet's 'Submitted on' is not a date; the date the file arrived was used.",
+         "Enter the date of submission as a date (e.g. 2008-03-14).", None),
+    Rule("pi_code_unknown", "structure", "error", "The PI code is blank or not in the PI catalogue; the row cannot be used.",
+         "Use the PI codes exactly as pre-filled in the template (e.g. NI59); do not edit the PI code column.", "row"),
+    Rule("period_unreadable", "structure", "error", "The period cannot be read; the row cannot be used.",
+         "Write periods as 2007/08 (year), 2007/08 Q3 (quarter), 2007-12 (month) or 2008-03-31 (snapshot date).", "row"),
+    Rule("value_unreadable", "structure", "error", "A number cell holds text that is neither a number nor a recognised marker; the row cannot be used.",
+         "Enter numbers only; leave the cell blank or write n/a if not available, <5 if suppressed; put explanations in the Note column.", "row"),
+    Rule("duplicate_conflict", "structure", "error", "Several rows give different figures for the same PI and period; none can be used.",
+         "Keep one row per PI and period; delete the others or correct their period.", "row"),
+    Rule("duplicate_row", "structure", "warning", "A row repeats another row for the same PI and period exactly; the repeat was set aside.",
+         "Delete the repeated row.", "row"),
+    Rule("answer_invalid", "structure", "error", "A feasibility answer or narrative row cannot be used (unknown PI or cluster code, or an answer outside the drop-down list).",
+         "Use the codes pre-filled in the template and choose answers from the drop-down lists.", "row"),
+    Rule("agency_unknown", "structure", "warning", "The source agency is not one of the agency labels; the catalogue's agency was assumed.",
+         "Choose the source agency from the drop-down list.", None),
+    Rule("frequency_unknown", "structure", "warning", "The reporting frequency is not Monthly, Quarterly or Annual.",
+         "Choose the reporting frequency from the drop-down list.", None),
+    Rule("pi_postponed", "structure", "warning", "A figure was given for a PI postponed to a later phase; it is kept but not asked for.",
+         "No action needed; postponed PIs are not part of this phase's return.", None),
+    # availability
+    Rule("pi_not_provided", "availability", "warning", "A figure was marked as not provided (blank, n/a, not collected, …).",
+         "If the figure can be obtained from the source agency, send it; otherwise say why in the Feasibility sheet.", None),
+    Rule("pi_suppressed", "availability", "warning", "A figure was suppressed by the borough (<5, c, x, *).",
+         "Send the true figure: the pipeline suppresses small numbers itself before anything is published.", None),
+    Rule("pi_missing_from_return", "availability", "warning", "A phase-1 PI has no row at all in a workbook return.",
+         "Add a row for every PI and period pre-listed in the template, marking figures you cannot supply n/a.", None),
+    Rule("pilot_return_missing", "availability", "warning", "A pilot borough has sent no return at all.",
+         "Send the return for the pilot period, even if incomplete.", None),
+    # cadence
+    Rule("cadence_mismatch", "cadence", "warning", "The figure's period does not match the PI's expected cadence (e.g. quarterly figures where annual were asked for).",
+         "Report this PI for the periods pre-listed in the template; if your agency only holds other periods, say so in the Note column.", None),
+    Rule("frequency_contradicts_period", "cadence", "warning", "The declared reporting frequency does not match the period given.",
+         "Make the Reporting frequency match the period (Annual for 2007/08, Quarterly for 2007/08 Q3, Monthly for 2007-12).", None),
+    Rule("period_ambiguous", "cadence", "warning", "A period such as 2007-08 could be a financial year or a month; the reading chosen is stated.",
+         "Write financial years as 2007/08 and months as 2007-08 with the reporting frequency Monthly.", None),
+    Rule("period_incomplete", "cadence", "warning", "The figure is for a period that had not ended on the date of submission.",
+         "Send the final figure once the period has ended, or mark the row as provisional in the Note column.", None),
+    # integrity
+    Rule("numerator_exceeds_denominator", "integrity", "error", "The numerator is larger than the denominator.",
+         "Check the numerator and denominator have not been swapped and count the same cohort.", None),
+    Rule("percent_out_of_range", "integrity", "error", "A percentage is outside 0–100.",
+         "Enter percentages as numbers from 0 to 100 (45 means 45%).", None),
+    Rule("count_invalid", "integrity", "error", "A count is negative or not a whole number.",
+         "Counts are whole numbers of children, cases or events; check the figure.", None),
+    Rule("value_out_of_range", "integrity", "error", "The value is outside the PI's valid range.",
+         "Check the figure and its unit against the PI definition sheet.", None),
+    Rule("value_inconsistent", "integrity", "error", "The value does not match its numerator and denominator (beyond rounding).",
+         "Check the value equals numerator / denominator in the PI's unit, or leave the value blank to have it calculated.", None),
+    Rule("qualified_number", "integrity", "warning", "A figure was written as approximate (approx, c., ~); it was read as the number given.",
+         "Send the exact figure if available; otherwise note it as an estimate in the Note column.", None),
+)
+
+RULES_BY_NAME: dict[str, Rule] = {rule.check_name: rule for rule in RULES}
+
+
+def rule(check_name: str) -> Rule:
+    return RULES_BY_NAME[check_name]
+
+
+def rule_table() -> pd.DataFrame:
+    """The rule list as the `dq_rule` table."""
+    return pd.DataFrame(
+        [(r.check_name, r.category, r.severity, r.description, r.fix_hint) for r in RULES],
+        columns=["check_name", "category", "severity", "description", "fix_hint"],
+    )

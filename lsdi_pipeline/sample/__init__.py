@@ -1,0 +1,1 @@
+"""The deterministic, seeded generator of the bundled synthetic data (`lsdi sample`)."""

@@ -1,0 +1,251 @@
+"""The warehouse schema — the public contract of docs/warehouse.md, in one place.
+
+Each table's DDL, its DuckDB `COMMENT`s, the dtypes its frames are conformed to and the
+pandera schema that checks them are all derived from the specs below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pandera.pandas as pa
+
+from lsdi_pipeline import codes
+
+_PANDAS_DTYPE = {
+    "VARCHAR": "string",
+    "INTEGER": "Int64",
+    "BIGINT": "Int64",
+    "DOUBLE": "Float64",
+    "BOOLEAN": "boolean",
+    "DATE": "datetime64[ns]",
+    "TIMESTAMP": "datetime64[ns]",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql_type: str
+    comment: str
+    nullable: bool = True
+    allowed: tuple | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    comment: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = field(default=())
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def ddl(self, schema: str) -> list[str]:
+        cols = ",\n  ".join(f"{c.name} {c.sql_type}" for c in self.columns)
+        statements = [f"CREATE TABLE {schema}.{self.name} (\n  {cols}\n)",
+                      f"COMMENT ON TABLE {schema}.{self.name} IS {_quote(self.comment)}"]
+        statements += [f"COMMENT ON COLUMN {schema}.{self.name}.{c.name} IS {_quote(c.comment)}" for c in self.columns]
+        return statements
+
+    def conform(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The frame with exactly this table's columns, in order, in their pandas dtypes."""
+        missing = [c for c in self.column_names if c not in frame.columns]
+        if missing:
+            raise ValueError(f"{self.name}: frame lacks columns {missing}")
+        out = frame[self.column_names].copy()
+        for c in self.columns:
+            dtype = _PANDAS_DTYPE[c.sql_type]
+            if dtype.startswith("datetime"):
+                out[c.name] = pd.to_datetime(out[c.name])
+            elif dtype == "string":
+                out[c.name] = out[c.name].astype("object").where(out[c.name].notna(), None).astype("string")
+            else:
+                out[c.name] = out[c.name].astype(dtype)
+        return out.reset_index(drop=True)
+
+    def pandera_schema(self) -> pa.DataFrameSchema:
+        columns = {}
+        for c in self.columns:
+            checks = [pa.Check.isin(list(c.allowed))] if c.allowed else []
+            columns[c.name] = pa.Column(_PANDAS_DTYPE[c.sql_type], checks=checks, nullable=c.nullable,
+                                        description=c.comment)
+        return pa.DataFrameSchema(columns, strict=True, ordered=True, unique=list(self.key) or None,
+                                  name=self.name, description=self.comment)
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _c(name, sql_type, comment, nullable=True, allowed=None) -> Column:
+    return Column(name, sql_type, comment, nullable, tuple(allowed) if allowed else None)
+
+
+_SUBMISSION_ID = "The submission (file) this row came from; see submission."
+_BOROUGH = "GSS code of the borough (E09000002 …); see dim_borough."
+_PI = "PI code from the catalogue; see dim_indicator."
+
+TABLES: dict[str, Table] = {t.name: t for t in (
+    Table("dim_borough", "The authorities that may send returns (the 32 London boroughs in the bundled data).", (
+        _c("borough_code", "VARCHAR", "Current GSS code (E09000002 …).", False),
+        _c("legacy_code", "VARCHAR", "Legacy ONS code used in 2008 (00AB …); accepted in returns."),
+        _c("dfe_la_code", "INTEGER", "DfE local-authority number (e.g. 302 for Barnet)."),
+        _c("borough_name", "VARCHAR", "Official name.", False),
+        _c("aliases", "VARCHAR", "Other names accepted in returns, ';'-separated."),
+        _c("inner_outer", "VARCHAR", "inner or outer London (DfE statistical split).", True, ("inner", "outer")),
+        _c("is_pilot", "BOOLEAN", "True for boroughs in the Phase I feasibility pilot.", False),
+        _c("child_population", "INTEGER", "Children aged 0–17 (ONS mid-year estimate)."),
+        _c("child_population_year", "INTEGER", "Mid-year the child population refers to."),
+        _c("statistical_neighbours", "VARCHAR", "DfE statistical neighbours as DfE LA numbers, ';'-separated, closest first."),
+        _c("source", "VARCHAR", "Where these reference facts come from."),
+    ), ("borough_code",)),
+    Table("dim_goal", "The few overarching goals the PIs sit under.", (
+        _c("goal_code", "VARCHAR", "Goal code (G1 …).", False),
+        _c("title", "VARCHAR", "The goal.", False),
+        _c("description", "VARCHAR", "What the goal covers."),
+    ), ("goal_code",)),
+    Table("dim_cluster", "Clusters of 3 or 4 PIs under one goal, each with its own narrative in a return.", (
+        _c("cluster_code", "VARCHAR", "Cluster code (C01 …).", False),
+        _c("goal_code", "VARCHAR", "The goal the cluster sits under; see dim_goal.", False),
+        _c("title", "VARCHAR", "Cluster title.", False),
+        _c("narrative_prompt", "VARCHAR", "The question a borough answers in its narrative for this cluster."),
+    ), ("cluster_code",)),
+    Table("dim_indicator", "The PI catalogue: the 36 performance indicators of the dataset.", (
+        _c("pi_code", "VARCHAR", "PI code used in returns (NI59, L01 …).", False),
+        _c("title", "VARCHAR", "Short title.", False),
+        _c("definition", "VARCHAR", "What is measured."),
+        _c("goal_code", "VARCHAR", "Goal of the PI's cluster; see dim_goal.", False),
+        _c("cluster_code", "VARCHAR", "Cluster; see dim_cluster.", False),
+        _c("unit", "VARCHAR", "Unit of value: percent (0–100), rate_per_1k/10k/100k, count, days or score.", False, codes.UNITS),
+        _c("polarity", "VARCHAR", "Which direction is better: higher_is_better, lower_is_better, in_band or neutral.", False, codes.POLARITIES),
+        _c("band_min", "DOUBLE", "Lower edge of the good band (in_band PIs only)."),
+        _c("band_max", "DOUBLE", "Upper edge of the good band (in_band PIs only)."),
+        _c("valid_min", "DOUBLE", "Lowest possible value; below it a figure is an error."),
+        _c("valid_max", "DOUBLE", "Highest possible value; above it a figure is an error."),
+        _c("source_agency", "VARCHAR", "Agency that holds the data.", False, codes.AGENCIES),
+        _c("source_type", "VARCHAR", "local_authority (children's social care, education, LSCB) or multi_agency.", False, codes.SOURCE_TYPES),
+        _c("expected_cadence", "VARCHAR", "How often a figure is asked for: monthly, quarterly or annual.", False, codes.CADENCES),
+        _c("period_basis", "VARCHAR", "financial_year, calendar_year or snapshot (a figure on a date).", False, codes.PERIOD_BASES),
+        _c("ni_ref", "VARCHAR", "2008 National Indicator Set reference ('NI 65'); NULL for local measures."),
+        _c("status", "VARCHAR", "phase_1 (collected in the pilot) or postponed (not collected yet).", False, codes.PI_STATUSES),
+        _c("numerator_definition", "VARCHAR", "What the numerator counts (ratio PIs)."),
+        _c("denominator_definition", "VARCHAR", "What the denominator counts (ratio PIs)."),
+        _c("status_reason", "VARCHAR", "Why a PI is postponed."),
+        _c("evidence", "VARCHAR", "Provenance of the definition."),
+    ), ("pi_code",)),
+    Table("mapping_response", "The mapping stage (Oct–Dec 2007): each borough's answer to the request for LSCB performance information.", (
+        _c("borough_code", "VARCHAR", _BOROUGH, False),
+        _c("response", "VARCHAR", "responded or no_response.", False, codes.MAPPING_RESPONSES),
+        _c("contribution", "VARCHAR", "full_report, partial_report, acknowledged_only or none.", False, codes.MAPPING_CONTRIBUTIONS),
+        _c("response_date", "DATE", "When the borough responded; NULL if it did not."),
+        _c("note", "VARCHAR", "Provenance note (the bundled mapping data are synthetic)."),
+    ), ("borough_code",)),
+    Table("mapping_inventory", "The measures each contributing borough's LSCB performance report held, by agency and frequency.", (
+        _c("borough_code", "VARCHAR", _BOROUGH, False),
+        _c("measure", "VARCHAR", "The measure as the borough's report named it.", False),
+        _c("pi_code", "VARCHAR", "The catalogue PI the measure corresponds to; NULL if none."),
+        _c("source_agency", "VARCHAR", "Agency the measure comes from.", False, codes.AGENCIES),
+        _c("source_type", "VARCHAR", "local_authority or multi_agency.", False, codes.SOURCE_TYPES),
+        _c("frequency", "VARCHAR", "How often the report gives it: monthly, quarterly or annual.", False, codes.CADENCES),
+    ), ("borough_code", "measure")),
+    Table("pilot_borough", "The boroughs in the Phase I feasibility pilot.", (
+        _c("borough_code", "VARCHAR", _BOROUGH, False),
+        _c("expressed_interest_on", "DATE", "When the borough expressed interest in the pilot."),
+        _c("chair_confirmed_on", "DATE", "When the LSCB chair confirmed pilot status; NULL while outstanding."),
+        _c("return_due_on", "DATE", "When the pilot return was due."),
+    ), ("borough_code",)),
+    Table("submission", "One row per file ever seen in the returns folder, with what became of it.", (
+        _c("submission_id", "INTEGER", "Identifier, in the order files were first seen.", False),
+        _c("borough_code", "VARCHAR", "The borough the file was attributed to; NULL if it could not be."),
+        _c("file_name", "VARCHAR", "File name as received.", False),
+        _c("file_sha256", "VARCHAR", "SHA-256 of the file's bytes; the archive copy is named by it.", False),
+        _c("submitted_on", "DATE", "Date of submission from the return ('Submitted on'), else the date first seen."),
+        _c("received_at", "TIMESTAMP", "When the pipeline first saw the file (UTC); never changes on a re-run.", False),
+        _c("template_version", "VARCHAR", "Template version named on the About sheet (NULL for CSV returns)."),
+        _c("status", "VARCHAR", "accepted, accepted_with_issues, rejected or duplicate.", False, codes.SUBMISSION_STATUSES),
+        _c("reject_reason", "VARCHAR", "Why a file was rejected, or which file a duplicate repeats."),
+        _c("ignored_sheets", "VARCHAR", "Sheets present but not read, ';'-separated."),
+        _c("file_format", "VARCHAR", "xlsx or csv (or the extension of an unsupported file)."),
+        _c("encoding", "VARCHAR", "Text encoding of a CSV return (utf-8, utf-8-sig or cp1252)."),
+        _c("return_period", "VARCHAR", "Financial year the return covers, from the About sheet."),
+        _c("original_path", "VARCHAR", "Path of the file under the returns folder when first seen.", False),
+        _c("archive_path", "VARCHAR", "Path of the pipeline's own copy, relative to the warehouse directory.", False),
+    ), ("submission_id",)),
+    Table("fact_pi_value", "Tidy PI figures: one row per submission × PI × period, with its quality and whether it is current.", (
+        _c("submission_id", "INTEGER", _SUBMISSION_ID, False),
+        _c("borough_code", "VARCHAR", _BOROUGH, False),
+        _c("pi_code", "VARCHAR", _PI, False),
+        _c("period", "VARCHAR", "Canonical period label (2007/08, 2007/08 Q3, 2007-12, 2007, 2007 Q4, 2008-03-31).", False),
+        _c("period_type", "VARCHAR", "month, quarter, year (financial), calendar_quarter, calendar_year or snapshot.", False, codes.PERIOD_TYPES),
+        _c("period_start", "DATE", "First day of the period.", False),
+        _c("period_end", "DATE", "Last day of the period (the date itself for a snapshot).", False),
+        _c("value", "DOUBLE", "The figure in the PI's unit (percentages 0–100); NULL unless reported."),
+        _c("value_status", "VARCHAR", "reported, not_provided or suppressed (by the borough).", False, codes.VALUE_STATUSES),
+        _c("raw_value", "VARCHAR", "The Value cell exactly as read."),
+        _c("numerator", "DOUBLE", "Numerator as reported."),
+        _c("denominator", "DOUBLE", "Denominator as reported."),
+        _c("reported_frequency", "VARCHAR", "Reporting frequency the borough declared.", True, codes.CADENCES),
+        _c("source_agency", "VARCHAR", "Agency the borough named as the source (else the catalogue's).", False, codes.AGENCIES),
+        _c("quality_status", "VARCHAR", "ok, warning (please check) or error (excluded from comparisons).", False, codes.QUALITY_STATUSES),
+        _c("is_current", "BOOLEAN", "True for the figure from the latest submission for this borough × PI × period.", False),
+        _c("sheet", "VARCHAR", "Sheet the row came from (PI data).", False),
+        _c("row_number", "INTEGER", "Excel row number (header = 1).", False),
+        _c("note", "VARCHAR", "The borough's note on the row, as written."),
+    ), ("submission_id", "pi_code", "period")),
+    Table("fact_feasibility", "Each borough's view of how feasible each PI is to collect.", (
+        _c("submission_id", "INTEGER", _SUBMISSION_ID, False),
+        _c("borough_code", "VARCHAR", _BOROUGH, False),
+        _c("pi_code", "VARCHAR", _PI, False),
+        _c("can_provide", "VARCHAR", "yes, partially or no.", True, tuple(codes.CAN_PROVIDE.values())),
+        _c("main_issue", "VARCHAR", "none, reporting_cycle, data_availability, data_integrity or other.", True, tuple(codes.MAIN_ISSUES.values())),
+        _c("comment", "VARCHAR", "The borough's comment, as written."),
+        _c("is_current", "BOOLEAN", "True for the answer from the latest submission for this borough × PI.", False),
+        _c("row_number", "INTEGER", "Excel row number on the Feasibility sheet.", False),
+    ), ("submission_id", "pi_code")),
+    Table("fact_narrative", "Each borough's contextual narrative per cluster of PIs.", (
+        _c("submission_id", "INTEGER", _SUBMISSION_ID, False),
+        _c("borough_code", "VARCHAR", _BOROUGH, False),
+        _c("cluster_code", "VARCHAR", "Cluster; see dim_cluster.", False),
+        _c("narrative", "VARCHAR", "The narrative, as written."),
+        _c("is_current", "BOOLEAN", "True for the narrative from the latest submission for this borough × cluster.", False),
+        _c("row_number", "INTEGER", "Excel row number on the Narrative sheet.", False),
+    ), ("submission_id", "cluster_code")),
+    Table("rejected_row", "Data rows that could not be attributed, kept whole so nothing a borough sent is lost.", (
+        _c("submission_id", "INTEGER", _SUBMISSION_ID, False),
+        _c("sheet", "VARCHAR", "PI data, Feasibility or Narrative (a CSV's rows count as PI data).", False),
+        _c("row_number", "INTEGER", "Excel row number (header = 1).", False),
+        _c("raw_record", "VARCHAR", "The row as read, as JSON text (header → cell).", False),
+        _c("reason", "VARCHAR", "Why the row could not be used.", False),
+    ), ("submission_id", "sheet", "row_number")),
+    Table("dq_rule", "The data-quality rule list.", (
+        _c("check_name", "VARCHAR", "Rule code.", False),
+        _c("category", "VARCHAR", "structure, availability, cadence or integrity.", False, codes.DQ_CATEGORIES),
+        _c("severity", "VARCHAR", "error (not used in comparisons) or warning (please check).", False, codes.SEVERITIES),
+        _c("description", "VARCHAR", "What the rule finds.", False),
+        _c("fix_hint", "VARCHAR", "What the borough officer should do.", False),
+    ), ("check_name",)),
+    Table("dq_issue", "Every data-quality finding, located to the file, sheet, row and cell.", (
+        _c("submission_id", "INTEGER", "The submission; NULL for something never sent (a pilot's missing return)."),
+        _c("borough_code", "VARCHAR", "The borough concerned, when known."),
+        _c("pi_code", "VARCHAR", "The PI concerned, when any."),
+        _c("period", "VARCHAR", "The period concerned, when any."),
+        _c("check_name", "VARCHAR", "Rule code; see dq_rule.", False),
+        _c("category", "VARCHAR", "structure, availability, cadence or integrity.", False, codes.DQ_CATEGORIES),
+        _c("severity", "VARCHAR", "error or warning.", False, codes.SEVERITIES),
+        _c("message", "VARCHAR", "What is wrong, in words for the borough.", False),
+        _c("sheet", "VARCHAR", "Sheet of the finding."),
+        _c("row_number", "INTEGER", "Excel row number (header = 1)."),
+        _c("column_name", "VARCHAR", "Column of the finding, as named in the header."),
+        _c("cell_ref", "VARCHAR", "Cell reference (E14)."),
+        _c("value_found", "VARCHAR", "The cell's content as read."),
+    )),
+    Table("mapping_summary", "The mapping stage in figures, as the Phase I report gives them.", (
+        _c("measure", "VARCHAR", "invited, responded, no response, supplied information, acknowledged only, …", False),
+        _c("boroughs", "INTEGER", "Number of boroughs.", False),
+        _c("measure_order", "INTEGER", "Order in which the report lists the measures.", False),
+    ), ("measure",)),
+)}

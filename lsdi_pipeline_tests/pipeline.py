@@ -1,0 +1,36 @@
+"""Running the real pipeline in tests: a copy of the bundled raw data, a warehouse in tmp_path."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pandas as pd
+
+from lsdi_pipeline.definitions import all_assets
+from lsdi_pipeline.resources import LsdiPaths
+from lsdi_pipeline.warehouse.store import WAREHOUSE_FILE
+
+BUNDLED_RAW = Path(__file__).resolve().parent.parent / "data" / "raw"
+
+
+def copy_bundled_raw(target: Path) -> Path:
+    shutil.copytree(BUNDLED_RAW, target)
+    return target
+
+
+def materialize_all(raw_dir: Path, warehouse_dir: Path, raise_on_error: bool = True) -> dg.ExecuteInProcessResult:
+    """Materialise every asset, as `lsdi run` does, into a real DuckDB file."""
+    return dg.materialize(all_assets, resources={"paths": LsdiPaths(raw_dir=str(raw_dir), warehouse_dir=str(warehouse_dir))},
+                          raise_on_error=raise_on_error)
+
+
+def query(warehouse_dir: Path, sql: str) -> pd.DataFrame:
+    with duckdb.connect(str(warehouse_dir / WAREHOUSE_FILE), read_only=True) as con:
+        return con.execute(sql).df()
+
+
+def table(warehouse_dir: Path, name: str) -> pd.DataFrame:
+    return query(warehouse_dir, f"SELECT * FROM {name}")
