@@ -1,0 +1,47 @@
+"""The Dagster definitions load, and every asset is described and placed in a stage."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from lsdi_pipeline.definitions import defs
+
+STAGES = ("raw", "validated", "warehouse", "analysis", "reports")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_definitions_are_loadable():
+    dg.Definitions.validate_loadable(defs)
+
+
+def test_every_asset_has_a_stage_group_and_a_one_sentence_description():
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.group_name in STAGES, key
+        description = node.description or ""
+        assert description.strip().endswith(".") and len(description) > 20, key
+
+
+def test_every_warehouse_table_is_an_asset_of_its_own():
+    from lsdi_pipeline.warehouse.schema import TABLES
+
+    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert set(TABLES) <= keys
+
+
+def test_workspace_and_pyproject_point_at_the_same_module():
+    workspace = (ROOT / "workspace.yaml").read_text()
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert "module_name: lsdi_pipeline.definitions" in workspace
+    assert 'module_name = "lsdi_pipeline.definitions"' in pyproject
+
+
+def test_dagster_cli_validates_the_workspace():
+    done = subprocess.run([str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
