@@ -13,6 +13,8 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from openpyxl.utils import get_column_letter
+
 from lsdi_pipeline import codes
 from lsdi_pipeline.reference import AuthorityRegister, Catalogue, clean_code
 from lsdi_pipeline.returns.periods import read_period
@@ -143,6 +145,9 @@ class _Table:
     def column_name(self, field_name: str) -> str:
         return self.header[field_name][1]
 
+    def cell_ref(self, field_name: str, row_number: int) -> str:
+        return f"{get_column_letter(self.header[field_name][0] + 1)}{row_number}"
+
 
 def _table(sheet: Sheet, columns: dict[str, str]) -> _Table:
     header: dict[str, tuple[int, str]] = {}
@@ -202,7 +207,7 @@ class _ReturnParser:
             labels = {v: k for k, v in columns.items()}
             found = ", ".join(t for _, t in [*table.header.values(), *table.extra]) or "nothing"
             raise FileRejected("column_missing", f"the '{sheet.name}' sheet's header row (row 1) lacks "
-                               f"{', '.join(repr(labels[m].capitalize()) for m in missing)} (found: {found})")
+                               f"{', '.join(repr(labels[m].capitalize().replace('Pi ', 'PI ')) for m in missing)} (found: {found})")
         return table
 
     def parse_about(self) -> None:
@@ -251,7 +256,7 @@ class _ReturnParser:
             self.finding("return_period_invalid", f"'Return period' is {'blank' if _is_blank(cell.value) else repr(_text(cell.value))}, "
                          "not a financial year such as 2007/08", Located(ABOUT, _row_of(cell), "Return period", cell.ref or None, _text(cell.value)))
 
-    def read_submitted_on(self, cell: Cell, sheet: str) -> None:
+    def read_submitted_on(self, cell: Cell, sheet: str, column_name: str = "Submitted on") -> None:
         received = self.submission["received_at"]
         received_date = received.date() if isinstance(received, dt.datetime) else received
         if _is_blank(cell.value):
@@ -260,7 +265,7 @@ class _ReturnParser:
         date = _read_date(cell.value)
         if date is None:
             self.finding("submitted_on_invalid", f"'Submitted on' is '{_text(cell.value)}', not a date; the date the file arrived "
-                         f"({received_date}) was used", Located(sheet, _row_of(cell), "Submitted on", cell.ref or None, _text(cell.value)))
+                         f"({received_date}) was used", Located(sheet, _row_of(cell), column_name, cell.ref or None, _text(cell.value)))
             date = received_date
         self.submission["submitted_on"] = date
 
@@ -286,7 +291,8 @@ class _ReturnParser:
         if not boroughs:
             raise FileRejected("borough_unknown", "no row names a borough in the borough_code column")
         self.submission["borough_code"] = next(iter(boroughs))
-        self.read_submitted_on(latest_submitted or Cell(None, ""), PI_DATA)
+        self.read_submitted_on(latest_submitted or Cell(None, ""), PI_DATA,
+                               table.column_name("submitted_on") if "submitted_on" in table.header else "submitted_on")
 
     def parse_optional_sheets(self) -> None:
         for name, columns, required, parse in ((FEASIBILITY, FEASIBILITY_COLUMNS, ("pi_code", "can_provide"), self.parse_feasibility),
@@ -335,13 +341,16 @@ class _ReturnParser:
                 self.drop_row_issues(issues)
                 message = f"row {fact['row_number']} repeats row {first['row_number']} for {pi_code} {period}; the repeat was set aside"
                 self.reject_row(PI_DATA, fact["row_number"], raw, "duplicate_row", message,
-                                Located(PI_DATA, fact["row_number"], table.column_name("pi_code"), None, pi_code), pi_code, period)
+                                Located(PI_DATA, fact["row_number"], table.column_name("pi_code"),
+                                        table.cell_ref("pi_code", fact["row_number"]), raw.get(table.column_name("pi_code"))),
+                                pi_code, period)
             return
         for fact, raw, issues in rows:
             self.drop_row_issues(issues)
             message = f"rows {rows_text} give different figures for {pi_code} {period}; none can be used"
             self.reject_row(PI_DATA, fact["row_number"], raw, "duplicate_conflict", message,
-                            Located(PI_DATA, fact["row_number"], table.column_name("value"), None, fact["raw_value"]), pi_code, period)
+                            Located(PI_DATA, fact["row_number"], table.column_name("value"), table.cell_ref("value", fact["row_number"]),
+                                    fact["raw_value"]), pi_code, period)
 
     def drop_row_issues(self, issues: list[dict]) -> None:
         """Findings about a row that is then set aside are replaced by the reason it was set aside."""

@@ -58,7 +58,8 @@ class Book:
 
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+#: a cell tag's reference, whatever its namespace prefix or attribute order
+_CELL_REF = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
 
 
 def read_book(path: Path, limits: Limits = Limits()) -> Book:
