@@ -57,6 +57,10 @@ def run_pipeline(raw_dir: str | None, warehouse_dir: str | None) -> int:
     from lsdi_pipeline.definitions import defs
 
     paths = defs.resources["paths"]
+    if not (paths.raw / "boroughs.csv").exists():
+        print(f"lsdi run: no raw data in '{paths.raw_dir}' (boroughs.csv not found): run from the project folder, "
+              "or set LSDI_RAW_DIR / --raw-dir", file=sys.stderr)
+        return 2
     print(f"lsdi run: {paths.raw_dir} → {paths.warehouse_dir}", file=sys.stderr)
     job = defs.resolve_job_def("lsdi_job")
     progress.set_stages(_stages(defs))

@@ -158,3 +158,9 @@ def test_lsdi_run_exits_non_zero_only_when_the_pipeline_itself_fails(raw, tmp_pa
     assert done.returncode == 1
     assert "failed" in done.stderr and "clusters.csv" in done.stderr
     assert not (tmp_path / "wh" / WAREHOUSE_FILE).exists()
+
+
+def test_lsdi_run_outside_the_project_says_where_it_looked(tmp_path):
+    done = _lsdi("run", env_extra={}, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "no raw data in 'data/raw'" in done.stderr and "LSDI_RAW_DIR" in done.stderr

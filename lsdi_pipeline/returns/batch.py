@@ -49,13 +49,16 @@ def parse_archive(ledger: pd.DataFrame, warehouse_dir: Path, register: Authority
         parts["fact_narrative"] += parsed.narratives
         parts["rejected_row"] += parsed.rejected_rows
         parts["dq_issue"] += parsed.issues
-    frames = {name: pd.DataFrame(parts[name], columns=_columns(name)) for name in RETURN_TABLES}
+    frames = {}
+    for name in RETURN_TABLES:
+        table = _parsed_table(name)
+        frames[name] = table.pandera_schema().validate(table.conform(pd.DataFrame(parts[name], columns=table.column_names)))
     return ReturnBatch(**frames)
 
 
-def _columns(name: str) -> list[str]:
-    columns = TABLES[name].column_names
-    return [c for c in columns if c != "is_current"]
+def _parsed_table(name: str):
+    """A Returns table as parsing produces it: everything but `is_current`, which needs all files."""
+    return TABLES[name].without("is_current")
 
 
 def mark_current(facts: pd.DataFrame, submissions: pd.DataFrame, key: list[str]) -> pd.DataFrame:

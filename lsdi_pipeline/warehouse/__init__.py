@@ -1,2 +1,1 @@
-"""The DuckDB warehouse: its schema (the public contract), the archive of received files,
-and safe publishing."""
+"""The DuckDB warehouse: its schema (the public contract) and safe publishing."""

@@ -40,6 +40,11 @@ class Table:
     columns: tuple[Column, ...]
     key: tuple[str, ...] = field(default=())
 
+    def without(self, *names: str) -> Table:
+        """The same table less some columns (for frames that gain them later, e.g. `is_current`)."""
+        return Table(self.name, self.comment, tuple(c for c in self.columns if c.name not in names),
+                     tuple(k for k in self.key if k not in names))
+
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
