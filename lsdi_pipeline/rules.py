@@ -84,6 +84,12 @@ RULES: tuple[Rule, ...] = (
          "Make the Reporting frequency match the period (Annual for 2007/08, Quarterly for 2007/08 Q3, Monthly for 2007-12).", None),
     Rule("period_ambiguous", "cadence", "warning", "A period such as 2007-08 could be a financial year or a month; the reading chosen is stated.",
          "Write financial years as 2007/08 and months as 2007-08 with the reporting frequency Monthly.", None),
+    Rule("series_gap", "cadence", "warning", "A PI is reported for some of its expected periods but not all (a gap in the series).",
+         "Add the missing periods, or mark them n/a and say in the Note column why they are not available.", None),
+    Rule("basis_mixed", "cadence", "warning", "One PI is reported on both financial-year and calendar-year periods.",
+         "Report every period of a PI on the basis the catalogue asks for (financial years April–March unless stated).", None),
+    Rule("subannual_unreconciled", "cadence", "warning", "Monthly or quarterly figures do not add up to the annual figure given for the same year (counts, and numerators and denominators of percentages; snapshots and population rates are not summed).",
+         "Check the annual figure and the monthly or quarterly figures cover the same cases; correct whichever is wrong.", None),
     Rule("period_incomplete", "cadence", "warning", "The figure is for a period that had not ended on the date of submission.",
          "Send the final figure once the period has ended, or mark the row as provisional in the Note column.", None),
     # integrity
@@ -97,6 +103,8 @@ RULES: tuple[Rule, ...] = (
          "Check the figure and its unit against the PI definition sheet.", None),
     Rule("value_inconsistent", "integrity", "error", "The value does not match its numerator and denominator (beyond rounding).",
          "Check the value equals numerator / denominator in the PI's unit, or leave the value blank to have it calculated.", None),
+    Rule("outlier", "integrity", "warning", "The figure is far from the other boroughs' figures for the same PI and period (robust z-score above 3.5, at least 5 boroughs).",
+         "Check the figure and its definition; if it is right, explain it in the Note column or the cluster narrative.", None),
     Rule("qualified_number", "integrity", "warning", "A figure was written as approximate (approx, c., ~); it was read as the number given.",
          "Send the exact figure if available; otherwise note it as an estimate in the Note column.", None),
 )

@@ -18,10 +18,10 @@ GROUP = "warehouse"
     group_name=GROUP,
     outs={name: dg.AssetOut(dagster_type=table_type(name), description=TABLES[name].comment) for name in RETURN_TABLES},
 )
-def return_tables(parsed_returns: ReturnBatch, pilot_borough: pd.DataFrame, dim_borough: pd.DataFrame):
+def return_tables(parsed_returns: ReturnBatch, pilot_borough: pd.DataFrame, dim_borough: pd.DataFrame,
+                  dim_indicator: pd.DataFrame):
     """The Returns tables: submissions, facts with the current-figure rule applied, rejected rows and findings."""
-    names = dict(zip(dim_borough["borough_code"], dim_borough["borough_name"]))
-    tables = build_return_tables(parsed_returns, pilot_borough, names)
+    tables = build_return_tables(parsed_returns, pilot_borough, dim_indicator, dim_borough)
     extra = {
         "submission": lambda f: {f"status_{k}": int(v) for k, v in f["status"].value_counts().items()},
         "fact_pi_value": lambda f: {"current": int(f["is_current"].sum()),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from lsdi_pipeline.checks.series import check_series
 from lsdi_pipeline.reference import AuthorityRegister, Catalogue
 from lsdi_pipeline.returns.parse import parse_return
 from lsdi_pipeline.rules import rule
@@ -70,8 +71,9 @@ def mark_current(facts: pd.DataFrame, submissions: pd.DataFrame, key: list[str])
     return facts.assign(is_current=current.reindex(facts.index).fillna(False).astype(bool))
 
 
-def missing_pilot_returns(pilot: pd.DataFrame, submissions: pd.DataFrame, names: dict[str, str]) -> list[dict]:
+def missing_pilot_returns(pilot: pd.DataFrame, submissions: pd.DataFrame, boroughs: pd.DataFrame) -> list[dict]:
     """A finding for each pilot borough with no readable return at all (findings with no submission)."""
+    names = dict(zip(boroughs["borough_code"], boroughs["borough_name"]))
     received = set(submissions.loc[submissions["status"].isin(["accepted", "accepted_with_issues"]), "borough_code"].dropna())
     r = rule("pilot_return_missing")
     rows = []
@@ -86,17 +88,33 @@ def missing_pilot_returns(pilot: pd.DataFrame, submissions: pd.DataFrame, names:
     return rows
 
 
-def build_return_tables(batch: ReturnBatch, pilot: pd.DataFrame, names: dict[str, str]) -> dict[str, pd.DataFrame]:
-    """The Returns tables of the warehouse, with current figures marked and missing pilot returns found."""
-    subs = batch.submission
-    issues = pd.DataFrame(batch.dq_issue.to_dict("records") + missing_pilot_returns(pilot, subs, names),
+def build_return_tables(batch: ReturnBatch, pilot: pd.DataFrame, indicators: pd.DataFrame,
+                        boroughs: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The Returns tables: current figures marked, rules across figures applied, missing pilot returns found."""
+    subs = batch.submission.sort_values("submission_id")
+    facts = mark_current(batch.fact_pi_value, subs, ["borough_code", "pi_code", "period"])
+    series_findings = check_series(facts, indicators, boroughs)
+    facts = _downgrade_quality(facts, series_findings)
+    flagged = {f["submission_id"] for f in series_findings}
+    subs = subs.assign(status=subs["status"].where(~(subs["submission_id"].isin(flagged) & (subs["status"] == "accepted")),
+                                                   "accepted_with_issues"))
+    issues = pd.DataFrame(batch.dq_issue.to_dict("records") + series_findings + missing_pilot_returns(pilot, subs, boroughs),
                           columns=batch.dq_issue.columns)
     tables = {
-        "submission": subs.sort_values("submission_id"),
-        "fact_pi_value": mark_current(batch.fact_pi_value, subs, ["borough_code", "pi_code", "period"]),
+        "submission": subs,
+        "fact_pi_value": facts,
         "fact_feasibility": mark_current(batch.fact_feasibility, subs, ["borough_code", "pi_code"]),
         "fact_narrative": mark_current(batch.fact_narrative, subs, ["borough_code", "cluster_code"]),
         "rejected_row": batch.rejected_row,
         "dq_issue": issues,
     }
     return {name: TABLES[name].conform(frame) for name, frame in tables.items()}
+
+
+def _downgrade_quality(facts: pd.DataFrame, findings: list[dict]) -> pd.DataFrame:
+    """A row that a rule across figures questions needs a second look: its quality is at least `warning`."""
+    rows = {(f["submission_id"], f["row_number"]) for f in findings if f["row_number"] is not None and f["category"] != "availability"}
+    if not rows:
+        return facts
+    hit = pd.Series([key in rows for key in zip(facts["submission_id"], facts["row_number"])], index=facts.index)
+    return facts.assign(quality_status=facts["quality_status"].where(~(hit & (facts["quality_status"] == "ok")), "warning"))

@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from lsdi_pipeline import codes
 from lsdi_pipeline.reference import AuthorityRegister, Catalogue, clean_code
+from lsdi_pipeline.checks.figures import Figure, check_figure
 from lsdi_pipeline.returns.periods import read_period
 from lsdi_pipeline.returns.reader import Book, Cell, FileRejected, Limits, Sheet, read_book
 from lsdi_pipeline.returns.values import CellReading, read_number
@@ -408,22 +409,12 @@ class _ReturnParser:
                 and denominator.number and unit in codes.UNIT_SCALE:
             number, value_status = round(numerator.number / denominator.number * codes.UNIT_SCALE[unit], 4), "reported"
         label = period.label
-        if pi["status"] == "postponed":
-            flag("pi_postponed", f"{pi_code} is postponed to a later phase and was not asked for", "pi_code", label)
-        if reading.ambiguity:
-            flag("period_ambiguous", reading.ambiguity, "period", label)
-        if self.submission["submitted_on"] and period.end > self.submission["submitted_on"]:
-            flag("period_incomplete", f"{label} had not ended on the date of submission ({self.submission['submitted_on']})", "period", label)
-        self.check_cadence(pi, period, frequency, flag)
-        for name, reading_ in readings.items():
-            if reading_.qualified:
-                flag("qualified_number", f"'{_text(fields[name].value)}' was read as {reading_.number:g}", name, label)
-        if value_status == "not_provided":
-            flag("pi_not_provided", f"{pi_code} {label} was not provided", "value", label)
-        elif value_status == "suppressed":
-            flag("pi_suppressed", f"{pi_code} {label} was suppressed ('{_text(fields['value'].value)}')", "value", label)
-        else:
-            self.check_integrity(pi, number, numerator.number, denominator.number, flag, label)
+        qualified = {name: _text(fields[name].value) for name, r in readings.items() if r.qualified}
+        figure = Figure(pi, period, number if value_status == "reported" else None, value_status, numerator.number,
+                        denominator.number, frequency, self.submission["submitted_on"], reading.ambiguity, qualified,
+                        _text(fields["value"].value))
+        for check_name, field_name, message in check_figure(figure):
+            flag(check_name, message, field_name, label)
         agency = pi["source_agency"]
         agency_cell = fields.get("source_agency")
         if agency_cell is not None and not _is_blank(agency_cell.value):
@@ -440,50 +431,9 @@ class _ReturnParser:
                 "period_end": period.end, "value": number if value_status == "reported" else None, "value_status": value_status,
                 "raw_value": _text(fields["value"].value), "numerator": numerator.number, "denominator": denominator.number,
                 "reported_frequency": frequency, "source_agency": agency, "quality_status": quality, "sheet": PI_DATA,
-                "row_number": row_number, "note": _text(note_cell.value) if note_cell is not None else None}
+                "row_number": row_number, "value_cell_ref": where("value").cell_ref,
+                "note": _text(note_cell.value) if note_cell is not None else None}
         return fact, row_issues
-
-    @staticmethod
-    def check_cadence(pi: dict, period, frequency: str | None, flag) -> None:
-        expected = pi["expected_cadence"]
-        label = period.label
-        if pi["period_basis"] == "snapshot" or period.period_type == "snapshot":
-            ok = period.period_type == "snapshot" and pi["period_basis"] == "snapshot" and _snapshot_fits(period.end, expected)
-            actual = "a snapshot on " + label if period.period_type == "snapshot" else f"a {period.period_type.replace('_', ' ')} figure"
-        else:
-            ok = codes.PERIOD_TYPE_CADENCE[period.period_type] == expected
-            actual = f"a {codes.PERIOD_TYPE_CADENCE[period.period_type]} figure ({label})"
-        if not ok:
-            basis = " snapshot" if pi["period_basis"] == "snapshot" else ""
-            flag("cadence_mismatch", f"{pi['pi_code']} is asked for as an {expected}{basis} figure but {actual} was given"
-                 .replace("an monthly", "a monthly").replace("an quarterly", "a quarterly"), "period", label)
-        declared = codes.PERIOD_TYPE_CADENCE[period.period_type]
-        if frequency and declared and frequency != declared:
-            flag("frequency_contradicts_period", f"reporting frequency {codes.FREQUENCY_LABELS[frequency]} does not match the period {label}",
-                 "reporting_frequency", label)
-
-    @staticmethod
-    def check_integrity(pi: dict, value, numerator, denominator, flag, label) -> None:
-        unit, scale = pi["unit"], codes.UNIT_SCALE.get(pi["unit"])
-        code = pi["pi_code"]
-        if scale and numerator is not None and denominator is not None and numerator > denominator:
-            flag("numerator_exceeds_denominator", f"{code} {label}: numerator {numerator:g} is larger than denominator {denominator:g}", "numerator", label)
-        for name, number in (("numerator", numerator), ("denominator", denominator)):
-            if number is not None and (number < 0 or not float(number).is_integer()):
-                flag("count_invalid", f"{code} {label}: {name} {number:g} is not a whole, non-negative number", name, label)
-        if value is None:
-            return
-        if unit == "percent" and not 0 <= value <= 100:
-            flag("percent_out_of_range", f"{code} {label}: {value:g}% is outside 0–100", "value", label)
-        elif unit == "count" and (value < 0 or not float(value).is_integer()):
-            flag("count_invalid", f"{code} {label}: the count {value:g} is not a whole, non-negative number", "value", label)
-        elif (pi["valid_min"] is not None and value < pi["valid_min"]) or (pi["valid_max"] is not None and value > pi["valid_max"]):
-            flag("value_out_of_range", f"{code} {label}: {value:g} is outside the valid range {pi['valid_min']:g}–{pi['valid_max']:g} ({unit})",
-                 "value", label)
-        if scale and numerator is not None and denominator:
-            expected = numerator / denominator * scale
-            if abs(value - expected) > 0.5 + 1e-9:
-                flag("value_inconsistent", f"{code} {label}: value {value:g} but numerator/denominator gives {expected:.1f}", "value", label)
 
     # -- feasibility and narrative --------------------------------------------------------------
     def parse_feasibility(self, table: _Table) -> None:
@@ -540,11 +490,3 @@ def _row_of(cell: Cell) -> int | None:
     digits = "".join(ch for ch in cell.ref if ch.isdigit())
     return int(digits) if digits else None
 
-
-def _snapshot_fits(day: dt.date, cadence: str) -> bool:
-    month_end = (day + dt.timedelta(days=1)).day == 1
-    if cadence == "monthly":
-        return month_end
-    if cadence == "quarterly":
-        return month_end and day.month in (3, 6, 9, 12)
-    return month_end and day.month == 3

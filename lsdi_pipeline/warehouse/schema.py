@@ -199,6 +199,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("is_current", "BOOLEAN", "True for the figure from the latest submission for this borough × PI × period.", False),
         _c("sheet", "VARCHAR", "Sheet the row came from (PI data).", False),
         _c("row_number", "INTEGER", "Excel row number (header = 1).", False),
+        _c("value_cell_ref", "VARCHAR", "Cell reference of the row's Value cell (E14), for locating findings."),
         _c("note", "VARCHAR", "The borough's note on the row, as written."),
     ), ("submission_id", "pi_code", "period")),
     Table("fact_feasibility", "Each borough's view of how feasible each PI is to collect.", (

@@ -1,0 +1,191 @@
+"""Rules on one figure (one `PI data` row, read): small functions, each tagged with its rule.
+
+Each rule gets a `Figure` and yields `(field, message)` for every problem it finds; the
+parser locates the field to its cell. Severity, category and fix hint come from the rule
+list (`lsdi_pipeline.rules`), so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from lsdi_pipeline import codes
+from lsdi_pipeline.returns.periods import Period
+from lsdi_pipeline.rules import RULES_BY_NAME
+
+#: how far a value may be from numerator / denominator in the PI's unit and still be rounding
+ROUNDING_TOLERANCE = 0.5
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A PI data row as read: the catalogue entry, the period and the numbers (None when absent)."""
+
+    pi: dict
+    period: Period
+    value: float | None
+    value_status: str
+    numerator: float | None = None
+    denominator: float | None = None
+    frequency: str | None = None
+    submitted_on: dt.date | None = None
+    ambiguity: str | None = None
+    #: field → the text a qualified number was written as (`approx 45`)
+    qualified: dict[str, str] = field(default_factory=dict)
+    raw_value: str | None = None
+
+    @property
+    def code(self) -> str:
+        return self.pi["pi_code"]
+
+    @property
+    def where(self) -> str:
+        return f"{self.code} {self.period.label}"
+
+
+FigureRule = Callable[[Figure], Iterable[tuple[str, str]]]
+FIGURE_RULES: dict[str, FigureRule] = {}
+
+
+def figure_rule(check_name: str) -> Callable[[FigureRule], FigureRule]:
+    """Register a rule on one figure under its `check_name` (which must be in the rule list)."""
+    if check_name not in RULES_BY_NAME:
+        raise KeyError(f"{check_name} is not in the rule list")
+
+    def register(fn: FigureRule) -> FigureRule:
+        FIGURE_RULES[check_name] = fn
+        return fn
+
+    return register
+
+
+def check_figure(figure: Figure) -> Iterator[tuple[str, str, str]]:
+    """Every finding on one figure, as (check_name, field, message)."""
+    for check_name, rule in FIGURE_RULES.items():
+        for field_name, message in rule(figure):
+            yield check_name, field_name, message
+
+
+def _reported(figure: Figure) -> bool:
+    return figure.value_status == "reported" and figure.value is not None
+
+
+# -- structure ------------------------------------------------------------------------------------
+@figure_rule("pi_postponed")
+def pi_postponed(f: Figure):
+    if f.pi["status"] == "postponed":
+        yield "pi_code", f"{f.code} is postponed to a later phase and was not asked for"
+
+
+# -- availability ---------------------------------------------------------------------------------
+@figure_rule("pi_not_provided")
+def pi_not_provided(f: Figure):
+    if f.value_status == "not_provided":
+        yield "value", f"{f.where} was not provided" + (f" ('{f.raw_value}')" if f.raw_value else " (blank)")
+
+
+@figure_rule("pi_suppressed")
+def pi_suppressed(f: Figure):
+    if f.value_status == "suppressed":
+        yield "value", f"{f.where} was suppressed ('{f.raw_value}')"
+
+
+# -- cadence --------------------------------------------------------------------------------------
+@figure_rule("period_ambiguous")
+def period_ambiguous(f: Figure):
+    if f.ambiguity:
+        yield "period", f.ambiguity
+
+
+@figure_rule("period_incomplete")
+def period_incomplete(f: Figure):
+    if f.submitted_on and f.period.end > f.submitted_on:
+        yield "period", f"{f.period.label} had not ended on the date of submission ({f.submitted_on})"
+
+
+@figure_rule("cadence_mismatch")
+def cadence_mismatch(f: Figure):
+    expected, basis, period = f.pi["expected_cadence"], f.pi["period_basis"], f.period
+    if basis == "snapshot" or period.period_type == "snapshot":
+        fits = period.period_type == "snapshot" and basis == "snapshot" and snapshot_fits(period.end, expected)
+        given = f"a snapshot on {period.label}" if period.period_type == "snapshot" else f"a {period.period_type.replace('_', ' ')} figure"
+    else:
+        fits = codes.PERIOD_TYPE_CADENCE[period.period_type] == expected
+        given = f"a {codes.PERIOD_TYPE_CADENCE[period.period_type]} figure ({period.label})"
+    if not fits:
+        asked = f"{expected} snapshot" if basis == "snapshot" else expected
+        yield "period", f"{f.code} is asked for as {_a(asked)} figure but {given} was given"
+
+
+@figure_rule("frequency_contradicts_period")
+def frequency_contradicts_period(f: Figure):
+    implied = codes.PERIOD_TYPE_CADENCE[f.period.period_type]
+    if f.frequency and implied and f.frequency != implied:
+        yield "reporting_frequency", (f"reporting frequency {codes.FREQUENCY_LABELS[f.frequency]} does not match "
+                                      f"the period {f.period.label}, which is {_a(implied)} period")
+
+
+# -- integrity ------------------------------------------------------------------------------------
+@figure_rule("qualified_number")
+def qualified_number(f: Figure):
+    for field_name, text in f.qualified.items():
+        yield field_name, f"{f.where}: '{text}' was read as the number it qualifies"
+
+
+@figure_rule("numerator_exceeds_denominator")
+def numerator_exceeds_denominator(f: Figure):
+    if f.pi["unit"] in codes.UNIT_SCALE and f.numerator is not None and f.denominator is not None and f.numerator > f.denominator:
+        yield "numerator", f"{f.where}: numerator {f.numerator:g} is larger than denominator {f.denominator:g}"
+
+
+@figure_rule("percent_out_of_range")
+def percent_out_of_range(f: Figure):
+    if _reported(f) and f.pi["unit"] == "percent" and not 0 <= f.value <= 100:
+        yield "value", f"{f.where}: {f.value:g}% is outside 0–100"
+
+
+@figure_rule("count_invalid")
+def count_invalid(f: Figure):
+    if _reported(f) and f.pi["unit"] == "count" and not _whole(f.value):
+        yield "value", f"{f.where}: the count {f.value:g} is not a whole, non-negative number"
+    for field_name, number in (("numerator", f.numerator), ("denominator", f.denominator)):
+        if number is not None and not _whole(number):
+            yield field_name, f"{f.where}: {field_name} {number:g} is not a whole, non-negative number"
+
+
+@figure_rule("value_out_of_range")
+def value_out_of_range(f: Figure):
+    if not _reported(f) or f.pi["unit"] == "percent" and not 0 <= f.value <= 100 or f.pi["unit"] == "count" and f.value < 0:
+        return  # already an error of its unit
+    low, high = f.pi["valid_min"], f.pi["valid_max"]
+    if (low is not None and f.value < low) or (high is not None and f.value > high):
+        yield "value", f"{f.where}: {f.value:g} is outside the PI's valid range {low:g}–{high:g} ({f.pi['unit']})"
+
+
+@figure_rule("value_inconsistent")
+def value_inconsistent(f: Figure):
+    scale = codes.UNIT_SCALE.get(f.pi["unit"])
+    if _reported(f) and scale and f.numerator is not None and f.denominator:
+        expected = f.numerator / f.denominator * scale
+        if abs(f.value - expected) > ROUNDING_TOLERANCE + 1e-9:
+            yield "value", f"{f.where}: the value is {f.value:g} but numerator / denominator gives {expected:.1f}"
+
+
+def _whole(number: float) -> bool:
+    return number >= 0 and float(number).is_integer()
+
+
+def _a(word: str) -> str:
+    return ("an " if word[0] in "aeiou" else "a ") + word
+
+
+def snapshot_fits(day: dt.date, cadence: str) -> bool:
+    """Whether a snapshot date falls where a figure of this cadence is taken (a month, quarter or year end)."""
+    month_end = (day + dt.timedelta(days=1)).day == 1
+    if cadence == "monthly":
+        return month_end
+    if cadence == "quarterly":
+        return month_end and day.month in (3, 6, 9, 12)
+    return month_end and day.month == 3
