@@ -29,7 +29,17 @@ class _ProgressHandler(logging.Handler):
             if isinstance(text, int):
                 text = f"{text:,} rows"
             stage = _STAGE_OF.get(event.step_key, "")
-            self.stream.write(f"  {stage:<10} {key:<18} {text or ''}\n")
+            self.stream.write(f"  {stage:<10} {key:<23} {text or ''}\n")
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            rows = evaluation.metadata.get("rows_failed")
+            if evaluation.passed:
+                outcome = "passed"
+            elif evaluation.severity == dg.AssetCheckSeverity.WARN:
+                outcome = "warning" + (f": {rows.value:,} findings" if rows is not None else "")
+            else:
+                outcome = "FAILED: the warehouse will not be published"
+            self.stream.write(f"  {'check':<10} {evaluation.check_name:<23} {outcome}\n")
         elif event.event_type_value == "STEP_FAILURE":
             self.stream.write(f"  ✗ {event.step_key} failed: {event.event_specific_data.error.message.strip()}\n")
         self.stream.flush()

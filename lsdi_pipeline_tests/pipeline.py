@@ -9,7 +9,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from lsdi_pipeline.definitions import all_assets
+from lsdi_pipeline.definitions import all_asset_checks, all_assets
 from lsdi_pipeline.resources import LsdiPaths
 from lsdi_pipeline.warehouse.store import WAREHOUSE_FILE
 
@@ -23,7 +23,7 @@ def copy_bundled_raw(target: Path) -> Path:
 
 def materialize_all(raw_dir: Path, warehouse_dir: Path, raise_on_error: bool = True) -> dg.ExecuteInProcessResult:
     """Materialise every asset, as `lsdi run` does, into a real DuckDB file."""
-    return dg.materialize(all_assets, resources={"paths": LsdiPaths(raw_dir=str(raw_dir), warehouse_dir=str(warehouse_dir))},
+    return dg.materialize([*all_assets, *all_asset_checks], resources={"paths": LsdiPaths(raw_dir=str(raw_dir), warehouse_dir=str(warehouse_dir))},
                           raise_on_error=raise_on_error)
 
 

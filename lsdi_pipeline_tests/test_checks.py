@@ -1,0 +1,78 @@
+"""Asset checks: one per family of findings, and a structural check that blocks publishing."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from lsdi_pipeline.checks.structure import warehouse_problems
+from lsdi_pipeline.definitions import all_asset_checks, all_assets
+from lsdi_pipeline.resources import LsdiPaths
+from lsdi_pipeline.returns.batch import RETURN_TABLES, build_return_tables
+from lsdi_pipeline.warehouse.schema import TABLES
+from lsdi_pipeline.warehouse.store import WAREHOUSE_FILE
+from lsdi_pipeline_tests.pipeline import copy_bundled_raw, materialize_all, table
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory):
+    root = tmp_path_factory.mktemp("checks")
+    raw = copy_bundled_raw(root / "raw")
+    result = materialize_all(raw, root / "warehouse")
+    return raw, root / "warehouse", result
+
+
+def test_each_family_of_findings_is_a_check_with_rows_boroughs_and_a_sample(bundled):
+    evaluations = {e.check_name: e for e in bundled[2].get_asset_check_evaluations()}
+    for family in ("structure", "availability", "cadence", "integrity"):
+        evaluation = evaluations[f"{family}_findings"]
+        assert evaluation.severity == dg.AssetCheckSeverity.WARN
+        assert evaluation.metadata["rows_failed"].value > 0 and not evaluation.passed
+        assert "E090000" in evaluation.metadata["boroughs"].value
+        assert "|" in evaluation.metadata["sample"].value  # a markdown table of failing rows
+    assert evaluations["warehouse_is_consistent"].passed
+
+
+def test_every_check_has_a_description():
+    for checks_def in all_asset_checks:
+        for spec in checks_def.check_specs:
+            assert spec.description and len(spec.description) > 40, spec.name
+
+
+def test_structural_problems_are_found_in_an_inconsistent_warehouse(bundled):
+    tables = {name: table(bundled[1], name) for name in ("submission", "fact_pi_value", "rejected_row", "dq_issue", "dim_borough", "dim_indicator")}
+    assert warehouse_problems(**tables) == {}
+    facts = tables["fact_pi_value"]
+    doubled = pd.concat([facts, facts.loc[facts["is_current"]].head(1).assign(submission_id=999)], ignore_index=True)
+    problems = warehouse_problems(**{**tables, "fact_pi_value": doubled})
+    assert set(problems) == {"facts from a submission that was not loaded",
+                             "more than one current figure for a borough, PI and period"}
+
+
+@dg.multi_asset(group_name="warehouse", outs={name: dg.AssetOut() for name in RETURN_TABLES})
+def return_tables(parsed_returns, pilot_borough, dim_borough, dim_indicator):
+    """The real Returns tables with one figure made current twice, as a pipeline bug would."""
+    tables = build_return_tables(parsed_returns, pilot_borough, dim_indicator, dim_borough)
+    facts = tables["fact_pi_value"]
+    tables["fact_pi_value"] = TABLES["fact_pi_value"].conform(
+        pd.concat([facts, facts.loc[facts["is_current"]].head(1).assign(row_number=9999)], ignore_index=True))
+    for name in RETURN_TABLES:
+        yield dg.Output(tables[name], output_name=name)
+
+
+def test_a_failing_structural_check_stops_the_publish_and_keeps_the_published_file(bundled, tmp_path):
+    raw, published_dir = bundled[0], tmp_path / "warehouse"
+    materialize_all(raw, published_dir)
+    before = (published_dir / WAREHOUSE_FILE).read_bytes()
+    replaced = {dg.AssetKey(name) for name in RETURN_TABLES}
+    assets = [a for a in all_assets if not set(a.keys) & replaced] + [return_tables]
+    result = dg.materialize([*assets, *all_asset_checks], raise_on_error=False,
+                            resources={"paths": LsdiPaths(raw_dir=str(raw), warehouse_dir=str(published_dir))})
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert not evaluations["warehouse_is_consistent"].passed
+    assert "more than one current figure for a borough, PI and period" in evaluations["warehouse_is_consistent"].metadata
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()
+                    for e in [e.event_specific_data.materialization]}
+    assert "lsdi_warehouse" not in materialized
+    assert (published_dir / WAREHOUSE_FILE).read_bytes() == before
