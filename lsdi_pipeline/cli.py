@@ -2,6 +2,7 @@
 
     lsdi run      [--raw-dir DIR] [--warehouse-dir DIR]
     lsdi sample   [--output DIR] [--seed N]
+    lsdi rules    > docs/data-quality-rules.md
 """
 
 from __future__ import annotations
@@ -23,9 +24,15 @@ def main(argv: list[str] | None = None) -> int:
     sample.add_argument("--output", default=os.environ.get("LSDI_RAW_DIR", "data/raw"),
                         help="raw directory holding boroughs.csv and dataset/ (default: data/raw)")
     sample.add_argument("--seed", type=int, default=None, help="random seed (default: the bundled data's seed)")
+    commands.add_parser("rules", help="Print the data-quality rule list as Markdown (docs/data-quality-rules.md).")
     args = parser.parse_args(argv)
     if args.command == "run":
         return run_pipeline(args.raw_dir, args.warehouse_dir)
+    if args.command == "rules":
+        from lsdi_pipeline.rules import rule_page
+
+        print(rule_page())
+        return 0
     return write_sample_data(Path(args.output), args.seed)
 
 

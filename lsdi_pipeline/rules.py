@@ -50,6 +50,12 @@ RULES: tuple[Rule, ...] = (
          "Write the financial year the return covers as 2007/08.", None),
     Rule("submitted_on_invalid", "structure", "warning", "The About sheet's 'Submitted on' is not a date; the date the file arrived was used.",
          "Enter the date of submission as a date (e.g. 2008-03-14).", None),
+    Rule("sheet_hidden", "structure", "warning", "A sheet of the return (About, PI data, Feasibility or Narrative) is hidden; it was read as usual.",
+         "Unhide the sheet (right-click a sheet tab > Unhide) and check what it holds before sending.", None),
+    Rule("merged_cells", "structure", "warning", "Cells are merged in a sheet that is read: only the top-left cell of a merged range holds a value.",
+         "Unmerge the cells (Home > Merge & Center) and put each value in its own cell.", None),
+    Rule("formula_cell", "structure", "warning", "A number cell holds a formula; its last calculated value was read and nothing was recalculated.",
+         "Paste the figures as values (Paste Special > Values) so the return holds the numbers you checked.", None),
     Rule("pi_code_unknown", "structure", "error", "The PI code is blank or not in the PI catalogue; the row cannot be used.",
          "Use the PI codes exactly as pre-filled in the template (e.g. NI59); do not edit the PI code column.", "row"),
     Rule("period_unreadable", "structure", "error", "The period cannot be read; the row cannot be used.",
@@ -122,3 +128,22 @@ def rule_table() -> pd.DataFrame:
         [(r.check_name, r.category, r.severity, r.description, r.fix_hint) for r in RULES],
         columns=["check_name", "category", "severity", "description", "fix_hint"],
     )
+
+
+def rule_page() -> str:
+    """The rule list as a Markdown page for people (docs/data-quality-rules.md is generated from it)."""
+    outcome = {"file": "the file is rejected", "row": "the row is set aside in `rejected_row`", None: "the figure is loaded"}
+    lines = ["# Data-quality rules", "",
+             "Generated from `lsdi_pipeline/rules.py` by `lsdi rules` — do not edit by hand. The same list is the warehouse",
+             "table `dq_rule`; every finding in `dq_issue` names one of these rules in `check_name`.", "",
+             "- **error**: the value must not be used in comparisons (or the file or row cannot be used at all);",
+             "- **warning**: please check — the figure is used, but needs a second look.", ""]
+    for category in ("structure", "availability", "cadence", "integrity"):
+        lines += [f"## {category.capitalize()}", "", "| rule | severity | what it finds | what happens | how to fix it |",
+                  "| --- | --- | --- | --- | --- |"]
+        for r in RULES:
+            if r.category == category:
+                happens = outcome[r.rejects] + (" as an error" if r.rejects is None and r.severity == "error" else "")
+                lines.append(f"| `{r.check_name}` | {r.severity} | {r.description} | {happens} | {r.fix_hint} |")
+        lines.append("")
+    return "\n".join(lines)

@@ -113,6 +113,29 @@ def _zip_bomb(path):
     return path
 
 
+def _edited(path, edit):
+    """A good return, then changed in openpyxl the way an officer might change it in Excel."""
+    import openpyxl
+
+    write_return(path, pi_rows=[pi_row("NI62", "2007/08", numerator=12, denominator=100, value=12, frequency="Annual")])
+    book = openpyxl.load_workbook(path)
+    edit(book)
+    book.save(path)
+    return path
+
+
+def _hide_feasibility(book):
+    book["Feasibility"].sheet_state = "hidden"
+
+
+def _merge_header(book):
+    book["PI data"].merge_cells("H1:I1")
+
+
+def _formula_value(book):
+    book["PI data"]["E2"] = "=C2/D2*100"
+
+
 GOOD_ROW = [pi_row("NI62", "2007/08", numerator=12, denominator=100, value=12, frequency="Annual")]
 FILE_CASES = {
     "file_unreadable": (lambda p: (p.with_suffix(".xlsx").write_text("not a workbook"), p.with_suffix(".xlsx"))[1], None),
@@ -136,6 +159,9 @@ FILE_CASES = {
     "agency_unknown": (lambda p: write_return(p, pi_rows=[pi_row("NI62", "2007/08", value=12, agency="Council")]), None),
     "frequency_unknown": (lambda p: write_return(p, pi_rows=[pi_row("NI62", "2007/08", value=12, frequency="Yearly-ish")]), None),
     "pi_missing_from_return": (lambda p: write_return(p, pi_rows=GOOD_ROW), None),
+    "sheet_hidden": (lambda p: _edited(p, _hide_feasibility), None),
+    "merged_cells": (lambda p: _edited(p, _merge_header), None),
+    "formula_cell": (lambda p: _edited(p, _formula_value), None),
 }
 
 
@@ -188,3 +214,14 @@ def test_every_rule_is_described_for_the_borough_officer():
         assert r.category in ("structure", "availability", "cadence", "integrity")
         assert r.severity in ("error", "warning")
         assert r.description.endswith(".") and r.fix_hint.endswith(".") and len(r.fix_hint) > 20, r.check_name
+
+
+def test_the_published_rule_page_is_generated_from_the_rule_list():
+    from pathlib import Path
+
+    from lsdi_pipeline.rules import rule_page
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "data-quality-rules.md").read_text(encoding="utf-8")
+    assert page.strip() == rule_page().strip(), "run: lsdi rules > docs/data-quality-rules.md"
+    for r in RULES:
+        assert f"`{r.check_name}`" in page and r.fix_hint in page

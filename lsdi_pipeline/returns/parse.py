@@ -198,8 +198,22 @@ class _ReturnParser:
             raise FileRejected("sheet_missing", f"there is no '{PI_DATA}' sheet (sheets found: {', '.join(self.book.sheets) or 'none'})")
         pi_table = self.require_columns(pi_sheet, PI_DATA_COLUMNS, PI_DATA_REQUIRED)
         if self.book.file_format == "xlsx":
+            self.report_sheet_features()
             self.parse_optional_sheets()
         self.parse_pi_data(pi_table)
+
+    def report_sheet_features(self) -> None:
+        """Hidden sheets and merged cells in the sheets that are read: they hide or blank out what the borough sent."""
+        for name in codes.RETURN_SHEETS:
+            sheet = self.sheet(name)
+            if sheet is None:
+                continue
+            if sheet.hidden:
+                self.finding("sheet_hidden", f"the '{sheet.name}' sheet is hidden; it was read as usual", Located(sheet.name))
+            for cells in sheet.merged:
+                first = cells.split(":")[0]
+                self.finding("merged_cells", f"cells {cells} of the '{sheet.name}' sheet are merged: only {first} holds a value, "
+                             "the others were read as blank", Located(sheet.name, _row_of(Cell(None, first)), None, first, cells))
 
     def require_columns(self, sheet: Sheet, columns: dict[str, str], required: tuple[str, ...]) -> _Table:
         table = _table(sheet, columns)
@@ -216,7 +230,8 @@ class _ReturnParser:
         if about is None:
             raise FileRejected("sheet_missing", f"there is no '{ABOUT}' sheet (sheets found: {', '.join(self.book.sheets) or 'none'})")
         read = {codes.RETURN_SHEETS[i].lower() for i in range(4)}
-        self.submission["ignored_sheets"] = ";".join(n for n in self.book.sheets if codes.normalise_label(n) not in read) or None
+        self.submission["ignored_sheets"] = ";".join(n + (" (hidden)" if sheet.hidden else "") for n, sheet in self.book.sheets.items()
+                                                     if codes.normalise_label(n) not in read) or None
         fields: dict[str, Cell] = {}
         for _, cells in about.rows:
             if len(cells) >= 2 and not _is_blank(cells[0].value):
@@ -398,6 +413,11 @@ class _ReturnParser:
                 self.reject_row(PI_DATA, row_number, raw, "value_unreadable", f"{pi_code} {period.label}: {name} {readings[name].problem}",
                                 where(name), pi_code, period.label)
                 return None
+        for name in ("value", "numerator", "denominator"):
+            cell = fields.get(name)
+            if cell is not None and cell.formula:
+                flag("formula_cell", f"{pi_code} {period.label}: {name} is a formula; its last calculated value "
+                     f"({_text(cell.value) or 'none stored'}) was read — nothing is recalculated", name, period.label)
         value, numerator, denominator = readings["value"], readings["numerator"], readings["denominator"]
         for name in ("numerator", "denominator"):
             if readings[name].status != "reported":

@@ -41,6 +41,8 @@ class Cell:
     value: object
     ref: str
     number_format: str | None = None
+    #: the cell holds a formula; `value` is its last calculated (cached) value, nothing is recalculated
+    formula: bool = False
 
 
 @dataclass
@@ -48,6 +50,9 @@ class Sheet:
     name: str
     #: (Excel row number, cells in column order); the header is row 1
     rows: list[tuple[int, list[Cell]]] = field(default_factory=list)
+    hidden: bool = False
+    #: merged cell ranges (B1:C1): only the top-left cell of each holds a value
+    merged: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -58,6 +63,10 @@ class Book:
 
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+#: a cell whose first child is a formula (Excel and openpyxl write <f> before the cached <v>)
+_FORMULA_CELL = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*>\s*<(?:[A-Za-z_][\w.-]*:)?f[\s>/]')
 #: a cell tag's reference, whatever its namespace prefix or attribute order
 _CELL_REF = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
 
@@ -85,7 +94,7 @@ def _read_workbook(path: Path, limits: Limits) -> Book:
                            "remove the password and save as .xlsx")
     if not zipfile.is_zipfile(path):
         raise FileRejected("file_unreadable", "the file is not an Excel workbook (.xlsx): it may be damaged or another kind of file renamed")
-    _check_archive(path, limits)
+    formulas = _check_archive(path, limits)
     import openpyxl  # deferred: keeps `dagster definitions validate` light
 
     try:
@@ -97,15 +106,18 @@ def _read_workbook(path: Path, limits: Limits) -> Book:
     sheets = {}
     for ws in workbook.worksheets:
         rows = []
+        in_formula = formulas.get(ws.title, set())
         for row in ws.iter_rows(max_row=min(ws.max_row, limits.max_rows), max_col=min(ws.max_column, limits.max_columns)):
-            cells = [Cell(c.value, c.coordinate, c.number_format) for c in row]
+            cells = [Cell(c.value, c.coordinate, c.number_format, c.coordinate in in_formula) for c in row]
             rows.append((row[0].row if row else 0, cells))
-        sheets[ws.title] = Sheet(ws.title, rows)
+        sheets[ws.title] = Sheet(ws.title, rows, ws.sheet_state != "visible", [str(r) for r in ws.merged_cells.ranges])
     workbook.close()
     return Book(sheets, "xlsx")
 
 
-def _check_archive(path: Path, limits: Limits) -> None:
+def _check_archive(path: Path, limits: Limits) -> dict[str, set[str]]:
+    """Check the archive's limits before anything is parsed; return the formula cells of each sheet (by sheet name)."""
+    formulas: dict[str, set[str]] = {}
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
@@ -117,9 +129,30 @@ def _check_archive(path: Path, limits: Limits) -> None:
                     raise FileRejected("file_limits", f"part {m.filename} is compressed {m.file_size / max(m.compress_size, 1):,.0f}:1; "
                                        f"the limit is {limits.max_compression_ratio:,.0f}:1")
                 if m.filename.startswith("xl/worksheets/") and m.filename.endswith(".xml"):
-                    _check_cell_references(m.filename, archive.read(m), limits)
+                    xml = archive.read(m)
+                    _check_cell_references(m.filename, xml, limits)
+                    formulas[m.filename] = {ref.decode() for ref in _FORMULA_CELL.findall(xml)}
+            titles = _sheet_titles(archive)
     except zipfile.BadZipFile as exc:
         raise FileRejected("file_unreadable", f"the workbook is damaged ({exc})") from exc
+    return {titles[member]: refs for member, refs in formulas.items() if member in titles and refs}
+
+
+def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part (xl/worksheets/sheet1.xml) → sheet name, from the workbook part and its relationships."""
+    from defusedxml import ElementTree
+
+    try:
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return {}
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
+    titles = {}
+    for sheet in book.iter(f"{{{_MAIN_NS}}}sheet"):
+        target = targets.get(sheet.get(f"{{{_REL_NS}}}id"), "")
+        titles[target.lstrip("/") if target.startswith("/") else f"xl/{target}"] = sheet.get("name")
+    return titles
 
 
 def _check_cell_references(member: str, xml: bytes, limits: Limits) -> None:
