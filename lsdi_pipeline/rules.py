@@ -56,6 +56,8 @@ RULES: tuple[Rule, ...] = (
          "Unmerge the cells (Home > Merge & Center) and put each value in its own cell.", None),
     Rule("formula_cell", "structure", "warning", "A number cell holds a formula; its last calculated value was read and nothing was recalculated.",
          "Paste the figures as values (Paste Special > Values) so the return holds the numbers you checked.", None),
+    Rule("personal_data", "structure", "warning", "A note, comment or narrative seems to hold personal data (an NHS number, a unique pupil number, a date of birth, a postcode or a child's name); it is masked wherever it is published.",
+         "Describe cases without identifying anyone: remove names, dates of birth, NHS numbers, pupil numbers and postcodes from the text.", None),
     Rule("pi_code_unknown", "structure", "error", "The PI code is blank or not in the PI catalogue; the row cannot be used.",
          "Use the PI codes exactly as pre-filled in the template (e.g. NI59); do not edit the PI code column.", "row"),
     Rule("period_unreadable", "structure", "error", "The period cannot be read; the row cannot be used.",

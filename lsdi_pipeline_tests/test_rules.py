@@ -162,6 +162,7 @@ FILE_CASES = {
     "sheet_hidden": (lambda p: _edited(p, _hide_feasibility), None),
     "merged_cells": (lambda p: _edited(p, _merge_header), None),
     "formula_cell": (lambda p: _edited(p, _formula_value), None),
+    "personal_data": (lambda p: write_return(p, pi_rows=GOOD_ROW, narrative_rows=[["C01", "A boy called Jamie Smith, DOB 12/03/2001"]]), None),
 }
 
 

@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from lsdi_pipeline import codes
 from lsdi_pipeline.reference import AuthorityRegister, Catalogue, clean_code
 from lsdi_pipeline.checks.figures import Figure, check_figure
+from lsdi_pipeline.checks.personal_data import describe, find_personal_data, mask
 from lsdi_pipeline.returns.periods import read_period
 from lsdi_pipeline.returns.reader import Book, Cell, FileRejected, Limits, Sheet, read_book
 from lsdi_pipeline.returns.values import CellReading, read_number
@@ -325,6 +326,16 @@ class _ReturnParser:
                 continue
             parse(table)
 
+    def screen_text(self, sheet: str, row_number: int, table: _Table, field_name: str, cell: Cell | None,
+                    pi_code: str | None = None, period: str | None = None) -> None:
+        """Free text holding personal data is kept as written, flagged, and shown masked in the finding."""
+        if cell is None or not isinstance(cell.value, str):
+            return
+        found = find_personal_data(cell.value)
+        if found:
+            self.finding("personal_data", f"the {table.column_name(field_name)} text seems to hold personal data ({describe(found)})",
+                         Located(sheet, row_number, table.column_name(field_name), cell.ref or None, mask(cell.value)), pi_code, period)
+
     # -- PI data --------------------------------------------------------------------------------
     def parse_pi_data(self, table: _Table) -> None:
         pending: dict[tuple[str, str], list[tuple[dict, dict, list[dict]]]] = {}
@@ -446,6 +457,7 @@ class _ReturnParser:
                 agency = named
         quality = max((i["severity"] for i in row_issues if i["category"] != "availability"), key=SEVERITY_ORDER.get, default="ok")
         note_cell = fields.get("note")
+        self.screen_text(PI_DATA, row_number, table, "note", note_cell, pi_code, label)
         fact = {"submission_id": self.submission["submission_id"], "borough_code": self.submission["borough_code"],
                 "pi_code": pi_code, "period": label, "period_type": period.period_type, "period_start": period.start,
                 "period_end": period.end, "value": number if value_status == "reported" else None, "value_status": value_status,
@@ -485,6 +497,7 @@ class _ReturnParser:
                 continue
             seen[pi["pi_code"]] = row_number
             comment = fields.get("comment")
+            self.screen_text(FEASIBILITY, row_number, table, "comment", comment, pi["pi_code"])
             self.result.feasibility.append({"submission_id": self.submission["submission_id"], "borough_code": self.submission["borough_code"],
                                             "pi_code": pi["pi_code"], **answers, "comment": _text(comment.value) if comment else None,
                                             "row_number": row_number})
@@ -502,6 +515,7 @@ class _ReturnParser:
                 self.reject_row(NARRATIVE, row_number, raw, "duplicate_row", f"cluster {code} already has a narrative in row {seen[code]}", where)
                 continue
             seen[code] = row_number
+            self.screen_text(NARRATIVE, row_number, table, "narrative", fields["narrative"])
             self.result.narratives.append({"submission_id": self.submission["submission_id"], "borough_code": self.submission["borough_code"],
                                            "cluster_code": code, "narrative": _text(fields["narrative"].value), "row_number": row_number})
 
