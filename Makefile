@@ -26,5 +26,7 @@ ui: $(BIN)/lsdi
 sample: $(BIN)/lsdi
 	$(BIN)/lsdi sample
 
+# removes the environment and what a run builds, but keeps data/warehouse/archive: the copies of
+# every file received and when each was first seen cannot be rebuilt
 clean:
-	rm -rf data/warehouse/* $(VENV)
+	rm -rf $(VENV) data/warehouse/lsdi*.duckdb* data/warehouse/reports data/warehouse/.intermediate data/warehouse/.lsdi.*

@@ -32,6 +32,8 @@ class _ProgressHandler(logging.Handler):
             self.stream.write(f"  {stage:<10} {key:<23} {text or ''}\n")
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
+            if evaluation.check_name.startswith("expect_"):
+                return  # one line per expectation would be a wall: the dq_expectation line sums them up
             rows = evaluation.metadata.get("rows_failed")
             if evaluation.passed:
                 outcome = "passed"

@@ -98,8 +98,8 @@ class AuthorityRegister:
 
 
 def clean_code(text: object) -> str:
-    """A code as typed, without surrounding or non-breaking spaces, upper-case."""
-    return str(text).replace("\u00a0", " ").strip().upper()
+    """A code as typed, without any (non-breaking) spaces, upper-case: ' ni 62\u00a0' → 'NI62'."""
+    return "".join(str(text).split()).upper()
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,8 @@ RULES: tuple[Rule, ...] = (
          "Paste the figures as values (Paste Special > Values) so the return holds the numbers you checked.", None),
     Rule("personal_data", "structure", "warning", "A note, comment or narrative seems to hold personal data (an NHS number, a unique pupil number, a date of birth, a postcode or a child's name); it is masked wherever it is published.",
          "Describe cases without identifying anyone: remove names, dates of birth, NHS numbers, pupil numbers and postcodes from the text.", None),
+    Rule("sheet_duplicated", "structure", "error", "Two sheets of the workbook have the same name once case and spaces are ignored (e.g. 'PI data' and ' pi DATA ').",
+         "Keep one sheet of each name: delete or rename the old copy (check hidden sheets too).", "file"),
     Rule("pi_code_unknown", "structure", "error", "The PI code is blank or not in the PI catalogue; the row cannot be used.",
          "Use the PI codes exactly as pre-filled in the template (e.g. NI59); do not edit the PI code column.", "row"),
     Rule("period_unreadable", "structure", "error", "The period cannot be read; the row cannot be used.",
@@ -83,6 +85,8 @@ RULES: tuple[Rule, ...] = (
          "Send the true figure: the pipeline suppresses small numbers itself before anything is published.", None),
     Rule("pi_missing_from_return", "availability", "warning", "A phase-1 PI has no row at all in a workbook return.",
          "Add a row for every PI and period pre-listed in the template, marking figures you cannot supply n/a.", None),
+    Rule("period_missing", "availability", "warning", "An expected period of a phase-1 PI has no figure at all from a pilot borough (measured across the pilot by the availability expectation; the findings row by row are pi_missing_from_return and series_gap).",
+         "Send a figure for every PI and period pre-listed in the template, or mark it n/a with the reason in the Note column.", None),
     Rule("pilot_return_missing", "availability", "warning", "A pilot borough has sent no return at all.",
          "Send the return for the pilot period, even if incomplete.", None),
     # cadence
@@ -101,6 +105,8 @@ RULES: tuple[Rule, ...] = (
     Rule("period_incomplete", "cadence", "warning", "The figure is for a period that had not ended on the date of submission.",
          "Send the final figure once the period has ended, or mark the row as provisional in the Note column.", None),
     # integrity
+    Rule("unit_mismatch", "integrity", "warning", "A figure is written as a percentage (45% or a %-formatted cell) for a PI that is not measured in percent.",
+         "Enter the figure in the PI's unit (see the PI definitions sheet): a count or rate, not a percentage.", None),
     Rule("numerator_exceeds_denominator", "integrity", "error", "The numerator is larger than the denominator.",
          "Check the numerator and denominator have not been swapped and count the same cohort.", None),
     Rule("percent_out_of_range", "integrity", "error", "A percentage is outside 0–100.",

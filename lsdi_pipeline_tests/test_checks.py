@@ -76,3 +76,20 @@ def test_a_failing_structural_check_stops_the_publish_and_keeps_the_published_fi
                     for e in [e.event_specific_data.materialization]}
     assert "lsdi_warehouse" not in materialized
     assert (published_dir / WAREHOUSE_FILE).read_bytes() == before
+
+
+def test_the_business_expectations_are_recorded_with_data_docs_and_a_check_each(bundled):
+    from lsdi_pipeline.checks.expectations import EXPECTATIONS
+
+    outcomes = table(bundled[1], "dq_expectation")
+    assert list(outcomes["check_name"]) == [spec.check_name for spec in EXPECTATIONS]
+    assert set(outcomes["suite"]) == {"availability", "cadence", "integrity"}
+    missing = outcomes.set_index("check_name").loc["period_missing"]
+    assert not missing["success"] and missing["unexpected_count"] > 0  # two pilots sent nothing
+    docs = bundled[1] / "reports" / "data_docs"
+    assert (docs / "index.html").exists() and list((docs / "validations").rglob("*.html"))
+    evaluations = {e.check_name: e for e in bundled[2].get_asset_check_evaluations()}
+    expectation_checks = [name for name in evaluations if name.startswith("expect_")]
+    assert len(expectation_checks) == len(EXPECTATIONS)
+    assert evaluations["expect_availability_period_missing"].metadata["rows_failed"].value == missing["unexpected_count"]
+    assert all(evaluations[name].severity == dg.AssetCheckSeverity.WARN for name in expectation_checks)

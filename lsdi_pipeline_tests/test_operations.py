@@ -164,3 +164,17 @@ def test_lsdi_run_outside_the_project_says_where_it_looked(tmp_path):
     done = _lsdi("run", env_extra={}, cwd=tmp_path)
     assert done.returncode == 2
     assert "no raw data in 'data/raw'" in done.stderr and "LSDI_RAW_DIR" in done.stderr
+
+
+def test_a_write_ahead_log_left_by_a_read_write_session_does_not_rewrite_the_new_warehouse(raw, tmp_path):
+    warehouse = tmp_path / "warehouse"
+    materialize_all(raw, warehouse)
+    expected = len(table(warehouse, "dq_issue"))
+    script = (f"import duckdb, os; c = duckdb.connect({str(warehouse / WAREHOUSE_FILE)!r}); "
+              "c.execute('PRAGMA disable_checkpoint_on_shutdown'); c.execute('SET wal_autocheckpoint=\\'1TB\\''); "
+              "c.execute(\"DELETE FROM dq_issue WHERE severity = 'warning'\"); os._exit(0)")
+    subprocess.run([sys.executable, "-c", script], check=True)
+    assert (warehouse / (WAREHOUSE_FILE + ".wal")).exists()
+    materialize_all(raw, warehouse)
+    assert len(table(warehouse, "dq_issue")) == expected
+    assert list(warehouse.glob(WAREHOUSE_FILE + ".wal.*.set-aside"))

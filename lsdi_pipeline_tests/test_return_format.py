@@ -709,9 +709,10 @@ def test_a_phase_1_pi_absent_from_a_workbook_is_reported_missing(workbook_path, 
     assert {i["category"] for i in result.issues if i["check_name"] == "pi_missing_from_return"} == {"availability"}
 
 
-def test_a_pi_whose_only_row_was_rejected_is_reported_missing(workbook_path):
+def test_a_pi_whose_only_row_was_rejected_is_not_also_reported_missing(workbook_path):
     result = one_pi(workbook_path, pi_row("NI59", "banana", value=45))
-    assert "NI59" in {i["pi_code"] for i in result.issues if i["check_name"] == "pi_missing_from_return"}
+    assert "NI59" not in {i["pi_code"] for i in result.issues if i["check_name"] == "pi_missing_from_return"}
+    assert [(i["check_name"], i["cell_ref"]) for i in result.issues if i["pi_code"] == "NI59"] == [("period_unreadable", "B2")]
 
 
 # -- feasibility and narrative -----------------------------------------------------------------------------
@@ -852,8 +853,17 @@ def test_a_csv_header_in_another_case_and_order_is_read(csv_path):
 
 
 def test_a_csv_that_is_binary_is_rejected(csv_path):
-    csv_path.write_bytes("borough_code,pi_code\n".encode("utf-16"))
+    csv_path.write_bytes(b"PK\x03\x04\x00\x00borough_code\x00\x81\x8d")
     assert_file_rejected(parse(csv_path), "file_unreadable")
+
+
+def test_a_csv_saved_as_unicode_text_utf16_is_read(csv_path):
+    text = "borough_code,pi_code,period,numerator,denominator,value,source_agency,reporting_frequency,note\r\n" \
+           "E09000003,NI62,2007/08,12,100,12,Children's social care,Annual,Zoë’s note\r\n"
+    csv_path.write_bytes(text.encode("utf-16"))
+    result = parse(csv_path)
+    assert result.submission["encoding"] == "utf-16"
+    assert [(f["pi_code"], f["value"], f["note"]) for f in result.pi_values] == [("NI62", 12.0, "Zoë’s note")]
 
 
 def test_a_far_away_cell_is_found_whatever_the_tag_prefix_or_attribute_order():
@@ -863,3 +873,43 @@ def test_a_far_away_cell_is_found_whatever_the_tag_prefix_or_attribute_order():
     with pytest.raises(FileRejected) as rejected:
         _check_cell_references("xl/worksheets/sheet1.xml", xml, Limits())
     assert rejected.value.check_name == "file_limits" and "XFD1048576" in rejected.value.message
+
+
+# -- what a sloppy or hostile return must not do (found in review) ------------------------------------------
+@pytest.mark.parametrize("period", ["2300", "Q1 1066", "31/03/1208", dt.datetime(1208, 3, 31)])
+def test_a_period_far_outside_any_real_year_is_a_rejected_row(workbook_path, period):
+    result = one_pi(workbook_path, pi_row("NI62", period, value=12))
+    assert result.submission["status"] == "accepted_with_issues"
+    assert [i["check_name"] for i in result.issues if i["pi_code"] == "NI62"] == ["period_unreadable"]
+    assert "outside the years" in result.rejected_rows[0]["reason"]
+
+
+def test_a_submission_date_in_the_year_208_is_unreadable_and_the_arrival_date_is_used(workbook_path):
+    result = one_pi(workbook_path, pi_row("NI62", "2007/08", value=12, frequency="Annual"), about={"Submitted on": "0208-03-14"})
+    assert "submitted_on_invalid" in {i["check_name"] for i in result.issues}
+    assert result.submission["submitted_on"] == dt.date(2008, 4, 20)
+
+
+def test_a_submission_date_written_in_words_is_read(workbook_path):
+    result = one_pi(workbook_path, pi_row("NI62", "2007/08", value=12, frequency="Annual"), about={"Submitted on": "14 April 2008"})
+    assert result.submission["submitted_on"] == dt.date(2008, 4, 14)
+
+
+def test_a_feasibility_sheet_with_its_header_out_of_place_keeps_its_rows_as_rejected_rows(workbook_path):
+    result = parse(write_return(workbook_path, pi_rows=[pi_row("NI62", "2007/08", value=12)],
+                                headers={"Feasibility": ["Feasibility of each PI"]},
+                                feasibility_rows=[["PI code", "Can provide", "Main issue", "Comment"], ["NI62", "Yes", "None", "ok"]]))
+    rejected = [r for r in result.rejected_rows if r["sheet"] == "Feasibility"]
+    assert [r["row_number"] for r in rejected] == [2, 3]
+    assert "header row (row 1) lacks 'PI code'" in rejected[0]["reason"]
+
+
+def test_the_official_ni_spelling_of_a_pi_code_is_accepted(workbook_path):
+    result = one_pi(workbook_path, pi_row("NI 62", "2007/08", value=12, frequency="Annual"))
+    assert [f["pi_code"] for f in result.pi_values] == ["NI62"]
+
+
+def test_a_percentage_for_a_count_pi_is_a_warning(workbook_path):
+    result = one_pi(workbook_path, pi_row("L01", "Apr 2007", value="45%", frequency="Monthly"))
+    assert "unit_mismatch" in {i["check_name"] for i in result.issues}
+    assert result.pi_values[0]["quality_status"] == "warning"

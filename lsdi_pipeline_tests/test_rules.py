@@ -19,11 +19,11 @@ from lsdi_pipeline import reference
 
 # -- rules on one figure ----------------------------------------------------------------------------
 def figure(pi_code, period, value=None, *, status="reported", numerator=None, denominator=None, frequency=None,
-           submitted_on=dt.date(2008, 4, 14), qualified=None, raw_value=None) -> Figure:
+           submitted_on=dt.date(2008, 4, 14), qualified=None, raw_value=None, typed_as_percent=False) -> Figure:
     _, catalogue = reference_data()
     reading = read_period(period, frequency)
     return Figure(catalogue.indicators[pi_code], reading.period, value, status, numerator, denominator, frequency, submitted_on,
-                  reading.ambiguity, qualified or {}, raw_value)
+                  reading.ambiguity, qualified or {}, raw_value, typed_as_percent)
 
 
 FIGURE_CASES = {
@@ -40,6 +40,8 @@ FIGURE_CASES = {
     "percent_out_of_range": (figure("NI62", "2007/08", 104), figure("NI62", "2007/08", 100)),
     "count_invalid": (figure("L01", "2007-04", -3, frequency="monthly"), figure("L01", "2007-04", 3, frequency="monthly")),
     "value_out_of_range": (figure("NI51", "2007/08", 18), figure("NI51", "2007/08", 16)),
+    "unit_mismatch": (figure("L01", "2007-04", 45, frequency="monthly", raw_value="45%", typed_as_percent=True),
+                      figure("NI62", "2007/08", 45, raw_value="45%", typed_as_percent=True)),
     "value_inconsistent": (figure("NI62", "2007/08", 20, numerator=12, denominator=100),
                            figure("NI62", "2007/08", 12.4, numerator=12, denominator=97)),
 }
@@ -162,6 +164,7 @@ FILE_CASES = {
     "sheet_hidden": (lambda p: _edited(p, _hide_feasibility), None),
     "merged_cells": (lambda p: _edited(p, _merge_header), None),
     "formula_cell": (lambda p: _edited(p, _formula_value), None),
+    "sheet_duplicated": (lambda p: write_return(p, pi_rows=GOOD_ROW, extra_sheets={" pi DATA ": [["PI code", "Period", "Value"]]}), None),
     "personal_data": (lambda p: write_return(p, pi_rows=GOOD_ROW, narrative_rows=[["C01", "A boy called Jamie Smith, DOB 12/03/2001"]]), None),
 }
 
@@ -206,7 +209,9 @@ def test_a_pilot_with_no_return_is_a_finding_and_one_with_a_return_is_not():
 
 
 def test_every_rule_has_a_failing_and_a_passing_case():
-    covered = set(FIGURE_CASES) | set(SERIES_CASES) | set(FILE_CASES) | {"pilot_return_missing"}
+    from lsdi_pipeline_tests.test_expectations import BROKEN_BY  # rules measured across the pilot by an expectation
+
+    covered = set(FIGURE_CASES) | set(SERIES_CASES) | set(FILE_CASES) | {"pilot_return_missing"} | (set(BROKEN_BY) & {"period_missing"})
     assert covered == set(RULES_BY_NAME)
 
 

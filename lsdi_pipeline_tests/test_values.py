@@ -74,3 +74,19 @@ def test_excel_error_is_unreadable_and_named(cell):
 @pytest.mark.parametrize("cell", [dt.datetime(2008, 3, 31), True])
 def test_a_date_or_a_boolean_is_not_a_number(cell):
     assert read_number(cell).status == "unreadable"
+
+
+@pytest.mark.parametrize("typed, number", [("1 204", 1204.0), ("1\u00a0204", 1204.0), ("12 345 678", 12345678.0)])
+def test_spaces_between_thousands_are_read(typed, number):
+    assert read_number(typed).number == number
+
+
+@pytest.mark.parametrize("typed, status", [("NA", "not_provided"), ("N/K", "not_provided"), ("\u2014", "not_provided"),
+                                           ("< 5", "suppressed")])
+def test_common_spellings_of_the_markers_are_read(typed, status):
+    assert read_number(typed).status == status
+
+
+def test_an_infinite_number_is_unreadable_not_silently_missing():
+    reading = read_number(float("inf"))
+    assert reading.status == "unreadable" and "too large" in reading.problem

@@ -42,12 +42,13 @@ def dq_rule() -> dg.Output:
 @dg.asset(group_name=GROUP)
 def lsdi_warehouse(context: dg.AssetExecutionContext, paths: LsdiPaths, dim_borough, dim_goal, dim_cluster, dim_indicator,
                    mapping_response, mapping_inventory, pilot_borough, submission, fact_pi_value, fact_feasibility,
-                   fact_narrative, rejected_row, dq_rule, dq_issue, mapping_summary) -> dg.MaterializeResult:
+                   fact_narrative, rejected_row, dq_rule, dq_issue, dq_expectation, mapping_summary) -> dg.MaterializeResult:
     """The published DuckDB warehouse (lsdi.duckdb): every table built in staging and swapped in atomically."""
     tables = dict(dim_borough=dim_borough, dim_goal=dim_goal, dim_cluster=dim_cluster, dim_indicator=dim_indicator,
                   mapping_response=mapping_response, mapping_inventory=mapping_inventory, pilot_borough=pilot_borough,
                   submission=submission, fact_pi_value=fact_pi_value, fact_feasibility=fact_feasibility,
                   fact_narrative=fact_narrative, rejected_row=rejected_row, dq_rule=dq_rule, dq_issue=dq_issue,
+                  dq_expectation=dq_expectation,
                   mapping_summary=mapping_summary)
     path = publish(paths.warehouse, tables)
     context.log.info(f"published {path}")

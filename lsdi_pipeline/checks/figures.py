@@ -35,6 +35,8 @@ class Figure:
     #: field → the text a qualified number was written as (`approx 45`)
     qualified: dict[str, str] = field(default_factory=dict)
     raw_value: str | None = None
+    #: the value was written as a percentage (45% or a %-formatted cell)
+    typed_as_percent: bool = False
 
     @property
     def code(self) -> str:
@@ -134,6 +136,12 @@ def qualified_number(f: Figure):
         yield field_name, f"{f.where}: '{text}' was read as the number it qualifies"
 
 
+@figure_rule("unit_mismatch")
+def unit_mismatch(f: Figure):
+    if _reported(f) and f.typed_as_percent and f.pi["unit"] != "percent":
+        yield "value", f"{f.where}: '{f.raw_value}' is written as a percentage but the PI's unit is {f.pi['unit'].replace('_', ' ')}"
+
+
 @figure_rule("numerator_exceeds_denominator")
 def numerator_exceeds_denominator(f: Figure):
     if f.pi["unit"] in codes.UNIT_SCALE and f.numerator is not None and f.denominator is not None and f.numerator > f.denominator:
@@ -161,7 +169,8 @@ def value_out_of_range(f: Figure):
         return  # already an error of its unit
     low, high = f.pi["valid_min"], f.pi["valid_max"]
     if (low is not None and f.value < low) or (high is not None and f.value > high):
-        yield "value", f"{f.where}: {f.value:g} is outside the PI's valid range {low:g}–{high:g} ({f.pi['unit']})"
+        bounds = f"{'' if low is None else f'{low:g}'}–{'' if high is None else f'{high:g}'}"
+        yield "value", f"{f.where}: {f.value:g} is outside the PI's valid range {bounds} ({f.pi['unit']})"
 
 
 @figure_rule("value_inconsistent")

@@ -3,6 +3,7 @@ duplicates, the current-figure rule and the pilots that sent nothing."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,9 +11,11 @@ import pandas as pd
 
 from lsdi_pipeline.checks.series import check_series
 from lsdi_pipeline.reference import AuthorityRegister, Catalogue
-from lsdi_pipeline.returns.parse import parse_return
-from lsdi_pipeline.rules import rule
+from lsdi_pipeline.returns.parse import ParsedReturn, parse_return, reject_file
+from lsdi_pipeline.rules import RULES, rule
 from lsdi_pipeline.warehouse.schema import TABLES
+
+log = logging.getLogger(__name__)
 
 RETURN_TABLES = ("submission", "fact_pi_value", "fact_feasibility", "fact_narrative", "rejected_row", "dq_issue")
 
@@ -31,35 +34,58 @@ class ReturnBatch:
 
 def parse_archive(ledger: pd.DataFrame, warehouse_dir: Path, register: AuthorityRegister, catalogue: Catalogue) -> ReturnBatch:
     """Parse each distinct file once; a later file with the same bytes is recorded as a duplicate."""
-    parts: dict[str, list[dict]] = {name: [] for name in RETURN_TABLES}
+    results: list[ParsedReturn] = []
     first_seen: dict[str, dict] = {}
     for entry in ledger.sort_values("submission_id").to_dict("records"):
         entry["received_at"] = pd.Timestamp(entry["received_at"]).to_pydatetime()
         if entry["file_sha256"] in first_seen:
             original = first_seen[entry["file_sha256"]]
-            parts["submission"].append({**original, **{k: entry[k] for k in ("submission_id", "original_path", "file_name", "received_at",
-                                                                           "archive_path")},
-                                        "status": "duplicate",
-                                        "reject_reason": f"the same bytes as submission {original['submission_id']} ({original['file_name']}); nothing loaded twice"})
+            results.append(ParsedReturn({**original, **{k: entry[k] for k in ("submission_id", "original_path", "file_name", "received_at",
+                                                                               "archive_path")},
+                                         "status": "duplicate",
+                                         "reject_reason": f"the same bytes as submission {original['submission_id']} "
+                                                          f"({original['file_name']}); nothing loaded twice"}))
             continue
         parsed = parse_return(warehouse_dir / entry["archive_path"], entry, register, catalogue)
         first_seen[entry["file_sha256"]] = parsed.submission
-        parts["submission"].append(parsed.submission)
-        parts["fact_pi_value"] += parsed.pi_values
-        parts["fact_feasibility"] += parsed.feasibility
-        parts["fact_narrative"] += parsed.narratives
-        parts["rejected_row"] += parsed.rejected_rows
-        parts["dq_issue"] += parsed.issues
+        results.append(parsed)
+    try:
+        return ReturnBatch(**_frames(results))
+    except Exception:  # noqa: BLE001 — some file yielded rows the schema refuses: find it, set it aside, keep the rest
+        return ReturnBatch(**_frames([_schema_checked(result) for result in results]))
+
+
+def _frames(results: list[ParsedReturn]) -> dict[str, pd.DataFrame]:
+    """The parsed rows of every file as frames, conformed to and checked against the warehouse schema."""
+    parts = {"submission": [r.submission for r in results], "fact_pi_value": [], "fact_feasibility": [], "fact_narrative": [],
+             "rejected_row": [], "dq_issue": []}
+    for r in results:
+        parts["fact_pi_value"] += r.pi_values
+        parts["fact_feasibility"] += r.feasibility
+        parts["fact_narrative"] += r.narratives
+        parts["rejected_row"] += r.rejected_rows
+        parts["dq_issue"] += r.issues
     frames = {}
     for name in RETURN_TABLES:
         table = _parsed_table(name)
         frames[name] = table.pandera_schema().validate(table.conform(pd.DataFrame(parts[name], columns=table.column_names)))
-    return ReturnBatch(**frames)
+    return frames
+
+
+def _schema_checked(result: ParsedReturn) -> ParsedReturn:
+    """The file's result if its rows fit the schema; otherwise the file rejected, saying why."""
+    try:
+        _frames([result])
+        return result
+    except Exception as exc:  # noqa: BLE001
+        log.exception("rows of %s do not fit the warehouse schema", result.submission.get("file_name"))
+        reject_file(result, "file_unreadable", f"the file's rows could not be loaded ({type(exc).__name__}: {str(exc)[:200]})")
+        return result
 
 
 def _parsed_table(name: str):
-    """A Returns table as parsing produces it: everything but `is_current`, which needs all files."""
-    return TABLES[name].without("is_current")
+    """A Returns table as parsing produces it: without what needs all files (`is_current`) or the rule list (`fix_hint`)."""
+    return TABLES[name].without("is_current", "fix_hint")
 
 
 def mark_current(facts: pd.DataFrame, submissions: pd.DataFrame, key: list[str]) -> pd.DataFrame:
@@ -100,6 +126,7 @@ def build_return_tables(batch: ReturnBatch, pilot: pd.DataFrame, indicators: pd.
                                                    "accepted_with_issues"))
     issues = pd.DataFrame(batch.dq_issue.to_dict("records") + series_findings + missing_pilot_returns(pilot, subs, boroughs),
                           columns=batch.dq_issue.columns)
+    issues["fix_hint"] = issues["check_name"].map({r.check_name: r.fix_hint for r in RULES})
     tables = {
         "submission": subs,
         "fact_pi_value": facts,

@@ -19,7 +19,7 @@ from lsdi_pipeline import codes
 from lsdi_pipeline.reference import AuthorityRegister, Catalogue, clean_code
 from lsdi_pipeline.checks.figures import Figure, check_figure
 from lsdi_pipeline.checks.personal_data import describe, find_personal_data, mask
-from lsdi_pipeline.returns.periods import read_period
+from lsdi_pipeline.returns.periods import YEARS, read_period
 from lsdi_pipeline.returns.reader import Book, Cell, FileRejected, Limits, Sheet, read_book
 from lsdi_pipeline.returns.values import CellReading, read_number
 from lsdi_pipeline.rules import rule
@@ -74,16 +74,16 @@ def parse_return(path: Path, submission: dict, register: AuthorityRegister, cata
         result.submission["encoding"] = book.encoding
         _ReturnParser(result, book, register, catalogue).parse()
     except FileRejected as rejected:
-        _reject_file(result, rejected.check_name, rejected.message)
+        reject_file(result, rejected.check_name, rejected.message)
     except Exception as exc:  # a file must never take the run down; the reason says what happened
         log.exception("unexpected failure reading %s", submission.get("file_name"))
-        _reject_file(result, "file_unreadable", f"the file could not be read ({type(exc).__name__}: {exc})")
+        reject_file(result, "file_unreadable", f"the file could not be read ({type(exc).__name__}: {exc})")
     if result.submission.get("status") != "rejected":
         result.submission["status"] = "accepted_with_issues" if result.issues else "accepted"
     return result
 
 
-def _reject_file(result: ParsedReturn, check_name: str, message: str) -> None:
+def reject_file(result: ParsedReturn, check_name: str, message: str) -> None:
     result.pi_values, result.feasibility, result.narratives, result.rejected_rows = [], [], [], []
     result.issues = [_issue(result.submission, check_name, message, Located(sheet=None))]
     result.submission.update(status="rejected", reject_reason=message)
@@ -104,7 +104,7 @@ def _text(value: object) -> str | None:
         return None
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return str(value)
 
@@ -114,17 +114,20 @@ def _is_blank(value: object) -> bool:
 
 
 def _read_date(value: object) -> dt.date | None:
+    """A date from a date cell or text such as 2008-03-14, 14/03/2008 or 14 March 2008 (day first); None if not a date."""
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
+        value = value.date()
+    if not isinstance(value, dt.date):
+        text = " ".join(str(value).replace("\u00a0", " ").split())
+        value = None
+        for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d %B %Y", "%d %b %Y",
+                    "%d-%b-%Y", "%d-%b-%y", "%d.%m.%Y"):
+            try:
+                value = dt.datetime.strptime(text, fmt).date()
+                break
+            except ValueError:
+                continue
+    return value if value is not None and value.year in YEARS else None
 
 
 @dataclass
@@ -171,7 +174,14 @@ class _ReturnParser:
     def __init__(self, result: ParsedReturn, book: Book, register: AuthorityRegister, catalogue: Catalogue):
         self.result, self.book, self.register, self.catalogue = result, book, register, catalogue
         self.submission = result.submission
-        self.sheets = {codes.normalise_label(name): sheet for name, sheet in book.sheets.items()}
+        self.sheets: dict[str, Sheet] = {}
+        for name, sheet in book.sheets.items():
+            key = codes.normalise_label(name)
+            if key in self.sheets and key in {codes.normalise_label(n) for n in codes.RETURN_SHEETS}:
+                raise FileRejected("sheet_duplicated", f"the workbook has two sheets named '{self.sheets[key].name}' and '{name}'"
+                                   f"{' (hidden)' if sheet.hidden or self.sheets[key].hidden else ''}: keep one and delete the other")
+            self.sheets.setdefault(key, sheet)
+        self.pis_with_rows: set[str] = set()
 
     # -- findings --------------------------------------------------------------------------
     def finding(self, check_name, message, where, pi_code=None, period=None) -> dict:
@@ -306,7 +316,9 @@ class _ReturnParser:
             named = ", ".join(f"{self.register.names[b]} ({ref})" for b, ref in boroughs.items())
             raise FileRejected("borough_mismatch", f"the file names more than one borough: {named}; send one file per borough")
         if not boroughs:
-            raise FileRejected("borough_unknown", "no row names a borough in the borough_code column")
+            has_rows = any(True for _ in table.records())
+            raise FileRejected("borough_unknown", "no row names a borough in the borough_code column" if has_rows
+                               else "the CSV file has a header row but no data rows")
         self.submission["borough_code"] = next(iter(boroughs))
         self.read_submitted_on(latest_submitted or Cell(None, ""), PI_DATA,
                                table.column_name("submitted_on") if "submitted_on" in table.header else "submitted_on")
@@ -321,8 +333,13 @@ class _ReturnParser:
             table = _table(sheet, columns)
             missing = [f for f in required if f not in table.header]
             if missing:
-                self.finding("optional_sheet_missing", f"the '{name}' sheet's header row lacks {', '.join(missing)}; the sheet was not read",
-                             Located(name, 1))
+                labels = ", ".join(repr(k.capitalize().replace("Pi ", "PI ")) for k, v in columns.items() if v in missing)
+                message = f"the '{sheet.name}' sheet's header row (row 1) lacks {labels}, so its rows could not be read"
+                self.finding("optional_sheet_missing", message, Located(sheet.name, 1))
+                for row_number, _, raw in table.records():
+                    self.result.rejected_rows.append({"submission_id": self.submission["submission_id"], "sheet": name,
+                                                      "row_number": row_number, "raw_record": json.dumps(raw, ensure_ascii=False),
+                                                      "reason": message})
                 continue
             parse(table)
 
@@ -339,12 +356,10 @@ class _ReturnParser:
     # -- PI data --------------------------------------------------------------------------------
     def parse_pi_data(self, table: _Table) -> None:
         pending: dict[tuple[str, str], list[tuple[dict, dict, list[dict]]]] = {}
-        seen_pis: set[str] = set()
         for row_number, fields, raw in table.records():
             outcome = self.read_pi_row(table, row_number, fields, raw)
             if outcome is not None:
                 fact, issues = outcome
-                seen_pis.add(fact["pi_code"])
                 pending.setdefault((fact["pi_code"], fact["period"]), []).append((fact, raw, issues))
         for (pi_code, period), rows in pending.items():
             if len(rows) == 1:
@@ -353,7 +368,7 @@ class _ReturnParser:
             self.resolve_duplicates(table, pi_code, period, rows)
         if self.book.file_format == "xlsx":
             for pi_code in self.catalogue.phase_1_codes():
-                if self.catalogue.indicators[pi_code]["pi_code"] not in seen_pis:
+                if self.catalogue.indicators[pi_code]["pi_code"] not in self.pis_with_rows:
                     real = self.catalogue.indicators[pi_code]["pi_code"]
                     self.finding("pi_missing_from_return", f"{real} ({self.catalogue.indicators[pi_code]['title']}) has no row in the return",
                                  Located(PI_DATA), pi_code=real)
@@ -398,6 +413,7 @@ class _ReturnParser:
             self.reject_row(PI_DATA, row_number, raw, "pi_code_unknown", message, where("pi_code"))
             return None
         pi_code = pi["pi_code"]
+        self.pis_with_rows.add(pi_code)
         row_issues: list[dict] = []
 
         def flag(check_name, message, field_name, period=None):
@@ -421,7 +437,7 @@ class _ReturnParser:
             readings[name] = read_number(cell.value, cell.number_format) if cell is not None else read_number(None)
             if readings[name].status == "unreadable":
                 self.drop_row_issues(row_issues)
-                self.reject_row(PI_DATA, row_number, raw, "value_unreadable", f"{pi_code} {period.label}: {name} {readings[name].problem}",
+                self.reject_row(PI_DATA, row_number, raw, "value_unreadable", f"{pi_code} {period.label}: the {name} cell {readings[name].problem}",
                                 where(name), pi_code, period.label)
                 return None
         for name in ("value", "numerator", "denominator"):
@@ -443,7 +459,7 @@ class _ReturnParser:
         qualified = {name: _text(fields[name].value) for name, r in readings.items() if r.qualified}
         figure = Figure(pi, period, number if value_status == "reported" else None, value_status, numerator.number,
                         denominator.number, frequency, self.submission["submitted_on"], reading.ambiguity, qualified,
-                        _text(fields["value"].value))
+                        _text(fields["value"].value), value.percent)
         for check_name, field_name, message in check_figure(figure):
             flag(check_name, message, field_name, label)
         agency = pi["source_agency"]

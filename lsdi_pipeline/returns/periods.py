@@ -90,12 +90,29 @@ _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ t]00:00(?::00)?)?$")
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
+#: the years a period may fall in: wide enough for any real return, and inside what dates can hold
+YEARS = range(1900, 2101)
+
+
 def read_period(raw: object, frequency: str | None = None) -> PeriodReading:
     """Read a period cell. `frequency` is the row's reporting frequency code (or None).
 
     `YYYY-YY` naming consecutive years is a financial year unless the row is `monthly`,
     when it is a month; either reading is reported through `ambiguity`.
     """
+    reading = _read(raw, frequency)
+    if reading.period is not None and not (reading.period.start.year in YEARS and reading.period.end.year in YEARS):
+        return PeriodReading(error=f"'{_shown(raw)}' is outside the years {YEARS.start}–{YEARS.stop - 1}")
+    return reading
+
+
+def _shown(raw: object) -> str:
+    if isinstance(raw, dt.datetime):
+        raw = raw.date()
+    return " ".join(str(raw).replace("\u00a0", " ").split())
+
+
+def _read(raw: object, frequency: str | None) -> PeriodReading:
     if raw is None:
         return PeriodReading(error="the period is blank")
     if isinstance(raw, dt.datetime):
@@ -105,7 +122,7 @@ def read_period(raw: object, frequency: str | None = None) -> PeriodReading:
     if isinstance(raw, bool):
         return PeriodReading(error=f"{raw!r} is not a period")
     if isinstance(raw, (int, float)):
-        if float(raw).is_integer() and 1900 <= raw <= 2100:
+        if float(raw).is_integer() and int(raw) in YEARS:
             return PeriodReading(calendar_year(int(raw)))
         return PeriodReading(error=f"{raw!r} is not a period")
     text = " ".join(str(raw).replace("\u00a0", " ").strip().lower().split())
@@ -114,9 +131,12 @@ def read_period(raw: object, frequency: str | None = None) -> PeriodReading:
     if not text:
         return PeriodReading(error="the period is blank")
     try:
-        return _read_text(text, frequency)
+        reading = _read_text(text, frequency)
     except ValueError as exc:  # an impossible date such as 31/02/2008
-        return PeriodReading(error=f"'{raw}' is not a valid date ({exc})")
+        return PeriodReading(error=f"'{_shown(raw)}' is not a valid date ({exc})")
+    if reading.error:  # say what the borough typed, as typed
+        return PeriodReading(error=reading.error.replace(f"'{text}'", f"'{_shown(raw)}'", 1))
+    return reading
 
 
 def _read_text(text: str, frequency: str | None) -> PeriodReading:
@@ -132,8 +152,8 @@ def _read_text(text: str, frequency: str | None) -> PeriodReading:
                         f"'{text}' read as the month {month(int(first), as_month).label} because the row is "
                         f"Monthly; write {financial_year(start).label} for the financial year"))
                 return PeriodReading(financial_year(start), ambiguity=(
-                    f"'{text}' read as the financial year {financial_year(start).label}; "
-                    f"write {month(int(first), as_month).label} if you meant a month"))
+                    f"'{text}' read as the financial year {financial_year(start).label}; if you meant the month, "
+                    f"write {month(int(first), as_month).start:%b %Y} with the reporting frequency Monthly"))
             if as_month is not None:
                 return PeriodReading(month(int(first), as_month))
         if start is not None:

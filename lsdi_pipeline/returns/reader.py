@@ -173,14 +173,16 @@ def _column_number(letters: str) -> int:
 
 
 def _read_csv(data: bytes) -> Book:
-    for encoding in ("utf-8-sig", "cp1252"):
+    # UTF-8 (a BOM tolerated) or Windows-1252 as the format says; UTF-16 with its BOM is what Excel's "Unicode text" writes
+    encodings = ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "cp1252")
+    for encoding in encodings:
         try:
             text = data.decode(encoding)
             break
         except UnicodeDecodeError:
             continue
     else:
-        raise FileRejected("file_unreadable", "the CSV file is neither UTF-8 nor Windows-1252 text")
+        raise FileRejected("file_unreadable", "the CSV file is neither UTF-8 nor Windows-1252 text: save it as 'CSV UTF-8'")
     if encoding == "utf-8-sig" and not data.startswith(b"\xef\xbb\xbf"):
         encoding = "utf-8"
     if "\x00" in text:

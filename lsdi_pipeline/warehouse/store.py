@@ -13,13 +13,17 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import logging
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from lsdi_pipeline.warehouse.schema import TABLES
+
+log = logging.getLogger(__name__)
 
 WAREHOUSE_FILE = "lsdi.duckdb"
 BACKUP_FILE = "lsdi.previous.duckdb"
@@ -94,6 +98,7 @@ def publish(warehouse_dir: Path, tables: Mapping[str, pd.DataFrame]) -> Path:
         finally:
             con.close()
         published = warehouse_dir / WAREHOUSE_FILE
+        set_aside_write_ahead_log(published)
         if published.exists():
             backup_tmp = warehouse_dir / f"{STAGING_PREFIX}.backup.{os.getpid()}"
             os.link(published, backup_tmp)
@@ -101,6 +106,21 @@ def publish(warehouse_dir: Path, tables: Mapping[str, pd.DataFrame]) -> Path:
         os.replace(staging, published)
         _fsync_dir(warehouse_dir)
         return published
+
+
+def set_aside_write_ahead_log(published: Path) -> Path | None:
+    """A `.wal` beside the published file is left by a read-write session (analysts must connect read-only).
+
+    DuckDB would replay it onto the next file published under that name, so it is moved aside,
+    named by the time, rather than let it rewrite the new warehouse.
+    """
+    wal = published.with_name(published.name + ".wal")
+    if not wal.exists():
+        return None
+    stale = published.with_name(f"{published.name}.wal.{time.strftime('%Y%m%dT%H%M%S')}.set-aside")
+    os.replace(wal, stale)
+    log.warning("moved %s aside to %s: a read-write session had written to the warehouse; connect read-only", wal, stale)
+    return stale
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -1,0 +1,58 @@
+"""The business expectations (Great Expectations) as an asset, with one asset check per expectation."""
+
+import json
+
+import dagster as dg
+import pandas as pd
+
+from lsdi_pipeline.assets.metadata import table_output, table_type
+from lsdi_pipeline.checks.expectations import EXPECTATIONS, run_expectations
+from lsdi_pipeline.checks.families import availability_grid, cadence_frame, integrity_frame
+from lsdi_pipeline.resources import LsdiPaths
+from lsdi_pipeline.rules import RULES_BY_NAME
+
+
+def _check_names() -> list[str]:
+    names: list[str] = []
+    for spec in EXPECTATIONS:
+        name = f"expect_{spec.suite}_{spec.check_name}"
+        names.append(name if name not in names else f"{name}_{sum(n.startswith(name) for n in names) + 1}")
+    return names
+
+
+CHECK_NAMES = _check_names()
+
+
+def _describe(spec) -> str:
+    rule = RULES_BY_NAME.get(spec.check_name)
+    what = rule.description if rule else "The aggregated frame has one row per borough, PI and period."
+    return f"Great Expectations, {spec.suite} suite ({spec.expectation}): {what}"
+
+
+@dg.asset(group_name="warehouse", dagster_type=table_type("dq_expectation"))
+def dq_expectation(paths: LsdiPaths, fact_pi_value: pd.DataFrame, submission: pd.DataFrame, pilot_borough: pd.DataFrame,
+                   dim_indicator: pd.DataFrame, dim_borough: pd.DataFrame) -> dg.Output:
+    """The availability, cadence and integrity expectations validated with Great Expectations; Data Docs in reports/data_docs."""
+    outcomes = run_expectations(availability_grid(fact_pi_value, submission, pilot_borough, dim_indicator),
+                                cadence_frame(fact_pi_value, dim_indicator, dim_borough),
+                                integrity_frame(fact_pi_value, dim_indicator, dim_borough),
+                                data_docs_dir=paths.reports / "data_docs")
+    failed = int((~outcomes["success"].astype(bool)).sum())
+    return table_output("dq_expectation", outcomes.rename(columns={"column": "column_name"}),
+                        summary=f"{len(outcomes)} expectations, {failed} not met; Data Docs in {paths.reports / 'data_docs'}",
+                        data_docs=dg.MetadataValue.path(str((paths.reports / "data_docs" / "index.html").resolve())))
+
+
+@dg.multi_asset_check(specs=[dg.AssetCheckSpec(name, asset="dq_expectation", description=_describe(spec))
+                             for name, spec in zip(CHECK_NAMES, EXPECTATIONS)])
+def expectation_checks(dq_expectation: pd.DataFrame):
+    """Each expectation's outcome as a check (a warning: business rules never stop the run)."""
+    for name, spec, outcome in zip(CHECK_NAMES, EXPECTATIONS, dq_expectation.itertuples(index=False)):
+        assert outcome.check_name == spec.check_name, "outcomes come back in the order of EXPECTATIONS"
+        sample = pd.DataFrame(json.loads(outcome.unexpected_sample or "[]"))
+        yield dg.AssetCheckResult(
+            check_name=name, passed=bool(outcome.success), severity=dg.AssetCheckSeverity.WARN,
+            metadata={"rows_judged": int(outcome.element_count), "rows_failed": int(outcome.unexpected_count),
+                      "percent_failed": float(outcome.unexpected_percent or 0.0),
+                      "boroughs": ", ".join(sorted(sample["borough_code"].unique())) if "borough_code" in sample else "none",
+                      "sample": dg.MetadataValue.md(sample.to_markdown(index=False) if len(sample) else "_none_")})

@@ -1,0 +1,247 @@
+"""The business expectations on availability, cadence and integrity, run with Great Expectations.
+
+Each family is an already-aggregated frame (one row per borough × PI × period) validated by
+one GX expectation suite; every expectation names the project rule it stands for in
+`meta["check_name"]`. The result is one row per expectation, with a sample of the failing
+rows located by borough, PI and period, and, on request, GX Data Docs as the human-readable
+record of the run.
+
+GX is imported inside the functions: the import alone costs ~2 s, and importing this module
+must not pay it (a cold `dagster definitions validate` stays fast).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from lsdi_pipeline.checks.figures import ROUNDING_TOLERANCE
+from lsdi_pipeline.checks.series import OUTLIER_Z
+
+#: the columns that locate a row in every family: the caller finds a finding by these
+ROW_KEY: tuple[str, ...] = ("borough_code", "pi_code", "period")
+#: how many failing rows an outcome carries as its sample
+SAMPLE_SIZE = 10
+
+AVAILABILITY_COLUMNS = (*ROW_KEY, "status")
+CADENCE_COLUMNS = (*ROW_KEY, "expected_cadence", "period_cadence", "declared_frequency", "expected_basis", "period_basis")
+INTEGRITY_COLUMNS = (*ROW_KEY, "unit", "value", "numerator", "denominator", "valid_min", "valid_max",
+                     "computed_value", "robust_z")
+_INTEGRITY_NUMBERS = ("value", "numerator", "denominator", "valid_min", "valid_max", "computed_value", "robust_z")
+
+#: statuses of a figure that a return gave at all ("missing": no row in any return)
+PRESENT_STATUSES = ("provided", "not_provided", "suppressed")
+
+DATA_DOCS_SITE = "lsdi_checks"
+OUTCOME_COLUMNS = ["suite", "expectation", "check_name", "column", "success", "element_count",
+                   "unexpected_count", "unexpected_percent", "unexpected_sample"]
+
+
+@dataclass(frozen=True)
+class ExpectationSpec:
+    """One expectation of a suite, as data: GX builds it only when the suite is run.
+
+    `where` restricts it to rows whose column equals a value, or (with "!=") differs from it.
+    """
+
+    suite: str
+    check_name: str
+    column: str | None
+    expectation: str  # the GX class, e.g. "ExpectColumnValuesToBeInSet"
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    where: tuple[str, str, str] | None = None  # (column, "==" or "!=", value)
+
+
+EXPECTATIONS: tuple[ExpectationSpec, ...] = (
+    # availability: one row per pilot borough × phase-1 PI × expected period
+    ExpectationSpec("availability", "period_missing", "status", "ExpectColumnValuesToBeInSet",
+                    {"column": "status", "value_set": list(PRESENT_STATUSES)}),
+    # measured over the figures a return gave: a missing one is period_missing's finding
+    ExpectationSpec("availability", "pi_not_provided", "status", "ExpectColumnValuesToBeInSet",
+                    {"column": "status", "value_set": ["provided"]}, where=("status", "!=", "missing")),
+    ExpectationSpec("availability", "availability_grid", None, "ExpectCompoundColumnsToBeUnique",
+                    {"column_list": list(ROW_KEY)}),
+    # cadence: one row per current figure
+    ExpectationSpec("cadence", "cadence_mismatch", "period_cadence", "ExpectColumnPairValuesToBeEqual",
+                    {"column_A": "period_cadence", "column_B": "expected_cadence",
+                     "ignore_row_if": "either_value_is_missing"}),
+    ExpectationSpec("cadence", "frequency_contradicts_period", "declared_frequency", "ExpectColumnPairValuesToBeEqual",
+                    {"column_A": "declared_frequency", "column_B": "period_cadence",
+                     "ignore_row_if": "either_value_is_missing"}),
+    ExpectationSpec("cadence", "basis_mixed", "period_basis", "ExpectColumnPairValuesToBeEqual",
+                    {"column_A": "period_basis", "column_B": "expected_basis",
+                     "ignore_row_if": "both_values_are_missing"}),
+    # integrity: one row per current reported figure
+    ExpectationSpec("integrity", "numerator_exceeds_denominator", "numerator", "ExpectColumnPairValuesAToBeGreaterThanB",
+                    {"column_A": "denominator", "column_B": "numerator", "or_equal": True,
+                     "ignore_row_if": "either_value_is_missing"}),
+    ExpectationSpec("integrity", "percent_out_of_range", "value", "ExpectColumnValuesToBeBetween",
+                    {"column": "value", "min_value": 0, "max_value": 100}, where=("unit", "==", "percent")),
+    ExpectationSpec("integrity", "count_invalid", "value", "ExpectColumnValuesToBeBetween",
+                    {"column": "value", "min_value": 0}, where=("unit", "==", "count")),
+    ExpectationSpec("integrity", "value_out_of_range", "value", "ExpectColumnPairValuesAToBeGreaterThanB",
+                    {"column_A": "value", "column_B": "valid_min", "or_equal": True,
+                     "ignore_row_if": "either_value_is_missing"}),
+    ExpectationSpec("integrity", "value_out_of_range", "value", "ExpectColumnPairValuesAToBeGreaterThanB",
+                    {"column_A": "valid_max", "column_B": "value", "or_equal": True,
+                     "ignore_row_if": "either_value_is_missing"}),
+    ExpectationSpec("integrity", "value_inconsistent", "value", "ExpectColumnValuesToBeBetween",
+                    {"column": "computed_value_gap", "max_value": ROUNDING_TOLERANCE}),
+    ExpectationSpec("integrity", "outlier", "robust_z", "ExpectColumnValuesToBeBetween",
+                    {"column": "robust_z", "min_value": -OUTLIER_Z, "max_value": OUTLIER_Z}),
+)
+
+SUITES: tuple[str, ...] = ("availability", "cadence", "integrity")
+#: the columns each family's failing rows are located by (GX adds the columns under test)
+_SAMPLE_COLUMNS = {"availability": list(ROW_KEY), "cadence": list(ROW_KEY), "integrity": [*ROW_KEY, "value"]}
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    suite: str
+    expectation: str  # GX's expectation type, e.g. "expect_column_values_to_be_in_set"
+    check_name: str
+    column: str | None
+    success: bool
+    element_count: int
+    unexpected_count: int
+    unexpected_percent: float  # of the rows the expectation looked at (nulls it skips excluded)
+    #: up to SAMPLE_SIZE failing rows: borough_code, pi_code, period and the values under test
+    unexpected_sample: list = field(default_factory=list)
+
+
+def run_expectations(availability: pd.DataFrame, cadence: pd.DataFrame, integrity: pd.DataFrame,
+                     data_docs_dir: Path | None = None) -> pd.DataFrame:
+    """Validate the three families; one row per expectation, the sample as JSON text.
+
+    With `data_docs_dir`, GX Data Docs for the three validations are built there
+    (`index.html` and a page per suite). Pages of earlier runs in that folder are kept.
+    """
+    outcomes = expectation_outcomes(availability, cadence, integrity, data_docs_dir)
+    return outcome_table(outcomes)
+
+
+def outcome_table(outcomes: list[ExpectationOutcome]) -> pd.DataFrame:
+    rows = [{**asdict(o), "unexpected_sample": json.dumps(o.unexpected_sample)} for o in outcomes]
+    return pd.DataFrame(rows, columns=OUTCOME_COLUMNS)
+
+
+def expectation_outcomes(availability: pd.DataFrame, cadence: pd.DataFrame, integrity: pd.DataFrame,
+                         data_docs_dir: Path | None = None) -> list[ExpectationOutcome]:
+    """Validate the three families with one ephemeral GX context; one outcome per expectation."""
+    frames = {
+        "availability": _family_frame(availability, AVAILABILITY_COLUMNS, "availability"),
+        "cadence": _family_frame(cadence, CADENCE_COLUMNS, "cadence"),
+        "integrity": _integrity_frame(integrity),
+    }
+    os.environ["GX_ANALYTICS_ENABLED"] = "false"  # 1.24 sends nothing anyway
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    if data_docs_dir is not None:
+        _add_data_docs_site(context, Path(data_docs_dir))
+
+    run_id = RunIdentifier(run_name=DATA_DOCS_SITE, run_time=pd.Timestamp.now(tz="UTC").to_pydatetime())
+    outcomes: list[ExpectationOutcome] = []
+    for suite_name in SUITES:
+        specs = [spec for spec in EXPECTATIONS if spec.suite == suite_name]
+        asset = context.data_sources.add_pandas(suite_name).add_dataframe_asset(suite_name)
+        batch_definition = asset.add_batch_definition_whole_dataframe(suite_name)
+        suite = context.suites.add(gx.ExpectationSuite(name=suite_name))
+        expectation_ids = [suite.add_expectation(_build_expectation(spec)).id for spec in specs]
+        validation = context.validation_definitions.add(
+            gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite))
+        result = validation.run(
+            batch_parameters={"dataframe": frames[suite_name]},
+            result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE,
+                           "unexpected_index_column_names": _SAMPLE_COLUMNS[suite_name]},
+            run_id=run_id,
+        ).to_json_dict()
+        # GX orders results its own way: put them back in the order of EXPECTATIONS
+        results_by_id = {r["expectation_config"]["id"]: r for r in result["results"]}
+        outcomes += [_outcome(spec, results_by_id[i]) for spec, i in zip(specs, expectation_ids, strict=True)]
+
+    if data_docs_dir is not None:
+        context.build_data_docs(site_names=[DATA_DOCS_SITE])
+    return outcomes
+
+
+def _family_frame(frame: pd.DataFrame, columns: tuple[str, ...], family: str) -> pd.DataFrame:
+    """The frame with every column the suite reads, on a fresh index (GX locates rows by it)."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing and len(frame):
+        raise ValueError(f"the {family} frame has no column {', '.join(missing)}")
+    return frame.reindex(columns=[*frame.columns, *missing]).reset_index(drop=True)
+
+
+def _integrity_frame(integrity: pd.DataFrame) -> pd.DataFrame:
+    frame = _family_frame(integrity, INTEGRITY_COLUMNS, "integrity")
+    for column in _INTEGRITY_NUMBERS:
+        frame[column] = pd.to_numeric(frame[column]).astype("float64")
+    # rounded so that float noise (0.1 + 0.2) never decides a finding
+    frame["computed_value_gap"] = (frame["value"] - frame["computed_value"]).abs().round(9)
+    return frame
+
+
+def _build_expectation(spec: ExpectationSpec):
+    import great_expectations.expectations as gxe
+    from great_expectations.expectations.row_conditions import Column
+
+    kwargs = dict(spec.kwargs)
+    if spec.where is not None:
+        column, operator, value = spec.where
+        kwargs["row_condition"] = Column(column) == value if operator == "==" else Column(column) != value
+    # the notes show in Data Docs; meta carries the rule for code reading the results
+    return getattr(gxe, spec.expectation)(**kwargs, meta={"check_name": spec.check_name},
+                                          notes=f"LSDI rule: {spec.check_name}")
+
+
+def _outcome(spec: ExpectationSpec, result: dict) -> ExpectationOutcome:
+    config = result["expectation_config"]
+    if result["exception_info"].get("raised_exception"):
+        raise RuntimeError(f"GX could not evaluate {spec.check_name} on {spec.suite}: "
+                           f"{result['exception_info']['exception_message']}")
+    summary = result["result"]
+    return ExpectationOutcome(
+        suite=spec.suite,
+        expectation=config["type"],
+        check_name=spec.check_name,
+        column=spec.column,
+        success=bool(result["success"]),
+        element_count=int(summary.get("element_count") or 0),
+        unexpected_count=int(summary.get("unexpected_count") or 0),
+        unexpected_percent=float(summary.get("unexpected_percent") or 0.0),
+        unexpected_sample=[{k: _plain(v) for k, v in row.items()}
+                           for row in summary.get("partial_unexpected_index_list") or []][:SAMPLE_SIZE],
+    )
+
+
+def _plain(value: Any) -> Any:
+    """A JSON value: numpy scalars as Python numbers, NaN as null."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _add_data_docs_site(context, data_docs_dir: Path) -> None:
+    # the ephemeral context's own site points at a deleted temporary folder
+    if "local_site" in (context.variables.data_docs_sites or {}):
+        context.delete_data_docs_site("local_site")
+    context.add_data_docs_site(DATA_DOCS_SITE, {
+        "class_name": "SiteBuilder",
+        "show_how_to_buttons": False,
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(data_docs_dir.resolve())},
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    })
