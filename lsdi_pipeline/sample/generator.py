@@ -74,6 +74,10 @@ class ReturnPlan:
     year_style: str = "2007/08"
     month_style: str = "iso"  # iso | name | date
     quarters_for_annual: list[str] = field(default_factory=list)
+    #: PIs given both quarterly and for the year, from different runs of a system: they need not add up
+    quarters_and_annual: list[str] = field(default_factory=list)
+    #: PIs whose later quarters come from a system that counts calendar quarters (2007 Q4, 2008 Q1)
+    calendar_quarters: list[str] = field(default_factory=list)
     omitted_pis: list[str] = field(default_factory=list)
     snake_case_header: bool = False
     extra_sheet: bool = False
@@ -179,6 +183,8 @@ def _plans(rng, pilots, indicators) -> list[ReturnPlan]:
               if cad == "annual" and st == "phase_1" and c in TYPICAL and TYPICAL[c][2]]
     multi = [c for c, t, st in zip(indicators["pi_code"], indicators["source_type"], indicators["status"])
              if t == "multi_agency" and st == "phase_1"]
+    quarterly_multi = [c for c, t, cad, st in zip(indicators["pi_code"], indicators["source_type"], indicators["expected_cadence"],
+                                                  indicators["status"]) if t == "multi_agency" and cad == "quarterly" and st == "phase_1"]
     styles = [dict(code_style="legacy"), dict(code_style="name_only"), dict(year_style="2007-08", month_style="name"),
               dict(year_style="FY 2007/08", snake_case_header=True), dict(month_style="date", extra_sheet=True),
               dict(year_style="2007/2008"), {}, dict(extra_sheet=True), {}]
@@ -192,6 +198,10 @@ def _plans(rng, pilots, indicators) -> list[ReturnPlan]:
             plan.quarters_for_annual = rng.sample(annual, 2)
         if i in (3, 6):
             plan.omitted_pis = rng.sample(multi, 2)
+        if i == 8:
+            plan.quarters_and_annual = rng.sample(annual, 1)
+        if i == 4:
+            plan.calendar_quarters = rng.sample(quarterly_multi, 1)
         plan.faults = {"not_provided_multi": 0.35, "not_provided_local": 0.04, "percent_text": 0.05, "percent_format": 0.03,
                        "thousands_text": 0.3, "qualified": 0.015, "stray_text": 0.008}
         plans.append(plan)
@@ -263,14 +273,17 @@ def _pi_rows(rng, plan: ReturnPlan, borough, indicators) -> list[Row]:
         if pi.status != "phase_1" or pi.pi_code in plan.omitted_pis:
             continue
         periods = expected_periods(RETURN_YEAR, pi.expected_cadence, pi.period_basis)
-        frequency = codes.FREQUENCY_LABELS[pi.expected_cadence]
+        quarters = expected_periods(RETURN_YEAR, "quarterly", "financial_year")
         if pi.pi_code in plan.quarters_for_annual:
-            periods = expected_periods(RETURN_YEAR, "quarterly", "financial_year")
-            frequency = "Quarterly"
+            periods = quarters
+        elif pi.pi_code in plan.quarters_and_annual:
+            periods = quarters + periods
         for period in periods:
             row = _figure(rng, pi, period, population, level)
             row.period = _period_cell(period, plan)
-            row.frequency = frequency
+            if pi.pi_code in plan.calendar_quarters and period.period_type == "quarter" and period.label.endswith(("Q3", "Q4")):
+                row.period = f"{period.start.year} Q{(period.start.month - 1) // 3 + 1}"
+            row.frequency = codes.FREQUENCY_LABELS[codes.PERIOD_TYPE_CADENCE[period.period_type] or pi.expected_cadence]
             row.agency = codes.AGENCY_LABELS[pi.source_agency]
             _apply_faults(rng, row, pi, plan)
             rows.append(row)
