@@ -178,3 +178,13 @@ def test_a_write_ahead_log_left_by_a_read_write_session_does_not_rewrite_the_new
     materialize_all(raw, warehouse)
     assert len(table(warehouse, "dq_issue")) == expected
     assert list(warehouse.glob(WAREHOUSE_FILE + ".wal.*.set-aside"))
+
+
+def test_before_any_return_arrives_the_run_succeeds_and_every_pilot_is_missing(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(BUNDLED_RAW, raw, ignore=shutil.ignore_patterns("returns"))
+    warehouse = tmp_path / "warehouse"
+    materialize_all(raw, warehouse)
+    assert table(warehouse, "submission").empty and table(warehouse, "fact_pi_value").empty
+    missing = query(warehouse, "SELECT count(*) n FROM dq_issue WHERE check_name = 'pilot_return_missing'")["n"][0]
+    assert missing == len(table(warehouse, "pilot_borough")) == 11

@@ -21,6 +21,16 @@ def table_type(name: str) -> dg.DagsterType:
         return pandera_schema_to_dagster_type(TABLES[name].pandera_schema())
 
 
+@functools.cache
+def ledger_type() -> dg.DagsterType:
+    """The Dagster type of the archive ledger (the files received), checked by its pandera model."""
+    from lsdi_pipeline.returns.archive import Ledger
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        return pandera_schema_to_dagster_type(Ledger)
+
+
 def column_schema(name: str) -> dg.TableSchema:
     return dg.TableSchema(columns=[dg.TableColumn(c.name, c.sql_type.lower(), description=c.comment) for c in TABLES[name].columns])
 

@@ -5,7 +5,7 @@ import dagster as dg
 import pandas as pd
 
 from lsdi_pipeline import reference
-from lsdi_pipeline.assets.metadata import table_output, table_type
+from lsdi_pipeline.assets.metadata import ledger_type, table_output, table_type
 from lsdi_pipeline.resources import LsdiPaths
 from lsdi_pipeline.returns.archive import archive_returns
 
@@ -57,7 +57,7 @@ def mapping_inventory(paths: LsdiPaths) -> dg.Output:
     return table_output("mapping_inventory", reference.read_mapping_inventory(paths.raw))
 
 
-@dg.asset(group_name=GROUP)
+@dg.asset(group_name=GROUP, dagster_type=ledger_type())
 def return_files(paths: LsdiPaths) -> dg.Output:
     """Every file ever received in the returns folder, archived by SHA-256 with the time it was first seen."""
     ledger, new = archive_returns(paths.raw / reference.RETURNS_DIR, paths.archive)

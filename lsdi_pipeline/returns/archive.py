@@ -15,8 +15,25 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pandera.pandas as pa
 
 LEDGER_COLUMNS = ["submission_id", "original_path", "file_name", "file_sha256", "size_bytes", "received_at", "archive_path"]
+
+
+class Ledger(pa.DataFrameModel):
+    """Every (path, content) pair ever seen in the returns folder, in the order first seen."""
+
+    submission_id: int = pa.Field(unique=True, ge=1, description="Identifier, in the order files were first seen.")
+    original_path: str = pa.Field(description="Path under the returns folder when first seen.")
+    file_name: str = pa.Field(description="File name as received.")
+    file_sha256: str = pa.Field(str_matches=r"^[0-9a-f]{64}$", description="SHA-256 of the bytes.")
+    size_bytes: int = pa.Field(ge=0, description="Size of the file.")
+    received_at: pd.Timestamp = pa.Field(description="When the file was first seen (UTC).")
+    archive_path: str = pa.Field(description="The archive copy, relative to the warehouse directory.")
+
+    class Config:
+        strict = True
+        ordered = True
 
 
 def file_sha256(path: Path) -> str:
@@ -83,4 +100,5 @@ def archive_returns(returns_dir: Path, archive_dir: Path, now: dt.datetime | Non
         ledger[LEDGER_COLUMNS].to_csv(temporary, index=False, date_format="%Y-%m-%d %H:%M:%S")
         os.replace(temporary, archive_dir / "ledger.csv")
     ledger["received_at"] = pd.to_datetime(ledger["received_at"])
-    return ledger[LEDGER_COLUMNS].reset_index(drop=True), len(new_rows)
+    ledger = ledger[LEDGER_COLUMNS].reset_index(drop=True).astype({"submission_id": "int64", "size_bytes": "int64"})
+    return Ledger.validate(ledger), len(new_rows)
