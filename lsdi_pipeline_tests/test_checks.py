@@ -83,8 +83,8 @@ def test_the_business_expectations_are_recorded_with_data_docs_and_a_check_each(
 
     outcomes = table(bundled[1], "dq_expectation")
     assert list(outcomes["check_name"]) == [spec.check_name for spec in EXPECTATIONS]
-    assert set(outcomes["suite"]) == {"availability", "cadence", "integrity"}
-    missing = outcomes.set_index("check_name").loc["period_missing"]
+    assert set(outcomes["suite"]) == {"availability", "availability_by_pi", "availability_by_borough", "cadence", "integrity"}
+    missing = outcomes.loc[outcomes["suite"] == "availability"].set_index("check_name").loc["period_missing"]
     assert not missing["success"] and missing["unexpected_count"] > 0  # two pilots sent nothing
     docs = bundled[1] / "reports" / "data_docs"
     assert (docs / "index.html").exists() and list((docs / "validations").rglob("*.html"))

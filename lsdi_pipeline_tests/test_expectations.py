@@ -118,7 +118,8 @@ def faulty(data_docs_dir) -> pd.DataFrame:
 
 
 def outcomes_of(results: pd.DataFrame, check_name: str) -> pd.DataFrame:
-    rows = results.loc[results["check_name"] == check_name]
+    """The outcomes of a rule's expectations on the row-level frames (not the per-PI and per-borough shares)."""
+    rows = results.loc[(results["check_name"] == check_name) & ~results["suite"].str.startswith("availability_by")]
     assert len(rows), f"no expectation for {check_name}"
     return rows
 
@@ -149,6 +150,21 @@ def test_rule_fails_and_names_the_rows_that_break_it(faulty, check_name, broken_
     assert not rows["success"].all()
     assert rows["unexpected_count"].sum() == len(broken_by)
     assert located(rows) == sorted(broken_by)
+
+
+def test_availability_per_pi_and_per_borough_is_held_against_the_target():
+    from lsdi_pipeline.checks.expectations import AVAILABILITY_TARGET
+
+    grid = [(b, pi, p, "provided") for b in ("00AB", "00AC") for pi in ("NI59", "NI60") for p in ("2007/08 Q1", "2007/08 Q2")]
+    grid = [(b, pi, p, "missing" if (pi == "NI60" or b == "00AC") and p.endswith("Q2") else s) for b, pi, p, s in grid]
+    grid += [("00AD", "NI59", "2007/08 Q1", "not_provided"), ("00AD", "NI60", "2007/08 Q1", "not_provided")]
+    results = run_expectations(availability_frame(grid), cadence_frame([]), integrity_frame([]))
+    by = {suite: results.loc[results["suite"] == suite].iloc[0] for suite in ("availability_by_pi", "availability_by_borough")}
+    # NI59: 3 of 5 provided (60%), NI60: 2 of 5 (40%); 00AB 3 of 4 (75%), 00AC 2 of 4 (50%), 00AD 0 of 2
+    assert AVAILABILITY_TARGET == 75
+    assert sorted(row["pi_code"] for row in json.loads(by["availability_by_pi"]["unexpected_sample"])) == ["NI59", "NI60"]
+    assert sorted(row["borough_code"] for row in json.loads(by["availability_by_borough"]["unexpected_sample"])) == ["00AC", "00AD"]
+    assert by["availability_by_borough"]["element_count"] == 3
 
 
 def test_every_expectation_is_exercised():

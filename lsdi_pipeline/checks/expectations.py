@@ -40,6 +40,8 @@ _INTEGRITY_NUMBERS = ("value", "numerator", "denominator", "valid_min", "valid_m
 PRESENT_STATUSES = ("provided", "not_provided", "suppressed")
 
 DATA_DOCS_SITE = "lsdi_checks"
+#: the share (%) of its expected figures a PI, or a pilot borough, should provide
+AVAILABILITY_TARGET = 75
 OUTCOME_COLUMNS = ["suite", "expectation", "check_name", "column", "success", "element_count",
                    "unexpected_count", "unexpected_percent", "unexpected_sample"]
 
@@ -68,6 +70,11 @@ EXPECTATIONS: tuple[ExpectationSpec, ...] = (
                     {"column": "status", "value_set": ["provided"]}, where=("status", "!=", "missing")),
     ExpectationSpec("availability", "availability_grid", None, "ExpectCompoundColumnsToBeUnique",
                     {"column_list": list(ROW_KEY)}),
+    # availability per PI and per borough: the share of expected figures provided, against the target
+    ExpectationSpec("availability_by_pi", "period_missing", "availability_pct", "ExpectColumnValuesToBeBetween",
+                    {"column": "availability_pct", "min_value": AVAILABILITY_TARGET, "max_value": 100}),
+    ExpectationSpec("availability_by_borough", "period_missing", "availability_pct", "ExpectColumnValuesToBeBetween",
+                    {"column": "availability_pct", "min_value": AVAILABILITY_TARGET, "max_value": 100}),
     # cadence: one row per current figure
     ExpectationSpec("cadence", "cadence_mismatch", "period_cadence", "ExpectColumnPairValuesToBeEqual",
                     {"column_A": "period_cadence", "column_B": "expected_cadence",
@@ -98,9 +105,10 @@ EXPECTATIONS: tuple[ExpectationSpec, ...] = (
                     {"column": "robust_z", "min_value": -OUTLIER_Z, "max_value": OUTLIER_Z}),
 )
 
-SUITES: tuple[str, ...] = ("availability", "cadence", "integrity")
+SUITES: tuple[str, ...] = ("availability", "availability_by_pi", "availability_by_borough", "cadence", "integrity")
 #: the columns each family's failing rows are located by (GX adds the columns under test)
-_SAMPLE_COLUMNS = {"availability": list(ROW_KEY), "cadence": list(ROW_KEY), "integrity": [*ROW_KEY, "value"]}
+_SAMPLE_COLUMNS = {"availability": list(ROW_KEY), "availability_by_pi": ["pi_code"], "availability_by_borough": ["borough_code"],
+                   "cadence": list(ROW_KEY), "integrity": [*ROW_KEY, "value"]}
 
 
 @dataclass(frozen=True)
@@ -136,8 +144,11 @@ def outcome_table(outcomes: list[ExpectationOutcome]) -> pd.DataFrame:
 def expectation_outcomes(availability: pd.DataFrame, cadence: pd.DataFrame, integrity: pd.DataFrame,
                          data_docs_dir: Path | None = None) -> list[ExpectationOutcome]:
     """Validate the three families with one ephemeral GX context; one outcome per expectation."""
+    grid = _family_frame(availability, AVAILABILITY_COLUMNS, "availability")
     frames = {
-        "availability": _family_frame(availability, AVAILABILITY_COLUMNS, "availability"),
+        "availability": grid,
+        "availability_by_pi": _availability_by(grid, "pi_code"),
+        "availability_by_borough": _availability_by(grid, "borough_code"),
         "cadence": _family_frame(cadence, CADENCE_COLUMNS, "cadence"),
         "integrity": _integrity_frame(integrity),
     }
@@ -182,6 +193,13 @@ def _family_frame(frame: pd.DataFrame, columns: tuple[str, ...], family: str) ->
     if missing and len(frame):
         raise ValueError(f"the {family} frame has no column {', '.join(missing)}")
     return frame.reindex(columns=[*frame.columns, *missing]).reset_index(drop=True)
+
+
+def _availability_by(grid: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The share of expected figures provided, per PI or per borough (GX has no group-by)."""
+    provided = grid.assign(provided=grid["status"] == "provided").groupby(key)["provided"]
+    return pd.DataFrame({key: provided.mean().index, "availability_pct": (provided.mean() * 100).round(1).to_numpy(),
+                         "expected": provided.size().to_numpy()})
 
 
 def _integrity_frame(integrity: pd.DataFrame) -> pd.DataFrame:
