@@ -130,6 +130,18 @@ def rule(check_name: str) -> Rule:
     return RULES_BY_NAME[check_name]
 
 
+def registering_in(registry: dict, check_name: str):
+    """A decorator that registers a rule's function under its `check_name`, which must be in the rule list."""
+    if check_name not in RULES_BY_NAME:
+        raise KeyError(f"{check_name} is not in the rule list")
+
+    def register(fn):
+        registry[check_name] = fn
+        return fn
+
+    return register
+
+
 def rule_table() -> pd.DataFrame:
     """The rule list as the `dq_rule` table."""
     return pd.DataFrame(

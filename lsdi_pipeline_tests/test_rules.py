@@ -13,7 +13,7 @@ from lsdi_pipeline.checks.series import check_series
 from lsdi_pipeline.returns.batch import missing_pilot_returns
 from lsdi_pipeline.returns.periods import read_period
 from lsdi_pipeline.rules import RULES, RULES_BY_NAME
-from lsdi_pipeline_tests.returns_builder import ABOUT, RAW_DIR, parse, pi_row, reference_data, write_csv, write_return
+from lsdi_pipeline_tests.returns_builder import RAW_DIR, parse, pi_row, reference_data, write_return
 from lsdi_pipeline import reference
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from lsdi_pipeline import codes
 from lsdi_pipeline.returns.periods import Period
-from lsdi_pipeline.rules import RULES_BY_NAME
+from lsdi_pipeline.rules import registering_in
 
 #: how far a value may be from numerator / denominator in the PI's unit and still be rounding
 ROUNDING_TOLERANCE = 0.5
@@ -52,15 +52,8 @@ FIGURE_RULES: dict[str, FigureRule] = {}
 
 
 def figure_rule(check_name: str) -> Callable[[FigureRule], FigureRule]:
-    """Register a rule on one figure under its `check_name` (which must be in the rule list)."""
-    if check_name not in RULES_BY_NAME:
-        raise KeyError(f"{check_name} is not in the rule list")
-
-    def register(fn: FigureRule) -> FigureRule:
-        FIGURE_RULES[check_name] = fn
-        return fn
-
-    return register
+    """Register a rule on one figure under its `check_name`."""
+    return registering_in(FIGURE_RULES, check_name)
 
 
 def check_figure(figure: Figure) -> Iterator[tuple[str, str, str]]:

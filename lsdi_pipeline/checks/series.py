@@ -13,7 +13,7 @@ import pandas as pd
 
 from lsdi_pipeline import codes
 from lsdi_pipeline.returns.periods import expected_periods
-from lsdi_pipeline.rules import RULES_BY_NAME, rule
+from lsdi_pipeline.rules import registering_in, rule
 
 #: robust z-score beyond which a figure is an outlier, and how many boroughs it takes to say so
 OUTLIER_Z = 3.5
@@ -25,15 +25,9 @@ SeriesRule = Callable[[pd.DataFrame], list[dict]]
 SERIES_RULES: dict[str, SeriesRule] = {}
 
 
-def series_rule(check_name: str):
-    if check_name not in RULES_BY_NAME:
-        raise KeyError(f"{check_name} is not in the rule list")
-
-    def register(fn: SeriesRule) -> SeriesRule:
-        SERIES_RULES[check_name] = fn
-        return fn
-
-    return register
+def series_rule(check_name: str) -> Callable[[SeriesRule], SeriesRule]:
+    """Register a rule across figures under its `check_name`."""
+    return registering_in(SERIES_RULES, check_name)
 
 
 def current_figures(facts: pd.DataFrame, indicators: pd.DataFrame, boroughs: pd.DataFrame) -> pd.DataFrame:
