@@ -446,9 +446,6 @@ class _ReturnParser:
                 flag("formula_cell", f"{pi_code} {period.label}: {name} is a formula; its last calculated value "
                      f"({_text(cell.value) or 'none stored'}) was read — nothing is recalculated", name, period.label)
         value, numerator, denominator = readings["value"], readings["numerator"], readings["denominator"]
-        for name in ("numerator", "denominator"):
-            if readings[name].status != "reported":
-                readings[name] = CellReading(None, readings[name].status)
         number = value.number
         value_status = value.status
         unit = pi["unit"]
