@@ -1,16 +1,86 @@
 """Analysis stage: tables that compare, summarise and recommend."""
 
-
 import dagster as dg
 import pandas as pd
 
+from lsdi_pipeline.analysis.availability import availability_matrix as build_availability_matrix
+from lsdi_pipeline.analysis.availability import cadence_mismatch as build_cadence_mismatch
+from lsdi_pipeline.analysis.bias import bias_by_source as build_bias_by_source
+from lsdi_pipeline.analysis.comparison import compare
+from lsdi_pipeline.analysis.feasibility import feasibility_summary as build_feasibility_summary
 from lsdi_pipeline.analysis.mapping import mapping_summary as summarise_mapping
+from lsdi_pipeline.analysis.recommendations import Thresholds, recommend
 from lsdi_pipeline.assets.metadata import table_output, table_type
 
+GROUP = "analysis"
+_DEFAULTS = Thresholds.from_file()
 
-@dg.asset(group_name="analysis", dagster_type=table_type("mapping_summary"))
+
+@dg.asset(group_name=GROUP, dagster_type=table_type("mapping_summary"))
 def mapping_summary(mapping_response: pd.DataFrame) -> dg.Output:
     """The mapping stage in figures: invited, responded, no response, supplied information, acknowledged only."""
     frame = summarise_mapping(mapping_response)
     return table_output("mapping_summary", frame, summary=", ".join(f"{m} {n}" for m, n in zip(frame["measure"], frame["boroughs"])
                                                                       if m in ("invited", "responded", "supplied information")))
+
+
+@dg.asset(group_name=GROUP, dagster_type=table_type("availability_matrix"))
+def availability_matrix(fact_pi_value: pd.DataFrame, submission: pd.DataFrame, pilot_borough: pd.DataFrame,
+                        dim_indicator: pd.DataFrame) -> dg.Output:
+    """What each pilot borough provided of each phase-1 PI, against the periods its cadence asks for."""
+    frame = build_availability_matrix(fact_pi_value, submission, pilot_borough, dim_indicator)
+    overall = frame["periods_provided"].sum() / max(frame["periods_expected"].sum(), 1) * 100
+    return table_output("availability_matrix", frame, summary=f"{overall:.1f}% of expected figures provided")
+
+
+@dg.asset(group_name=GROUP, dagster_type=table_type("cadence_mismatch"))
+def cadence_mismatch(fact_pi_value: pd.DataFrame, dim_indicator: pd.DataFrame) -> dg.Output:
+    """Figures given at another cadence than the catalogue asks for, by borough and PI."""
+    frame = build_cadence_mismatch(fact_pi_value, dim_indicator)
+    return table_output("cadence_mismatch", frame, summary=f"{int(frame['periods'].sum())} figures in {len(frame)} series")
+
+
+@dg.asset(group_name=GROUP, dagster_type=table_type("feasibility_summary"))
+def feasibility_summary(fact_feasibility: pd.DataFrame, dim_indicator: pd.DataFrame) -> dg.Output:
+    """How feasible the pilot boroughs found each PI to collect, and their main issues."""
+    return table_output("feasibility_summary", build_feasibility_summary(fact_feasibility, dim_indicator))
+
+
+@dg.asset(group_name=GROUP, dagster_type=table_type("cmp_borough_pi"))
+def cmp_borough_pi(fact_pi_value: pd.DataFrame, dim_indicator: pd.DataFrame, dim_borough: pd.DataFrame) -> dg.Output:
+    """Each borough against its comparison group per PI and period: median, quartiles, pooled figure, rank, band, neighbours."""
+    frame = compare(fact_pi_value, dim_indicator, dim_borough)
+    return table_output("cmp_borough_pi", frame, suppressed=int(frame["suppressed"].sum()))
+
+
+@dg.asset(group_name=GROUP, dagster_type=table_type("bias_by_source"))
+def bias_by_source(dim_indicator: pd.DataFrame, availability_matrix: pd.DataFrame, mapping_inventory: pd.DataFrame) -> dg.Output:
+    """Local-authority against multi-agency sources: PIs, frequency, pilot availability and what boroughs hold."""
+    frame = build_bias_by_source(dim_indicator, availability_matrix, mapping_inventory)
+    totals = frame.loc[frame["source_agency"].isna()].set_index("source_type")["share_of_dataset_pct"].to_dict()
+    return table_output("bias_by_source", frame, summary=", ".join(f"{k} {v:g}% of PIs" for k, v in totals.items()))
+
+
+class Phase2Rules(dg.Config):
+    """The thresholds of the Phase II rules (defaults from lsdi_pipeline/phase2_rules.toml)."""
+
+    retain_min_availability_pct: float = _DEFAULTS.retain_min_availability_pct
+    replace_max_availability_pct: float = _DEFAULTS.replace_max_availability_pct
+    replace_min_cannot_provide_share: float = _DEFAULTS.replace_min_cannot_provide_share
+    revise_min_cadence_mismatch_share: float = _DEFAULTS.revise_min_cadence_mismatch_share
+    revise_min_error_share: float = _DEFAULTS.revise_min_error_share
+    extend_pilot_below_mean_availability_pct: float = _DEFAULTS.extend_pilot_below_mean_availability_pct
+    map_sources_below_multi_agency_share_pct: float = _DEFAULTS.map_sources_below_multi_agency_share_pct
+    support_boroughs_below_availability_pct: float = _DEFAULTS.support_boroughs_below_availability_pct
+
+
+@dg.asset(group_name=GROUP, dagster_type=table_type("phase2_recommendation"))
+def phase2_recommendation(config: Phase2Rules, dim_indicator: pd.DataFrame, dim_borough: pd.DataFrame, fact_pi_value: pd.DataFrame,
+                          availability_matrix: pd.DataFrame, feasibility_summary: pd.DataFrame, cadence_mismatch: pd.DataFrame,
+                          bias_by_source: pd.DataFrame, mapping_response: pd.DataFrame, pilot_borough: pd.DataFrame,
+                          submission: pd.DataFrame) -> dg.Output:
+    """The recommended content of Phase II: retain, revise, postpone or replace each PI, and what the programme should do next."""
+    frame = recommend(dim_indicator, dim_borough, fact_pi_value, availability_matrix, feasibility_summary, cadence_mismatch,
+                      bias_by_source, mapping_response, pilot_borough, submission, Thresholds(**config.model_dump()))
+    counts = frame.loc[frame["pi_code"].notna(), "recommendation"].value_counts().to_dict()
+    return table_output("phase2_recommendation", frame, summary=", ".join(f"{k} {v}" for k, v in counts.items()))

@@ -39,22 +39,20 @@ def dq_rule() -> dg.Output:
     return table_output("dq_rule", rule_table())
 
 
-@dg.asset(group_name=GROUP)
-def lsdi_warehouse(context: dg.AssetExecutionContext, paths: LsdiPaths, dim_borough, dim_goal, dim_cluster, dim_indicator,
-                   mapping_response, mapping_inventory, pilot_borough, submission, fact_pi_value, fact_feasibility,
-                   fact_narrative, rejected_row, dq_rule, dq_issue, dq_expectation, mapping_summary) -> dg.MaterializeResult:
+ANALYSIS_TABLES = ("mapping_summary", "availability_matrix", "cadence_mismatch", "feasibility_summary", "cmp_borough_pi",
+                   "bias_by_source", "phase2_recommendation")
+PUBLISHED = ("dim_borough", "dim_goal", "dim_cluster", "dim_indicator", "mapping_response", "mapping_inventory", "pilot_borough",
+             *RETURN_TABLES, "dq_rule", "dq_expectation", *ANALYSIS_TABLES)
+
+
+@dg.asset(group_name=GROUP, ins={name: dg.AssetIn(name) for name in PUBLISHED})
+def lsdi_warehouse(context: dg.AssetExecutionContext, paths: LsdiPaths, **tables: pd.DataFrame) -> dg.MaterializeResult:
     """The published DuckDB warehouse (lsdi.duckdb): every table built in staging and swapped in atomically."""
-    tables = dict(dim_borough=dim_borough, dim_goal=dim_goal, dim_cluster=dim_cluster, dim_indicator=dim_indicator,
-                  mapping_response=mapping_response, mapping_inventory=mapping_inventory, pilot_borough=pilot_borough,
-                  submission=submission, fact_pi_value=fact_pi_value, fact_feasibility=fact_feasibility,
-                  fact_narrative=fact_narrative, rejected_row=rejected_row, dq_rule=dq_rule, dq_issue=dq_issue,
-                  dq_expectation=dq_expectation,
-                  mapping_summary=mapping_summary)
-    path = publish(paths.warehouse, tables)
+    path = publish(paths.warehouse, {name: tables[name] for name in PUBLISHED})
     context.log.info(f"published {path}")
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(path.resolve())),
         "size_bytes": path.stat().st_size,
-        "tables": dg.MetadataValue.md("\n".join(f"- `{n}`: {len(f):,} rows" for n, f in tables.items())),
-        "summary": f"{len(tables)} tables published to {path}",
+        "tables": dg.MetadataValue.md("\n".join(f"- `{n}`: {len(tables[n]):,} rows" for n in PUBLISHED)),
+        "summary": f"{len(PUBLISHED)} tables published to {path}",
     })
