@@ -165,3 +165,12 @@ def test_crafted_ties_rank_and_band_the_same_way_sql_does():
     # P_NEU counts of 1–5 are all suppressed, but the group median still uses them
     assert got.loc["P_NEU", "suppressed"].all() and got.loc["P_NEU", "value"].isna().all()
     assert (got.loc["P_NEU", "group_median"] == 3).all()
+
+
+def test_the_run_writes_the_phase1_report_from_the_published_warehouse(warehouse):
+    html = (warehouse / "reports" / "phase1_report.html").read_text(encoding="utf-8")
+    for section in ("mapping", "dataset", "pilot", "cadence", "comparison", "bias", "feasibility", "phase2"):
+        assert f'<section id="{section}"' in html
+    compared = query(warehouse, "SELECT DISTINCT pi_code FROM cmp_borough_pi")["pi_code"]
+    assert all(f'id="chart-cmp-{pi}"' in html for pi in compared)
+    assert html.count("SYNTHETIC") >= 1

@@ -55,7 +55,7 @@ def pi_evidence(dim_indicator: pd.DataFrame, fact_pi_value: pd.DataFrame, availa
     evidence = evidence.join(matrix, on="pi_code").join(figures, on="pi_code").join(cadence, on="pi_code").join(feasibility, on="pi_code")
     counts = ["expected", "provided", "boroughs_providing", "pilots", "figures", "errors", "boroughs_reporting", "boroughs_other_cadence",
               "responses", "can_provide_yes", "can_provide_partially", "can_provide_no"]
-    evidence[counts] = evidence[counts].fillna(0).astype(int)
+    evidence[counts] = evidence[counts].apply(pd.to_numeric).fillna(0).astype(int)
     evidence["availability_pct"] = (evidence["provided"] / evidence["expected"].where(evidence["expected"] > 0) * 100).round(1)
     evidence["error_share"] = (evidence["errors"] / evidence["figures"].where(evidence["figures"] > 0)).round(3)
     evidence["cadence_mismatch_share"] = (evidence["boroughs_other_cadence"] /

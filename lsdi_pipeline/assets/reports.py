@@ -18,3 +18,30 @@ def run_summary(paths: LsdiPaths) -> dg.Output:
     path.write_text(markdown, encoding="utf-8")
     return dg.Output(text, metadata={"summary_markdown": dg.MetadataValue.md(markdown), "path": dg.MetadataValue.path(str(path.resolve())),
                                      "summary": text.splitlines()[0]})
+
+
+@dg.asset(group_name="reports", deps=["lsdi_warehouse"])
+def phase1_report(paths: LsdiPaths) -> dg.MaterializeResult:
+    """The Phase I report (reports/phase1_report.html): one self-contained page with interactive charts, read from the published warehouse."""
+    import datetime as dt
+
+    import duckdb
+
+    from lsdi_pipeline.reports.phase1 import render_phase1_report
+
+    with duckdb.connect(str(paths.warehouse / WAREHOUSE_FILE), read_only=True) as con:
+        tables = {name: con.execute(f"SELECT * FROM {name}").df() for name in REPORT_TABLES}
+    html, markdown = render_phase1_report(tables, dt.datetime.now(dt.timezone.utc))
+    paths.reports.mkdir(parents=True, exist_ok=True)
+    path = paths.reports / "phase1_report.html"
+    temporary = path.with_suffix(".html.tmp")
+    temporary.write_text(html, encoding="utf-8")
+    temporary.replace(path)
+    return dg.MaterializeResult(metadata={"summary_markdown": dg.MetadataValue.md(markdown),
+                                          "path": dg.MetadataValue.path(str(path.resolve())), "size_bytes": len(html.encode()),
+                                          "summary": f"written to {path}"})
+
+
+REPORT_TABLES = ("dim_borough", "dim_goal", "dim_cluster", "dim_indicator", "mapping_response", "mapping_summary", "mapping_inventory",
+                 "pilot_borough", "submission", "fact_pi_value", "fact_feasibility", "fact_narrative", "dq_issue", "availability_matrix",
+                 "cadence_mismatch", "feasibility_summary", "cmp_borough_pi", "bias_by_source", "phase2_recommendation")

@@ -1,0 +1,1 @@
+"""Reports for people: the Phase I report, rendered from the warehouse tables."""

@@ -1,0 +1,997 @@
+"""The Phase I report: the warehouse's findings as one self-contained HTML page, and a short Markdown summary.
+
+The sections follow the Phase I progress report: the mapping stage, the dataset, the feasibility
+pilot (with data quality), and the challenges it named — varying reporting cycles, how boroughs
+compare, the local-authority bias — ending with the recommended content of Phase II.
+
+Pure: warehouse tables in, strings out. plotly.js is embedded once in the page and nothing is
+fetched, so the file opens offline. Every piece of text is HTML-escaped, and borough free text
+(narratives, comments) is shown only after personal data have been masked.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+
+from lsdi_pipeline import codes
+from lsdi_pipeline.checks.personal_data import mask
+from lsdi_pipeline.returns.periods import read_period
+from lsdi_pipeline.warehouse.schema import TABLES
+
+TITLE = "London Datasets Initiative — Phase I report"
+
+USABLE_SUBMISSIONS = ("accepted", "accepted_with_issues")
+PI_RECOMMENDATIONS = ("retain", "revise", "postpone", "replace")
+NARRATIVES_PER_CLUSTER = 2
+FEASIBILITY_COMMENTS_SHOWN = 10
+BOROUGH_TEXT_LIMIT = 600
+
+UNIT_LABELS = {"percent": "%", "rate_per_1k": "rate per 1,000", "rate_per_10k": "rate per 10,000",
+               "rate_per_100k": "rate per 100,000", "count": "count", "days": "days", "score": "score"}
+SOURCE_TYPE_LABELS = {"local_authority": "Local authority", "multi_agency": "Multi-agency"}
+ISSUE_COLUMNS = {"issue_reporting_cycle": "Reporting cycle", "issue_data_availability": "Data availability",
+                 "issue_data_integrity": "Data integrity", "issue_other": "Other"}
+
+# Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
+COLOURS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+SOURCE_TYPE_COLOURS = {"local_authority": "#0072B2", "multi_agency": "#E69F00"}
+CAN_PROVIDE_COLOURS = {"yes": "#009E73", "partially": "#E69F00", "no": "#D55E00"}
+CADENCE_COLOURS = {"monthly": "#0072B2", "quarterly": "#E69F00", "annual": "#009E73"}
+BAND_COLOURS = {"A": "#1a9850", "B": "#91cf60", "C": "#fc8d59", "D": "#d73027", None: "#6b7280"}
+AVAILABILITY_SCALE = [[0.0, "#d73027"], [0.5, "#fee08b"], [1.0, "#1a9850"]]
+
+CHART_TEMPLATE = go.layout.Template(layout=go.Layout(
+    font=dict(family=FONT, size=13, color="#1f2933"),
+    paper_bgcolor="white", plot_bgcolor="white", colorway=list(COLOURS),
+    margin=dict(l=60, r=30, t=40, b=60),
+    xaxis=dict(gridcolor="#e5e7eb", linecolor="#9ca3af", automargin=True),
+    yaxis=dict(gridcolor="#e5e7eb", linecolor="#9ca3af", automargin=True, zerolinecolor="#9ca3af"),
+    legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+    hoverlabel=dict(font=dict(family=FONT)),
+))
+# plotly.js 3 adds a "Share chart" button that uploads the figure to Plotly Cloud: a report must not offer that.
+CHART_CONFIG = {"displaylogo": False, "responsive": True, "showSendToCloud": False,
+                "modeBarButtonsToRemove": ["sendChartToCloud", "lasso2d", "select2d"]}
+
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #1f2933;
+       line-height: 1.5; margin: 0; background: #f7f7f5; }
+header, main, nav, footer { max-width: 72rem; margin: 0 auto; padding: 0 1.5rem; }
+header { padding-top: 1.5rem; }
+h1 { font-size: 1.8rem; margin-bottom: .25rem; }
+h2 { border-bottom: 2px solid #0072B2; padding-bottom: .2rem; margin-top: 0; }
+h3 { margin-top: 1.5rem; }
+section { background: white; border: 1px solid #d9dde3; border-radius: 6px; padding: 1rem 1.5rem; margin: 1.5rem 0; }
+.synthetic { background: #fff4d6; border-left: 5px solid #E69F00; padding: .6rem 1rem; }
+.meta { color: #52606d; }
+nav ul { columns: 3; padding-left: 1.2rem; list-style: none; }
+ul.findings { background: #eef5fb; border-radius: 4px; padding: .6rem 1rem .6rem 2rem; }
+table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .9rem; }
+th, td { border-bottom: 1px solid #e5e7eb; padding: .25rem .6rem; text-align: left; vertical-align: top; }
+th { background: #f0f2f5; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num, td.date { white-space: nowrap; }
+.scroll { overflow-x: auto; }
+.empty { color: #52606d; font-style: italic; }
+figure.chart { margin: 1rem 0; }
+figcaption { font-size: .9rem; color: #3e4c59; margin-top: .25rem; }
+blockquote { margin: .5rem 0; padding: .3rem 1rem; border-left: 4px solid #d9dde3; }
+blockquote footer { font-size: .85rem; color: #52606d; }
+details summary { cursor: pointer; }
+"""
+
+# Nothing in the page may load anything: scripts and styles are inline, images only as data: URIs.
+CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                           "img-src data: blob:; font-src 'none'; connect-src 'none'")
+
+
+@dataclass
+class Section:
+    """One section of the report: its findings (plain sentences, also used for the Markdown summary) and body."""
+    id: str
+    heading: str
+    findings: list[str] = field(default_factory=list)
+    body: list[str] = field(default_factory=list)
+
+    def html(self) -> str:
+        findings = "".join(f"<li>{html.escape(f)}</li>" for f in self.findings)
+        return (f'<section id="{self.id}">\n<h2>{html.escape(self.heading)}</h2>\n'
+                + (f'<ul class="findings">{findings}</ul>\n' if findings else "")
+                + "\n".join(self.body) + "\n</section>")
+
+
+def render_phase1_report(tables: Mapping[str, pd.DataFrame], generated_at: datetime) -> tuple[str, str]:
+    """(self-contained HTML, a short Markdown summary of the same findings)."""
+    data = Warehouse(tables)
+    sections = [
+        mapping_section(data), dataset_section(data), pilot_section(data), quality_section(data),
+        cadence_section(data), comparison_section(data), bias_section(data), feasibility_section(data),
+        phase2_section(data),
+    ]
+    return _page(data, sections, generated_at), _markdown(data, sections, generated_at)
+
+
+# ---------------------------------------------------------------------------------------------
+# The tables, normalised once
+# ---------------------------------------------------------------------------------------------
+
+class Warehouse:
+    """The tables passed in, each with its contract columns in plain dtypes (text as object/None, numbers as float)."""
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame]):
+        self._tables = tables
+        self._cache: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._cache:
+            self._cache[name] = _normalise(name, self._tables.get(name))
+        return self._cache[name]
+
+    @cached_property
+    def borough_names(self) -> dict[str, str]:
+        boroughs = self["dim_borough"]
+        return dict(zip(boroughs["borough_code"], boroughs["borough_name"]))
+
+    def borough_name(self, code: str | None) -> str:
+        if code is None:
+            return "(not attributed)"
+        return self.borough_names.get(code) or code
+
+    @cached_property
+    def indicators(self) -> dict[str, dict]:
+        return {row["pi_code"]: row for row in self["dim_indicator"].to_dict("records")}
+
+    @cached_property
+    def pi_order(self) -> dict[str, int]:
+        """Catalogue order: by cluster, then as listed."""
+        catalogue = self["dim_indicator"].reset_index(drop=True)
+        ordered = catalogue.assign(_row=catalogue.index).sort_values(["cluster_code", "_row"], na_position="last")
+        return {code: i for i, code in enumerate(ordered["pi_code"])}
+
+    def sorted_pis(self, pi_codes) -> list[str]:
+        return sorted(set(pi_codes), key=lambda code: (self.pi_order.get(code, len(self.pi_order)), code))
+
+    def pi_title(self, code: str) -> str:
+        return (self.indicators.get(code) or {}).get("title") or ""
+
+    @cached_property
+    def has_returns(self) -> bool:
+        return bool(self["submission"]["status"].isin(USABLE_SUBMISSIONS).any())
+
+
+def _normalise(name: str, frame: pd.DataFrame | None) -> pd.DataFrame:
+    spec = TABLES[name]
+    frame = pd.DataFrame(columns=spec.column_names) if frame is None else frame.reset_index(drop=True)
+    out = frame.copy()
+    for column in spec.columns:
+        values = out[column.name] if column.name in out.columns else pd.Series(None, index=out.index, dtype=object)
+        if column.sql_type == "VARCHAR":
+            values = values.astype(object).where(values.notna(), None)
+        elif column.sql_type in ("INTEGER", "BIGINT", "DOUBLE"):
+            values = pd.to_numeric(values, errors="coerce").astype("float64")
+        elif column.sql_type == "BOOLEAN":
+            values = values.astype("boolean").fillna(False).astype(bool)
+        else:
+            values = pd.to_datetime(values, errors="coerce")
+        out[column.name] = values
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers: values, tables, figures
+# ---------------------------------------------------------------------------------------------
+
+def _present(value) -> bool:
+    if value is None:
+        return False
+    try:
+        return not bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return True
+
+
+def _text(value) -> str:
+    """A value as display text (not escaped): '–' when missing, dates as ISO, numbers without needless decimals."""
+    if not _present(value):
+        return "–"
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (pd.Timestamp, datetime)):
+        return value.strftime("%Y-%m-%d") if (value.hour, value.minute) == (0, 0) else value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (int, np.integer)):
+        return f"{value:,}"
+    if isinstance(value, (float, np.floating)):
+        return f"{int(value):,}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def _pct(value) -> str:
+    return f"{value:.1f} %" if _present(value) else "–"
+
+
+def _n(value) -> int:
+    return int(value) if _present(value) else 0
+
+
+def _label(code: str | None) -> str:
+    """`accepted_with_issues` → `accepted with issues`."""
+    return "–" if code is None else str(code).replace("_", " ")
+
+
+def _listing(names) -> str:
+    names = list(names)
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _span(low, high) -> str:
+    return f"{low}" if low == high else f"{low}–{high}"
+
+
+def _plural(count: int, singular: str, plural: str | None = None) -> str:
+    return f"{count:,} {singular if count == 1 else (plural or singular + 's')}"
+
+
+def _cell_class(value) -> str:
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+        return ' class="num"'
+    if isinstance(value, (date, pd.Timestamp)):
+        return ' class="date"'
+    return ""
+
+
+def html_table(frame: pd.DataFrame, columns: Mapping[str, str], empty: str = "Nothing to show.") -> str:
+    """The frame's `columns` (name → heading) as an escaped HTML table; `empty` said instead when it has no rows."""
+    if frame.empty:
+        return f'<p class="empty">{html.escape(empty)}</p>'
+    head = "".join(f'<th scope="col">{html.escape(heading)}</th>' for heading in columns.values())
+    rows = []
+    for record in frame[list(columns)].itertuples(index=False):
+        cells = "".join(f"<td{_cell_class(v)}>{html.escape(_text(v))}</td>" for v in record)
+        rows.append(f"<tr>{cells}</tr>")
+    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+
+
+def chart(fig: go.Figure, chart_id: str, caption: str, height: int = 420) -> str:
+    """A plotly figure as a div (plotly.js is in the page head) with the report's layout and a caption."""
+    fig.update_layout(template=CHART_TEMPLATE, height=height)
+    div = fig.to_html(full_html=False, include_plotlyjs=False, div_id=chart_id, config=CHART_CONFIG,
+                      default_width="100%", default_height=f"{height}px")
+    return (f'<figure class="chart" data-chart="{html.escape(chart_id)}">{div}'
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+
+
+def _chart_id(*parts: str) -> str:
+    return "chart-" + "-".join("".join(ch if ch.isalnum() else "_" for ch in str(p)) for p in parts)
+
+
+def _floats(values) -> list[float | None]:
+    return [float(v) if _present(v) else None for v in values]
+
+
+def _empty(message: str) -> str:
+    return f'<p class="empty">{html.escape(message)}</p>'
+
+
+def _paragraph(text: str) -> str:
+    return f"<p>{html.escape(text)}</p>"
+
+
+def _heading(text: str) -> str:
+    return f"<h3>{html.escape(text)}</h3>"
+
+
+def _borough_text(text: str | None) -> str:
+    """Borough free text as it may be shown: personal data masked, cut to a readable length (escape it after)."""
+    masked = mask(text) or ""
+    return masked if len(masked) <= BOROUGH_TEXT_LIMIT else masked[:BOROUGH_TEXT_LIMIT].rstrip() + " …"
+
+
+def _no_returns_yet(data: Warehouse, what: str) -> str:
+    return f"No {what} yet: no pilot return has been accepted." if not data.has_returns else f"No {what}."
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. Mapping
+# ---------------------------------------------------------------------------------------------
+
+def mapping_section(data: Warehouse) -> Section:
+    section = Section("mapping", "1. The mapping stage")
+    summary = data["mapping_summary"].sort_values("measure_order", kind="stable")
+    responses = data["mapping_response"]
+    if summary.empty:
+        section.findings.append("No mapping responses have been recorded yet.")
+        return section
+
+    counts = {m: _n(b) for m, b in zip(summary["measure"], summary["boroughs"])}
+    responded = counts.get("responded", 0)
+    section.findings.append(f"{responded} of the {counts.get('invited', 0)} boroughs invited responded to the request for "
+                            f"LSCB performance information; {counts.get('no response', 0)} did not respond.")
+    detail = ""
+    if "supplied full report" in counts or "supplied partial report" in counts:
+        detail = (f" ({counts.get('supplied full report', 0)} sent their full LSCB performance report, "
+                  f"{counts.get('supplied partial report', 0)} part of it)")
+    section.findings.append(f"Of the {responded} responding boroughs, {counts.get('supplied information', 0)} supplied at least "
+                            f"some performance information{detail}; {counts.get('acknowledged only', 0)} acknowledged the "
+                            "request but did not contribute further.")
+
+    fig = go.Figure(go.Bar(x=_floats(summary["boroughs"]), y=[m.capitalize() for m in summary["measure"]], orientation="h",
+                           text=[_text(b) for b in summary["boroughs"]], textposition="auto", marker_color=COLOURS[0],
+                           hovertemplate="%{y}: %{x} boroughs<extra></extra>"))
+    fig.update_layout(xaxis_title="Boroughs", yaxis=dict(autorange="reversed"), showlegend=False)
+    section.body.append(chart(fig, _chart_id("mapping"), "Boroughs at each step of the mapping stage.",
+                              height=120 + 36 * len(summary)))
+    section.body.append(html_table(summary.assign(measure=summary["measure"].str.capitalize()),
+                                   {"measure": "Measure", "boroughs": "Boroughs"}))
+
+    silent = responses[responses["response"].isin(["no_response"])]
+    acknowledged = responses[responses["contribution"].isin(["acknowledged_only"])]
+    for rows, heading in ((silent, "Boroughs that did not respond"),
+                          (acknowledged, "Boroughs that acknowledged the request only")):
+        names = sorted(data.borough_name(code) for code in rows["borough_code"])
+        section.body.append(_heading(heading))
+        section.body.append(_paragraph(_listing(names) + ".") if names else _empty("None."))
+    if not silent.empty:
+        section.findings.append(f"Did not respond: {_listing(sorted(map(data.borough_name, silent['borough_code'])))}.")
+
+    inventory = data["mapping_inventory"]
+    if not inventory.empty:
+        matched = int(inventory["pi_code"].notna().sum())
+        section.body.append(_paragraph(
+            f"The contributing boroughs' reports held {_plural(len(inventory), 'measure')} from "
+            f"{_plural(inventory['borough_code'].nunique(), 'borough')}; {matched:,} correspond to a PI of the dataset."))
+    if not responses.empty:
+        table = responses.assign(borough=[data.borough_name(c) for c in responses["borough_code"]],
+                                 response=responses["response"].map(_label),
+                                 contribution=responses["contribution"].map(_label)).sort_values("borough")
+        section.body.append("<details><summary>Every borough's response</summary>"
+                            + html_table(table, {"borough": "Borough", "response": "Response", "contribution": "Contribution",
+                                                 "response_date": "Responded on"}) + "</details>")
+    return section
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. The dataset
+# ---------------------------------------------------------------------------------------------
+
+def dataset_section(data: Warehouse) -> Section:
+    section = Section("dataset", "2. The dataset")
+    indicators, clusters, goals = data["dim_indicator"], data["dim_cluster"], data["dim_goal"]
+    if indicators.empty:
+        section.findings.append("No PI catalogue has been loaded yet.")
+        return section
+
+    postponed = indicators[indicators["status"].isin(["postponed"])]
+    sizes = indicators.groupby("cluster_code").size()
+    national = int(indicators["ni_ref"].notna().sum())
+    section.findings.append(
+        f"The dataset holds {_plural(len(indicators), 'PI')} ({len(indicators) - len(postponed)} collected in Phase I, "
+        f"{len(postponed)} postponed) in {_plural(sizes.size, 'cluster')} of {_span(sizes.min(), sizes.max())} PIs under "
+        f"{_plural(max(len(goals), indicators['goal_code'].nunique()), 'overarching goal')}; "
+        f"{national} are indicators of the 2008 National Indicator Set.")
+
+    section.body.append(_heading("Goals and clusters"))
+    items = []
+    for goal in goals.sort_values("goal_code").itertuples():
+        goal_clusters = clusters[clusters["goal_code"].isin([goal.goal_code])].sort_values("cluster_code")
+        inner = "".join(f"<li>{html.escape(f'{c.cluster_code} {c.title} ({sizes.get(c.cluster_code, 0)} PIs)')}</li>"
+                        for c in goal_clusters.itertuples())
+        items.append(f"<li>{html.escape(f'{goal.goal_code} {goal.title}')}<ul>{inner}</ul></li>")
+    section.body.append(f"<ul>{''.join(items)}</ul>" if items else _empty("No goals are recorded."))
+
+    cluster_titles = dict(zip(clusters["cluster_code"], clusters["title"]))
+    catalogue = indicators.assign(
+        _order=indicators["pi_code"].map(data.pi_order),
+        cluster=[f"{c} {cluster_titles.get(c, '')}".strip() for c in indicators["cluster_code"]],
+        unit=indicators["unit"].map(lambda u: UNIT_LABELS.get(u, u)),
+        polarity=indicators["polarity"].map(_label),
+        source_agency=indicators["source_agency"].map(lambda a: codes.AGENCY_LABELS.get(a, a)),
+        expected_cadence=indicators["expected_cadence"].map(lambda c: codes.FREQUENCY_LABELS.get(c, c)),
+        status=indicators["status"].map(_label),
+    ).sort_values("_order")
+    section.body.append(_heading("PIs by cluster"))
+    section.body.append(html_table(catalogue, {"cluster": "Cluster", "pi_code": "PI", "title": "Title", "ni_ref": "NI",
+                                               "unit": "Unit", "polarity": "Polarity", "source_agency": "Source agency",
+                                               "expected_cadence": "Expected cadence", "status": "Status"}))
+    section.body.append(_heading("Postponed PIs"))
+    section.body.append(html_table(postponed, {"pi_code": "PI", "title": "Title", "status_reason": "Why postponed"},
+                                   empty="No PI is postponed."))
+    if not postponed.empty:
+        section.findings.append(f"Postponed to later phases: {_listing(postponed['pi_code'].tolist())}.")
+    return section
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. The pilot
+# ---------------------------------------------------------------------------------------------
+
+def pilot_section(data: Warehouse) -> Section:
+    section = Section("pilot", "3. The feasibility pilot")
+    pilots, submissions = data["pilot_borough"], data["submission"]
+    returns = _pilot_returns(data)
+    if pilots.empty:
+        section.findings.append("No pilot boroughs are recorded yet.")
+    else:
+        outstanding = int(pilots["chair_confirmed_on"].isna().sum())
+        section.findings.append(f"{_plural(len(pilots), 'borough')} expressed interest in the feasibility pilot; "
+                                f"confirmation from the LSCB chair is outstanding for {outstanding}.")
+        received = returns[returns["first_return"].notna()]
+        late = received[received["timeliness"].str.startswith("late")]
+        silent = returns[returns["first_return"].isna()]["borough"].tolist()
+        finding = f"Returns received from {len(received)} of the {len(pilots)} pilot boroughs ({len(late)} late)"
+        section.findings.append(finding + (f"; nothing received from {_listing(silent)}." if silent else "."))
+        section.body.append(html_table(returns, {
+            "borough": "Pilot borough", "expressed_interest_on": "Expressed interest", "chair": "Chair confirmed",
+            "return_due_on": "Return due", "files": "Files", "statuses": "Status of files", "first_return": "First return",
+            "latest_return": "Latest return", "timeliness": "On time?"}))
+        section.body.append(_paragraph("A return is late when the first usable file (accepted, or accepted with issues) "
+                                       "was submitted after the due date."))
+
+    if not submissions.empty:
+        status = submissions["status"].value_counts()
+        section.findings.append(f"{_plural(len(submissions), 'file')} received in all: "
+                                + ", ".join(f"{status.get(s, 0)} {_label(s)}" for s in codes.SUBMISSION_STATUSES) + ".")
+        pilot_codes = set(pilots["borough_code"])
+        others = sorted({data.borough_name(c) for c in submissions["borough_code"].dropna() if c not in pilot_codes})
+        if others:
+            section.body.append(_paragraph(f"Returns also came from boroughs outside the pilot: {_listing(others)}."))
+        unattributed = int(submissions["borough_code"].isna().sum())
+        if unattributed:
+            section.body.append(_paragraph(f"{_plural(unattributed, 'file')} could not be attributed to a borough."))
+        rejected = submissions[submissions["status"].isin(["rejected"])]
+        if not rejected.empty:
+            section.body.append(_heading("Rejected files"))
+            section.body.append(html_table(rejected.assign(borough=rejected["borough_code"].map(data.borough_name)),
+                                           {"borough": "Borough", "file_name": "File", "reject_reason": "Why rejected"}))
+
+    section.body.append(_heading("What each pilot borough provided, PI by PI"))
+    _availability(data, section)
+    return section
+
+
+def _pilot_returns(data: Warehouse) -> pd.DataFrame:
+    """One row per pilot borough: dates, the files it sent, first and latest usable return and whether it was late."""
+    pilots, submissions = data["pilot_borough"], data["submission"]
+    rows = []
+    for pilot in pilots.itertuples():
+        files = submissions[submissions["borough_code"].isin([pilot.borough_code])]
+        usable = files[files["status"].isin(USABLE_SUBMISSIONS)]
+        first, latest = usable["submitted_on"].min(), usable["submitted_on"].max()
+        rows.append({
+            "borough": data.borough_name(pilot.borough_code),
+            "expressed_interest_on": pilot.expressed_interest_on,
+            "chair": _text(pilot.chair_confirmed_on) if _present(pilot.chair_confirmed_on) else "outstanding",
+            "return_due_on": pilot.return_due_on,
+            "files": len(files),
+            "statuses": "; ".join(f"{n} {_label(s)}" for s, n in files["status"].value_counts().items()) or "none",
+            "first_return": first if _present(first) else None,
+            "latest_return": latest if _present(latest) else None,
+            "timeliness": _timeliness(first, pilot.return_due_on, files),
+        })
+    frame = pd.DataFrame(rows, columns=["borough", "expressed_interest_on", "chair", "return_due_on", "files", "statuses",
+                                        "first_return", "latest_return", "timeliness"])
+    return frame.sort_values("borough", kind="stable")
+
+
+def _timeliness(first_return, due, files: pd.DataFrame) -> str:
+    if not _present(first_return):
+        return "only rejected or duplicate files" if len(files) else "nothing received"
+    if not _present(due):
+        return "received (no due date)"
+    days = (pd.Timestamp(first_return) - pd.Timestamp(due)).days
+    return f"late ({_plural(days, 'day')})" if days > 0 else "on time"
+
+
+def _availability(data: Warehouse, section: Section) -> None:
+    matrix = data["availability_matrix"]
+    if matrix.empty:
+        section.body.append(_empty(_no_returns_yet(data, "availability figures")))
+        return
+    expected, provided = matrix["periods_expected"].sum(), matrix["periods_provided"].sum()
+    pooled = 100 * provided / expected if expected else float("nan")
+    by_pi = matrix.groupby("pi_code")[["periods_expected", "periods_provided"]].sum()
+    by_pi = by_pi[by_pi["periods_expected"] > 0]
+    lowest = (100 * by_pi["periods_provided"] / by_pi["periods_expected"]).sort_values(kind="stable").head(3)
+    section.findings.append(
+        f"Pilot returns provided {_n(provided):,} of {_n(expected):,} expected figures ({_pct(pooled)}); mean availability "
+        f"per borough × PI {_pct(matrix['availability_pct'].mean())}"
+        + (f"; least available: {', '.join(f'{pi} ({_pct(v)})' for pi, v in lowest.items())}." if len(lowest) else "."))
+
+    boroughs = sorted(matrix["borough_code"].unique(), key=data.borough_name)
+    pis = data.sorted_pis(matrix["pi_code"])
+    cells = matrix.set_index(["borough_code", "pi_code"])
+    z, custom = [], []
+    for b in boroughs:
+        z.append([float(cells.at[(b, p), "availability_pct"]) if (b, p) in cells.index else None for p in pis])
+        custom.append([[_text(cells.at[(b, p), "periods_provided"]), _text(cells.at[(b, p), "periods_expected"])]
+                       if (b, p) in cells.index else ["–", "–"] for p in pis])
+    fig = go.Figure(go.Heatmap(
+        z=z, x=pis, y=[data.borough_name(b) for b in boroughs], customdata=custom, zmin=0, zmax=100,
+        colorscale=AVAILABILITY_SCALE, xgap=1, ygap=1, texttemplate="%{z:.0f}", textfont=dict(size=9),
+        colorbar=dict(title=dict(text="% provided")),
+        hovertemplate="%{y} · %{x}: %{z:.0f}% (%{customdata[0]} of %{customdata[1]} periods)<extra></extra>"))
+    fig.update_layout(xaxis=dict(type="category", tickangle=-60, title="PI"), yaxis=dict(autorange="reversed", type="category"))
+    section.body.append(chart(fig, _chart_id("availability"),
+                              "Availability: share of the periods each PI's expected cadence asks for that the borough "
+                              "provided a usable figure for (blank: the PI was not expected of the borough).",
+                              height=200 + 26 * len(boroughs)))
+
+    per_borough = matrix.groupby("borough_code")[["periods_expected", "periods_provided", "periods_not_provided",
+                                                  "periods_suppressed", "periods_missing"]].sum().reset_index()
+    per_borough["availability"] = [_pct(100 * p / e) if e else "–"
+                                   for p, e in zip(per_borough["periods_provided"], per_borough["periods_expected"])]
+    per_borough["borough"] = per_borough["borough_code"].map(data.borough_name)
+    section.body.append(html_table(per_borough.sort_values("borough"), {
+        "borough": "Borough", "periods_expected": "Expected", "periods_provided": "Provided",
+        "periods_not_provided": "Not provided", "periods_suppressed": "Suppressed", "periods_missing": "Missing",
+        "availability": "Availability"}))
+
+
+# ---------------------------------------------------------------------------------------------
+# Data quality
+# ---------------------------------------------------------------------------------------------
+
+def quality_section(data: Warehouse) -> Section:
+    section = Section("quality", "Data quality")
+    issues = data["dq_issue"]
+    if issues.empty:
+        section.findings.append(_no_returns_yet(data, "data-quality findings"))
+        return section
+    errors = int(issues["severity"].isin(["error"]).sum())
+    section.findings.append(f"{_plural(len(issues), 'data-quality finding')}: {_plural(errors, 'error')} (must be fixed; "
+                            f"excluded from comparisons) and {_plural(len(issues) - errors, 'warning')} (please check).")
+    categories = [c for c in codes.DQ_CATEGORIES if c in set(issues["category"])] + sorted(
+        set(issues["category"].dropna()) - set(codes.DQ_CATEGORIES))
+    grid = pd.crosstab(issues["category"], issues["severity"]).reindex(index=categories, columns=list(codes.SEVERITIES),
+                                                                       fill_value=0)
+    grid["total"] = grid.sum(axis=1)
+    grid = grid.reset_index()
+    section.findings.append("By category: " + ", ".join(f"{c} {t}" for c, t in zip(grid["category"], grid["total"])) + ".")
+    section.body.append(html_table(grid, {"category": "Category", "error": "Errors", "warning": "Warnings", "total": "Total"}))
+    rules = (issues.groupby(["check_name", "category", "severity"])
+             .agg(findings=("check_name", "size"), boroughs=("borough_code", "nunique"))
+             .reset_index().sort_values(["findings", "check_name"], ascending=[False, True]))
+    section.body.append(_heading("Findings by rule"))
+    section.body.append(html_table(rules, {"check_name": "Rule", "category": "Category", "severity": "Severity",
+                                           "findings": "Findings", "boroughs": "Boroughs"}))
+    return section
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. Cadence
+# ---------------------------------------------------------------------------------------------
+
+def cadence_section(data: Warehouse) -> Section:
+    section = Section("cadence", "4. Varying reporting cycles")
+    mismatches = data["cadence_mismatch"]
+    if mismatches.empty:
+        section.findings.append(_no_returns_yet(data, "figure given at another cadence than asked"))
+    else:
+        figures = _n(mismatches["periods"].sum())
+        section.findings.append(
+            f"{_plural(figures, 'figure')} from {_plural(len(mismatches), 'borough × PI combination')} "
+            f"({_plural(mismatches['borough_code'].nunique(), 'borough')}, {_plural(mismatches['pi_code'].nunique(), 'PI')}) "
+            "were given at another cadence than the catalogue asks for.")
+        pairs = mismatches.groupby(["expected_cadence", "reported_frequency"])["periods"].sum().sort_values(ascending=False)
+        section.findings.append("Asked for → given: " + "; ".join(
+            f"{asked} → {given} {_n(n)}" for (asked, given), n in pairs.items()) + ".")
+
+        by_pi = mismatches.groupby(["pi_code", "reported_frequency"])["periods"].sum().reset_index()
+        pis = data.sorted_pis(by_pi["pi_code"])
+        fig = go.Figure()
+        for cadence in [c for c in codes.CADENCES if c in set(by_pi["reported_frequency"])]:
+            rows = by_pi[by_pi["reported_frequency"] == cadence].set_index("pi_code")["periods"]
+            fig.add_bar(x=pis, y=[float(rows.get(p, 0)) for p in pis], name=f"given {cadence}",
+                        marker_color=CADENCE_COLOURS.get(cadence),
+                        hovertemplate="%{x}: %{y} figures given " + cadence + "<extra></extra>")
+        fig.update_layout(barmode="stack", xaxis=dict(type="category", title="PI"), yaxis_title="Figures")
+        section.body.append(chart(fig, _chart_id("cadence"), "Figures given at another cadence than asked, by PI and the "
+                                                             "cadence the borough gave."))
+        table = mismatches.assign(borough=mismatches["borough_code"].map(data.borough_name),
+                                  _order=mismatches["pi_code"].map(lambda p: data.pi_order.get(p, len(data.pi_order))))
+        section.body.append(html_table(table.sort_values(["_order", "borough"]), {
+            "borough": "Borough", "pi_code": "PI", "expected_cadence": "Asked for", "reported_frequency": "Given",
+            "periods": "Figures", "period_list": "Periods", "declared_frequency": "Declared"}))
+
+    issues = data["dq_issue"]
+    cadence = issues[issues["category"].isin(["cadence"])]
+    section.body.append(_heading("Cadence findings by rule"))
+    if cadence.empty:
+        section.body.append(_empty("No cadence findings."))
+        return section
+    rules = (cadence.groupby(["check_name", "severity"])
+             .agg(findings=("check_name", "size"), boroughs=("borough_code", "nunique"))
+             .reset_index().sort_values(["findings", "check_name"], ascending=[False, True]))
+    section.findings.append("Cadence findings by rule: " + ", ".join(
+        f"{r.check_name} {r.findings}" for r in rules.itertuples()) + ".")
+    section.body.append(html_table(rules, {"check_name": "Rule", "severity": "Severity", "findings": "Findings",
+                                           "boroughs": "Boroughs"}))
+    return section
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. Cross-borough comparison
+# ---------------------------------------------------------------------------------------------
+
+def _period_reading(label: str):
+    return read_period(label).period
+
+
+def _period_key(label: str) -> tuple:
+    period = _period_reading(label)
+    return (period.end, period.start, label) if period else (date.min, date.min, label)
+
+
+def comparison_period(periods, expected_cadence: str | None) -> str:
+    """The period a PI is compared on: its latest period at the cadence the catalogue asks for, else its latest."""
+    periods = list(periods)
+
+    def cadence(label: str) -> str | None:
+        period = _period_reading(label)
+        return codes.PERIOD_TYPE_CADENCE.get(period.period_type) if period else None
+
+    at_cadence = [p for p in periods if cadence(p) in (expected_cadence, None)]
+    return max(at_cadence or periods, key=_period_key)
+
+
+def comparison_section(data: Warehouse) -> Section:
+    section = Section("comparison", "5. How boroughs compare")
+    comparisons = data["cmp_borough_pi"]
+    if comparisons.empty:
+        section.findings.append(_no_returns_yet(data, "cross-borough comparison"))
+        return section
+    section.body.append(_paragraph(
+        "One chart per PI, at the PI's latest period at its expected cadence. Bars are coloured by quartile band "
+        "(A best, by the PI's polarity); the dashed line is the group median and the grey band runs from the lower "
+        "to the upper quartile. A suppressed figure is a gap marked 'suppressed': it is hidden to avoid disclosing a "
+        "small count, but it still counts in the group figures."))
+
+    shown = []
+    for pi in data.sorted_pis(comparisons["pi_code"]):
+        rows = comparisons[comparisons["pi_code"] == pi]
+        period = comparison_period(rows["period"].unique(), (data.indicators.get(pi) or {}).get("expected_cadence"))
+        rows = rows[rows["period"] == period]
+        shown.append(rows)
+        section.body.append(_comparison_chart(data, pi, period, rows))
+
+    charted = pd.concat(shown, ignore_index=True)
+    groups = sorted(charted["comparison_group"].dropna().unique())
+    section.findings.append(
+        f"{_plural(len(shown), 'PI')} compared across {_plural(charted['borough_code'].nunique(), 'borough')} "
+        f"({_listing(groups)} group); a median of {_n(charted.groupby('pi_code')['boroughs_reporting'].max().median())} "
+        f"boroughs reported each PI; {_plural(int(charted['suppressed'].sum()), 'figure')} suppressed.")
+
+    bands = charted.assign(band=charted["quartile_band"].where(~charted["suppressed"], "suppressed").fillna("not banded"))
+    grid = pd.crosstab(bands["borough_code"], bands["band"])
+    grid = grid.reindex(columns=["A", "B", "C", "D", "suppressed", "not banded"], fill_value=0)
+    grid["compared"] = grid.sum(axis=1)
+    grid = grid.reset_index()
+    grid["borough"] = grid["borough_code"].map(data.borough_name)
+    section.body.append(_heading("Quartile bands by borough, across the PIs charted"))
+    section.body.append(html_table(grid.sort_values("borough"), {
+        "borough": "Borough", "A": "A (best)", "B": "B", "C": "C", "D": "D (worst)", "suppressed": "Suppressed",
+        "not banded": "Not banded (neutral PI)", "compared": "PIs compared"}))
+    return section
+
+
+def _polarity_text(indicator: dict) -> str:
+    polarity = indicator.get("polarity")
+    if polarity == "in_band":
+        return f"best within {_text(indicator.get('band_min'))}–{_text(indicator.get('band_max'))}"
+    if polarity == "neutral":
+        return "neutral (context only, not ranked)"
+    return _label(polarity) if polarity else "polarity not recorded"
+
+
+def _comparison_chart(data: Warehouse, pi: str, period: str, rows: pd.DataFrame) -> str:
+    indicator = data.indicators.get(pi) or {}
+    polarity = indicator.get("polarity")
+    rows = rows.assign(borough=rows["borough_code"].map(data.borough_name))
+    shown, hidden = rows[~rows["suppressed"]], rows[rows["suppressed"]]
+    if shown["rank"].notna().any():
+        shown = shown.sort_values(["rank", "borough"], na_position="last")
+    else:
+        shown = shown.sort_values(["value", "borough"], ascending=[polarity == "lower_is_better", True], na_position="last")
+    order = shown["borough"].tolist() + sorted(hidden["borough"])
+
+    fig = go.Figure()
+    for band in ["A", "B", "C", "D", None]:
+        subset = shown[shown["quartile_band"].isin([band])] if band else shown[shown["quartile_band"].isna()]
+        if subset.empty:
+            continue
+        fig.add_bar(x=subset["borough"].tolist(), y=_floats(subset["value"]), marker_color=BAND_COLOURS[band],
+                    name=f"band {band}" if band else "not banded", customdata=[[_text(r)] for r in subset["rank"]],
+                    hovertemplate="%{x}: %{y} (rank %{customdata[0]})<extra></extra>")
+    if not hidden.empty:
+        fig.add_scatter(x=sorted(hidden["borough"]), y=[0] * len(hidden), mode="markers+text", text="suppressed",
+                        textposition="top center", marker=dict(symbol="x-thin-open", size=10, color="#52606d"),
+                        name="suppressed", hovertemplate="%{x}: suppressed<extra></extra>")
+
+    first = rows.iloc[0]
+    q1, median, q3 = (float(first[c]) if _present(first[c]) else None for c in ("group_q1", "group_median", "group_q3"))
+    if q1 is not None and q3 is not None:
+        fig.add_hrect(y0=q1, y1=q3, fillcolor="#9ca3af", opacity=0.25, line_width=0, layer="below")
+    if median is not None:
+        fig.add_hline(y=median, line_dash="dash", line_color="#1f2933", annotation_text=f"median {_text(median)}",
+                      annotation_position="top right")
+    if polarity == "in_band":
+        for edge in ("band_min", "band_max"):
+            if _present(indicator.get(edge)):
+                fig.add_hline(y=float(indicator[edge]), line_dash="dot", line_color="#1a9850")
+    unit = UNIT_LABELS.get(indicator.get("unit"), indicator.get("unit") or "value")
+    fig.update_layout(xaxis=dict(type="category", categoryorder="array", categoryarray=order, tickangle=-45),
+                      yaxis_title=unit, barmode="overlay")
+
+    caption = (f"{pi} — {data.pi_title(pi)}. Period {period}; {_polarity_text(indicator)}. "
+               f"{_listing(sorted(rows['comparison_group'].dropna().unique()))}: {_text(first['boroughs_reporting'])} boroughs "
+               f"reporting; median {_text(median)}, Q1 {_text(q1)}, Q3 {_text(q3)}")
+    if _present(first["group_pooled"]):
+        caption += f", pooled {_text(first['group_pooled'])}"
+    caption += "."
+    if not hidden.empty:
+        caption += f" Suppressed (shown as a gap): {_listing(sorted(hidden['borough']))}."
+    return chart(fig, _chart_id("cmp", pi), caption, height=380)
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. Source bias
+# ---------------------------------------------------------------------------------------------
+
+def bias_section(data: Warehouse) -> Section:
+    section = Section("bias", "6. Local-authority and multi-agency sources")
+    bias = data["bias_by_source"]
+    if bias.empty:
+        section.findings.append("The source-bias analysis is not available yet.")
+        return section
+    totals = bias[bias["source_agency"].isna()].set_index("source_type")
+    types = [t for t in codes.SOURCE_TYPES if t in totals.index]
+    if types:
+        section.findings.append("PIs in the dataset by source: " + "; ".join(
+            f"{SOURCE_TYPE_LABELS[t].lower()} {_n(totals.at[t, 'pis_in_dataset'])} ({_pct(totals.at[t, 'share_of_dataset_pct'])})"
+            for t in types) + ".")
+        section.findings.append("Phase-1 PIs asked for more often than once a year: " + "; ".join(
+            f"{SOURCE_TYPE_LABELS[t].lower()} {_n(totals.at[t, 'pis_more_than_annual'])} of {_n(totals.at[t, 'pis_phase_1'])}"
+            for t in types) + "; availability of pilot figures: " + "; ".join(
+            f"{SOURCE_TYPE_LABELS[t].lower()} {_pct(totals.at[t, 'availability_pct'])}" for t in types) + ".")
+        section.findings.append("Measures held in contributing boroughs' reports: " + "; ".join(
+            f"{SOURCE_TYPE_LABELS[t].lower()} {_n(totals.at[t, 'measures_in_mapping'])} "
+            f"({_n(totals.at[t, 'measures_more_than_annual_in_mapping'])} more than annual)" for t in types) + ".")
+        section.body.append(_bias_chart(totals.loc[types]))
+
+    ordered = []
+    for source_type in [t for t in codes.SOURCE_TYPES if t in set(bias["source_type"])] + sorted(
+            set(bias["source_type"].dropna()) - set(codes.SOURCE_TYPES)):
+        rows = bias[bias["source_type"] == source_type]
+        agencies = rows[rows["source_agency"].notna()].sort_values(["pis_in_dataset", "source_agency"], ascending=[False, True])
+        ordered += [rows[rows["source_agency"].isna()], agencies]
+    table = pd.concat(ordered, ignore_index=True)
+    table["type"] = table["source_type"].map(lambda t: SOURCE_TYPE_LABELS.get(t, t))
+    table["agency"] = [codes.AGENCY_LABELS.get(a, a) if a else "all agencies" for a in table["source_agency"]]
+    table["share"] = table["share_of_dataset_pct"].map(_pct)
+    table["availability"] = table["availability_pct"].map(_pct)
+    section.body.append(html_table(table, {
+        "type": "Source type", "agency": "Agency", "pis_in_dataset": "PIs in dataset", "share": "Share of dataset",
+        "pis_phase_1": "Phase 1",
+        "pis_more_than_annual": "More than annual", "availability": "Pilot availability",
+        "measures_in_mapping": "Measures in mapping", "measures_more_than_annual_in_mapping": "…more than annual",
+        "boroughs_holding": "Boroughs holding"}))
+    return section
+
+
+def _bias_chart(totals: pd.DataFrame) -> str:
+    def share(column: str) -> list[float | None]:
+        whole = totals[column].sum()
+        return [100 * v / whole if whole else None for v in totals[column]]
+
+    metrics = {
+        "PIs in dataset": _floats(totals["share_of_dataset_pct"]),
+        "PIs more than annual": share("pis_more_than_annual"),
+        "Measures boroughs hold": share("measures_in_mapping"),
+        "Measures held more than annual": share("measures_more_than_annual_in_mapping"),
+        "Pilot figures provided": _floats(totals["availability_pct"]),
+    }
+    fig = go.Figure()
+    for i, source_type in enumerate(totals.index):
+        fig.add_bar(x=list(metrics), y=[values[i] for values in metrics.values()], name=SOURCE_TYPE_LABELS[source_type],
+                    marker_color=SOURCE_TYPE_COLOURS[source_type], hovertemplate="%{x}: %{y:.1f}%<extra></extra>")
+    fig.update_layout(barmode="group", yaxis=dict(title="%", range=[0, 100]))
+    return chart(fig, _chart_id("bias"), "Each source type's share of the dataset's PIs, of the PIs asked for more often "
+                                         "than once a year, and of the measures boroughs hold; and the share of "
+                                         "expected pilot figures provided (availability).")
+
+
+# ---------------------------------------------------------------------------------------------
+# 7. Feasibility
+# ---------------------------------------------------------------------------------------------
+
+def feasibility_section(data: Warehouse) -> Section:
+    section = Section("feasibility", "7. Feasibility commentary")
+    summary = data["feasibility_summary"]
+    if summary.empty:
+        section.findings.append(_no_returns_yet(data, "feasibility answers"))
+    else:
+        answers = {a: _n(summary[f"can_provide_{a}"].sum()) for a in CAN_PROVIDE_COLOURS}
+        total = sum(answers.values())
+        section.findings.append(f"{_plural(total, 'feasibility answer')} on {_plural(len(summary), 'PI')}: " + ", ".join(
+            f"{a} {n} ({_pct(100 * n / total if total else None)})" for a, n in answers.items()) + ".")
+        issues = {label: _n(summary[column].sum()) for column, label in ISSUE_COLUMNS.items()}
+        section.findings.append("Main issues named: " + ", ".join(
+            f"{label.lower()} {n}" for label, n in sorted(issues.items(), key=lambda kv: -kv[1])) + ".")
+
+        pis = data.sorted_pis(summary["pi_code"])
+        by_pi = summary.set_index("pi_code")
+        fig = go.Figure()
+        for answer, colour in CAN_PROVIDE_COLOURS.items():
+            fig.add_bar(x=pis, y=[float(by_pi.at[p, f"can_provide_{answer}"]) for p in pis], name=answer,
+                        marker_color=colour, hovertemplate="%{x}: %{y} boroughs " + answer + "<extra></extra>")
+        fig.update_layout(barmode="stack", xaxis=dict(type="category", title="PI"), yaxis_title="Boroughs")
+        section.body.append(chart(fig, _chart_id("feasibility"), "Can the borough provide the PI? Current answers of the "
+                                                                 "pilot boroughs, by PI."))
+        rows = []
+        for column, label in ISSUE_COLUMNS.items():
+            top = by_pi[column][by_pi[column] > 0].sort_values(ascending=False, kind="stable").head(3)
+            rows.append({"issue": label, "answers": _n(by_pi[column].sum()),
+                         "pis": ", ".join(f"{p} ({_n(n)})" for p, n in top.items()) or "–"})
+        section.body.append(_heading("Main issues"))
+        section.body.append(html_table(pd.DataFrame(rows), {"issue": "Main issue", "answers": "Answers",
+                                                            "pis": "PIs most affected"}))
+    _feasibility_comments(data, section)
+    _narratives(data, section)
+    return section
+
+
+def _feasibility_comments(data: Warehouse, section: Section) -> None:
+    answers = data["fact_feasibility"]
+    answers = answers[answers["is_current"] & answers["comment"].notna() & ~answers["main_issue"].isin(["none"])]
+    if answers.empty:
+        return
+    answers = answers.assign(borough=answers["borough_code"].map(data.borough_name),
+                             _order=answers["pi_code"].map(lambda p: data.pi_order.get(p, len(data.pi_order))),
+                             comment=answers["comment"].map(_borough_text), main_issue=answers["main_issue"].map(_label))
+    # Many boroughs write the same few sentences: show each distinct comment once, in catalogue order.
+    distinct = answers.sort_values(["_order", "borough"]).drop_duplicates("comment").head(FEASIBILITY_COMMENTS_SHOWN)
+    section.body.append(_heading("Borough comments on the issues"))
+    section.body.append(_paragraph(f"{_plural(len(distinct), 'distinct comment')} of {len(answers):,} (the first "
+                                   f"{FEASIBILITY_COMMENTS_SHOWN} at most), with personal data masked."))
+    section.body.append(html_table(distinct, {
+        "pi_code": "PI", "borough": "Borough", "can_provide": "Can provide", "main_issue": "Main issue",
+        "comment": "Comment"}))
+
+
+def _narratives(data: Warehouse, section: Section) -> None:
+    narratives = data["fact_narrative"]
+    narratives = narratives[narratives["is_current"] & narratives["narrative"].notna()]
+    section.body.append(_heading("Contextual narratives, by cluster"))
+    if narratives.empty:
+        section.body.append(_empty(_no_returns_yet(data, "narratives")))
+        return
+    section.body.append(_paragraph(f"Up to {NARRATIVES_PER_CLUSTER} current narratives per cluster, with personal data masked."))
+    titles = dict(zip(data["dim_cluster"]["cluster_code"], data["dim_cluster"]["title"]))
+    narratives = narratives.assign(borough=narratives["borough_code"].map(data.borough_name))
+    for cluster in sorted(narratives["cluster_code"].unique()):
+        rows = narratives[narratives["cluster_code"] == cluster].sort_values("borough").head(NARRATIVES_PER_CLUSTER)
+        heading = f"{cluster} {titles.get(cluster) or ''}".strip()
+        section.body.append(f"<h4>{html.escape(heading)}</h4>")
+        for row in rows.itertuples():
+            section.body.append(f"<blockquote><p>{html.escape(_borough_text(row.narrative))}</p>"
+                                f"<footer>{html.escape(row.borough)}</footer></blockquote>")
+
+
+# ---------------------------------------------------------------------------------------------
+# 8. Phase II
+# ---------------------------------------------------------------------------------------------
+
+def phase2_section(data: Warehouse) -> Section:
+    section = Section("phase2", "8. Recommendations for Phase II")
+    recommendations = data["phase2_recommendation"]
+    if recommendations.empty:
+        section.findings.append("No Phase II recommendations have been made yet.")
+        return section
+    programme = recommendations[recommendations["pi_code"].isna()]
+    per_pi = recommendations[recommendations["pi_code"].notna()]
+    kinds = [k for k in PI_RECOMMENDATIONS if k in set(per_pi["recommendation"])] + sorted(
+        set(per_pi["recommendation"]) - set(PI_RECOMMENDATIONS))
+    counts = per_pi["recommendation"].value_counts()
+    section.findings.append(f"Recommendations for {_plural(per_pi['pi_code'].nunique(), 'PI')}: "
+                            + ", ".join(f"{k} {counts.get(k, 0)}" for k in PI_RECOMMENDATIONS) + ".")
+    if not programme.empty:
+        section.findings.append("Programme-level: " + ", ".join(_label(k) for k in programme["recommendation"]) + ".")
+
+    section.body.append(_heading("Programme-level recommendations"))
+    section.body.append(html_table(programme.assign(recommendation=programme["recommendation"].map(_label)),
+                                   {"recommendation": "Recommendation", "reasons": "Reasons"},
+                                   empty="No programme-level recommendation."))
+    for kind in kinds:
+        rows = per_pi[per_pi["recommendation"] == kind]
+        rows = rows.assign(title=rows["pi_code"].map(data.pi_title),
+                           _order=rows["pi_code"].map(lambda p: data.pi_order.get(p, len(data.pi_order)))).sort_values("_order")
+        section.body.append(_heading(f"{_label(kind).capitalize()} — {_plural(len(rows), 'PI')}"))
+        section.body.append(html_table(rows, {"pi_code": "PI", "title": "Title", "reasons": "Reasons"}))
+    return section
+
+
+# ---------------------------------------------------------------------------------------------
+# The page and the summary
+# ---------------------------------------------------------------------------------------------
+
+def _synthetic_notes(data: Warehouse) -> list[str]:
+    """The provenance notes that say the data are synthetic (distinct, masked), mapping notes first."""
+    sources = [("mapping_response", "note"), ("dim_borough", "source"), ("fact_pi_value", "note"),
+               ("fact_narrative", "narrative"), ("fact_feasibility", "comment")]
+    notes: list[str] = []
+    for table, column in sources:
+        for text in data[table][column].dropna().unique():
+            if "synthetic" in str(text).lower() and mask(str(text)) not in notes:
+                notes.append(mask(str(text)))
+    return notes
+
+
+def _generated(generated_at: datetime) -> str:
+    zone = f" {generated_at.tzname()}" if generated_at.tzinfo else ""
+    return f"{generated_at.day} {generated_at:%B %Y, %H:%M}{zone}"
+
+
+def _source_note(data: Warehouse) -> str:
+    submissions = data["submission"]
+    facts = data["fact_pi_value"]
+    return (f"Computed from the LSDI warehouse: {_plural(len(data['mapping_response']), 'mapping response')}, "
+            f"{_plural(len(submissions), 'return file')} from {_plural(submissions['borough_code'].nunique(), 'borough')}, "
+            f"{_plural(int(facts['is_current'].sum()), 'current figure')} and "
+            f"{_plural(len(data['dq_issue']), 'data-quality finding')}. Comparisons use current figures not flagged as errors.")
+
+
+def _page(data: Warehouse, sections: list[Section], generated_at: datetime) -> str:
+    notes = _synthetic_notes(data)
+    synthetic = ""
+    if notes:
+        synthetic = ('<p class="synthetic" role="note"><strong>These data are SYNTHETIC.</strong> No real borough returns '
+                     "are used: the tables say so themselves, e.g. “" + html.escape(notes[0]) + "”</p>")
+    contents = "".join(f'<li><a href="#{s.id}">{html.escape(s.heading)}</a></li>' for s in sections)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(TITLE)}</title>
+<style>{CSS}</style>
+<script>{get_plotlyjs()}</script>
+</head>
+<body>
+<header>
+<h1>{html.escape(TITLE)}</h1>
+<p class="meta">Generated <time datetime="{html.escape(generated_at.isoformat())}">{html.escape(_generated(generated_at))}</time>.
+{html.escape(_source_note(data))}</p>
+{synthetic}
+</header>
+<nav aria-label="Contents"><ul>{contents}</ul></nav>
+<main>
+{chr(10).join(s.html() for s in sections)}
+</main>
+<footer><p class="meta">{html.escape(TITLE)} · lsdi_pipeline · a self-contained file: it loads nothing.</p></footer>
+</body>
+</html>
+"""
+
+
+def _markdown(data: Warehouse, sections: list[Section], generated_at: datetime) -> str:
+    lines = [f"# {TITLE}: summary", "", f"Generated {_generated(generated_at)}. {_source_note(data)}"]
+    if _synthetic_notes(data):
+        lines.append("**The data are SYNTHETIC** (the tables say so): no real borough returns are used.")
+    lines.append("")
+    for section in sections:
+        lines.append(f"- **{section.heading}**: " + " ".join(section.findings))
+    return "\n".join(lines) + "\n"
