@@ -174,3 +174,20 @@ def test_the_run_writes_the_phase1_report_from_the_published_warehouse(warehouse
     compared = query(warehouse, "SELECT DISTINCT pi_code FROM cmp_borough_pi")["pi_code"]
     assert all(f'id="chart-cmp-{pi}"' in html for pi in compared)
     assert html.count("SYNTHETIC") >= 1
+
+
+def test_the_phase2_thresholds_can_be_overridden_as_run_config(tmp_path):
+    import dagster as dg
+
+    from lsdi_pipeline.definitions import all_asset_checks, all_assets
+    from lsdi_pipeline.resources import LsdiPaths
+
+    raw = copy_bundled_raw(tmp_path / "raw")
+    result = dg.materialize([*all_assets, *all_asset_checks],
+                            resources={"paths": LsdiPaths(raw_dir=str(raw), warehouse_dir=str(tmp_path / "warehouse"))},
+                            run_config={"ops": {"phase2_recommendation": {"config": {"retain_min_availability_pct": 101.0}}}})
+    assert result.success
+    recommendations = table(tmp_path / "warehouse", "phase2_recommendation")
+    per_pi = recommendations.loc[recommendations["pi_code"].notna()]
+    assert "retain" not in set(per_pi["recommendation"])
+    assert per_pi["reasons"].str.contains("threshold 101%").any()

@@ -43,10 +43,17 @@ def _badness(figures: pd.DataFrame) -> pd.Series:
                                 figures["polarity"] == "in_band"], [-value, value, distance], np.nan), index=figures.index)
 
 
-def _quartile_band(badness: pd.Series) -> pd.Series:
-    """A–D by where a figure's badness falls among the group's quartiles (A: the best quarter)."""
-    q1, q2, q3 = (badness.quantile(q, interpolation="linear") for q in (0.25, 0.5, 0.75))
-    bands = np.select([badness <= q1, badness <= q2, badness <= q3, badness > q3], ["A", "B", "C", "D"], None)
+def _quartiles(figures: pd.DataFrame, keys: list[str], column: str) -> pd.DataFrame:
+    """Each row's group quartiles of `column` (linear interpolation), computed once per group."""
+    quantiles = figures.groupby(keys)[column].quantile([0.25, 0.5, 0.75]).unstack()
+    quantiles.columns = ["q1", "q2", "q3"]
+    return figures[keys].join(quantiles, on=keys)
+
+
+def _quartile_band(badness: pd.Series, quartiles: pd.DataFrame) -> pd.Series:
+    """A–D by where a figure's badness falls among its group's quartiles (A: the best quarter)."""
+    bands = np.select([badness <= quartiles["q1"], badness <= quartiles["q2"], badness <= quartiles["q3"], badness > quartiles["q3"]],
+                      ["A", "B", "C", "D"], None)
     return pd.Series(bands, index=badness.index).where(badness.notna())
 
 
@@ -62,13 +69,13 @@ def compare(fact_pi_value: pd.DataFrame, dim_indicator: pd.DataFrame, dim_boroug
     group = figures.groupby(keys)["value"]
     figures["group_mean"] = group.transform("mean")
     figures["group_median"] = group.transform("median")
-    figures["group_q1"] = group.transform(lambda v: v.quantile(0.25, interpolation="linear"))
-    figures["group_q3"] = group.transform(lambda v: v.quantile(0.75, interpolation="linear"))
+    value_quartiles = _quartiles(figures, keys, "value")
+    figures["group_q1"], figures["group_q3"] = value_quartiles["q1"], value_quartiles["q3"]
     figures["boroughs_reporting"] = group.transform("count")
     figures["group_pooled"] = _pooled(figures, keys)
     figures["badness"] = _badness(figures)
     figures["rank"] = figures.groupby(keys)["badness"].rank(method="min").astype("Int64")
-    figures["quartile_band"] = figures.groupby(keys, group_keys=False)["badness"].apply(_quartile_band)
+    figures["quartile_band"] = _quartile_band(figures["badness"], _quartiles(figures, keys, "badness"))
     figures["diff_from_group"] = figures["value"] - figures["group_median"]
     figures["change_from_previous"] = _change_from_previous(figures)
     figures["sn_median"] = _statistical_neighbour_median(figures)
