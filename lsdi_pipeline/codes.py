@@ -47,6 +47,8 @@ MAPPING_RESPONSES = ("responded", "no_response")
 MAPPING_CONTRIBUTIONS = ("full_report", "partial_report", "acknowledged_only", "none")
 
 SUBMISSION_STATUSES = ("accepted", "accepted_with_issues", "rejected", "duplicate")
+#: the statuses of a submission whose rows were loaded
+LOADED_STATUSES = ("accepted", "accepted_with_issues")
 VALUE_STATUSES = ("reported", "not_provided", "suppressed")
 QUALITY_STATUSES = ("ok", "warning", "error")
 DQ_CATEGORIES = ("structure", "availability", "cadence", "integrity")

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from lsdi_pipeline import codes
+
 RULES_FILE = Path(__file__).resolve().parent.parent / "phase2_rules.toml"
 COLUMNS = ["pi_code", "recommendation", "reasons", "evidence", "rule"]
 
@@ -112,7 +114,7 @@ def recommend(dim_indicator: pd.DataFrame, dim_borough: pd.DataFrame, fact_pi_va
 def _programme(dim_borough, availability_matrix, bias_by_source, mapping_response, pilot_borough, submission, t: Thresholds) -> list[dict]:
     names = dict(zip(dim_borough["borough_code"], dim_borough["borough_name"]))
     rows = []
-    loaded = set(submission.loc[submission["status"].isin(["accepted", "accepted_with_issues"]), "borough_code"])
+    loaded = set(submission.loc[submission["status"].isin(codes.LOADED_STATUSES), "borough_code"])
     silent = [b for b in pilot_borough["borough_code"] if b not in loaded]
     by_borough = availability_matrix.groupby("borough_code")[["periods_provided", "periods_expected"]].sum()
     by_borough = (by_borough["periods_provided"] / by_borough["periods_expected"] * 100).round(1)

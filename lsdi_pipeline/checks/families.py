@@ -10,12 +10,11 @@ from lsdi_pipeline.checks.series import current_figures, robust_z
 from lsdi_pipeline.returns.periods import expected_periods, read_period
 
 STATUS_OF_VALUE = {"reported": "provided", "not_provided": "not_provided", "suppressed": "suppressed"}
-LOADED = ("accepted", "accepted_with_issues")
 
 
 def return_year(submission: pd.DataFrame) -> int | None:
     """The financial year the pilot's returns cover: the one most returns name (None if none does)."""
-    named = submission.loc[submission["status"].isin(LOADED), "return_period"].dropna()
+    named = submission.loc[submission["status"].isin(codes.LOADED_STATUSES), "return_period"].dropna()
     if named.empty:
         return None
     period = read_period(named.mode().iloc[0], "annual").period

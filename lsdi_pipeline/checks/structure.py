@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+from lsdi_pipeline import codes
 from lsdi_pipeline.rules import RULES_BY_NAME
 
-LOADED = ("accepted", "accepted_with_issues")
 
 
 def warehouse_problems(submission: pd.DataFrame, fact_pi_value: pd.DataFrame, rejected_row: pd.DataFrame, dq_issue: pd.DataFrame,
                        dim_borough: pd.DataFrame, dim_indicator: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Each structural problem found, by name, with the offending rows (an empty dict when all is well)."""
-    loaded = set(submission.loc[submission["status"].isin(LOADED), "submission_id"])
+    loaded = set(submission.loc[submission["status"].isin(codes.LOADED_STATUSES), "submission_id"])
     problems = {
         "facts from a submission that was not loaded": fact_pi_value.loc[~fact_pi_value["submission_id"].isin(loaded)],
         "facts for an unknown borough": fact_pi_value.loc[~fact_pi_value["borough_code"].isin(dim_borough["borough_code"])],

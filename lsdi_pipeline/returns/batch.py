@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from lsdi_pipeline import codes
 from lsdi_pipeline.checks.series import check_series
 from lsdi_pipeline.reference import AuthorityRegister, Catalogue
 from lsdi_pipeline.returns.parse import ParsedReturn, parse_return, reject_file
@@ -100,7 +101,7 @@ def mark_current(facts: pd.DataFrame, submissions: pd.DataFrame, key: list[str])
 def missing_pilot_returns(pilot: pd.DataFrame, submissions: pd.DataFrame, boroughs: pd.DataFrame) -> list[dict]:
     """A finding for each pilot borough with no readable return at all (findings with no submission)."""
     names = dict(zip(boroughs["borough_code"], boroughs["borough_name"]))
-    received = set(submissions.loc[submissions["status"].isin(["accepted", "accepted_with_issues"]), "borough_code"].dropna())
+    received = set(submissions.loc[submissions["status"].isin(codes.LOADED_STATUSES), "borough_code"].dropna())
     r = rule("pilot_return_missing")
     rows = []
     for row in pilot.itertuples(index=False):
