@@ -5,15 +5,14 @@ from __future__ import annotations
 import dagster as dg
 
 from lsdi_pipeline.assets import analysis, checks, expectations, raw, reports, validated, warehouse
+from lsdi_pipeline.jobs import lsdi_job, nightly_schedule
 from lsdi_pipeline.progress import progress_logger
 from lsdi_pipeline.resources import LsdiPaths
+from lsdi_pipeline.sensors import returns_folder_sensor
 
 all_assets = dg.load_assets_from_modules([raw, validated, warehouse, expectations, analysis, reports])
 all_asset_checks = dg.load_asset_checks_from_modules([checks, expectations])
 
-#: the whole pipeline as one run in one process (see docs: one process beats one per step here)
-lsdi_job = dg.define_asset_job("lsdi_job", selection=dg.AssetSelection.all(), executor_def=dg.in_process_executor,
-                               description="Everything: read the returns, check them, publish the warehouse, summarise.")
 
 paths = LsdiPaths.from_env()
 
@@ -21,6 +20,8 @@ defs = dg.Definitions(
     assets=all_assets,
     asset_checks=all_asset_checks,
     jobs=[lsdi_job],
+    schedules=[nightly_schedule],
+    sensors=[returns_folder_sensor],
     # intermediate frames live beside the warehouse they were built for, so materialising one asset
     # never picks up frames built from another raw or warehouse directory
     resources={"paths": paths, "io_manager": dg.FilesystemIOManager(base_dir=str(paths.warehouse / ".intermediate"))},

@@ -1,0 +1,57 @@
+"""The file-arrival sensor: a run when returns arrive or change in the returns folder."""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+
+from lsdi_pipeline.jobs import lsdi_job
+from lsdi_pipeline.reference import RETURNS_DIR
+from lsdi_pipeline.resources import LsdiPaths
+from lsdi_pipeline.returns.archive import file_sha256, return_files
+
+TICK_SECONDS = 30
+
+
+def scan(paths: LsdiPaths, cursor: str | None) -> tuple[list[tuple[str, str]], str]:
+    """New or changed files whose size held still since the last tick, as (path, sha256); and the next cursor.
+
+    The cursor remembers each file's size and modification time (and its SHA-256 once hashed),
+    and what has been requested, so an unchanged folder costs a directory listing.
+    """
+    state = json.loads(cursor) if cursor else {}
+    seen, requested = state.get("files", {}), state.get("requested", {})
+    returns_dir = paths.raw / RETURNS_DIR
+    files, ready = {}, []
+    for path in return_files(returns_dir):
+        relative = path.relative_to(returns_dir).as_posix()
+        stat = path.stat()
+        size, mtime = stat.st_size, stat.st_mtime_ns
+        before = seen.get(relative)
+        if before is None or before[0] != size:
+            files[relative] = [size, mtime, None]  # new, or still being copied in: look again next tick
+            continue
+        sha = before[2] if before[1] == mtime and before[2] else file_sha256(path)
+        files[relative] = [size, mtime, sha]
+        if requested.get(relative) != sha:
+            ready.append((relative, sha))
+    requested = {**requested, **dict(ready)}
+    return ready, json.dumps({"files": files, "requested": requested}, sort_keys=True)
+
+
+@dg.sensor(job=lsdi_job, minimum_interval_seconds=TICK_SECONDS, default_status=dg.DefaultSensorStatus.STOPPED,
+           description="Watches the returns folder (LSDI_RAW_DIR/returns) for new or changed .xlsx/.csv files; once a file's "
+                       "size is stable across two ticks it starts one run that archives and loads the new files and rebuilds "
+                       "the tables and report they affect. An unchanged folder requests nothing.")
+def returns_folder_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+    # the paths come from the environment as the runs' do, but not as the resource: that would take
+    # the warehouse lock and make the sensor wait while a run is publishing
+    ready, cursor = scan(LsdiPaths.from_env(), context.cursor)
+    if not ready:
+        return dg.SensorResult(run_requests=[], cursor=cursor)
+    run_key = ";".join(f"{path}@{sha}" for path, sha in ready)
+    names = ", ".join(path for path, _ in ready)
+    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=run_key, tags={"lsdi/trigger": "file_arrival",
+                                                                                "lsdi/files": names[:1000]})],
+                           cursor=cursor)

@@ -1,0 +1,123 @@
+"""The file-arrival sensor and the nightly schedule."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from lsdi_pipeline.definitions import defs
+from lsdi_pipeline.jobs import nightly_schedule
+from lsdi_pipeline.sensors import returns_folder_sensor
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Folder:
+    """A returns folder and the sensor ticking over it, carrying its cursor from tick to tick."""
+
+    def __init__(self, root: Path, monkeypatch):
+        monkeypatch.setenv("LSDI_RAW_DIR", str(root / "raw"))
+        monkeypatch.setenv("LSDI_WAREHOUSE_DIR", str(root / "warehouse"))
+        self.returns = root / "raw" / "returns"
+        self.returns.mkdir(parents=True)
+        self.cursor = None
+
+    def tick(self) -> list[dg.RunRequest]:
+        context = dg.build_sensor_context(cursor=self.cursor)
+        result = returns_folder_sensor(context)
+        self.cursor = result.cursor
+        return result.run_requests or []
+
+
+@pytest.fixture()
+def folder(tmp_path, monkeypatch) -> Folder:
+    return Folder(tmp_path, monkeypatch)
+
+
+def test_a_new_file_is_requested_once_its_size_is_stable_and_only_once(folder):
+    (folder.returns / "barnet.xlsx").write_bytes(b"first version")
+    assert folder.tick() == []  # first seen: it may still be being copied in
+    requests = folder.tick()
+    assert len(requests) == 1 and requests[0].run_key.startswith("barnet.xlsx@")
+    assert requests[0].tags["lsdi/files"] == "barnet.xlsx"
+    assert folder.tick() == [] and folder.tick() == []  # an unchanged folder requests nothing
+
+
+def test_a_file_still_growing_waits_for_the_next_tick(folder):
+    path = folder.returns / "big.xlsx"
+    path.write_bytes(b"x" * 100)
+    folder.tick()
+    with open(path, "ab") as f:
+        f.write(b"y" * 100)
+    assert folder.tick() == []  # the size changed since the last tick
+    assert len(folder.tick()) == 1
+
+
+def test_several_files_arriving_together_make_one_run_and_a_changed_file_a_new_one(folder):
+    for name in ("a.xlsx", "sub/b.csv", "c.xlsx"):
+        (folder.returns / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder.returns / name).write_bytes(name.encode())
+    folder.tick()
+    requests = folder.tick()
+    assert len(requests) == 1 and requests[0].tags["lsdi/files"] == "a.xlsx, c.xlsx, sub/b.csv"
+    first_key = requests[0].run_key
+    (folder.returns / "a.xlsx").write_bytes(b"a.xlsx, corrected")
+    folder.tick()
+    changed = folder.tick()
+    assert len(changed) == 1 and changed[0].run_key.startswith("a.xlsx@") and changed[0].run_key != first_key
+
+
+def test_a_byte_identical_copy_under_a_new_name_is_requested_and_recorded_as_a_duplicate_by_the_run(folder):
+    (folder.returns / "one.xlsx").write_bytes(b"same bytes")
+    folder.tick(), folder.tick()
+    (folder.returns / "copy of one.xlsx").write_bytes(b"same bytes")
+    folder.tick()
+    requests = folder.tick()
+    assert [r.tags["lsdi/files"] for r in requests] == ["copy of one.xlsx"]
+
+
+def test_hidden_and_office_lock_files_are_ignored(folder):
+    (folder.returns / "~$barnet.xlsx").write_bytes(b"lock")
+    (folder.returns / ".DS_Store").write_bytes(b"mac")
+    folder.tick()
+    assert folder.tick() == []
+
+
+def test_the_nightly_schedule_runs_everything_at_two_in_the_morning_london_time():
+    assert nightly_schedule.cron_schedule == "0 2 * * *"
+    assert nightly_schedule.execution_timezone == "Europe/London"
+    assert nightly_schedule.job_name == "lsdi_job"
+    assert defs.resolve_job_def("lsdi_job").executor_def.name == "in_process"
+
+
+@pytest.mark.parametrize("command, name", [("schedule", "nightly_schedule"), ("sensor", "returns_folder_sensor")])
+def test_the_dagster_cli_lists_the_schedule_and_the_sensor(command, name, tmp_path):
+    env = {"DAGSTER_HOME": str(tmp_path), "PATH": str(Path(sys.executable).parent)}
+    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    done = subprocess.run([str(Path(sys.executable).parent / "dagster"), command, "list", "-w", "workspace.yaml"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert name in done.stdout
+
+
+def test_the_sensor_ticks_while_a_run_holds_the_warehouse_lock(folder, tmp_path):
+    import time
+
+    warehouse = tmp_path / "warehouse"
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from pathlib import Path; "
+                               "from lsdi_pipeline.warehouse.store import warehouse_lock\n"
+                               f"with warehouse_lock(Path({str(warehouse)!r})):\n    print('held', flush=True); time.sleep(30)"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        (folder.returns / "late.xlsx").write_bytes(b"arrived during a run")
+        started = time.perf_counter()
+        folder.tick()
+        assert len(folder.tick()) == 1
+        assert time.perf_counter() - started < 5
+    finally:
+        holder.kill()
