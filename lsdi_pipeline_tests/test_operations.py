@@ -42,7 +42,10 @@ def test_an_overwritten_file_keeps_its_history_and_the_archive_keeps_both_versio
     old_count = len(table(warehouse, "submission"))
     text = csv_path.read_text(encoding="cp1252").replace("2008-04-21", "2008-04-28")
     csv_path.write_text(text, encoding="cp1252")
-    materialize_all(raw, warehouse)
+    result = materialize_all(raw, warehouse)
+    published = result.asset_materializations_for_node("lsdi_warehouse")[0]
+    assert published.metadata["submissions_added"].value == 1 and published.metadata["files_added"].value == csv_path.name
+    assert published.metadata["figures_superseded"].value > 0  # the police figures of the first version
     subs = table(warehouse, "submission")
     versions = subs[subs["original_path"] == csv_path.name]
     assert len(subs) == old_count + 1 and len(versions) == 2

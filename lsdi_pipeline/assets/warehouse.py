@@ -8,8 +8,9 @@ from lsdi_pipeline.assets.metadata import table_output, table_type
 from lsdi_pipeline.resources import LsdiPaths
 from lsdi_pipeline.returns.batch import RETURN_TABLES, ReturnBatch, build_return_tables
 from lsdi_pipeline.rules import rule_table
+from lsdi_pipeline.warehouse.changes import changes_since_published
 from lsdi_pipeline.warehouse.schema import TABLES
-from lsdi_pipeline.warehouse.store import publish
+from lsdi_pipeline.warehouse.store import WAREHOUSE_FILE, publish
 
 GROUP = "warehouse"
 
@@ -48,11 +49,14 @@ PUBLISHED = ("dim_borough", "dim_goal", "dim_cluster", "dim_indicator", "mapping
 @dg.asset(group_name=GROUP, ins={name: dg.AssetIn(name) for name in PUBLISHED})
 def lsdi_warehouse(context: dg.AssetExecutionContext, paths: LsdiPaths, **tables: pd.DataFrame) -> dg.MaterializeResult:
     """The published DuckDB warehouse (lsdi.duckdb): every table built in staging and swapped in atomically."""
+    changed = changes_since_published(paths.warehouse / WAREHOUSE_FILE, tables["submission"], tables["fact_pi_value"])
     path = publish(paths.warehouse, {name: tables[name] for name in PUBLISHED})
     context.log.info(f"published {path}")
     return dg.MaterializeResult(metadata={
+        **changed,
         "path": dg.MetadataValue.path(str(path.resolve())),
         "size_bytes": path.stat().st_size,
         "tables": dg.MetadataValue.md("\n".join(f"- `{n}`: {len(tables[n]):,} rows" for n in PUBLISHED)),
-        "summary": f"{len(PUBLISHED)} tables published to {path}",
+        "summary": f"{len(PUBLISHED)} tables published to {path}; {changed['submissions_added']} submission(s) added, "
+                   f"{changed['figures_superseded']} figure(s) superseded",
     })
