@@ -95,7 +95,7 @@ RULES: tuple[Rule, ...] = (
     Rule("frequency_contradicts_period", "cadence", "warning", "The declared reporting frequency does not match the period given.",
          "Make the Reporting frequency match the period (Annual for 2007/08, Quarterly for 2007/08 Q3, Monthly for 2007-12).", None),
     Rule("period_ambiguous", "cadence", "warning", "A period such as 2007-08 could be a financial year or a month; the reading chosen is stated.",
-         "Write financial years as 2007/08 and months as 2007-08 with the reporting frequency Monthly.", None),
+         "Write financial years as 2007/08 and months by name (Aug 2007), which cannot be mistaken for one another.", None),
     Rule("series_gap", "cadence", "warning", "A PI is reported for some of its expected periods but not all (a gap in the series).",
          "Add the missing periods, or mark them n/a and say in the Note column why they are not available.", None),
     Rule("basis_mixed", "cadence", "warning", "One PI is reported on both financial-year and calendar-year periods.",

@@ -45,3 +45,21 @@ def phase1_report(paths: LsdiPaths) -> dg.MaterializeResult:
 REPORT_TABLES = ("dim_borough", "dim_goal", "dim_cluster", "dim_indicator", "mapping_response", "mapping_summary", "mapping_inventory",
                  "pilot_borough", "submission", "fact_pi_value", "fact_feasibility", "fact_narrative", "dq_issue", "availability_matrix",
                  "cadence_mismatch", "feasibility_summary", "cmp_borough_pi", "bias_by_source", "phase2_recommendation")
+
+
+@dg.asset(group_name="reports", deps=["lsdi_warehouse"])
+def borough_feedback(paths: LsdiPaths) -> dg.MaterializeResult:
+    """Feedback for every file received (reports/feedback/<borough_code>/: HTML, filterable .xlsx and CSV), and the data team's summary page."""
+    import duckdb
+
+    from lsdi_pipeline.analysis.recommendations import Thresholds
+    from lsdi_pipeline.reports.feedback import write_feedback
+
+    with duckdb.connect(str(paths.warehouse / WAREHOUSE_FILE), read_only=True) as con:
+        tables = {name: con.execute(f"SELECT * FROM {name}").df()
+                  for name in ("submission", "dq_issue", "dim_borough", "pilot_borough", "availability_matrix", "fact_pi_value",
+                               "fact_feasibility", "fact_narrative")}
+    counts = write_feedback(paths.reports, **tables, support_below_pct=Thresholds.from_file().support_boroughs_below_availability_pct)
+    index = paths.reports / "feedback" / "index.html"
+    return dg.MaterializeResult(metadata={**counts, "summary_page": dg.MetadataValue.path(str(index.resolve())),
+                                          "summary": f"feedback for {counts['submissions']} file(s) from {counts['boroughs']} borough folder(s)"})

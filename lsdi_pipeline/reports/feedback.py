@@ -1,0 +1,222 @@
+"""Feedback for the boroughs: for every file received, what was wrong, where, and how to fix it.
+
+`reports/feedback/<borough_code>/` holds one borough's files only (an HTML page and a
+filterable .xlsx per submission, with a CSV of the findings), so a folder can be sent as it
+is; `reports/feedback/index.html` is the data team's page across all boroughs. Borough text
+is escaped in HTML and never becomes a formula in a spreadsheet (see `safe`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from lsdi_pipeline.reports.safe import escape, safe_csv, text_cell
+
+UNATTRIBUTED = "unattributed"
+FINDING_COLUMNS = {"severity": "Severity", "check_name": "Rule", "sheet": "Sheet", "row_number": "Row", "column_name": "Column",
+                   "cell_ref": "Cell", "value_found": "Value found", "message": "What is wrong", "fix_hint": "How to fix it"}
+STATUS_TEXT = {"accepted": "accepted: no problems found", "accepted_with_issues": "accepted, with findings to check",
+               "rejected": "rejected: nothing from this file was loaded", "duplicate": "a copy of a file already received"}
+_CSS = """body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem;color:#1d2433;max-width:75rem}
+table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border-bottom:1px solid #dde;padding:.3rem .5rem;text-align:left;
+vertical-align:top}th{background:#eef1f6}.error td:first-child{color:#a1001d;font-weight:600}.warning td:first-child{color:#8a5a00}
+.status{padding:.6rem 1rem;background:#eef4fb;border-left:4px solid #1f6fb2}.rejected{border-color:#a1001d;background:#fbeeee}"""
+
+
+def findings_for(submission_id: int, dq_issue: pd.DataFrame) -> pd.DataFrame:
+    """A submission's findings, errors first, then queries (warnings), in the order of the file."""
+    found = dq_issue.loc[dq_issue["submission_id"] == submission_id].copy()
+    found["_order"] = found["severity"].map({"error": 0, "warning": 1})
+    found = found.sort_values(["_order", "sheet", "row_number", "column_name"], na_position="first", kind="stable")
+    return found[list(FINDING_COLUMNS)].reset_index(drop=True)
+
+
+def page_stem(sub) -> str:
+    """The name of a submission's feedback files: its id and the file it came from."""
+    return f"{int(sub['submission_id'] if isinstance(sub, pd.Series) else sub.submission_id):04d}-" \
+           f"{_slug(Path(str(sub['file_name'] if isinstance(sub, pd.Series) else sub.file_name)).stem)}"
+
+
+LOADED_SHEETS = {
+    "Figures loaded": ("fact_pi_value", {"pi_code": "PI code", "period": "Period", "raw_value": "Value as sent", "value": "Value read",
+                                         "value_status": "Value status", "numerator": "Numerator", "denominator": "Denominator",
+                                         "quality_status": "Quality", "is_current": "Current", "row_number": "Row", "note": "Note"}),
+    "Feasibility": ("fact_feasibility", {"pi_code": "PI code", "can_provide": "Can provide", "main_issue": "Main issue",
+                                         "comment": "Comment", "row_number": "Row"}),
+    "Narratives": ("fact_narrative", {"cluster_code": "Cluster code", "narrative": "Narrative", "row_number": "Row"}),
+}
+#: borough free text, shown masked wherever it is published
+FREE_TEXT = ("note", "comment", "narrative")
+
+
+def loaded_for(submission_id: int, loaded: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """What was loaded from one submission, per sheet of the feedback workbook, personal data masked."""
+    from lsdi_pipeline.checks.personal_data import mask
+
+    out = {}
+    for title, (table, columns) in LOADED_SHEETS.items():
+        frame = loaded.get(table)
+        rows = frame.loc[frame["submission_id"] == submission_id, list(columns)] if frame is not None else pd.DataFrame(columns=list(columns))
+        rows = rows.sort_values("row_number").copy()
+        for column in FREE_TEXT:
+            if column in rows:
+                rows[column] = rows[column].map(lambda text: mask(text) if isinstance(text, str) else text)
+        out[title] = rows.rename(columns=columns).reset_index(drop=True)
+    return out
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")[:60] or "file"
+
+
+def submission_page(sub: pd.Series, findings: pd.DataFrame, borough_name: str | None,
+                    loaded: dict[str, pd.DataFrame] | None = None) -> str:
+    errors, warnings = (findings["severity"] == "error").sum(), (findings["severity"] == "warning").sum()
+    status_class = "status rejected" if sub["status"] == "rejected" else "status"
+    reason = f"<p><strong>Why:</strong> {escape(sub['reject_reason'])}</p>" if pd.notna(sub["reject_reason"]) else ""
+    rows = "".join(f"<tr class=\"{escape(f.severity)}\">" + "".join(f"<td>{escape(getattr(f, c))}</td>" for c in FINDING_COLUMNS) + "</tr>"
+                   for f in findings.itertuples(index=False))
+    table = (f"<table><thead><tr>{''.join(f'<th>{h}</th>' for h in FINDING_COLUMNS.values())}</tr></thead><tbody>{rows}</tbody></table>"
+             if len(findings) else "<p>Nothing to correct.</p>")
+    return (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>LSDI return feedback — {escape(sub['file_name'])}</title>"
+            f"<style>{_CSS}</style></head><body><h1>Feedback on your return</h1>"
+            f"<p>{escape(borough_name or 'Unattributed file')} · file <strong>{escape(sub['file_name'])}</strong> · "
+            f"submitted {escape(_date(sub['submitted_on']))} · received {escape(_date(sub['received_at']))}</p>"
+            f"<div class=\"{status_class}\"><p><strong>Status:</strong> {escape(STATUS_TEXT.get(sub['status'], sub['status']))}</p>{reason}"
+            f"<p>{errors} error(s) to correct (these figures are not used), {warnings} quer(ies) to check.</p></div>"
+            f"<h2>Findings</h2>{table}<p>Rules and fix hints: see the LSDI data-quality rules (docs/data-quality-rules.md).</p>"
+            + "".join(f"<details><summary>{escape(title)} ({len(frame)} rows)</summary>{_html_table(frame)}</details>"
+                      for title, frame in (loaded or {}).items())
+            + "</body></html>")
+
+
+def _html_table(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return "<p>None.</p>"
+    head = "".join(f"<th>{escape(c)}</th>" for c in frame.columns)
+    body = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>" for row in frame.itertuples(index=False))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def write_workbook(path: Path, sub: pd.Series, findings: pd.DataFrame, borough_name: str | None,
+                   loaded: dict[str, pd.DataFrame] | None = None) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    summary = book.active
+    summary.title = "Summary"
+    for i, (label, value) in enumerate([("Borough", borough_name or "unattributed"), ("File", sub["file_name"]),
+                                        ("Status", STATUS_TEXT.get(sub["status"], sub["status"])), ("Reason", sub["reject_reason"]),
+                                        ("Submitted on", _date(sub["submitted_on"])), ("Received", _date(sub["received_at"])),
+                                        ("Errors", int((findings["severity"] == "error").sum())),
+                                        ("Queries", int((findings["severity"] == "warning").sum()))], start=1):
+        text_cell(summary, i, 1, label).font = Font(bold=True)
+        text_cell(summary, i, 2, value)
+    sheet = book.create_sheet("Findings")
+    for j, header in enumerate(FINDING_COLUMNS.values(), start=1):
+        text_cell(sheet, 1, j, header).font = Font(bold=True)
+    for i, finding in enumerate(findings.itertuples(index=False), start=2):
+        for j, column in enumerate(FINDING_COLUMNS, start=1):
+            value = getattr(finding, column)
+            text_cell(sheet, i, j, int(value) if column == "row_number" and pd.notna(value) else value)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:I{max(len(findings) + 1, 2)}"
+    for letter, width in zip("ABCDEFGHI", (9, 24, 12, 6, 18, 7, 24, 60, 60)):
+        sheet.column_dimensions[letter].width = width
+    for title, frame in (loaded or {}).items():
+        extra = book.create_sheet(title)
+        for j, header in enumerate(frame.columns, start=1):
+            text_cell(extra, 1, j, header).font = Font(bold=True)
+        for i, row in enumerate(frame.itertuples(index=False), start=2):
+            for j, value in enumerate(row, start=1):
+                text_cell(extra, i, j, value.item() if hasattr(value, "item") else value)
+        extra.freeze_panes = "A2"
+        if len(frame.columns):
+            extra.auto_filter.ref = extra.dimensions
+    book.save(path)
+
+
+def _date(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "–"
+    return str(pd.Timestamp(value).date()) if not isinstance(value, str) else value
+
+
+def write_feedback(reports_dir: Path, submission: pd.DataFrame, dq_issue: pd.DataFrame, dim_borough: pd.DataFrame,
+                   pilot_borough: pd.DataFrame, availability_matrix: pd.DataFrame, support_below_pct: float,
+                   fact_pi_value: pd.DataFrame | None = None, fact_feasibility: pd.DataFrame | None = None,
+                   fact_narrative: pd.DataFrame | None = None) -> dict[str, int]:
+    """Write every submission's feedback and the data team's summary; the folder is replaced whole."""
+    names = dict(zip(dim_borough["borough_code"], dim_borough["borough_name"]))
+    target = reports_dir / "feedback"
+    building = reports_dir / f".feedback.{os.getpid()}"
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir(parents=True)
+    written = 0
+    for sub in (row for _, row in submission.sort_values("submission_id").iterrows()):
+        borough = sub["borough_code"] if pd.notna(sub["borough_code"]) else UNATTRIBUTED
+        folder = building / borough
+        folder.mkdir(exist_ok=True)
+        stem = page_stem(sub)
+        findings = findings_for(sub["submission_id"], dq_issue)
+        loaded = loaded_for(sub["submission_id"], {"fact_pi_value": fact_pi_value, "fact_feasibility": fact_feasibility,
+                                                   "fact_narrative": fact_narrative})
+        (folder / f"{stem}.html").write_text(submission_page(sub, findings, names.get(borough), loaded), encoding="utf-8")
+        write_workbook(folder / f"{stem}.xlsx", sub, findings, names.get(borough), loaded)
+        (folder / f"{stem}-findings.csv").write_text(safe_csv(findings.rename(columns=FINDING_COLUMNS)), encoding="utf-8")
+        written += 1
+    (building / "index.html").write_text(summary_page(submission, dq_issue, dim_borough, pilot_borough, availability_matrix,
+                                                      support_below_pct), encoding="utf-8")
+    old = reports_dir / f".feedback.old.{os.getpid()}"
+    if target.exists():
+        target.rename(old)
+    building.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+    return {"submissions": written, "boroughs": len({p.name for p in target.iterdir() if p.is_dir()})}
+
+
+def summary_page(submission: pd.DataFrame, dq_issue: pd.DataFrame, dim_borough: pd.DataFrame, pilot_borough: pd.DataFrame,
+                 availability_matrix: pd.DataFrame, support_below_pct: float) -> str:
+    """The data team's page: who has sent what, who is late against the pilot deadline, who needs support."""
+    pilots = set(pilot_borough["borough_code"])
+    due = dict(zip(pilot_borough["borough_code"], pilot_borough["return_due_on"]))
+    availability = availability_matrix.groupby("borough_code")[["periods_provided", "periods_expected"]].sum()
+    availability = (availability["periods_provided"] / availability["periods_expected"] * 100).round(1)
+    rows = []
+    for borough in dim_borough.sort_values("borough_name").itertuples(index=False):
+        sent = submission.loc[submission["borough_code"] == borough.borough_code]
+        if sent.empty and borough.borough_code not in pilots:
+            continue
+        usable = sent.loc[sent["status"].isin(["accepted", "accepted_with_issues"])]
+        first = usable["submitted_on"].min() if len(usable) else None
+        deadline = due.get(borough.borough_code)
+        if borough.borough_code in pilots and pd.notna(deadline):
+            timing = "no return" if first is None else ("late" if pd.Timestamp(first) > pd.Timestamp(deadline) else "on time")
+        else:
+            timing = "–"
+        issues = dq_issue.loc[dq_issue["submission_id"].isin(sent["submission_id"])]
+        pct = availability.get(borough.borough_code)
+        errors = int((issues["severity"] == "error").sum())
+        support = borough.borough_code in pilots and (pct is None or pct < support_below_pct or errors > 0 or first is None)
+        files = "<br>".join(f"<a href=\"{escape(borough.borough_code)}/{escape(page_stem(s))}.html\">{escape(s.file_name)}</a> "
+                            f"({escape(s.status.replace('_', ' '))})" for s in sent.sort_values("submission_id").itertuples()) \
+            or "nothing received"
+        rows.append(f"<tr><td>{escape(borough.borough_name)}</td><td>{'pilot' if borough.borough_code in pilots else ''}</td><td>{files}</td>"
+                    f"<td>{escape(_date(first))}</td><td>{escape(_date(deadline))}</td><td>{timing}</td><td>{errors}</td>"
+                    f"<td>{int((issues['severity'] == 'warning').sum())}</td><td>{'' if pct is None else f'{pct:g}%'}</td>"
+                    f"<td>{'yes' if support else ''}</td></tr>")
+    unattributed = submission["borough_code"].isna().sum()
+    header = "".join(f"<th>{h}</th>" for h in ("Borough", "", "Files", "First usable return", "Due", "Timing", "Errors", "Queries",
+                                               "Availability", "Needs support"))
+    return (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>LSDI returns — summary</title><style>{_CSS}</style>"
+            f"</head><body><h1>Borough returns: who has sent what</h1><p>Generated {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC. "
+            f"A borough needs support when it is a pilot with no usable return, any error, or availability below {support_below_pct:g}%."
+            f"{f' {unattributed} file(s) could not be attributed to a borough: see the unattributed folder.' if unattributed else ''}</p>"
+            f"<table><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table></body></html>")

@@ -1,0 +1,56 @@
+"""Writing borough text back out safely: never a live formula in a spreadsheet, always escaped in HTML.
+
+`DataFrame.to_excel` and openpyxl store text beginning with `=` as a formula; a borough's
+narrative `=HYPERLINK(…)` would become a working link in every recipient's copy. Text cells
+are therefore forced to be strings, and CSV cells that a spreadsheet would evaluate are
+prefixed with an apostrophe (OWASP CSV injection).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+
+import pandas as pd
+
+#: what makes a spreadsheet treat a cell as a formula (OWASP)
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT
+
+
+def text_cell(worksheet, row: int, column: int, value: object):
+    """Write a value; text is always stored as text, never as a formula."""
+    cell = worksheet.cell(row=row, column=column)
+    if _missing(value):
+        return cell
+    cell.value = value if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+    return cell
+
+
+def neutralise(value: object) -> object:
+    """A CSV cell a spreadsheet will not evaluate: text starting with a formula trigger gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def safe_csv(frame: pd.DataFrame) -> str:
+    """The frame as CSV text with every cell neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([neutralise(c) for c in frame.columns])
+    for row in frame.itertuples(index=False):
+        writer.writerow(["" if _missing(v) else neutralise(v) for v in row])
+    return buffer.getvalue()
+
+
+def escape(value: object) -> str:
+    if _missing(value):
+        return ""
+    return html.escape(str(value))
