@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from lsdi_pipeline_tests.pipeline import BUNDLED_RAW, copy_bundled_raw, materialize_all, table
+from lsdi_pipeline_tests.pipeline import copy_bundled_raw, materialize_all, table
 from lsdi_pipeline_tests.returns_builder import pi_row, write_return
 
 HYPERLINK = '=HYPERLINK("http://example.invalid","x")'
