@@ -3,6 +3,7 @@
     lsdi run      [--raw-dir DIR] [--warehouse-dir DIR]
     lsdi sample   [--output DIR] [--seed N]
     lsdi rules    > docs/data-quality-rules.md
+    lsdi template --borough E09000003 --period 2007/08 --output barnet.xlsx
 """
 
 from __future__ import annotations
@@ -25,9 +26,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="raw directory holding boroughs.csv and dataset/ (default: data/raw)")
     sample.add_argument("--seed", type=int, default=None, help="random seed (default: the bundled data's seed)")
     commands.add_parser("rules", help="Print the data-quality rule list as Markdown (docs/data-quality-rules.md).")
+    template = commands.add_parser("template", help="Write an LSDI-R1 return template (.xlsx) for one borough and year.")
+    template.add_argument("--borough", required=True, help="GSS code, legacy code or name (E09000003, 00AC, Barnet)")
+    template.add_argument("--period", required=True, help="the financial year, e.g. 2007/08")
+    template.add_argument("--output", required=True, help="the .xlsx file to write")
+    template.add_argument("--raw-dir", default=os.environ.get("LSDI_RAW_DIR", "data/raw"), help="where the catalogue and boroughs.csv are")
     args = parser.parse_args(argv)
     if args.command == "run":
         return run_pipeline(args.raw_dir, args.warehouse_dir)
+    if args.command == "template":
+        return write_template_file(Path(args.raw_dir), args.borough, args.period, Path(args.output))
     if args.command == "rules":
         from lsdi_pipeline.rules import rule_page
 
@@ -42,6 +50,31 @@ def write_sample_data(output: Path, seed: int | None) -> int:
     counts = write_sample(output, SEED if seed is None else seed)
     print(f"wrote {counts['returns']} returns, {counts['mapping_responses']} mapping responses and "
           f"{counts['pilot_boroughs']} pilot boroughs under {output}")
+    return 0
+
+
+def write_template_file(raw_dir: Path, borough: str, period: str, output: Path) -> int:
+    import pandas as pd
+
+    from lsdi_pipeline import reference
+    from lsdi_pipeline.returns.periods import read_period
+    from lsdi_pipeline.templates.workbook import write_template
+
+    boroughs = reference.read_boroughs(raw_dir, pd.DataFrame({"borough_code": []}))
+    register = reference.AuthorityRegister.from_frame(boroughs)
+    code = register.by_code_text(borough) or register.by_name_text(borough)
+    if code is None:
+        print(f"lsdi template: '{borough}' is not an authority in {raw_dir / 'boroughs.csv'}", file=sys.stderr)
+        return 2
+    year = read_period(period, "annual").period
+    if year is None or year.period_type != "year":
+        print(f"lsdi template: '{period}' is not a financial year such as 2007/08", file=sys.stderr)
+        return 2
+    clusters = reference.read_clusters(raw_dir)
+    row = boroughs.set_index("borough_code").loc[code]
+    write_template(output, {"borough_code": code, **row.to_dict()}, year.start.year, reference.read_indicators(raw_dir, clusters),
+                   clusters)
+    print(f"wrote the {year.label} LSDI-R1 template for {row['borough_name']} to {output}")
     return 0
 
 

@@ -54,7 +54,7 @@ RULES: tuple[Rule, ...] = (
          "Unhide the sheet (right-click a sheet tab > Unhide) and check what it holds before sending.", None),
     Rule("merged_cells", "structure", "warning", "Cells are merged in a sheet that is read: only the top-left cell of a merged range holds a value.",
          "Unmerge the cells (Home > Merge & Center) and put each value in its own cell.", None),
-    Rule("formula_cell", "structure", "warning", "A number cell holds a formula; its last calculated value was read and nothing was recalculated.",
+    Rule("formula_cell", "structure", "warning", "A cell holds a formula (a number, note, comment or narrative); its last calculated value was read and nothing was recalculated.",
          "Paste the figures as values (Paste Special > Values) so the return holds the numbers you checked.", None),
     Rule("personal_data", "structure", "warning", "A note, comment or narrative seems to hold personal data (an NHS number, a unique pupil number, a date of birth, a postcode or a child's name); it is masked wherever it is published.",
          "Describe cases without identifying anyone: remove names, dates of birth, NHS numbers, pupil numbers and postcodes from the text.", None),

@@ -89,3 +89,27 @@ def test_the_data_teams_summary_shows_who_sent_what_who_is_late_and_who_needs_su
     page = (built / "reports" / "feedback" / "index.html").read_text(encoding="utf-8")
     assert "Kingston upon Thames" in page and "no return" in page and "late" in page
     assert "Needs support" in page and "barnet_return.xlsx" in page
+
+
+def test_every_pilot_borough_gets_a_template_from_the_asset(built):
+    pilots = set(table(built, "pilot_borough")["borough_code"])
+    templates = sorted((built / "reports" / "templates").glob("*.xlsx"))
+    assert {p.name.split("_")[0] for p in templates} == pilots
+    book = openpyxl.load_workbook(templates[0])
+    assert {"About", "PI data", "Feasibility", "Narrative"} <= set(book.sheetnames)
+    assert book["About"]["B4"].value == "2007/08"
+
+
+def test_lsdi_template_writes_a_borough_template_from_the_command_line(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "barnet.xlsx"
+    done = subprocess.run([sys.executable, "-m", "lsdi_pipeline.cli", "template", "--borough", "E09000003", "--period", "2007/08",
+                           "--output", str(out)], cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    about = {r[0]: r[1] for r in openpyxl.load_workbook(out)["About"].iter_rows(values_only=True)}
+    assert about["Borough code"] == "E09000003" and about["Return period"] == "2007/08"
+    wrong = subprocess.run([sys.executable, "-m", "lsdi_pipeline.cli", "template", "--borough", "Atlantis", "--period", "2007/08",
+                            "--output", str(out)], cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=120)
+    assert wrong.returncode == 2 and "Atlantis" in wrong.stderr

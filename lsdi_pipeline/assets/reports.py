@@ -63,3 +63,28 @@ def borough_feedback(paths: LsdiPaths) -> dg.MaterializeResult:
     index = paths.reports / "feedback" / "index.html"
     return dg.MaterializeResult(metadata={**counts, "summary_page": dg.MetadataValue.path(str(index.resolve())),
                                           "summary": f"feedback for {counts['submissions']} file(s) from {counts['boroughs']} borough folder(s)"})
+
+
+@dg.asset(group_name="reports")
+def return_templates(paths: LsdiPaths, pilot_borough, dim_borough, dim_indicator, dim_cluster, submission) -> dg.MaterializeResult:
+    """An LSDI-R1 return template for every pilot borough (reports/templates/<borough_code>_<year>.xlsx), ready to send."""
+    import pandas as pd
+
+    from lsdi_pipeline.checks.families import return_year
+    from lsdi_pipeline.templates.workbook import write_template
+
+    year = return_year(submission)
+    if year is None and pilot_borough["return_due_on"].notna().any():
+        due = pd.Timestamp(pilot_borough["return_due_on"].min())  # the year that ended before the returns were due
+        year = due.year - 1 if due.month >= 4 else due.year - 2
+    folder = paths.reports / "templates"
+    folder.mkdir(parents=True, exist_ok=True)
+    boroughs = dim_borough.set_index("borough_code")
+    written = []
+    for code in pilot_borough["borough_code"]:
+        path = folder / f"{code}_{year}-{(year + 1) % 100:02d}.xlsx"
+        write_template(path, {"borough_code": code, **boroughs.loc[code].to_dict()}, year, dim_indicator, dim_cluster)
+        written.append(path.name)
+    return dg.MaterializeResult(metadata={"templates": len(written), "year": f"{year}/{(year + 1) % 100:02d}",
+                                          "folder": dg.MetadataValue.path(str(folder.resolve())),
+                                          "summary": f"{len(written)} templates for {year}/{(year + 1) % 100:02d} in {folder}"})

@@ -345,7 +345,11 @@ class _ReturnParser:
 
     def screen_text(self, sheet: str, row_number: int, table: _Table, field_name: str, cell: Cell | None,
                     pi_code: str | None = None, period: str | None = None) -> None:
-        """Free text holding personal data is kept as written, flagged, and shown masked in the finding."""
+        """Free text holding personal data is kept as written, flagged, and shown masked in the finding; a formula is flagged too."""
+        if cell is not None and cell.formula:
+            self.finding("formula_cell", f"the {table.column_name(field_name)} cell is a formula; its last calculated value "
+                         f"({_text(cell.value) or 'none stored'}) was read as the text", Located(
+                             sheet, row_number, table.column_name(field_name), cell.ref or None, _text(cell.value)), pi_code, period)
         if cell is None or not isinstance(cell.value, str):
             return
         found = find_personal_data(cell.value)
