@@ -57,7 +57,7 @@ def write_template_file(raw_dir: Path, borough: str, period: str, output: Path) 
     import pandas as pd
 
     from lsdi_pipeline import reference
-    from lsdi_pipeline.returns.periods import read_period
+    from lsdi_pipeline.periods import read_period
     from lsdi_pipeline.templates.workbook import write_template
 
     boroughs = reference.read_boroughs(raw_dir, pd.DataFrame({"borough_code": []}))

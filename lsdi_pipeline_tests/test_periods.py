@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from lsdi_pipeline.returns.periods import expected_periods, read_period
+from lsdi_pipeline.periods import expected_periods, read_period
 
 D = dt.date
 

@@ -11,7 +11,7 @@ import pytest
 from lsdi_pipeline.checks.figures import Figure, check_figure
 from lsdi_pipeline.checks.series import check_series
 from lsdi_pipeline.returns.batch import missing_pilot_returns
-from lsdi_pipeline.returns.periods import read_period
+from lsdi_pipeline.periods import read_period
 from lsdi_pipeline.rules import RULES, RULES_BY_NAME
 from lsdi_pipeline_tests.returns_builder import RAW_DIR, parse, pi_row, reference_data, write_return
 from lsdi_pipeline import reference
@@ -172,7 +172,7 @@ FILE_CASES = {
 def _passing_return(path):
     """A return with every phase-1 PI at every expected period, all consistent: no finding at all."""
     _, catalogue = reference_data()
-    from lsdi_pipeline.returns.periods import expected_periods
+    from lsdi_pipeline.periods import expected_periods
 
     rows = []
     for code, pi in catalogue.indicators.items():

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from lsdi_pipeline import codes, reference
-from lsdi_pipeline.returns.periods import expected_periods
+from lsdi_pipeline.periods import expected_periods
 from lsdi_pipeline.templates.workbook import write_template
 from lsdi_pipeline_tests.returns_builder import RAW_DIR, parse
 

@@ -7,7 +7,7 @@ import pandas as pd
 
 from lsdi_pipeline import codes
 from lsdi_pipeline.checks.series import current_figures, robust_z
-from lsdi_pipeline.returns.periods import expected_periods, read_period
+from lsdi_pipeline.periods import expected_periods, read_period
 
 STATUS_OF_VALUE = {"reported": "provided", "not_provided": "not_provided", "suppressed": "suppressed"}
 

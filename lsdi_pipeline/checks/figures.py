@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from lsdi_pipeline import codes
-from lsdi_pipeline.returns.periods import Period
+from lsdi_pipeline.periods import Period
 from lsdi_pipeline.rules import registering_in
 
 #: how far a value may be from numerator / denominator in the PI's unit and still be rounding

@@ -24,7 +24,7 @@ from plotly.offline import get_plotlyjs
 
 from lsdi_pipeline import codes
 from lsdi_pipeline.checks.personal_data import mask
-from lsdi_pipeline.returns.periods import read_period
+from lsdi_pipeline.periods import read_period
 from lsdi_pipeline.warehouse.schema import TABLES
 
 TITLE = "London Datasets Initiative — Phase I report"

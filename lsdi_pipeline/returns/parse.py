@@ -19,7 +19,7 @@ from lsdi_pipeline import codes
 from lsdi_pipeline.reference import AuthorityRegister, Catalogue, clean_code
 from lsdi_pipeline.checks.figures import Figure, check_figure
 from lsdi_pipeline.checks.personal_data import describe, find_personal_data, mask
-from lsdi_pipeline.returns.periods import YEARS, read_period
+from lsdi_pipeline.periods import YEARS, read_period
 from lsdi_pipeline.returns.reader import Book, Cell, FileRejected, Limits, Sheet, read_book
 from lsdi_pipeline.returns.values import CellReading, read_number
 from lsdi_pipeline.rules import rule

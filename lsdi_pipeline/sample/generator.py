@@ -19,7 +19,7 @@ import pandas as pd
 
 from lsdi_pipeline import codes, reference
 from lsdi_pipeline.reference import AuthorityRegister
-from lsdi_pipeline.returns.periods import Period, expected_periods, financial_year
+from lsdi_pipeline.periods import Period, expected_periods, financial_year
 from lsdi_pipeline.sample.xlsx import make_reproducible
 
 SEED = 2008

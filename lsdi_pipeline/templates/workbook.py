@@ -23,7 +23,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from lsdi_pipeline import codes
-from lsdi_pipeline.returns.periods import Period, expected_periods, financial_year
+from lsdi_pipeline.periods import Period, expected_periods, financial_year
 from lsdi_pipeline.sample.xlsx import make_reproducible
 
 ABOUT, PI_DATA, FEASIBILITY, NARRATIVE = codes.RETURN_SHEETS
