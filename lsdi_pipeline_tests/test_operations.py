@@ -191,3 +191,17 @@ def test_before_any_return_arrives_the_run_succeeds_and_every_pilot_is_missing(t
     assert table(warehouse, "submission").empty and table(warehouse, "fact_pi_value").empty
     missing = query(warehouse, "SELECT count(*) n FROM dq_issue WHERE check_name = 'pilot_return_missing'")["n"][0]
     assert missing == len(table(warehouse, "pilot_borough")) == 11
+
+
+def test_a_run_started_from_the_command_line_is_in_the_instances_run_history(raw, tmp_path):
+    import dagster as dg
+
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(Path(__file__).resolve().parent.parent / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+    done = _lsdi("run", env_extra={"LSDI_RAW_DIR": str(raw), "LSDI_WAREHOUSE_DIR": str(tmp_path / "wh"), "DAGSTER_HOME": str(home)},
+                 cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        runs = instance.get_runs()
+    assert [(r.job_name, r.status) for r in runs] == [("lsdi_job", dg.DagsterRunStatus.SUCCESS)]
