@@ -13,14 +13,12 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl.utils import get_column_letter
-
 from lsdi_pipeline import codes
 from lsdi_pipeline.reference import AuthorityRegister, Catalogue, clean_code
 from lsdi_pipeline.checks.figures import Figure, check_figure
 from lsdi_pipeline.checks.personal_data import describe, find_personal_data, mask
 from lsdi_pipeline.periods import YEARS, read_period
-from lsdi_pipeline.returns.reader import Book, Cell, FileRejected, Limits, Sheet, read_book
+from lsdi_pipeline.returns.reader import Book, Cell, FileRejected, Limits, Sheet, column_letter, read_book
 from lsdi_pipeline.returns.values import CellReading, read_number
 from lsdi_pipeline.rules import rule
 
@@ -151,7 +149,7 @@ class _Table:
         return self.header[field_name][1]
 
     def cell_ref(self, field_name: str, row_number: int) -> str:
-        return f"{get_column_letter(self.header[field_name][0] + 1)}{row_number}"
+        return f"{column_letter(self.header[field_name][0] + 1)}{row_number}"
 
 
 def _table(sheet: Sheet, columns: dict[str, str]) -> _Table:

@@ -15,7 +15,6 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl.utils import get_column_letter
 
 
 class FileRejected(Exception):
@@ -161,8 +160,17 @@ def _check_cell_references(member: str, xml: bytes, limits: Limits) -> None:
         max_row = max(max_row, int(digits))
         max_col = max(max_col, _column_number(letters.decode()))
     if max_row > limits.max_rows or max_col > limits.max_columns:
-        raise FileRejected("file_limits", f"{member} has a cell at {get_column_letter(max_col)}{max_row}; returns are limited to "
+        raise FileRejected("file_limits", f"{member} has a cell at {column_letter(max_col)}{max_row}; returns are limited to "
                            f"{limits.max_rows:,} rows and {limits.max_columns} columns")
+
+
+def column_letter(number: int) -> str:
+    """Excel's letters for a 1-based column number: 1 → A, 28 → AB (without importing openpyxl)."""
+    letters = ""
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
 
 
 def _column_number(letters: str) -> int:
@@ -191,6 +199,6 @@ def _read_csv(data: bytes) -> Book:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise FileRejected("file_unreadable", f"the CSV file could not be read ({exc})") from exc
-    rows = [(i, [Cell(v, f"{get_column_letter(j + 1)}{i}") for j, v in enumerate(rec)])
+    rows = [(i, [Cell(v, f"{column_letter(j + 1)}{i}") for j, v in enumerate(rec)])
             for i, rec in enumerate(records, start=1)]
     return Book({"PI data": Sheet("PI data", rows)}, "csv", encoding)
