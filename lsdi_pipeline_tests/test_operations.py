@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from lsdi_pipeline.sample.generator import write_sample
@@ -205,3 +206,15 @@ def test_a_run_started_from_the_command_line_is_in_the_instances_run_history(raw
     with dg.DagsterInstance.from_config(str(home)) as instance:
         runs = instance.get_runs()
     assert [(r.job_name, r.status) for r in runs] == [("lsdi_job", dg.DagsterRunStatus.SUCCESS)]
+
+
+def test_with_no_return_and_no_due_date_the_run_succeeds_without_templates(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(BUNDLED_RAW, raw, ignore=shutil.ignore_patterns("returns"))
+    pilots = raw / "pilot" / "pilot_boroughs.csv"
+    pd.read_csv(pilots, dtype=str).assign(return_due_on=None).to_csv(pilots, index=False)
+    result = materialize_all(raw, tmp_path / "warehouse")
+    assert result.success
+    templates = result.asset_materializations_for_node("return_templates")[0]
+    assert templates.metadata["templates"].value == 0
+    assert not (tmp_path / "warehouse" / "reports" / "templates").exists()

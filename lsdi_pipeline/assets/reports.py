@@ -25,13 +25,9 @@ def phase1_report(paths: LsdiPaths) -> dg.MaterializeResult:
     """The Phase I report (reports/phase1_report.html): one self-contained page with interactive charts, read from the published warehouse."""
     import datetime as dt
 
-    import duckdb
-
     from lsdi_pipeline.reports.phase1 import render_phase1_report
 
-    with duckdb.connect(str(paths.warehouse / WAREHOUSE_FILE), read_only=True) as con:
-        tables = {name: con.execute(f"SELECT * FROM {name}").df() for name in REPORT_TABLES}
-    html, markdown = render_phase1_report(tables, dt.datetime.now(dt.timezone.utc))
+    html, markdown = render_phase1_report(published_tables(paths, REPORT_TABLES), dt.datetime.now(dt.timezone.utc))
     paths.reports.mkdir(parents=True, exist_ok=True)
     path = paths.reports / "phase1_report.html"
     temporary = path.with_suffix(".html.tmp")
@@ -50,15 +46,11 @@ REPORT_TABLES = ("dim_borough", "dim_goal", "dim_cluster", "dim_indicator", "map
 @dg.asset(group_name="reports", deps=["lsdi_warehouse"])
 def borough_feedback(paths: LsdiPaths) -> dg.MaterializeResult:
     """Feedback for every file received (reports/feedback/<borough_code>/: HTML, filterable .xlsx and CSV), and the data team's summary page."""
-    import duckdb
-
     from lsdi_pipeline.analysis.recommendations import Thresholds
     from lsdi_pipeline.reports.feedback import write_feedback
 
-    with duckdb.connect(str(paths.warehouse / WAREHOUSE_FILE), read_only=True) as con:
-        tables = {name: con.execute(f"SELECT * FROM {name}").df()
-                  for name in ("submission", "dq_issue", "dim_borough", "pilot_borough", "availability_matrix", "fact_pi_value",
-                               "fact_feasibility", "fact_narrative")}
+    tables = published_tables(paths, ("submission", "dq_issue", "dim_borough", "pilot_borough", "availability_matrix",
+                                      "fact_pi_value", "fact_feasibility", "fact_narrative"))
     counts = write_feedback(paths.reports, **tables, support_below_pct=Thresholds.from_file().support_boroughs_below_availability_pct)
     index = paths.reports / "feedback" / "index.html"
     return dg.MaterializeResult(metadata={**counts, "summary_page": dg.MetadataValue.path(str(index.resolve())),
@@ -71,20 +63,32 @@ def return_templates(paths: LsdiPaths, pilot_borough, dim_borough, dim_indicator
     import pandas as pd
 
     from lsdi_pipeline.checks.families import return_year
+    from lsdi_pipeline.periods import financial_year
     from lsdi_pipeline.templates.workbook import write_template
 
     year = return_year(submission)
     if year is None and pilot_borough["return_due_on"].notna().any():
         due = pd.Timestamp(pilot_borough["return_due_on"].min())  # the year that ended before the returns were due
         year = due.year - 1 if due.month >= 4 else due.year - 2
+    if year is None:
+        return dg.MaterializeResult(metadata={"templates": 0, "summary": "no templates: no return names its year and no pilot "
+                                                                        "return has a due date"})
+    label = financial_year(year).label
     folder = paths.reports / "templates"
     folder.mkdir(parents=True, exist_ok=True)
     boroughs = dim_borough.set_index("borough_code")
     written = []
     for code in pilot_borough["borough_code"]:
-        path = folder / f"{code}_{year}-{(year + 1) % 100:02d}.xlsx"
+        path = folder / f"{code}_{label.replace('/', '-')}.xlsx"
         write_template(path, {"borough_code": code, **boroughs.loc[code].to_dict()}, year, dim_indicator, dim_cluster)
         written.append(path.name)
-    return dg.MaterializeResult(metadata={"templates": len(written), "year": f"{year}/{(year + 1) % 100:02d}",
-                                          "folder": dg.MetadataValue.path(str(folder.resolve())),
-                                          "summary": f"{len(written)} templates for {year}/{(year + 1) % 100:02d} in {folder}"})
+    return dg.MaterializeResult(metadata={"templates": len(written), "year": label, "folder": dg.MetadataValue.path(str(folder.resolve())),
+                                          "summary": f"{len(written)} templates for {label} in {folder}"})
+
+
+def published_tables(paths: LsdiPaths, names) -> dict:
+    """Tables of the published warehouse, read read-only: what the reports show is what analysts see."""
+    import duckdb
+
+    with duckdb.connect(str(paths.warehouse / WAREHOUSE_FILE), read_only=True) as con:
+        return {name: con.execute(f"SELECT * FROM {name}").df() for name in names}
