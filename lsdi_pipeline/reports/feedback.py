@@ -37,10 +37,9 @@ def findings_for(submission_id: int, dq_issue: pd.DataFrame) -> pd.DataFrame:
     return found[list(FINDING_COLUMNS)].reset_index(drop=True)
 
 
-def page_stem(sub) -> str:
+def page_stem(submission_id: int, file_name: str) -> str:
     """The name of a submission's feedback files: its id and the file it came from."""
-    return f"{int(sub['submission_id'] if isinstance(sub, pd.Series) else sub.submission_id):04d}-" \
-           f"{_slug(Path(str(sub['file_name'] if isinstance(sub, pd.Series) else sub.file_name)).stem)}"
+    return f"{int(submission_id):04d}-{_slug(Path(str(file_name)).stem)}"
 
 
 LOADED_SHEETS = {
@@ -164,7 +163,7 @@ def write_feedback(reports_dir: Path, submission: pd.DataFrame, dq_issue: pd.Dat
         borough = sub["borough_code"] if pd.notna(sub["borough_code"]) else UNATTRIBUTED
         folder = building / borough
         folder.mkdir(exist_ok=True)
-        stem = page_stem(sub)
+        stem = page_stem(sub["submission_id"], sub["file_name"])
         findings = findings_for(sub["submission_id"], dq_issue)
         loaded = loaded_for(sub["submission_id"], {"fact_pi_value": fact_pi_value, "fact_feasibility": fact_feasibility,
                                                    "fact_narrative": fact_narrative})
@@ -205,7 +204,7 @@ def summary_page(submission: pd.DataFrame, dq_issue: pd.DataFrame, dim_borough: 
         pct = availability.get(borough.borough_code)
         errors = int((issues["severity"] == "error").sum())
         support = borough.borough_code in pilots and (pct is None or pct < support_below_pct or errors > 0 or first is None)
-        files = "<br>".join(f"<a href=\"{escape(borough.borough_code)}/{escape(page_stem(s))}.html\">{escape(s.file_name)}</a> "
+        files = "<br>".join(f"<a href=\"{escape(borough.borough_code)}/{escape(page_stem(s.submission_id, s.file_name))}.html\">{escape(s.file_name)}</a> "
                             f"({escape(s.status.replace('_', ' '))})" for s in sent.sort_values("submission_id").itertuples()) \
             or "nothing received"
         rows.append(f"<tr><td>{escape(borough.borough_name)}</td><td>{'pilot' if borough.borough_code in pilots else ''}</td><td>{files}</td>"
