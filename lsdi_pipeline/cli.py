@@ -1,8 +1,10 @@
 """`lsdi`: run the whole pipeline, or regenerate the bundled synthetic data.
 
-    lsdi run      [--raw-dir DIR] [--warehouse-dir DIR]
+    lsdi run      [--raw-dir DIR] [--warehouse-dir DIR] [--new-returns]
     lsdi sample   [--output DIR] [--seed N]
+    lsdi sample   --authorities all|N [--years N] --output DIR [--seed N]
     lsdi rules    > docs/data-quality-rules.md
+    lsdi bench    [--scales 15,50,153] [--years 3] [--repeat 3]
     lsdi template --borough E09000003 --period 2007/08 --output barnet.xlsx
 """
 
@@ -21,10 +23,26 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run", help="Materialise every asset in one run and publish the warehouse.")
     run.add_argument("--raw-dir", help="raw input directory (default: $LSDI_RAW_DIR or data/raw)")
     run.add_argument("--warehouse-dir", help="warehouse directory (default: $LSDI_WAREHOUSE_DIR or data/warehouse)")
+    run.add_argument("--new-returns", action="store_true",
+                     help="only what newly arrived returns change, as the file-arrival sensor does: the Great Expectations "
+                          "suites and the templates are left to the next full run")
     sample = commands.add_parser("sample", help="Write the deterministic synthetic mapping, pilot and return files.")
-    sample.add_argument("--output", default=os.environ.get("LSDI_RAW_DIR", "data/raw"),
-                        help="raw directory holding boroughs.csv and dataset/ (default: data/raw)")
+    sample.add_argument("--output", default=None,
+                        help="raw directory holding boroughs.csv and dataset/ (default: $LSDI_RAW_DIR or data/raw)")
     sample.add_argument("--seed", type=int, default=None, help="random seed (default: the bundled data's seed)")
+    sample.add_argument("--authorities", metavar="all|N", default=None,
+                        help="national shape: write a complete raw directory (boroughs.csv, dataset/, mapping/, pilot/, "
+                             "returns/) for all 153 English local authorities or the first N (DfE order: by region, then "
+                             "name), every one a pilot sending one workbook a year; needs --output")
+    sample.add_argument("--years", type=int, default=None, metavar="N",
+                        help="with --authorities: the N financial years ending with 2007/08 (default 1)")
+    bench = commands.add_parser("bench", help="Time lsdi run from the bundled data to every English authority; "
+                                              "writes JSON under the warehouse's reports/bench/.")
+    bench.add_argument("--scales", default="15,50,153", help="authority counts of the generated data sets (default 15,50,153)")
+    bench.add_argument("--years", type=int, default=3, help="financial years per data set, ending 2007/08 (default 3)")
+    bench.add_argument("--repeat", type=int, default=3, help="runs per figure; each figure is their median (default 3)")
+    bench.add_argument("--warehouse-dir", default=None, help="where reports/bench/ and the scratch folder bench/ go "
+                                                             "(default: $LSDI_WAREHOUSE_DIR or data/warehouse)")
     commands.add_parser("rules", help="Print the data-quality rule list as Markdown (docs/data-quality-rules.md).")
     template = commands.add_parser("template", help="Write an LSDI-R1 return template (.xlsx) for one borough and year.")
     template.add_argument("--borough", required=True, help="GSS code, legacy code or name (E09000003, 00AC, Barnet)")
@@ -33,20 +51,46 @@ def main(argv: list[str] | None = None) -> int:
     template.add_argument("--raw-dir", default=os.environ.get("LSDI_RAW_DIR", "data/raw"), help="where the catalogue and boroughs.csv are")
     args = parser.parse_args(argv)
     if args.command == "run":
-        return run_pipeline(args.raw_dir, args.warehouse_dir)
+        return run_pipeline(args.raw_dir, args.warehouse_dir, args.new_returns)
     if args.command == "template":
         return write_template_file(Path(args.raw_dir), args.borough, args.period, Path(args.output))
+    if args.command == "bench":
+        from lsdi_pipeline.bench import main as bench_main
+
+        warehouse = args.warehouse_dir or os.environ.get("LSDI_WAREHOUSE_DIR", "data/warehouse")
+        return bench_main(Path(warehouse), [int(n) for n in args.scales.split(",") if n], args.years, args.repeat, Path.cwd())
     if args.command == "rules":
         from lsdi_pipeline.rules import rule_page
 
         print(rule_page())
         return 0
-    return write_sample_data(Path(args.output), args.seed)
+    if args.authorities is not None and args.output is None:
+        parser.error("sample --authorities needs --output DIR (it writes a whole raw directory, boroughs.csv included)")
+    if args.years is not None and args.authorities is None:
+        parser.error("sample --years needs --authorities")
+    output = args.output if args.output is not None else os.environ.get("LSDI_RAW_DIR", "data/raw")
+    return write_sample_data(Path(output), args.seed, args.authorities, args.years)
 
 
-def write_sample_data(output: Path, seed: int | None) -> int:
+def write_sample_data(output: Path, seed: int | None, authorities: str | None = None, years: int | None = None) -> int:
     from lsdi_pipeline.sample.generator import SEED, write_sample
 
+    if authorities is not None:
+        from lsdi_pipeline.periods import financial_year
+        from lsdi_pipeline.sample.national import write_national_sample
+
+        started = time.perf_counter()
+        try:
+            counts = write_national_sample(output, authorities, 1 if years is None else years, SEED if seed is None else seed)
+        except (ValueError, FileNotFoundError) as exc:
+            print(f"lsdi sample: {exc}", file=sys.stderr)
+            return 2
+        first, last = financial_year(counts["first_year"]).label, financial_year(counts["last_year"]).label
+        years_text = f"{counts['years']} years, {first}–{last}" if counts["years"] > 1 else f"1 year, {last}"
+        print(f"wrote {counts['returns']} returns ({counts['authorities']} authorities × {years_text}), "
+              f"{counts['mapping_responses']} mapping responses and {counts['pilot_boroughs']} pilot authorities under {output} "
+              f"in {time.perf_counter() - started:.1f} s")
+        return 0
     counts = write_sample(output, SEED if seed is None else seed)
     print(f"wrote {counts['returns']} returns, {counts['mapping_responses']} mapping responses and "
           f"{counts['pilot_boroughs']} pilot boroughs under {output}")
@@ -84,7 +128,7 @@ def _use_project_dagster_home() -> None:
         os.environ["DAGSTER_HOME"] = str(Path("dagster_home").resolve())
 
 
-def run_pipeline(raw_dir: str | None, warehouse_dir: str | None) -> int:
+def run_pipeline(raw_dir: str | None, warehouse_dir: str | None, new_returns: bool = False) -> int:
     if raw_dir:
         os.environ["LSDI_RAW_DIR"] = raw_dir
     if warehouse_dir:
@@ -95,14 +139,15 @@ def run_pipeline(raw_dir: str | None, warehouse_dir: str | None) -> int:
 
     from lsdi_pipeline import progress
     from lsdi_pipeline.definitions import defs
+    from lsdi_pipeline.jobs import job_for_new_returns, lsdi_job
 
     paths = defs.resources["paths"]
     if not (paths.raw / "boroughs.csv").exists():
         print(f"lsdi run: no raw data in '{paths.raw_dir}' (boroughs.csv not found): run from the project folder, "
               "or set LSDI_RAW_DIR / --raw-dir", file=sys.stderr)
         return 2
-    print(f"lsdi run: {paths.raw_dir} → {paths.warehouse_dir}", file=sys.stderr)
-    job = defs.resolve_job_def("lsdi_job")
+    job = defs.resolve_job_def((job_for_new_returns(paths) if new_returns else lsdi_job).name)
+    print(f"lsdi run: {paths.raw_dir} → {paths.warehouse_dir} ({job.name})", file=sys.stderr)
     progress.set_stages(_stages(defs))
     instance = dg.DagsterInstance.get() if "DAGSTER_HOME" in os.environ else dg.DagsterInstance.ephemeral()
     result = job.execute_in_process(

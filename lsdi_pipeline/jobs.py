@@ -1,10 +1,30 @@
-"""The job and the nightly schedule."""
+"""The jobs and the nightly schedule."""
 
 import dagster as dg
+
+from lsdi_pipeline.resources import LsdiPaths
 
 #: the whole pipeline as one run in one process: start-up per step would cost more than the steps
 lsdi_job = dg.define_asset_job("lsdi_job", selection=dg.AssetSelection.all(), executor_def=dg.in_process_executor,
                                description="Everything: read the returns, check them, publish the warehouse, analyse and report.")
+
+#: what a newly arrived return cannot change, or what is too slow to redo for each file: the nightly run refreshes them
+NIGHTLY_ONLY = ("dq_expectation", "return_templates")
+
+returns_arrival_job = dg.define_asset_job(
+    "returns_arrival_job", selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*NIGHTLY_ONLY),
+    executor_def=dg.in_process_executor,
+    description="What newly arrived returns change: the new files are read (files already read come from the parse cache), "
+                "checked and loaded, and the warehouse, analysis tables, feedback and report are rebuilt. The Great "
+                "Expectations suites (dq_expectation) and the templates are left to the nightly run; until then the warehouse "
+                "publishes the last validated expectations, with the time they were evaluated.")
+
+
+
+def job_for_new_returns(paths: LsdiPaths):
+    """The arrival job once a full run has left the outputs it reuses; the whole job before that."""
+    return returns_arrival_job if (paths.intermediate / "dq_expectation").exists() else lsdi_job
+
 
 nightly_schedule = dg.ScheduleDefinition(
     name="nightly_schedule", job=lsdi_job, cron_schedule="0 2 * * *", execution_timezone="Europe/London",

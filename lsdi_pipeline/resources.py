@@ -43,6 +43,11 @@ class LsdiPaths(dg.ConfigurableResource):
         return self.warehouse / "archive"
 
     @property
+    def intermediate(self) -> Path:
+        """Where the IO manager keeps each asset's last output, for runs that do not rebuild it."""
+        return self.warehouse / ".intermediate"
+
+    @property
     def reports(self) -> Path:
         return self.warehouse / "reports"
 
@@ -53,3 +58,12 @@ class LsdiPaths(dg.ConfigurableResource):
             if stale and context.log:
                 context.log.warning(f"removed {len(stale)} staging file(s) left by an interrupted run")
             yield self
+
+
+class ExpectationsWorker(dg.ConfigurableResource):
+    """The Great Expectations worker process, started as the run begins so its import overlaps the run."""
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        from lsdi_pipeline.checks import gx_worker
+
+        gx_worker.start()

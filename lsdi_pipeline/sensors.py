@@ -6,7 +6,7 @@ import json
 
 import dagster as dg
 
-from lsdi_pipeline.jobs import lsdi_job
+from lsdi_pipeline.jobs import job_for_new_returns, lsdi_job, returns_arrival_job
 from lsdi_pipeline.reference import RETURNS_DIR
 from lsdi_pipeline.resources import LsdiPaths
 from lsdi_pipeline.returns.archive import file_sha256, return_files
@@ -40,18 +40,20 @@ def scan(paths: LsdiPaths, cursor: str | None) -> tuple[list[tuple[str, str]], s
     return ready, json.dumps({"files": files, "requested": requested}, sort_keys=True)
 
 
-@dg.sensor(job=lsdi_job, minimum_interval_seconds=TICK_SECONDS, default_status=dg.DefaultSensorStatus.STOPPED,
+@dg.sensor(jobs=[returns_arrival_job, lsdi_job], minimum_interval_seconds=TICK_SECONDS, default_status=dg.DefaultSensorStatus.STOPPED,
            description="Watches the returns folder (LSDI_RAW_DIR/returns) for new or changed .xlsx/.csv files; once a file's "
-                       "size is stable across two ticks it starts one run that archives and loads the new files and rebuilds "
-                       "the tables and report they affect. An unchanged folder requests nothing.")
+                       "size is stable across two ticks it starts one run of returns_arrival_job that archives and reads the new "
+                       "files and rebuilds the tables, feedback and report they affect (the whole lsdi_job until a full run has "
+                       "validated the expectations once). An unchanged folder requests nothing.")
 def returns_folder_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     # the paths come from the environment as the runs' do, but not as the resource: that would take
     # the warehouse lock and make the sensor wait while a run is publishing
-    ready, cursor = scan(LsdiPaths.from_env(), context.cursor)
+    paths = LsdiPaths.from_env()
+    ready, cursor = scan(paths, context.cursor)
     if not ready:
         return dg.SensorResult(run_requests=[], cursor=cursor)
     run_key = ";".join(f"{path}@{sha}" for path, sha in ready)
     names = ", ".join(path for path, _ in ready)
-    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=run_key, tags={"lsdi/trigger": "file_arrival",
+    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=run_key, job_name=job_for_new_returns(paths).name, tags={"lsdi/trigger": "file_arrival",
                                                                                 "lsdi/files": names[:1000]})],
                            cursor=cursor)

@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 
 from lsdi_pipeline.definitions import all_asset_checks, all_assets
-from lsdi_pipeline.resources import LsdiPaths
+from lsdi_pipeline.resources import ExpectationsWorker, LsdiPaths
 from lsdi_pipeline.warehouse.store import WAREHOUSE_FILE
 
 BUNDLED_RAW = Path(__file__).resolve().parent.parent / "data" / "raw"
@@ -21,10 +21,14 @@ def copy_bundled_raw(target: Path) -> Path:
     return target
 
 
+def resources(raw_dir: Path, warehouse_dir: Path) -> dict:
+    """The run's resources for these directories, as the Definitions have them."""
+    return {"paths": LsdiPaths(raw_dir=str(raw_dir), warehouse_dir=str(warehouse_dir)), "gx": ExpectationsWorker()}
+
+
 def materialize_all(raw_dir: Path, warehouse_dir: Path, raise_on_error: bool = True) -> dg.ExecuteInProcessResult:
     """Materialise every asset, as `lsdi run` does, into a real DuckDB file."""
-    return dg.materialize([*all_assets, *all_asset_checks], resources={"paths": LsdiPaths(raw_dir=str(raw_dir), warehouse_dir=str(warehouse_dir))},
-                          raise_on_error=raise_on_error)
+    return dg.materialize([*all_assets, *all_asset_checks], resources=resources(raw_dir, warehouse_dir), raise_on_error=raise_on_error)
 
 
 def query(warehouse_dir: Path, sql: str) -> pd.DataFrame:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from lsdi_pipeline.analysis.comparison import compare
-from lsdi_pipeline_tests.pipeline import copy_bundled_raw, materialize_all, query, table
+from lsdi_pipeline_tests.pipeline import copy_bundled_raw, materialize_all, query, resources, table
 
 USABLE = "f.is_current AND f.value_status = 'reported' AND f.quality_status <> 'error'"
 RANK_SQL = """CASE i.polarity
@@ -180,11 +180,10 @@ def test_the_phase2_thresholds_can_be_overridden_as_run_config(tmp_path):
     import dagster as dg
 
     from lsdi_pipeline.definitions import all_asset_checks, all_assets
-    from lsdi_pipeline.resources import LsdiPaths
 
     raw = copy_bundled_raw(tmp_path / "raw")
     result = dg.materialize([*all_assets, *all_asset_checks],
-                            resources={"paths": LsdiPaths(raw_dir=str(raw), warehouse_dir=str(tmp_path / "warehouse"))},
+                            resources=resources(raw, tmp_path / "warehouse"),
                             run_config={"ops": {"phase2_recommendation": {"config": {"retain_min_availability_pct": 101.0}}}})
     assert result.success
     recommendations = table(tmp_path / "warehouse", "phase2_recommendation")

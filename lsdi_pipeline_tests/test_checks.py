@@ -8,11 +8,10 @@ import pytest
 
 from lsdi_pipeline.checks.structure import warehouse_problems
 from lsdi_pipeline.definitions import all_asset_checks, all_assets
-from lsdi_pipeline.resources import LsdiPaths
 from lsdi_pipeline.returns.batch import RETURN_TABLES, build_return_tables
 from lsdi_pipeline.warehouse.schema import TABLES
 from lsdi_pipeline.warehouse.store import WAREHOUSE_FILE
-from lsdi_pipeline_tests.pipeline import copy_bundled_raw, materialize_all, table
+from lsdi_pipeline_tests.pipeline import copy_bundled_raw, materialize_all, resources, table
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +67,7 @@ def test_a_failing_structural_check_stops_the_publish_and_keeps_the_published_fi
     replaced = {dg.AssetKey(name) for name in RETURN_TABLES}
     assets = [a for a in all_assets if not set(a.keys) & replaced] + [return_tables]
     result = dg.materialize([*assets, *all_asset_checks], raise_on_error=False,
-                            resources={"paths": LsdiPaths(raw_dir=str(raw), warehouse_dir=str(published_dir))})
+                            resources=resources(raw, published_dir))
     evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert not evaluations["warehouse_is_consistent"].passed
     assert "more than one current figure for a borough, PI and period" in evaluations["warehouse_is_consistent"].metadata

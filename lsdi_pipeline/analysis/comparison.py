@@ -109,7 +109,7 @@ def _statistical_neighbour_median(figures: pd.DataFrame) -> pd.Series:
         by_la[(row.pi_code, row.period, int(row.dfe_la_code))] = row.value
     medians = []
     for row in figures.itertuples():
-        neighbours = str(row.statistical_neighbours or "").split(";")
+        neighbours = row.statistical_neighbours.split(";") if isinstance(row.statistical_neighbours, str) else []
         values = [by_la[key] for n in neighbours if n.strip().isdigit()
                   for key in [(row.pi_code, row.period, int(n))] if key in by_la]
         medians.append(float(np.median(values)) if values else np.nan)

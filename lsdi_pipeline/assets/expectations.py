@@ -6,9 +6,10 @@ import dagster as dg
 import pandas as pd
 
 from lsdi_pipeline.assets.metadata import table_output, table_type
-from lsdi_pipeline.checks.expectations import EXPECTATIONS, run_expectations
+from lsdi_pipeline.checks import gx_worker
+from lsdi_pipeline.checks.expectations import EXPECTATIONS, outcome_table
 from lsdi_pipeline.checks.families import availability_grid, cadence_frame, integrity_frame
-from lsdi_pipeline.resources import LsdiPaths
+from lsdi_pipeline.resources import ExpectationsWorker, LsdiPaths
 from lsdi_pipeline.rules import RULES_BY_NAME
 
 
@@ -30,15 +31,16 @@ def _describe(spec) -> str:
 
 
 @dg.asset(group_name="warehouse", dagster_type=table_type("dq_expectation"))
-def dq_expectation(paths: LsdiPaths, fact_pi_value: pd.DataFrame, submission: pd.DataFrame, pilot_borough: pd.DataFrame,
+def dq_expectation(paths: LsdiPaths, gx: ExpectationsWorker, fact_pi_value: pd.DataFrame, submission: pd.DataFrame, pilot_borough: pd.DataFrame,
                    dim_indicator: pd.DataFrame, dim_borough: pd.DataFrame) -> dg.Output:
     """The availability, cadence and integrity expectations validated with Great Expectations; Data Docs in reports/data_docs."""
-    outcomes = run_expectations(availability_grid(fact_pi_value, submission, pilot_borough, dim_indicator),
-                                cadence_frame(fact_pi_value, dim_indicator, dim_borough),
-                                integrity_frame(fact_pi_value, dim_indicator, dim_borough),
-                                data_docs_dir=paths.reports / "data_docs")
+    outcomes = outcome_table(gx_worker.expectation_outcomes(availability_grid(fact_pi_value, submission, pilot_borough, dim_indicator),
+                                                            cadence_frame(fact_pi_value, dim_indicator, dim_borough),
+                                                            integrity_frame(fact_pi_value, dim_indicator, dim_borough),
+                                                            data_docs_dir=paths.reports / "data_docs"))
     failed = int((~outcomes["success"].astype(bool)).sum())
-    return table_output("dq_expectation", outcomes.rename(columns={"column": "column_name"}),
+    evaluated_at = pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s")
+    return table_output("dq_expectation", outcomes.rename(columns={"column": "column_name"}).assign(evaluated_at=evaluated_at),
                         summary=f"{len(outcomes)} expectations, {failed} not met; Data Docs in {paths.reports / 'data_docs'}",
                         data_docs=dg.MetadataValue.path(str((paths.reports / "data_docs" / "index.html").resolve())))
 

@@ -63,6 +63,7 @@ def return_templates(paths: LsdiPaths, pilot_borough, dim_borough, dim_indicator
     import pandas as pd
 
     from lsdi_pipeline.checks.families import return_year
+    from lsdi_pipeline.fingerprint import digest, read_digests, write_digests
     from lsdi_pipeline.periods import financial_year
     from lsdi_pipeline.templates.workbook import write_template
 
@@ -77,13 +78,20 @@ def return_templates(paths: LsdiPaths, pilot_borough, dim_borough, dim_indicator
     folder = paths.reports / "templates"
     folder.mkdir(parents=True, exist_ok=True)
     boroughs = dim_borough.set_index("borough_code")
-    written = []
+    before = read_digests(folder)
+    digests, written = {}, 0
     for code in pilot_borough["borough_code"]:
         path = folder / f"{code}_{label.replace('/', '-')}.xlsx"
-        write_template(path, {"borough_code": code, **boroughs.loc[code].to_dict()}, year, dim_indicator, dim_cluster)
-        written.append(path.name)
-    return dg.MaterializeResult(metadata={"templates": len(written), "year": label, "folder": dg.MetadataValue.path(str(folder.resolve())),
-                                          "summary": f"{len(written)} templates for {label} in {folder}"})
+        borough = {"borough_code": code, **boroughs.loc[code].to_dict()}
+        digests[path.name] = digest(borough, year, dim_indicator, dim_cluster)
+        if before.get(path.name) == digests[path.name] and path.exists():
+            continue  # the same template as last time: the file a borough may already have stays as it is
+        write_template(path, borough, year, dim_indicator, dim_cluster)
+        written += 1
+    write_digests(folder, {**before, **digests})
+    return dg.MaterializeResult(metadata={"templates": len(digests), "written": written, "year": label,
+                                          "folder": dg.MetadataValue.path(str(folder.resolve())),
+                                          "summary": f"{len(digests)} templates for {label} in {folder} ({written} written)"})
 
 
 def published_tables(paths: LsdiPaths, names) -> dict:

@@ -7,17 +7,21 @@ import pandas as pd
 from lsdi_pipeline.reference import AuthorityRegister, Catalogue
 from lsdi_pipeline.resources import LsdiPaths
 from lsdi_pipeline.returns.batch import ReturnBatch, parse_archive
+from lsdi_pipeline.returns.cache import ParseCache
 
 
 @dg.asset(group_name="validated")
 def parsed_returns(paths: LsdiPaths, return_files: pd.DataFrame, dim_borough: pd.DataFrame,
                    dim_indicator: pd.DataFrame, dim_cluster: pd.DataFrame) -> dg.Output:
     """Each archived return read against the LSDI-R1 format: figures, feasibility answers, narratives and findings."""
-    batch: ReturnBatch = parse_archive(return_files, paths.warehouse, AuthorityRegister.from_frame(dim_borough),
-                                       Catalogue.from_frames(dim_indicator, dim_cluster))
+    register, catalogue = AuthorityRegister.from_frame(dim_borough), Catalogue.from_frames(dim_indicator, dim_cluster)
+    cache = ParseCache(paths.warehouse / ".cache" / "parsed", register, catalogue)
+    batch: ReturnBatch = parse_archive(return_files, paths.warehouse, register, catalogue, cache)
+    cache.prune()
     status = batch.submission["status"].value_counts().to_dict()
     return dg.Output(batch, metadata={
         "files": len(batch.submission), **{f"files_{k}": int(v) for k, v in status.items()},
         "pi_rows": len(batch.fact_pi_value), "rejected_rows": len(batch.rejected_row), "findings": len(batch.dq_issue),
+        "parsed_from_cache": cache.hits, "schema_validation_s": round(batch.schema_validation_s, 3),
         "summary": f"{len(batch.submission)} files, {len(batch.fact_pi_value)} figures, {len(batch.rejected_row)} rows rejected",
     })

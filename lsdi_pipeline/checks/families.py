@@ -12,25 +12,31 @@ from lsdi_pipeline.periods import expected_periods, read_period
 STATUS_OF_VALUE = {"reported": "provided", "not_provided": "not_provided", "suppressed": "suppressed"}
 
 
+def return_years(submission: pd.DataFrame) -> list[int]:
+    """The financial years the returns cover (the start year of each), as the loaded returns name them."""
+    named = submission.loc[submission["status"].isin(codes.LOADED_STATUSES), "return_period"].dropna().unique()
+    periods = (read_period(text, "annual").period for text in named)
+    return sorted({p.start.year for p in periods if p is not None})
+
+
 def return_year(submission: pd.DataFrame) -> int | None:
-    """The financial year the pilot's returns cover: the one most returns name (None if none does)."""
-    named = submission.loc[submission["status"].isin(codes.LOADED_STATUSES), "return_period"].dropna()
-    if named.empty:
-        return None
-    period = read_period(named.mode().iloc[0], "annual").period
-    return period.start.year if period is not None else None
+    """The latest financial year the returns cover (None if no return names one)."""
+    years = return_years(submission)
+    return years[-1] if years else None
 
 
 def availability_grid(fact_pi_value: pd.DataFrame, submission: pd.DataFrame, pilot_borough: pd.DataFrame,
                       dim_indicator: pd.DataFrame) -> pd.DataFrame:
-    """One row per pilot borough × phase-1 PI × expected period: provided, not_provided, suppressed or missing."""
+    """One row per pilot borough × phase-1 PI × expected period of every year the returns cover:
+    provided, not_provided, suppressed or missing."""
     columns = ["borough_code", "pi_code", "period", "status"]
-    year = return_year(submission)
-    if year is None or pilot_borough.empty:
+    years = return_years(submission)
+    if not years or pilot_borough.empty:
         return pd.DataFrame(columns=columns)
     phase_1 = dim_indicator.loc[dim_indicator["status"] == "phase_1"]
-    expected = pd.DataFrame([(pi.pi_code, p.label) for pi in phase_1.itertuples(index=False)
-                             for p in expected_periods(year, pi.expected_cadence, pi.period_basis)], columns=["pi_code", "period"])
+    expected = pd.DataFrame([(pi.pi_code, p.label) for year in years for pi in phase_1.itertuples(index=False)
+                             for p in expected_periods(year, pi.expected_cadence, pi.period_basis)],
+                            columns=["pi_code", "period"]).drop_duplicates()
     grid = pilot_borough[["borough_code"]].merge(expected, how="cross")
     current = fact_pi_value.loc[fact_pi_value["is_current"], ["borough_code", "pi_code", "period", "value_status"]]
     grid = grid.merge(current, on=["borough_code", "pi_code", "period"], how="left")

@@ -152,33 +152,66 @@ def write_feedback(reports_dir: Path, submission: pd.DataFrame, dq_issue: pd.Dat
                    pilot_borough: pd.DataFrame, availability_matrix: pd.DataFrame, support_below_pct: float,
                    fact_pi_value: pd.DataFrame | None = None, fact_feasibility: pd.DataFrame | None = None,
                    fact_narrative: pd.DataFrame | None = None) -> dict[str, int]:
-    """Write every submission's feedback and the data team's summary; the folder is replaced whole."""
+    """Write every submission's feedback and the data team's summary; the folder is replaced whole.
+
+    A submission whose feedback would come out the same as last time (same file, findings and rows
+    loaded) keeps the files already written: only new and changed submissions cost a workbook.
+    """
+    from lsdi_pipeline.fingerprint import digest, read_digests, write_digests
+
     names = dict(zip(dim_borough["borough_code"], dim_borough["borough_name"]))
     target = reports_dir / "feedback"
     building = reports_dir / f".feedback.{os.getpid()}"
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir(parents=True)
-    written = 0
+    before = read_digests(target)
+    digests, reused = {}, 0
+    issues_of = _by_submission(dq_issue)
+    loaded_of = {table: _by_submission(frame) for table, frame in (("fact_pi_value", fact_pi_value), ("fact_feasibility", fact_feasibility),
+                                                                  ("fact_narrative", fact_narrative)) if frame is not None}
     for sub in (row for _, row in submission.sort_values("submission_id").iterrows()):
         borough = sub["borough_code"] if pd.notna(sub["borough_code"]) else UNATTRIBUTED
         folder = building / borough
         folder.mkdir(exist_ok=True)
         stem = page_stem(sub["submission_id"], sub["file_name"])
-        findings = findings_for(sub["submission_id"], dq_issue)
-        loaded = loaded_for(sub["submission_id"], {"fact_pi_value": fact_pi_value, "fact_feasibility": fact_feasibility,
-                                                   "fact_narrative": fact_narrative})
-        (folder / f"{stem}.html").write_text(submission_page(sub, findings, names.get(borough), loaded), encoding="utf-8")
-        write_workbook(folder / f"{stem}.xlsx", sub, findings, names.get(borough), loaded)
-        (folder / f"{stem}-findings.csv").write_text(safe_csv(findings.rename(columns=FINDING_COLUMNS)), encoding="utf-8")
-        written += 1
+        findings = findings_for(sub["submission_id"], issues_of(sub["submission_id"]))
+        loaded = loaded_for(sub["submission_id"], {table: rows_of(sub["submission_id"]) for table, rows_of in loaded_of.items()})
+        key = f"{borough}/{stem}"
+        digests[key] = digest(sub.astype(str).to_dict(), names.get(borough), findings, *loaded.values())
+        files = [f"{stem}.html", f"{stem}.xlsx", f"{stem}-findings.csv"]
+        if before.get(key) == digests[key] and _reuse(target / borough, folder, files):
+            reused += 1
+            continue
+        (folder / files[0]).write_text(submission_page(sub, findings, names.get(borough), loaded), encoding="utf-8")
+        write_workbook(folder / files[1], sub, findings, names.get(borough), loaded)
+        (folder / files[2]).write_text(safe_csv(findings.rename(columns=FINDING_COLUMNS)), encoding="utf-8")
     (building / "index.html").write_text(summary_page(submission, dq_issue, dim_borough, pilot_borough, availability_matrix,
                                                       support_below_pct), encoding="utf-8")
+    write_digests(building, digests)
     old = reports_dir / f".feedback.old.{os.getpid()}"
     if target.exists():
         target.rename(old)
     building.rename(target)
     shutil.rmtree(old, ignore_errors=True)
-    return {"submissions": written, "boroughs": len({p.name for p in target.iterdir() if p.is_dir()})}
+    return {"submissions": len(digests), "reused": reused, "boroughs": len({p.name for p in target.iterdir() if p.is_dir()})}
+
+
+def _by_submission(frame: pd.DataFrame):
+    """Submission id → that submission's rows, grouped once rather than filtered for every submission."""
+    groups = dict(tuple(frame.groupby("submission_id", sort=False)))
+    return lambda submission_id: groups.get(submission_id, frame.iloc[:0])
+
+
+def _reuse(old_folder: Path, new_folder: Path, files: list[str]) -> bool:
+    """Link last run's files into the folder being built; False (and nothing linked) if any is missing."""
+    if not all((old_folder / name).is_file() for name in files):
+        return False
+    for name in files:
+        try:
+            os.link(old_folder / name, new_folder / name)
+        except OSError:
+            shutil.copy2(old_folder / name, new_folder / name)
+    return True
 
 
 def summary_page(submission: pd.DataFrame, dq_issue: pd.DataFrame, dim_borough: pd.DataFrame, pilot_borough: pd.DataFrame,

@@ -5,6 +5,10 @@ the PI catalogue): the mapping-stage responses and inventory (28 responded / 4 d
 supplied information / 4 acknowledged only), the pilot register (the report's 11 named
 boroughs, some chairs not yet confirmed) and the pilots' returns in format LSDI-R1, with
 the faults the pilot existed to find in realistic proportions. Same seed, same bytes.
+
+The making of one return — a sender's habits (`_plan`, STYLES, FAULTS), its figures and
+slips (`_write_return`: `_pi_rows`, `_apply_faults`, `_write_workbook`) — also serves the
+national shape (`national.py`, `lsdi sample --authorities`).
 """
 
 from __future__ import annotations
@@ -82,6 +86,8 @@ class ReturnPlan:
     snake_case_header: bool = False
     extra_sheet: bool = False
     faults: dict[str, float] = field(default_factory=dict)
+    #: the financial year the return covers (its start year)
+    year: int = RETURN_YEAR
 
 
 def write_sample(raw_dir: Path, seed: int = SEED) -> dict[str, int]:
@@ -100,10 +106,7 @@ def write_sample(raw_dir: Path, seed: int = SEED) -> dict[str, int]:
     _write_csv(raw_dir / "mapping" / "inventory.csv", _mapping_inventory(rng, responses, indicators, note))
     _write_csv(raw_dir / "pilot" / "pilot_boroughs.csv", _pilot_register(rng, pilots, register, note))
     returns_dir = raw_dir / "returns"
-    returns_dir.mkdir(parents=True, exist_ok=True)
-    for old in returns_dir.glob("*"):
-        if old.is_file():
-            old.unlink()
+    _clear_returns(returns_dir)
     written = _write_returns(rng, returns_dir, pilots, boroughs.set_index("borough_code"), indicators, clusters, note, seed)
     return {"mapping_responses": len(responses), "pilot_boroughs": len(pilots), "returns": written}
 
@@ -111,6 +114,14 @@ def write_sample(raw_dir: Path, seed: int = SEED) -> dict[str, int]:
 def _write_csv(path: Path, frame: pd.DataFrame) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(path, index=False, lineterminator="\n")
+
+
+def _clear_returns(returns_dir: Path) -> None:
+    """An empty returns/ (files directly in it are removed; sub-folders are left alone)."""
+    returns_dir.mkdir(parents=True, exist_ok=True)
+    for old in returns_dir.glob("*"):
+        if old.is_file():
+            old.unlink()
 
 
 def _mapping_responses(rng, boroughs, pilots, note) -> pd.DataFrame:
@@ -162,15 +173,24 @@ def _mapping_inventory(rng, responses, indicators, note) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _pilot_register(rng, pilots, register, note) -> pd.DataFrame:
-    confirmed = set(rng.sample(pilots, 7))
+def _pilot_register(rng, pilots, register, note, confirmed: int = 7, due: dt.date = RETURN_DUE) -> pd.DataFrame:
+    confirmed = set(rng.sample(pilots, confirmed))
     rows = []
     for code in pilots:
         interest = dt.date(2007, 11, 19) + dt.timedelta(days=rng.randrange(0, 60))
         chair = dt.date(2008, 2, 4) + dt.timedelta(days=rng.randrange(0, 50)) if code in confirmed else None
         rows.append({"borough_code": code, "borough_name": register.names[code], "expressed_interest_on": interest.isoformat(),
-                     "chair_confirmed_on": chair.isoformat() if chair else None, "return_due_on": RETURN_DUE.isoformat(), "note": note})
+                     "chair_confirmed_on": chair.isoformat() if chair else None, "return_due_on": due.isoformat(), "note": note})
     return pd.DataFrame(rows)
+
+
+#: the habits of the nine bundled senders' officers, in order: sender i writes its return in style i
+STYLES = [dict(code_style="legacy"), dict(code_style="name_only"), dict(year_style="2007-08", month_style="name"),
+          dict(year_style="FY 2007/08", snake_case_header=True), dict(month_style="date", extra_sheet=True),
+          dict(year_style="2007/2008"), {}, dict(extra_sheet=True), {}]
+#: how often each slip occurs in a figure (see _apply_faults)
+FAULTS = {"not_provided_multi": 0.35, "not_provided_local": 0.04, "percent_text": 0.05, "percent_format": 0.03,
+          "thousands_text": 0.3, "qualified": 0.015, "stray_text": 0.008}
 
 
 def _plans(rng, pilots, indicators) -> list[ReturnPlan]:
@@ -179,66 +199,75 @@ def _plans(rng, pilots, indicators) -> list[ReturnPlan]:
     rng.shuffle(senders)
     missing = senders[9:]
     senders = sorted(senders[:9], key=pilots.index)
+    groups = _pi_groups(indicators)
+    return [_plan(rng, i, code, groups) for i, code in enumerate(senders)], missing
+
+
+def _pi_groups(indicators) -> tuple[list[str], list[str], list[str]]:
+    """The phase-1 PIs a plan draws its quirks from: annual ratios, multi-agency PIs, quarterly multi-agency PIs."""
     annual = [c for c, cad, st in zip(indicators["pi_code"], indicators["expected_cadence"], indicators["status"])
               if cad == "annual" and st == "phase_1" and c in TYPICAL and TYPICAL[c][2]]
     multi = [c for c, t, st in zip(indicators["pi_code"], indicators["source_type"], indicators["status"])
              if t == "multi_agency" and st == "phase_1"]
     quarterly_multi = [c for c, t, cad, st in zip(indicators["pi_code"], indicators["source_type"], indicators["expected_cadence"],
                                                   indicators["status"]) if t == "multi_agency" and cad == "quarterly" and st == "phase_1"]
-    styles = [dict(code_style="legacy"), dict(code_style="name_only"), dict(year_style="2007-08", month_style="name"),
-              dict(year_style="FY 2007/08", snake_case_header=True), dict(month_style="date", extra_sheet=True),
-              dict(year_style="2007/2008"), {}, dict(extra_sheet=True), {}]
-    plans = []
-    for i, code in enumerate(senders):
-        day = dt.date(2008, 4, 2) + dt.timedelta(days=rng.randrange(0, 12))
-        plan = ReturnPlan(code, day, "", **styles[i])
-        if i == 2:
-            plan.submitted_on = dt.date(2008, 3, 14)  # sent before the year ended: figures not yet complete
-        if i in (1, 5):
-            plan.quarters_for_annual = rng.sample(annual, 2)
-        if i in (3, 6):
-            plan.omitted_pis = rng.sample(multi, 2)
-        if i == 8:
-            plan.quarters_and_annual = rng.sample(annual, 1)
-        if i == 4:
-            plan.calendar_quarters = rng.sample(quarterly_multi, 1)
-        plan.faults = {"not_provided_multi": 0.35, "not_provided_local": 0.04, "percent_text": 0.05, "percent_format": 0.03,
-                       "thousands_text": 0.3, "qualified": 0.015, "stray_text": 0.008}
-        plans.append(plan)
-    return plans, missing
+    return annual, multi, quarterly_multi
+
+
+def _plan(rng, k: int, code: str, groups, year: int = RETURN_YEAR) -> ReturnPlan:
+    """How the officer of sender `k` (0–8, see STYLES) fills in the return of `code` for the year starting in `year`."""
+    annual, multi, quarterly_multi = groups
+    day = dt.date(year + 1, 4, 2) + dt.timedelta(days=rng.randrange(0, 12))
+    plan = ReturnPlan(code, day, "", **STYLES[k], year=year)
+    if k == 2:
+        plan.submitted_on = dt.date(year + 1, 3, 14)  # sent before the year ended: figures not yet complete
+    if k in (1, 5):
+        plan.quarters_for_annual = rng.sample(annual, 2)
+    if k in (3, 6):
+        plan.omitted_pis = rng.sample(multi, 2)
+    if k == 8:
+        plan.quarters_and_annual = rng.sample(annual, 1)
+    if k == 4:
+        plan.calendar_quarters = rng.sample(quarterly_multi, 1)
+    plan.faults = dict(FAULTS)
+    return plan
 
 
 def _write_returns(rng, returns_dir, pilots, boroughs, indicators, clusters, note, seed) -> int:
     plans, _missing = _plans(rng, pilots, indicators)
     written = 0
-    swapped = 0
     for i, plan in enumerate(plans):
-        name = boroughs.loc[plan.borough_code, "borough_name"]
-        slug = name.lower().replace(" ", "_")
+        borough = boroughs.loc[plan.borough_code]
+        slug = borough["borough_name"].lower().replace(" ", "_")
         plan.file_name = f"{slug}_lsdi_return_2007-08.xlsx"
-        rows = _pi_rows(rng, plan, boroughs.loc[plan.borough_code], indicators)
-        if swapped < 2 and i in (0, 4):  # numerators above denominators: one slip corrected on resubmission
-            for row in rows:
-                if isinstance(row.numerator, int) and isinstance(row.denominator, int) and row.numerator < row.denominator:
-                    row.numerator, row.denominator = row.denominator, row.numerator
-                    swapped += 1
-                    break
-        if i == 6 and len(rows) > 3:
-            rows.insert(3, Row(**{**rows[2].__dict__}))  # a row pasted twice
-        feasibility = _feasibility(rng, rows, indicators, note)
-        narratives = _narratives(rng, name, clusters, note)
-        _write_workbook(returns_dir / plan.file_name, plan, boroughs.loc[plan.borough_code], rows, feasibility, narratives, note)
+        rows, feasibility, narratives = _write_return(rng, returns_dir, plan, i, borough, indicators, clusters, note)
         written += 1
         if i == 0:  # a late resubmission with the slips corrected
             late = ReturnPlan(**{**plan.__dict__, "submitted_on": dt.date(2008, 4, 24),
                                  "file_name": f"{slug}_lsdi_return_2007-08_v2_resubmission.xlsx"})
             corrected = _corrected(rows)
-            _write_workbook(returns_dir / late.file_name, late, boroughs.loc[plan.borough_code], corrected, feasibility, narratives, note)
+            _write_workbook(returns_dir / late.file_name, late, borough, corrected, feasibility, narratives, note)
             written += 1
         if i == 7:  # police figures sent separately from the police system, after the workbook
-            _write_police_csv(rng, returns_dir / f"{slug}_police_export.csv", plan, boroughs.loc[plan.borough_code], indicators, note)
+            _write_police_csv(rng, returns_dir / f"{slug}_police_export.csv", plan, borough, indicators, note)
             written += 1
     return written
+
+
+def _write_return(rng, returns_dir: Path, plan: ReturnPlan, k: int, borough: pd.Series, indicators, clusters, note):
+    """One workbook as sender `k` fills it in, with its slips; returns its rows, feasibility answers and narratives."""
+    rows = _pi_rows(rng, plan, borough, indicators)
+    if k in (0, 4):  # a numerator above its denominator (the bundled first sender corrects it on resubmission)
+        for row in rows:
+            if isinstance(row.numerator, int) and isinstance(row.denominator, int) and row.numerator < row.denominator:
+                row.numerator, row.denominator = row.denominator, row.numerator
+                break
+    if k == 6 and len(rows) > 3:
+        rows.insert(3, Row(**{**rows[2].__dict__}))  # a row pasted twice
+    feasibility = _feasibility(rng, rows, indicators, note)
+    narratives = _narratives(rng, borough["borough_name"], clusters, note)
+    _write_workbook(returns_dir / plan.file_name, plan, borough, rows, feasibility, narratives, note)
+    return rows, feasibility, narratives
 
 
 def _corrected(rows: list[Row]) -> list[Row]:
@@ -272,8 +301,8 @@ def _pi_rows(rng, plan: ReturnPlan, borough, indicators) -> list[Row]:
     for pi in indicators.itertuples(index=False):
         if pi.status != "phase_1" or pi.pi_code in plan.omitted_pis:
             continue
-        periods = expected_periods(RETURN_YEAR, pi.expected_cadence, pi.period_basis)
-        quarters = expected_periods(RETURN_YEAR, "quarterly", "financial_year")
+        periods = expected_periods(plan.year, pi.expected_cadence, pi.period_basis)
+        quarters = expected_periods(plan.year, "quarterly", "financial_year")
         if pi.pi_code in plan.quarters_for_annual:
             periods = quarters
         elif pi.pi_code in plan.quarters_and_annual:
@@ -379,7 +408,7 @@ def _write_workbook(path: Path, plan: ReturnPlan, borough: pd.Series, rows: list
     aliases = borough["aliases"].split(";") if isinstance(borough["aliases"], str) else []
     name = aliases[0] if plan.code_style == "name_only" and aliases else borough_name
     for field_name, value in [("Template version", codes.TEMPLATE_VERSION), ("Borough code", code), ("Borough name", name),
-                              ("Return period", financial_year(RETURN_YEAR).label), ("Submitted on", plan.submitted_on),
+                              ("Return period", financial_year(plan.year).label), ("Submitted on", plan.submitted_on),
                               ("Submitted by (role)", "LSCB performance officer"), ("Synthetic data", note)]:
         about.append([field_name, value])
     about["B5"].number_format = "yyyy-mm-dd"
@@ -419,7 +448,7 @@ def _write_police_csv(rng, path: Path, plan: ReturnPlan, borough, indicators, no
         writer.writerow(["borough_code", "pi_code", "period", "numerator", "denominator", "value", "source_agency",
                          "reporting_frequency", "note", "submitted_on"])
         for pi in police.itertuples(index=False):
-            for period in expected_periods(RETURN_YEAR, pi.expected_cadence, pi.period_basis):
+            for period in expected_periods(plan.year, pi.expected_cadence, pi.period_basis):
                 row = _figure(rng, pi, period, population, 0.0)
                 writer.writerow([plan.borough_code, pi.pi_code, period.label, "", "", row.value, "Police",
                                  codes.FREQUENCY_LABELS[pi.expected_cadence], f"Met CAIT extract – {note}", "2008-04-21"])

@@ -251,7 +251,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("value_found", "VARCHAR", "The cell's content as read (free text with personal data is masked here)."),
         _c("fix_hint", "VARCHAR", "What the borough officer should do (the rule's fix hint; see dq_rule)."),
     )),
-    Table("dq_expectation", "The business expectations (Great Expectations) of the last run: one row per expectation, with how many rows it judged and failed.", (
+    Table("dq_expectation", "The business expectations (Great Expectations) as last validated: one row per expectation, with how many rows it judged and failed.", (
         _c("suite", "VARCHAR", "availability, cadence or integrity: the aggregated frame validated.", False),
         _c("expectation", "VARCHAR", "The Great Expectations expectation type.", False),
         _c("check_name", "VARCHAR", "The rule the expectation measures (see dq_rule), or its own name for an invariant of the frame.", False),
@@ -261,11 +261,13 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("unexpected_count", "INTEGER", "Rows that failed.", False),
         _c("unexpected_percent", "DOUBLE", "Share of the rows judged that failed, 0–100."),
         _c("unexpected_sample", "VARCHAR", "Up to 10 failing rows as JSON (borough_code, pi_code, period and the values tested)."),
+        _c("evaluated_at", "TIMESTAMP", "When Great Expectations validated the data (UTC). Runs started by newly arrived returns "
+                                        "leave the expectations to the nightly run, so this can be earlier than the newest submission.", False),
     )),
     Table("availability_matrix", "What each pilot borough provided of each phase-1 PI: expected periods against figures given.", (
         _c("borough_code", "VARCHAR", _BOROUGH, False),
         _c("pi_code", "VARCHAR", _PI, False),
-        _c("periods_expected", "INTEGER", "Periods the PI's expected cadence asks for in the return year.", False),
+        _c("periods_expected", "INTEGER", "Periods the PI's expected cadence asks for in the years the returns cover.", False),
         _c("periods_provided", "INTEGER", "Of those, periods with a current reported figure not flagged error.", False),
         _c("periods_not_provided", "INTEGER", "Of those, periods marked not provided (n/a, blank, …).", False),
         _c("periods_suppressed", "INTEGER", "Of those, periods the borough suppressed (<5, c, …).", False),

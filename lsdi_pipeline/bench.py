@@ -1,0 +1,260 @@
+"""`lsdi bench`: how fast and how lean the pipeline is, from the bundled data to every English authority.
+
+Every figure is the median of several runs of a fresh `lsdi run` process (cold: imports,
+Dagster instance and all), timed from outside, with its peak resident memory from the
+kernel's accounting of the finished process (`wait4`). Stage times come from the run's own
+event log. Data sets are generated with `lsdi sample --authorities N` into a scratch folder
+beside the warehouse and kept for the next bench; warehouses there are rebuilt each run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TARGETS = {"bundled_run_s": 10.0, "national_run_s": 60.0, "national_peak_rss_mib": 1536.0, "new_return_national_s": 5.0,
+           "definitions_validate_s": 3.0}
+#: stage → the steps (assets and checks) it is made of; the rest of a run's wall time is start-up and bookkeeping
+STAGES = {
+    "parse": ("return_files", "parsed_returns"),
+    "gx": ("dq_expectation", "expectation_checks"),
+    "load": ("dim_goal", "dim_cluster", "dim_indicator", "dim_borough", "pilot_borough", "mapping_response", "mapping_inventory",
+             "return_tables", "dq_rule"),
+    "checks": ("finding_families", "fact_pi_value_warehouse_is_consistent"),
+    "analysis": ("mapping_summary", "availability_matrix", "cadence_mismatch", "feasibility_summary", "cmp_borough_pi",
+                 "bias_by_source", "phase2_recommendation"),
+    "publish": ("lsdi_warehouse",),
+    "report": ("phase1_report", "borough_feedback", "return_templates", "run_summary"),
+}
+NEW_RETURN = ("borough_code,pi_code,period,numerator,denominator,value,source_agency,reporting_frequency,note\n"
+              "{code},L01,2007-04,,,{value},Police,Monthly,bench: a return arriving on its own\n")
+
+
+@dataclass
+class Measured:
+    """One command, run `repeat` times: wall seconds and peak RSS (MiB) of each run, and per-stage seconds."""
+
+    label: str
+    wall_s: list[float] = field(default_factory=list)
+    peak_rss_mib: list[float] = field(default_factory=list)
+    stages_s: list[dict[str, float]] = field(default_factory=list)
+    facts: int | None = None
+
+    def median(self) -> dict:
+        stages = {name: round(statistics.median(run.get(name, 0.0) for run in self.stages_s), 2)
+                  for name in [*STAGES, "schema_validation", "startup_and_bookkeeping"]} if self.stages_s else {}
+        wall = statistics.median(self.wall_s)
+        out = {"label": self.label, "runs": len(self.wall_s), "wall_s": round(wall, 2), "wall_s_min": round(min(self.wall_s), 2),
+               "wall_s_max": round(max(self.wall_s), 2), "peak_rss_mib": round(statistics.median(self.peak_rss_mib), 1),
+               "stages_s": stages}
+        if self.facts:
+            out |= {"facts": self.facts, "facts_per_s": round(self.facts / wall), "s_per_1000_facts": round(wall / self.facts * 1000, 3)}
+        return out
+
+
+def run_bench(work: Path, scales: list[int], years: int, repeat: int, project: Path) -> dict:
+    """Measure everything; return the results as a JSON-ready dict."""
+    work.mkdir(parents=True, exist_ok=True)
+    instance = _bench_instance(work, project)
+    results: dict = {"machine": _machine(), "started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                     "repeat": repeat, "years": years, "targets": TARGETS}
+
+    bundled_raw = work / "raw-bundled"
+    shutil.rmtree(bundled_raw, ignore_errors=True)
+    shutil.copytree(project / "data" / "raw", bundled_raw)
+    bundled = _full_runs("bundled data", bundled_raw, work / "wh-bundled", instance, repeat)
+    results["bundled"] = bundled.median()
+    results["new_return_bundled"] = _new_returns("one new return, bundled warehouse", bundled_raw, work / "wh-bundled",
+                                                 instance, repeat).median()
+
+    results["scales"] = []
+    for n in scales:
+        raw = _national_raw(work, n, years)
+        measured = _full_runs(f"{n} authorities × {years} years", raw, work / f"wh-{n}", instance, repeat)
+        results["scales"].append({"authorities": n, **measured.median()})
+        if n == max(scales):
+            results["new_return_national"] = _new_returns(f"one new return, {n}-authority warehouse", raw, work / f"wh-{n}",
+                                                          instance, repeat).median()
+    validate = Measured("cold dagster definitions validate")
+    for _ in range(max(repeat, 3)):
+        wall, rss = _timed([sys.executable, "-m", "dagster", "definitions", "validate", "-m", "lsdi_pipeline.definitions"],
+                           {"DAGSTER_HOME": str(instance)}, project)
+        validate.wall_s.append(wall)
+        validate.peak_rss_mib.append(rss)
+    results["definitions_validate"] = validate.median()
+    results["verdicts"] = _verdicts(results)
+    return results
+
+
+def _full_runs(label: str, raw: Path, warehouse: Path, instance: Path, repeat: int) -> Measured:
+    measured = Measured(label)
+    for _ in range(repeat):
+        shutil.rmtree(warehouse, ignore_errors=True)
+        _lsdi_run(measured, raw, warehouse, instance)
+    measured.facts = _facts(warehouse)
+    return measured
+
+
+def _new_returns(label: str, raw: Path, warehouse: Path, instance: Path, repeat: int) -> Measured:
+    """`lsdi run --new-returns` after a file arrives, on the warehouse a full run left; the files are removed after."""
+    import pandas as pd
+
+    measured = Measured(label)
+    code = pd.read_csv(raw / "boroughs.csv", dtype=str)["borough_code"].iloc[0]
+    added = []
+    try:
+        for i in range(repeat):
+            path = raw / "returns" / f"bench_new_return_{i}.csv"
+            path.write_text(NEW_RETURN.format(code=code, value=100 + i), encoding="utf-8")
+            added.append(path)
+            _lsdi_run(measured, raw, warehouse, instance, "--new-returns")
+    finally:
+        for path in added:
+            path.unlink(missing_ok=True)
+    measured.facts = _facts(warehouse)
+    return measured
+
+
+def _lsdi_run(measured: Measured, raw: Path, warehouse: Path, instance: Path, *args: str) -> None:
+    env = {"LSDI_RAW_DIR": str(raw), "LSDI_WAREHOUSE_DIR": str(warehouse), "DAGSTER_HOME": str(instance)}
+    wall, rss = _timed([sys.executable, "-m", "lsdi_pipeline.cli", "run", *args], env, raw.parent)
+    measured.wall_s.append(wall)
+    measured.peak_rss_mib.append(rss)
+    measured.stages_s.append(_stages_of_last_run(instance, wall))
+
+
+def _timed(command: list[str], env: dict, cwd: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB, the process or the largest child it waited for) of a finished command."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=os.environ | env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{process.stderr.read().decode()[-3000:]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def _stages_of_last_run(instance: Path, wall: float) -> dict[str, float]:
+    """Seconds per stage from the event log of the instance's latest run; the rest of the wall time is start-up."""
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(instance)) as dagster_instance:
+        [run] = dagster_instance.get_runs(limit=1)
+        started, steps = {}, {}
+        for record in dagster_instance.all_logs(run.run_id):
+            event = record.dagster_event
+            if event is None or event.step_key is None:
+                continue
+            if event.event_type_value == "STEP_START":
+                started[event.step_key] = record.timestamp
+            elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
+                steps[event.step_key] = record.timestamp - started[event.step_key]
+            elif event.event_type_value == "ASSET_MATERIALIZATION" and event.step_key == "parsed_returns":
+                schema = event.event_specific_data.materialization.metadata.get("schema_validation_s")
+                steps["schema_validation"] = schema.value if schema else 0.0
+    stages = {name: round(sum(s for key, s in steps.items() if key in keys), 3) for name, keys in STAGES.items()}
+    stages["parse"] = round(stages["parse"] - steps.get("schema_validation", 0.0), 3)
+    stages["schema_validation"] = round(steps.get("schema_validation", 0.0), 3)
+    stages["startup_and_bookkeeping"] = round(wall - sum(s for key, s in steps.items() if key != "schema_validation"), 3)
+    return stages
+
+
+def _national_raw(work: Path, authorities: int, years: int) -> Path:
+    """The generated raw directory for this shape, written once and kept (same seed, same bytes)."""
+    from lsdi_pipeline.sample.national import write_national_sample
+
+    raw = work / f"raw-{authorities}x{years}"
+    done = raw / ".complete"
+    if not done.exists():
+        shutil.rmtree(raw, ignore_errors=True)
+        print(f"  generating {authorities} authorities × {years} years in {raw} …", file=sys.stderr)
+        write_national_sample(raw, authorities, years)
+        done.touch()
+    return raw
+
+
+def _facts(warehouse: Path) -> int:
+    import duckdb
+
+    with duckdb.connect(str(warehouse / "lsdi.duckdb"), read_only=True) as con:
+        return con.execute("SELECT count(*) FROM fact_pi_value").fetchone()[0]
+
+
+def _bench_instance(work: Path, project: Path) -> Path:
+    """A Dagster home for the bench, configured as the project's, so bench runs stay out of its run history."""
+    instance = work / "dagster_home"
+    instance.mkdir(exist_ok=True)
+    shutil.copyfile(project / "dagster_home" / "dagster.yaml", instance / "dagster.yaml")
+    return instance
+
+
+def _machine() -> dict:
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"cpus": os.cpu_count(), "memory_gib": round(memory, 1), "platform": platform.platform(),
+            "python": platform.python_version(), "processor": platform.processor() or platform.machine()}
+
+
+def _verdicts(results: dict) -> list[dict]:
+    largest = results["scales"][-1] if results["scales"] else None
+    per_1000 = [s["s_per_1000_facts"] for s in results["scales"]]
+    rows = [("bundled lsdi run ≤ 10 s", results["bundled"]["wall_s"], TARGETS["bundled_run_s"])]
+    if largest:
+        rows += [(f"{largest['authorities']}-authority lsdi run ≤ 60 s", largest["wall_s"], TARGETS["national_run_s"]),
+                 (f"{largest['authorities']}-authority peak RSS ≤ 1536 MiB", largest["peak_rss_mib"], TARGETS["national_peak_rss_mib"])]
+    if "new_return_national" in results:
+        rows.append(("one new return on the largest warehouse ≤ 5 s", results["new_return_national"]["wall_s"],
+                     TARGETS["new_return_national_s"]))
+    rows.append(("cold dagster definitions validate ≤ 3 s", results["definitions_validate"]["wall_s"], TARGETS["definitions_validate_s"]))
+    verdicts = [{"target": name, "measured": value, "limit": limit, "met": value <= limit} for name, value, limit in rows]
+    if len(per_1000) > 1:
+        verdicts.append({"target": "s per 1,000 facts does not rise with scale", "measured": per_1000, "limit": per_1000[0],
+                         "met": per_1000[-1] <= per_1000[0] * 1.05})
+    return verdicts
+
+
+def render(results: dict) -> str:
+    """The results as a text table."""
+    rows = [results["bundled"], results["new_return_bundled"], *results["scales"]]
+    if "new_return_national" in results:
+        rows.append(results["new_return_national"])
+    rows.append(results["definitions_validate"])
+    stage_names = [*STAGES, "schema_validation", "startup_and_bookkeeping"]
+    head = f"{'':42} {'wall s':>7} {'min–max':>11} {'RSS MiB':>8} {'facts':>7} {'facts/s':>8} {'s/1000':>7}"
+    lines = [f"lsdi bench — {results['machine']['cpus']} CPUs, {results['machine']['memory_gib']} GiB, "
+             f"Python {results['machine']['python']}, {results['machine']['platform']}; median of {results['repeat']} runs", "", head]
+    for row in rows:
+        lines.append(f"{row['label']:42} {row['wall_s']:7.2f} {row['wall_s_min']:5.1f}–{row['wall_s_max']:<5.1f} "
+                     f"{row['peak_rss_mib']:8.0f} {row.get('facts', ''):>7} {row.get('facts_per_s', ''):>8} "
+                     f"{row.get('s_per_1000_facts', ''):>7}")
+    lines += ["", "seconds per stage (median): " + ", ".join(stage_names)]
+    for row in rows:
+        if row["stages_s"]:
+            lines.append(f"  {row['label']:40} " + " ".join(f"{row['stages_s'][name]:6.2f}" for name in stage_names))
+    lines += ["", "targets:"]
+    lines += [f"  {'met   ' if v['met'] else 'MISSED'} {v['target']}: {v['measured']}" for v in results["verdicts"]]
+    return "\n".join(lines)
+
+
+def main(warehouse_dir: Path, scales: list[int], years: int, repeat: int, project: Path) -> int:
+    if not (project / "data" / "raw" / "boroughs.csv").exists() or not (project / "dagster_home" / "dagster.yaml").exists():
+        print(f"lsdi bench: run it from the project folder (no data/raw or dagster_home in {project})", file=sys.stderr)
+        return 2
+    results = run_bench(warehouse_dir / "bench", scales, years, repeat, project)
+    out = warehouse_dir / "reports" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = results["started_at"].replace(":", "").replace("+0000", "Z")
+    for name in (f"bench-{stamp}.json", "latest.json"):
+        (out / name).write_text(json.dumps(results, indent=2), encoding="utf-8")
+    print(render(results))
+    print(f"\nwritten to {out / 'latest.json'}")
+    return 0
