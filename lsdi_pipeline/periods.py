@@ -40,6 +40,11 @@ def financial_year(start_year: int) -> Period:
                   dt.date(start_year, 4, 1), dt.date(start_year + 1, 3, 31))
 
 
+def year_due_on(due: dt.date) -> Period:
+    """The financial year a return due on `due` covers: the last one to have ended before it."""
+    return financial_year(due.year - 1 if due.month >= 4 else due.year - 2)
+
+
 def financial_quarter(start_year: int, quarter: int) -> Period:
     first_month = 4 + 3 * (quarter - 1)
     year = start_year + (first_month - 1) // 12

@@ -126,3 +126,15 @@ def test_a_new_return_is_published_by_the_arrival_job_which_keeps_the_last_expec
     assert table(warehouse, "dq_expectation").equals(expectations)  # as last validated, and saying when
     assert (table(warehouse, "dq_expectation")["evaluated_at"] <= table(warehouse, "submission")["received_at"].max()).all()
     assert (warehouse / "reports" / "phase1_report.html").stat().st_mtime > (warehouse / "reports" / "data_docs" / "index.html").stat().st_mtime
+
+
+def test_files_read_in_worker_processes_give_the_same_warehouse(raw, tmp_path, monkeypatch):
+    from lsdi_pipeline.returns import batch
+
+    materialize_all(raw, tmp_path / "one_process")
+    monkeypatch.setattr(batch, "PARALLEL_FROM", 2)
+    materialize_all(raw, tmp_path / "workers")
+    for name in ("submission", "fact_pi_value", "fact_feasibility", "fact_narrative", "rejected_row", "dq_issue"):
+        ours, theirs = table(tmp_path / "one_process", name), table(tmp_path / "workers", name)
+        drop = [c for c in ("received_at",) if c in ours]
+        assert ours.drop(columns=drop).equals(theirs.drop(columns=drop)), name

@@ -11,7 +11,7 @@ import pytest
 
 from lsdi_pipeline import codes, reference
 from lsdi_pipeline.periods import expected_periods
-from lsdi_pipeline.templates.workbook import write_template
+from lsdi_pipeline.templates.workbook import write_template, write_templates
 from lsdi_pipeline_tests.returns_builder import RAW_DIR, parse
 
 RETURN_YEAR = 2007
@@ -351,3 +351,17 @@ def test_the_same_template_is_written_byte_for_byte_each_time(tmp_path, boroughs
     first = write_template(tmp_path / "first.xlsx", borough, RETURN_YEAR, indicators, clusters)
     second = write_template(tmp_path / "second.xlsx", borough, RETURN_YEAR, indicators, clusters)
     assert first.read_bytes() == second.read_bytes()
+
+
+def test_many_templates_written_together_are_the_same_files_as_written_one_by_one(tmp_path, boroughs, indicators, clusters):
+    chosen = boroughs[boroughs["is_pilot"]].head(3).to_dict("records")
+    assert any(isinstance(b["legacy_code"], str) and b["legacy_code"] for b in chosen)
+    # a name with characters XML escapes, and a borough known by its GSS code alone
+    chosen.append({**chosen[0], "borough_code": "E09000099", "borough_name": "Barking & <Dagenham>", "legacy_code": None})
+    together = write_templates([(tmp_path / f"together_{b['borough_code']}.xlsx", b) for b in chosen], RETURN_YEAR, indicators, clusters)
+    for borough, path in zip(chosen, together):
+        alone = write_template(tmp_path / f"alone_{borough['borough_code']}.xlsx", borough, RETURN_YEAR, indicators, clusters)
+        assert path.read_bytes() == alone.read_bytes(), borough["borough_name"]
+    about = {row[0]: row[1] for row in openpyxl.load_workbook(together[-1])["About"].iter_rows(values_only=True)}
+    assert about["Borough name"] == "Barking & <Dagenham>" and about["Borough code"] == "E09000099"
+    assert write_templates([], RETURN_YEAR, indicators, clusters) == []

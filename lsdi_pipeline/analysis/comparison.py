@@ -104,13 +104,11 @@ def _change_from_previous(figures: pd.DataFrame) -> pd.Series:
 
 def _statistical_neighbour_median(figures: pd.DataFrame) -> pd.Series:
     """The median figure of the borough's DfE statistical neighbours that reported the same PI and period."""
-    by_la = {}
-    for row in figures.itertuples():
-        by_la[(row.pi_code, row.period, int(row.dfe_la_code))] = row.value
-    medians = []
-    for row in figures.itertuples():
-        neighbours = row.statistical_neighbours.split(";") if isinstance(row.statistical_neighbours, str) else []
-        values = [by_la[key] for n in neighbours if n.strip().isdigit()
-                  for key in [(row.pi_code, row.period, int(n))] if key in by_la]
-        medians.append(float(np.median(values)) if values else np.nan)
-    return pd.Series(medians, index=figures.index)
+    lists = figures["statistical_neighbours"].where(figures["statistical_neighbours"].map(lambda v: isinstance(v, str)), "")
+    wanted = figures[["pi_code", "period"]].assign(neighbour=lists.str.split(";")).explode("neighbour")
+    wanted["neighbour"] = wanted["neighbour"].str.strip()
+    wanted = wanted.loc[wanted["neighbour"].str.isdigit().fillna(False)].astype({"neighbour": "int64"})
+    reported = figures.assign(neighbour=figures["dfe_la_code"].astype("int64"))[["pi_code", "period", "neighbour", "value"]]
+    reported = reported.drop_duplicates(["pi_code", "period", "neighbour"], keep="last")
+    values = wanted.reset_index(names="row").merge(reported, on=["pi_code", "period", "neighbour"])
+    return values.groupby("row")["value"].median().reindex(figures.index)

@@ -64,13 +64,12 @@ def return_templates(paths: LsdiPaths, pilot_borough, dim_borough, dim_indicator
 
     from lsdi_pipeline.checks.families import return_year
     from lsdi_pipeline.fingerprint import digest, read_digests, write_digests
-    from lsdi_pipeline.periods import financial_year
-    from lsdi_pipeline.templates.workbook import write_template
+    from lsdi_pipeline.periods import financial_year, year_due_on
+    from lsdi_pipeline.templates.workbook import write_templates
 
     year = return_year(submission)
     if year is None and pilot_borough["return_due_on"].notna().any():
-        due = pd.Timestamp(pilot_borough["return_due_on"].min())  # the year that ended before the returns were due
-        year = due.year - 1 if due.month >= 4 else due.year - 2
+        year = year_due_on(pd.Timestamp(pilot_borough["return_due_on"].min()).date()).start.year
     if year is None:
         return dg.MaterializeResult(metadata={"templates": 0, "summary": "no templates: no return names its year and no pilot "
                                                                         "return has a due date"})
@@ -79,15 +78,14 @@ def return_templates(paths: LsdiPaths, pilot_borough, dim_borough, dim_indicator
     folder.mkdir(parents=True, exist_ok=True)
     boroughs = dim_borough.set_index("borough_code")
     before = read_digests(folder)
-    digests, written = {}, 0
+    digests, to_write = {}, []
     for code in pilot_borough["borough_code"]:
         path = folder / f"{code}_{label.replace('/', '-')}.xlsx"
         borough = {"borough_code": code, **boroughs.loc[code].to_dict()}
         digests[path.name] = digest(borough, year, dim_indicator, dim_cluster)
-        if before.get(path.name) == digests[path.name] and path.exists():
-            continue  # the same template as last time: the file a borough may already have stays as it is
-        write_template(path, borough, year, dim_indicator, dim_cluster)
-        written += 1
+        if before.get(path.name) != digests[path.name] or not path.exists():
+            to_write.append((path, borough))  # an unchanged template, which a borough may already have, stays as it is
+    written = len(write_templates(to_write, year, dim_indicator, dim_cluster))
     write_digests(folder, {**before, **digests})
     return dg.MaterializeResult(metadata={"templates": len(digests), "written": written, "year": label,
                                           "folder": dg.MetadataValue.path(str(folder.resolve())),

@@ -55,30 +55,68 @@ def _finding(check_name: str, row, message: str, column: str | None = "Value", c
             "value_found": getattr(row, "raw_value", None)}
 
 
+#: where a finding made by `_findings` is located, from the columns of its row (a missing column gives None)
+_LOCATED_BY = ("submission_id", "borough_code", "pi_code", "period", "sheet", "row_number", "value_cell_ref", "raw_value")
+
+
+def _findings(check_name: str, rows: pd.DataFrame, messages: list[str], column: str | None = "Value") -> list[dict]:
+    """`_finding` on each row of `rows` with its message, in order, without reading the rows one by one with pandas.
+
+    Values come from each column's array, so they are the very scalars `rows.iloc[i]` would give.
+    """
+    r = rule(check_name)
+    located = [rows[name].array if name in rows else [None] * len(rows) for name in _LOCATED_BY]
+    return [{"submission_id": submission_id, "borough_code": borough_code, "pi_code": pi_code, "period": period,
+             "check_name": check_name, "category": r.category, "severity": r.severity, "message": message,
+             "sheet": sheet, "row_number": row_number, "column_name": column, "cell_ref": cell_ref, "value_found": value_found}
+            for submission_id, borough_code, pi_code, period, sheet, row_number, cell_ref, value_found, message
+            in zip(*located, messages, strict=True)]
+
+
 def _fy_start(period_start: pd.Series) -> pd.Series:
     """The financial year (by its first calendar year) a period starts in."""
     start = pd.to_datetime(period_start)
     return start.dt.year - (start.dt.month < 4)
 
 
+#: a series: one borough's figures of one PI in one financial year
+SERIES = ["borough_code", "pi_code", "fy"]
+
+
+def _in_series(figures: pd.DataFrame) -> pd.DataFrame:
+    """`figures` with their financial year `fy`; rows missing part of the series key are left out (as groupby leaves them)."""
+    return figures.assign(fy=_fy_start(figures["period_start"])).dropna(subset=SERIES)
+
+
 @series_rule("series_gap")
 def series_gap(current: pd.DataFrame) -> list[dict]:
     """Expected periods missing from a series the borough did report (some, not all, periods present)."""
-    findings = []
-    usable = current.loc[current["status"] == "phase_1"].assign(fy=lambda f: _fy_start(f["period_start"]))
-    for (borough, pi_code, fy), rows in usable.groupby(["borough_code", "pi_code", "fy"]):
-        first = rows.iloc[0]
-        expected = [p.label for p in expected_periods(int(fy), first["expected_cadence"], first["period_basis"])]
-        present = set(rows["period"])
-        if not present & set(expected):
-            continue  # reported at another cadence only: a cadence mismatch, already found row by row
-        latest = rows.sort_values("submission_id").iloc[-1]
-        for label in expected:
-            if label not in present:
-                findings.append({**_finding("series_gap", latest, f"{pi_code}: no figure for {label} although other "
-                                            f"periods of {fy}/{(fy + 1) % 100:02d} were reported", None),
-                                 "period": label, "sheet": "PI data", "row_number": None, "cell_ref": None, "value_found": None})
-    return findings
+    usable = _in_series(current.loc[current["status"] == "phase_1"])
+    expected = _expected_periods(usable.drop_duplicates(SERIES)).merge(
+        usable[SERIES + ["period"]].drop_duplicates(), on=SERIES + ["period"], how="left", indicator="found")
+    expected["present"] = expected["found"] == "both"
+    # a series with none of its expected periods was reported at another cadence only: a cadence mismatch, found row by row
+    reported_some = expected.groupby(SERIES)["present"].transform("any")
+    latest = usable[SERIES + ["submission_id"]].sort_values("submission_id", kind="stable").drop_duplicates(SERIES, keep="last")
+    missing = (expected.loc[reported_some & ~expected["present"], SERIES + ["period", "position"]]
+               .merge(latest, on=SERIES)
+               .sort_values(SERIES + ["position"])
+               .assign(sheet="PI data", row_number=None, value_cell_ref=None, raw_value=None))
+    messages = [f"{pi_code}: no figure for {label} although other periods of {fy}/{(fy + 1) % 100:02d} were reported"
+                for pi_code, label, fy in zip(missing["pi_code"], missing["period"], missing["fy"])]
+    return _findings("series_gap", missing, messages, None)
+
+
+def _expected_periods(series: pd.DataFrame) -> pd.DataFrame:
+    """The periods each series should have (`series`: one row each, with its PI's cadence and basis).
+
+    One row per series and period, `position` giving the periods' order.
+    """
+    kinds = series[["fy", "expected_cadence", "period_basis"]].drop_duplicates()
+    periods = pd.DataFrame([(fy, cadence, basis, position, p.label) for fy, cadence, basis in kinds.itertuples(index=False)
+                            for position, p in enumerate(expected_periods(int(fy), cadence, basis))],
+                           columns=[*kinds.columns, "position", "period"]).astype(kinds.dtypes.to_dict())
+    return series[SERIES + ["expected_cadence", "period_basis"]].merge(periods, on=["fy", "expected_cadence", "period_basis"])
 
 
 @series_rule("basis_mixed")
@@ -86,53 +124,70 @@ def basis_mixed(current: pd.DataFrame) -> list[dict]:
     """One borough's PI on both financial-year and calendar-year periods: the rows off the PI's basis are flagged."""
     calendar = current["period_type"].isin(["calendar_year", "calendar_quarter"])
     financial = current["period_type"].isin(["year", "quarter"])
-    kinds = current.assign(calendar=calendar, financial=financial).groupby(["borough_code", "pi_code"])[["calendar", "financial"]].any()
-    mixed = kinds.index[kinds["calendar"] & kinds["financial"]]
+    series = current.assign(calendar=calendar, financial=financial).groupby(["borough_code", "pi_code"])
+    mixed = series["calendar"].transform("any") & series["financial"].transform("any")
+    on_calendar_basis = (current["period_basis"] == "calendar_year").fillna(False).astype(bool)
+    off_basis = (calendar | financial) & (calendar != on_calendar_basis)
     findings = []
-    for row in current.set_index(["borough_code", "pi_code"]).loc[lambda f: f.index.isin(mixed)].reset_index().itertuples():
-        off_basis = row.period_type.startswith("calendar") != (row.period_basis == "calendar_year")
-        if off_basis and row.period_type in ("year", "quarter", "calendar_year", "calendar_quarter"):
-            wanted = "calendar" if row.period_basis == "calendar_year" else "financial"
-            findings.append(_finding("basis_mixed", row, f"{row.pi_code}: {row.period} mixes calendar and financial years in one series; "
-                                     f"this PI is reported on {wanted} years", "Period", None))
+    for row in current.loc[mixed & off_basis].itertuples():
+        wanted = "calendar" if row.period_basis == "calendar_year" else "financial"
+        findings.append(_finding("basis_mixed", row, f"{row.pi_code}: {row.period} mixes calendar and financial years in one series; "
+                                 f"this PI is reported on {wanted} years", "Period", None))
     return findings
+
+
+#: what must add up to the annual figure, by unit: a count's value, a percentage's numerator and denominator, and a
+#: rate's numerator (the events add up, the population does not); checked in this order, the first that is off is reported
+SUMMED = (("value", ("count",)), ("numerator", tuple(codes.UNIT_SCALE)), ("denominator", ("percent",)))
 
 
 @series_rule("subannual_unreconciled")
 def subannual_unreconciled(current: pd.DataFrame) -> list[dict]:
     """Months or quarters that do not add up to the annual figure of the same financial year."""
-    summable = current.loc[(current["period_basis"] != "snapshot") & current["period_type"].isin(["year", "quarter", "month"])
-                           & (current["value_status"] == "reported") & (current["quality_status"] != "error")]
-    summable = summable.assign(fy=_fy_start(summable["period_start"]))
-    findings = []
-    for (borough, pi_code, fy), rows in summable.groupby(["borough_code", "pi_code", "fy"]):
-        annual = rows.loc[rows["period_type"] == "year"]
-        if annual.empty:
-            continue
-        year = annual.iloc[0]
-        for part_type, parts_needed in (("quarter", 4), ("month", 12)):
-            parts = rows.loc[rows["period_type"] == part_type]
-            if len(parts) != parts_needed:
-                continue
-            message = _reconcile(year, parts, part_type)
-            if message:
-                findings.append(_finding("subannual_unreconciled", year, f"{pi_code} {year.period}: {message}"))
-    return findings
+    summable = _in_series(current.loc[(current["period_basis"] != "snapshot") & current["period_type"].isin(["year", "quarter", "month"])
+                                      & (current["value_status"] == "reported") & (current["quality_status"] != "error")])
+    complete = _complete_years(summable)
+    compared = pd.concat([complete.loc[complete["unit"].isin(units), [field, f"{field}_total"]]
+                          .set_axis(["annual", "total"], axis=1).assign(field=field) for field, units in SUMMED])
+    off = compared.loc[_off(compared["annual"], compared["total"])]
+    flagged = complete.join(off.loc[~off.index.duplicated()], how="inner").sort_index()  # the first field off, in series order
+    messages = [f"{pi_code} {period}: the {part_type}ly {field}s add up to {total:g} but the annual {field} is {annual:g}"
+                for pi_code, period, part_type, field, total, annual
+                in zip(*(flagged[name] for name in ("pi_code", "period", "part_type", "field", "total", "annual")))]
+    return _findings("subannual_unreconciled", flagged, messages)
 
 
-def _reconcile(year, parts: pd.DataFrame, part_type: str) -> str | None:
-    if year.unit == "count":
-        pairs = [("value", year.value, parts["value"].sum())]
-    elif year.unit == "percent":
-        pairs = [(name, getattr(year, name), parts[name].sum(min_count=len(parts))) for name in ("numerator", "denominator")]
-    elif year.unit in codes.UNIT_SCALE:  # a rate on a population: the events add up, the population does not
-        pairs = [("numerator", year.numerator, parts["numerator"].sum(min_count=len(parts)))]
-    else:
-        return None
-    for name, annual, total in pairs:
-        if pd.notna(annual) and pd.notna(total) and abs(total - annual) > max(1.0, RECONCILE_TOLERANCE * abs(annual)):
-            return f"the {part_type}ly {name}s add up to {total:g} but the annual {name} is {annual:g}"
-    return None
+def _complete_years(summable: pd.DataFrame) -> pd.DataFrame:
+    """Each series' (first) annual figure with the totals of its 4 quarters, and again with those of its 12 months.
+
+    Only where all the parts are there; in series order, quarters before months.
+    """
+    annual = summable.loc[summable["period_type"] == "year"].drop_duplicates(SERIES)
+    years = []
+    for order, (part_type, parts_needed) in enumerate((("quarter", 4), ("month", 12))):
+        joined = annual.join(_part_totals(summable, part_type), on=SERIES, how="inner")
+        years.append(joined.loc[joined["parts"] == parts_needed].assign(part_type=part_type, part_order=order))
+    return pd.concat(years, ignore_index=True).sort_values(SERIES + ["part_order"], ignore_index=True)
+
+
+def _part_totals(summable: pd.DataFrame, part_type: str) -> pd.DataFrame:
+    """Per series, how many figures of `part_type` it has (`parts`) and what they add up to (`value_total`, ...).
+
+    Missing values are skipped, as `Series.sum` skips them; a numerator or denominator adds up only when every part has one.
+    """
+    parts = summable.loc[summable["period_type"] == part_type].groupby(SERIES)
+    size = parts.size()
+    totals = parts[["value", "numerator", "denominator"]].sum()
+    ratio = ["numerator", "denominator"]
+    totals[ratio] = totals[ratio].where(parts[ratio].count().eq(size, axis=0))
+    return totals.add_suffix("_total").assign(parts=size)
+
+
+def _off(annual: pd.Series, total: pd.Series) -> np.ndarray:
+    """Where `total` is further from `annual` than the tolerance allows (a missing value on either side is not off)."""
+    annual = annual.to_numpy(dtype=float, na_value=np.nan)
+    total = total.to_numpy(dtype=float, na_value=np.nan)
+    return np.abs(total - annual) > np.maximum(1.0, RECONCILE_TOLERANCE * np.abs(annual))
 
 
 @series_rule("outlier")

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from lsdi_pipeline.reports.safe import escape, safe_csv, text_cell
+from lsdi_pipeline.analysis.timeliness import first_return_for_due_year
+from lsdi_pipeline.reports.safe import escape, safe_csv, write_cell
 
 UNATTRIBUTED = "unattributed"
 FINDING_COLUMNS = {"severity": "Severity", "check_name": "Rule", "sheet": "Sheet", "row_number": "Row", "column_name": "Column",
@@ -105,41 +106,39 @@ def _html_table(frame: pd.DataFrame) -> str:
 
 def write_workbook(path: Path, sub: pd.Series, findings: pd.DataFrame, borough_name: str | None,
                    loaded: dict[str, pd.DataFrame] | None = None) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    """The submission's feedback as a workbook: Summary, Findings (filterable) and a sheet per kind of row loaded."""
+    import xlsxwriter
 
-    book = Workbook()
-    summary = book.active
-    summary.title = "Summary"
+    # nothing a borough typed becomes a formula, a link or a number: text stays text
+    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
+    bold = book.add_format({"bold": True})
+    summary = book.add_worksheet("Summary")
     for i, (label, value) in enumerate([("Borough", borough_name or "unattributed"), ("File", sub["file_name"]),
                                         ("Status", STATUS_TEXT.get(sub["status"], sub["status"])), ("Reason", sub["reject_reason"]),
                                         ("Submitted on", _date(sub["submitted_on"])), ("Received", _date(sub["received_at"])),
                                         ("Errors", int((findings["severity"] == "error").sum())),
-                                        ("Queries", int((findings["severity"] == "warning").sum()))], start=1):
-        text_cell(summary, i, 1, label).font = Font(bold=True)
-        text_cell(summary, i, 2, value)
-    sheet = book.create_sheet("Findings")
-    for j, header in enumerate(FINDING_COLUMNS.values(), start=1):
-        text_cell(sheet, 1, j, header).font = Font(bold=True)
-    for i, finding in enumerate(findings.itertuples(index=False), start=2):
-        for j, column in enumerate(FINDING_COLUMNS, start=1):
-            value = getattr(finding, column)
-            text_cell(sheet, i, j, int(value) if column == "row_number" and pd.notna(value) else value)
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:I{max(len(findings) + 1, 2)}"
-    for letter, width in zip("ABCDEFGHI", (9, 24, 12, 6, 18, 7, 24, 60, 60)):
-        sheet.column_dimensions[letter].width = width
+                                        ("Queries", int((findings["severity"] == "warning").sum()))]):
+        write_cell(summary, i, 0, label, bold)
+        write_cell(summary, i, 1, value)
+    _sheet(book, "Findings", findings.rename(columns=FINDING_COLUMNS), bold, widths=(9, 24, 12, 6, 18, 7, 24, 60, 60))
     for title, frame in (loaded or {}).items():
-        extra = book.create_sheet(title)
-        for j, header in enumerate(frame.columns, start=1):
-            text_cell(extra, 1, j, header).font = Font(bold=True)
-        for i, row in enumerate(frame.itertuples(index=False), start=2):
-            for j, value in enumerate(row, start=1):
-                text_cell(extra, i, j, value.item() if hasattr(value, "item") else value)
-        extra.freeze_panes = "A2"
-        if len(frame.columns):
-            extra.auto_filter.ref = extra.dimensions
-    book.save(path)
+        _sheet(book, title, frame, bold)
+    book.close()
+
+
+def _sheet(book, title: str, frame: pd.DataFrame, bold, widths: tuple[int, ...] = ()) -> None:
+    """A sheet with a bold, frozen header row and a filter over the rows."""
+    sheet = book.add_worksheet(title)
+    for j, header in enumerate(frame.columns):
+        write_cell(sheet, 0, j, header, bold)
+    for i, row in enumerate(frame.itertuples(index=False), start=1):
+        for j, value in enumerate(row):
+            write_cell(sheet, i, j, value)
+    sheet.freeze_panes(1, 0)
+    if len(frame.columns):
+        sheet.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
+    for j, width in enumerate(widths):
+        sheet.set_column(j, j, width)
 
 
 def _date(value) -> str:
@@ -230,7 +229,8 @@ def summary_page(submission: pd.DataFrame, dq_issue: pd.DataFrame, dim_borough: 
         first = usable["submitted_on"].min() if len(usable) else None
         deadline = due.get(borough.borough_code)
         if borough.borough_code in pilots and pd.notna(deadline):
-            timing = "no return" if first is None else ("late" if pd.Timestamp(first) > pd.Timestamp(deadline) else "on time")
+            in_time_for = first_return_for_due_year(usable, deadline)
+            timing = "no return" if in_time_for is None else ("late" if in_time_for > pd.Timestamp(deadline) else "on time")
         else:
             timing = "–"
         issues = dq_issue.loc[dq_issue["submission_id"].isin(sent["submission_id"])]

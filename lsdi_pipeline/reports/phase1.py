@@ -12,6 +12,7 @@ fetched, so the file opens offline. Every piece of text is HTML-escaped, and bor
 from __future__ import annotations
 
 import html
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -19,12 +20,13 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
+from plotly.io.json import to_json_plotly
 from plotly.offline import get_plotlyjs
 
 from lsdi_pipeline import codes
+from lsdi_pipeline.analysis.timeliness import first_return_for_due_year
 from lsdi_pipeline.checks.personal_data import mask
-from lsdi_pipeline.periods import read_period
+from lsdi_pipeline.periods import read_period, year_due_on
 from lsdi_pipeline.warehouse.schema import TABLES
 
 TITLE = "London Datasets Initiative — Phase I report"
@@ -50,15 +52,21 @@ CADENCE_COLOURS = {"monthly": "#0072B2", "quarterly": "#E69F00", "annual": "#009
 BAND_COLOURS = {"A": "#1a9850", "B": "#91cf60", "C": "#fc8d59", "D": "#d73027", None: "#6b7280"}
 AVAILABILITY_SCALE = [[0.0, "#d73027"], [0.5, "#fee08b"], [1.0, "#1a9850"]]
 
-CHART_TEMPLATE = go.layout.Template(layout=go.Layout(
-    font=dict(family=FONT, size=13, color="#1f2933"),
-    paper_bgcolor="white", plot_bgcolor="white", colorway=list(COLOURS),
-    margin=dict(l=60, r=30, t=40, b=60),
-    xaxis=dict(gridcolor="#e5e7eb", linecolor="#9ca3af", automargin=True),
-    yaxis=dict(gridcolor="#e5e7eb", linecolor="#9ca3af", automargin=True, zerolinecolor="#9ca3af"),
-    legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
-    hoverlabel=dict(font=dict(family=FONT)),
-))
+# Figures are plain dicts handed to Plotly.newPlot: no plotly.py figure objects (validating every add_* call
+# took most of the report's time). The template is plotly.js's own `layout.template`, as plotly.py would write it.
+CHART_TEMPLATE = {"layout": {
+    "font": {"family": FONT, "size": 13, "color": "#1f2933"},
+    "paper_bgcolor": "white", "plot_bgcolor": "white", "colorway": list(COLOURS),
+    "margin": {"l": 60, "r": 30, "t": 40, "b": 60},
+    "xaxis": {"gridcolor": "#e5e7eb", "linecolor": "#9ca3af", "automargin": True},
+    "yaxis": {"gridcolor": "#e5e7eb", "linecolor": "#9ca3af", "automargin": True, "zerolinecolor": "#9ca3af"},
+    "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    "hoverlabel": {"font": {"family": FONT}},
+}}
+#: above this many boroughs a ranking is drawn as horizontal bars, one labelled row per borough, and the
+#: availability heat-map gets shorter rows (London, 33 authorities, stays as it was; national scale, 153, does not)
+LONG_CHART_ROWS = 40
+ROW_HEIGHT, LONG_ROW_HEIGHT = 26, 16
 # plotly.js 3 adds a "Share chart" button that uploads the figure to Plotly Cloud: a report must not offer that.
 CHART_CONFIG = {"displaylogo": False, "responsive": True, "showSendToCloud": False,
                 "modeBarButtonsToRemove": ["sendChartToCloud", "lasso2d", "select2d"]}
@@ -171,8 +179,7 @@ class Warehouse:
 
 def _normalise(name: str, frame: pd.DataFrame | None) -> pd.DataFrame:
     spec = TABLES[name]
-    frame = pd.DataFrame(columns=spec.column_names) if frame is None else frame.reset_index(drop=True)
-    out = frame.copy()
+    out = pd.DataFrame(columns=spec.column_names) if frame is None else frame.reset_index(drop=True)  # a copy
     for column in spec.columns:
         values = out[column.name] if column.name in out.columns else pd.Series(None, index=out.index, dtype=object)
         if column.sql_type == "VARCHAR":
@@ -181,7 +188,7 @@ def _normalise(name: str, frame: pd.DataFrame | None) -> pd.DataFrame:
             values = pd.to_numeric(values, errors="coerce").astype("float64")
         elif column.sql_type == "BOOLEAN":
             values = values.astype("boolean").fillna(False).astype(bool)
-        else:
+        elif not pd.api.types.is_datetime64_any_dtype(values):  # already dates: nothing to convert
             values = pd.to_datetime(values, errors="coerce")
         out[column.name] = values
     return out
@@ -265,13 +272,34 @@ def html_table(frame: pd.DataFrame, columns: Mapping[str, str], empty: str = "No
     return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
 
 
-def chart(fig: go.Figure, chart_id: str, caption: str, height: int = 420) -> str:
-    """A plotly figure as a div (plotly.js is in the page head) with the report's layout and a caption."""
-    fig.update_layout(template=CHART_TEMPLATE, height=height)
-    div = fig.to_html(full_html=False, include_plotlyjs=False, div_id=chart_id, config=CHART_CONFIG,
-                      default_width="100%", default_height=f"{height}px")
-    return (f'<figure class="chart" data-chart="{html.escape(chart_id)}">{div}'
-            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+def _json(value) -> str:
+    """JSON for inline script: plotly's encoder (NaN → null, numpy values) with `<`, `>` and `/` escaped."""
+    return to_json_plotly(value, engine="json")
+
+
+def chart(data: list[dict], layout: dict, chart_id: str, caption: str, height: int = 420) -> str:
+    """A chart as a div and the Plotly.newPlot call that draws it (plotly.js is in the page head), with the
+    report's template, `height` and a caption. `data` and `layout` are plain plotly.js dicts: nothing validates them."""
+    layout = {"template": CHART_TEMPLATE, **layout, "height": height}
+    return (f'<figure class="chart" data-chart="{html.escape(chart_id)}"><div style="height:{height}px; width:100%;">'
+            f'<div id="{html.escape(chart_id)}" class="plotly-graph-div" style="height:100%; width:100%;"></div>'
+            f"<script>Plotly.newPlot({_json(chart_id)}, {_json(data)}, {_json(layout)}, {_json(CHART_CONFIG)});</script>"
+            f"</div><figcaption>{html.escape(caption)}</figcaption></figure>")
+
+
+def _bar(x, y, name: str | None = None, colour: str | None = None, **extra) -> dict:
+    """A plotly.js bar trace."""
+    trace = {"type": "bar", "x": list(x), "y": list(y), **extra}
+    if name is not None:
+        trace["name"] = name
+    if colour is not None:
+        trace["marker"] = {"color": colour}
+    return trace
+
+
+def _label_margin(labels, font_size: int) -> int:
+    """Pixels a column of tick labels needs, generously estimated from the longest one (for a fixed margin)."""
+    return 24 + round(0.62 * font_size * max((len(str(label)) for label in labels), default=0))
 
 
 def _chart_id(*parts: str) -> str:
@@ -328,11 +356,11 @@ def mapping_section(data: Warehouse) -> Section:
                             f"some performance information{detail}; {counts.get('acknowledged only', 0)} acknowledged the "
                             "request but did not contribute further.")
 
-    fig = go.Figure(go.Bar(x=_floats(summary["boroughs"]), y=[m.capitalize() for m in summary["measure"]], orientation="h",
-                           text=[_text(b) for b in summary["boroughs"]], textposition="auto", marker_color=COLOURS[0],
-                           hovertemplate="%{y}: %{x} boroughs<extra></extra>"))
-    fig.update_layout(xaxis_title="Boroughs", yaxis=dict(autorange="reversed"), showlegend=False)
-    section.body.append(chart(fig, _chart_id("mapping"), "Boroughs at each step of the mapping stage.",
+    bars = _bar(_floats(summary["boroughs"]), [m.capitalize() for m in summary["measure"]], colour=COLOURS[0],
+                orientation="h", text=[_text(b) for b in summary["boroughs"]], textposition="auto",
+                hovertemplate="%{y}: %{x} boroughs<extra></extra>")
+    layout = {"xaxis": {"title": {"text": "Boroughs"}}, "yaxis": {"autorange": "reversed"}, "showlegend": False}
+    section.body.append(chart([bars], layout, _chart_id("mapping"), "Boroughs at each step of the mapping stage.",
                               height=120 + 36 * len(summary)))
     section.body.append(html_table(summary.assign(measure=summary["measure"].str.capitalize()),
                                    {"measure": "Measure", "boroughs": "Boroughs"}))
@@ -465,33 +493,48 @@ def pilot_section(data: Warehouse) -> Section:
 def _pilot_returns(data: Warehouse) -> pd.DataFrame:
     """One row per pilot borough: dates, the files it sent, first and latest usable return and whether it was late."""
     pilots, submissions = data["pilot_borough"], data["submission"]
+    # One pass over the files, not one filter per pilot: files and statuses (as value_counts orders them: most
+    # first, ties in order of appearance) and the first and latest usable return, per borough.
+    files: dict[str, int] = {}
+    statuses: dict[str, Counter] = {}
+    for code, status in zip(submissions["borough_code"], submissions["status"]):
+        files[code] = files.get(code, 0) + 1
+        if status is not None:
+            statuses.setdefault(code, Counter())[status] += 1
+    usable = submissions[submissions["status"].isin(USABLE_SUBMISSIONS)]
+    firsts = usable.groupby("borough_code")["submitted_on"].min().to_dict()
+    latests = usable.groupby("borough_code")["submitted_on"].max().to_dict()
+    usable_by_borough = dict(tuple(usable.groupby("borough_code")))
     rows = []
     for pilot in pilots.itertuples():
-        files = submissions[submissions["borough_code"].isin([pilot.borough_code])]
-        usable = files[files["status"].isin(USABLE_SUBMISSIONS)]
-        first, latest = usable["submitted_on"].min(), usable["submitted_on"].max()
+        code = pilot.borough_code
+        first, latest = firsts.get(code), latests.get(code)
         rows.append({
-            "borough": data.borough_name(pilot.borough_code),
+            "borough": data.borough_name(code),
             "expressed_interest_on": pilot.expressed_interest_on,
             "chair": _text(pilot.chair_confirmed_on) if _present(pilot.chair_confirmed_on) else "outstanding",
             "return_due_on": pilot.return_due_on,
-            "files": len(files),
-            "statuses": "; ".join(f"{n} {_label(s)}" for s, n in files["status"].value_counts().items()) or "none",
+            "files": files.get(code, 0),
+            "statuses": "; ".join(f"{n} {_label(s)}" for s, n in statuses.get(code, Counter()).most_common()) or "none",
             "first_return": first if _present(first) else None,
             "latest_return": latest if _present(latest) else None,
-            "timeliness": _timeliness(first, pilot.return_due_on, files),
+            "timeliness": _timeliness(usable_by_borough.get(code), pilot.return_due_on, files.get(code, 0)),
         })
     frame = pd.DataFrame(rows, columns=["borough", "expressed_interest_on", "chair", "return_due_on", "files", "statuses",
                                         "first_return", "latest_return", "timeliness"])
     return frame.sort_values("borough", kind="stable")
 
 
-def _timeliness(first_return, due, files: pd.DataFrame) -> str:
-    if not _present(first_return):
-        return "only rejected or duplicate files" if len(files) else "nothing received"
+def _timeliness(usable: pd.DataFrame | None, due, files: int) -> str:
+    """Whether the first usable return for the year due (a return not naming its year counts) came by the due date."""
+    if usable is None or usable.empty:
+        return "only rejected or duplicate files" if files else "nothing received"
     if not _present(due):
         return "received (no due date)"
-    days = (pd.Timestamp(first_return) - pd.Timestamp(due)).days
+    first = first_return_for_due_year(usable, due)
+    if first is None:
+        return f"no return for {year_due_on(pd.Timestamp(due).date()).label}"
+    days = (first - pd.Timestamp(due)).days
     return f"late ({_plural(days, 'day')})" if days > 0 else "on time"
 
 
@@ -512,22 +555,42 @@ def _availability(data: Warehouse, section: Section) -> None:
 
     boroughs = sorted(matrix["borough_code"].unique(), key=data.borough_name)
     pis = data.sorted_pis(matrix["pi_code"])
-    cells = matrix.set_index(["borough_code", "pi_code"])
-    z, custom = [], []
-    for b in boroughs:
-        z.append([float(cells.at[(b, p), "availability_pct"]) if (b, p) in cells.index else None for p in pis])
-        custom.append([[_text(cells.at[(b, p), "periods_provided"]), _text(cells.at[(b, p), "periods_expected"])]
-                       if (b, p) in cells.index else ["–", "–"] for p in pis])
-    fig = go.Figure(go.Heatmap(
-        z=z, x=pis, y=[data.borough_name(b) for b in boroughs], customdata=custom, zmin=0, zmax=100,
-        colorscale=AVAILABILITY_SCALE, xgap=1, ygap=1, texttemplate="%{z:.0f}", textfont=dict(size=9),
-        colorbar=dict(title=dict(text="% provided")),
-        hovertemplate="%{y} · %{x}: %{z:.0f}% (%{customdata[0]} of %{customdata[1]} periods)<extra></extra>"))
-    fig.update_layout(xaxis=dict(type="category", tickangle=-60, title="PI"), yaxis=dict(autorange="reversed", type="category"))
-    section.body.append(chart(fig, _chart_id("availability"),
+    cells = matrix.drop_duplicates(["borough_code", "pi_code"])
+    grid = {column: cells.pivot(index="borough_code", columns="pi_code", values=column).reindex(index=boroughs, columns=pis)
+            for column in ("availability_pct", "periods_provided", "periods_expected")}
+    z = [[None if np.isnan(v) else float(v) for v in row] for row in grid["availability_pct"].to_numpy(dtype=float)]
+    counts: dict[float, str] = {}  # a few distinct period counts, formatted once each
+
+    def count(value: float) -> str:
+        if np.isnan(value):
+            return "–"
+        if value not in counts:
+            counts[value] = _text(value)
+        return counts[value]
+
+    custom = [[[count(p), count(e)] for p, e in zip(provided, expected)]
+              for provided, expected in zip(grid["periods_provided"].to_numpy(dtype=float),
+                                            grid["periods_expected"].to_numpy(dtype=float))]
+    long = len(boroughs) > LONG_CHART_ROWS
+    heatmap = {"type": "heatmap", "z": z, "x": pis, "y": [data.borough_name(b) for b in boroughs], "customdata": custom,
+               "zmin": 0, "zmax": 100, "colorscale": AVAILABILITY_SCALE, "xgap": 1, "ygap": 1, "texttemplate": "%{z:.0f}",
+               "textfont": {"size": 9}, "colorbar": {"title": {"text": "% provided"}},
+               "hovertemplate": "%{y} · %{x}: %{z:.0f}% (%{customdata[0]} of %{customdata[1]} periods)<extra></extra>"}
+    layout = {"xaxis": {"type": "category", "tickangle": -60, "title": {"text": "PI"}},
+              "yaxis": {"autorange": "reversed", "type": "category"}}
+    if long:
+        # A tall map has its PI codes above it, where its reader starts, a colour bar of a readable length, and
+        # fixed margins: letting plotly fit them (automargin) draws its thousands of cells twice.
+        layout["xaxis"] |= {"side": "top", "automargin": False}
+        layout["yaxis"]["automargin"] = False
+        layout["margin"] = {"l": _label_margin(heatmap["y"], 13), "r": 30, "b": 30,
+                            "t": 60 + _label_margin(pis, 13) * 7 // 8}  # the PI codes are at 60°
+        heatmap["colorbar"].update(len=min(1.0, 600 / (LONG_ROW_HEIGHT * len(boroughs))), lenmode="fraction", y=1,
+                                   yanchor="top")
+    section.body.append(chart([heatmap], layout, _chart_id("availability"),
                               "Availability: share of the periods each PI's expected cadence asks for that the borough "
                               "provided a usable figure for (blank: the PI was not expected of the borough).",
-                              height=200 + 26 * len(boroughs)))
+                              height=200 + (LONG_ROW_HEIGHT if long else ROW_HEIGHT) * len(boroughs)))
 
     per_borough = matrix.groupby("borough_code")[["periods_expected", "periods_provided", "periods_not_provided",
                                                   "periods_suppressed", "periods_missing"]].sum().reset_index()
@@ -591,15 +654,15 @@ def cadence_section(data: Warehouse) -> Section:
 
         by_pi = mismatches.groupby(["pi_code", "reported_frequency"])["periods"].sum().reset_index()
         pis = data.sorted_pis(by_pi["pi_code"])
-        fig = go.Figure()
+        bars = []
         for cadence in [c for c in codes.CADENCES if c in set(by_pi["reported_frequency"])]:
             rows = by_pi[by_pi["reported_frequency"] == cadence].set_index("pi_code")["periods"]
-            fig.add_bar(x=pis, y=[float(rows.get(p, 0)) for p in pis], name=f"given {cadence}",
-                        marker_color=CADENCE_COLOURS.get(cadence),
-                        hovertemplate="%{x}: %{y} figures given " + cadence + "<extra></extra>")
-        fig.update_layout(barmode="stack", xaxis=dict(type="category", title="PI"), yaxis_title="Figures")
-        section.body.append(chart(fig, _chart_id("cadence"), "Figures given at another cadence than asked, by PI and the "
-                                                             "cadence the borough gave."))
+            bars.append(_bar(pis, [float(rows.get(p, 0)) for p in pis], f"given {cadence}", CADENCE_COLOURS.get(cadence),
+                             hovertemplate="%{x}: %{y} figures given " + cadence + "<extra></extra>"))
+        layout = {"barmode": "stack", "xaxis": {"type": "category", "title": {"text": "PI"}},
+                  "yaxis": {"title": {"text": "Figures"}}}
+        section.body.append(chart(bars, layout, _chart_id("cadence"), "Figures given at another cadence than asked, by PI "
+                                                                      "and the cadence the borough gave."))
         table = mismatches.assign(borough=mismatches["borough_code"].map(data.borough_name),
                                   _order=mismatches["pi_code"].map(lambda p: data.pi_order.get(p, len(data.pi_order))))
         section.body.append(html_table(table.sort_values(["_order", "borough"]), {
@@ -659,18 +722,28 @@ def comparison_section(data: Warehouse) -> Section:
         "to the upper quartile. A suppressed figure is a gap marked 'suppressed': it is hidden to avoid disclosing a "
         "small count, but it still counts in the group figures."))
 
-    shown = []
-    for pi in data.sorted_pis(comparisons["pi_code"]):
-        rows = comparisons[comparisons["pi_code"] == pi]
-        period = comparison_period(rows["period"].unique(), (data.indicators.get(pi) or {}).get("expected_cadence"))
-        rows = rows[rows["period"] == period]
-        shown.append(rows)
-        section.body.append(_comparison_chart(data, pi, period, rows))
+    # One pass over the table, not one filter per PI: each PI's periods, the period it is compared on, and
+    # then the rows charted, as plain records grouped by PI.
+    periods: dict[str, list[str]] = {}
+    for pi, period in comparisons[["pi_code", "period"]].drop_duplicates().itertuples(index=False):
+        periods.setdefault(pi, []).append(period)
+    pis = data.sorted_pis(periods)
+    compared_on = {pi: comparison_period(periods[pi], (data.indicators.get(pi) or {}).get("expected_cadence"))
+                   for pi in pis}
+    charted = comparisons[comparisons["period"].eq(comparisons["pi_code"].map(compared_on))].reset_index(drop=True)
+    charted = charted.assign(borough=[data.borough_name(code) for code in charted["borough_code"]])
+    by_pi: dict[str, list[dict]] = {}
+    for record in charted.to_dict("records"):
+        by_pi.setdefault(record["pi_code"], []).append(record)
 
-    charted = pd.concat(shown, ignore_index=True)
+    section.body.append('<p class="meta">Charts: ' + ", ".join(
+        f'<a href="#{_chart_id("cmp", pi)}">{html.escape(str(pi))}</a>' for pi in pis) + ".</p>")
+    for pi in pis:
+        section.body.append(_comparison_chart(data, pi, compared_on[pi], by_pi[pi]))
+
     groups = sorted(charted["comparison_group"].dropna().unique())
     section.findings.append(
-        f"{_plural(len(shown), 'PI')} compared across {_plural(charted['borough_code'].nunique(), 'borough')} "
+        f"{_plural(len(pis), 'PI')} compared across {_plural(charted['borough_code'].nunique(), 'borough')} "
         f"({_listing(groups)} group); a median of {_n(charted.groupby('pi_code')['boroughs_reporting'].max().median())} "
         f"boroughs reported each PI; {_plural(int(charted['suppressed'].sum()), 'figure')} suppressed.")
 
@@ -696,54 +769,89 @@ def _polarity_text(indicator: dict) -> str:
     return _label(polarity) if polarity else "polarity not recorded"
 
 
-def _comparison_chart(data: Warehouse, pi: str, period: str, rows: pd.DataFrame) -> str:
+def _comparison_chart(data: Warehouse, pi: str, period: str, rows: list[dict]) -> str:
+    """One PI's chart from its rows of cmp_borough_pi at `period` (records, each with its `borough` name)."""
     indicator = data.indicators.get(pi) or {}
     polarity = indicator.get("polarity")
-    rows = rows.assign(borough=rows["borough_code"].map(data.borough_name))
-    shown, hidden = rows[~rows["suppressed"]], rows[rows["suppressed"]]
-    if shown["rank"].notna().any():
-        shown = shown.sort_values(["rank", "borough"], na_position="last")
+    shown = [r for r in rows if not r["suppressed"]]
+    hidden = [r for r in rows if r["suppressed"]]
+    # Ranked PIs by rank, others by value (best first by polarity); missing values last, then by name.
+    if any(_present(r["rank"]) for r in shown):
+        shown.sort(key=lambda r: (not _present(r["rank"]), r["rank"] if _present(r["rank"]) else 0, r["borough"]))
     else:
-        shown = shown.sort_values(["value", "borough"], ascending=[polarity == "lower_is_better", True], na_position="last")
-    order = shown["borough"].tolist() + sorted(hidden["borough"])
+        sign = 1 if polarity == "lower_is_better" else -1
+        shown.sort(key=lambda r: (not _present(r["value"]), sign * r["value"] if _present(r["value"]) else 0,
+                                  r["borough"]))
+    hidden_names = sorted(r["borough"] for r in hidden)
+    order = [r["borough"] for r in shown] + hidden_names
+    # Up to LONG_CHART_ROWS boroughs stand side by side; more are drawn as horizontal bars, one labelled row
+    # each (rank 1 at the top), so the chart grows with the boroughs rather than crushing their names.
+    long = len(order) > LONG_CHART_ROWS
+    value_axis, name_axis = ("x", "y") if long else ("y", "x")
 
-    fig = go.Figure()
+    def trace(names: list, values: list, **extra) -> dict:
+        return {value_axis: values, name_axis: names, **({"orientation": "h"} if long else {}), **extra}
+
+    records = [(r["borough"], r["value"] if _present(r["value"]) else None, r["rank"], r["quartile_band"]) for r in shown]
+    traces = []
     for band in ["A", "B", "C", "D", None]:
-        subset = shown[shown["quartile_band"].isin([band])] if band else shown[shown["quartile_band"].isna()]
-        if subset.empty:
+        subset = [r for r in records if (r[3] == band if band else not _present(r[3]))]
+        if not subset:
             continue
-        fig.add_bar(x=subset["borough"].tolist(), y=_floats(subset["value"]), marker_color=BAND_COLOURS[band],
-                    name=f"band {band}" if band else "not banded", customdata=[[_text(r)] for r in subset["rank"]],
-                    hovertemplate="%{x}: %{y} (rank %{customdata[0]})<extra></extra>")
-    if not hidden.empty:
-        fig.add_scatter(x=sorted(hidden["borough"]), y=[0] * len(hidden), mode="markers+text", text="suppressed",
-                        textposition="top center", marker=dict(symbol="x-thin-open", size=10, color="#52606d"),
-                        name="suppressed", hovertemplate="%{x}: suppressed<extra></extra>")
+        traces.append(trace([r[0] for r in subset], [r[1] for r in subset], type="bar", marker={"color": BAND_COLOURS[band]},
+                            name=f"band {band}" if band else "not banded", customdata=[[_text(r[2])] for r in subset],
+                            hovertemplate=f"%{{{name_axis}}}: %{{{value_axis}}} (rank %{{customdata[0]}})<extra></extra>"))
+    if hidden_names:
+        traces.append(trace(hidden_names, [0] * len(hidden_names), type="scatter", mode="markers+text", text="suppressed",
+                            textposition="middle right" if long else "top center",
+                            marker={"symbol": "x-thin-open", "size": 10, "color": "#52606d"}, name="suppressed",
+                            hovertemplate=f"%{{{name_axis}}}: suppressed<extra></extra>"))
 
-    first = rows.iloc[0]
+    # Reference lines and the quartile band are layout shapes across the whole plot (as plotly's add_hline and
+    # add_hrect would write them, without rebuilding the figure for each).
+    first = rows[0]
     q1, median, q3 = (float(first[c]) if _present(first[c]) else None for c in ("group_q1", "group_median", "group_q3"))
+
+    def across(low: float, high: float, **style) -> dict:
+        return {f"{value_axis}0": low, f"{value_axis}1": high, f"{value_axis}ref": value_axis,
+                f"{name_axis}0": 0, f"{name_axis}1": 1, f"{name_axis}ref": f"{name_axis} domain", **style}
+
+    shapes, annotations = [], []
     if q1 is not None and q3 is not None:
-        fig.add_hrect(y0=q1, y1=q3, fillcolor="#9ca3af", opacity=0.25, line_width=0, layer="below")
+        shapes.append(across(q1, q3, type="rect", fillcolor="#9ca3af", opacity=0.25, line={"width": 0}, layer="below"))
     if median is not None:
-        fig.add_hline(y=median, line_dash="dash", line_color="#1f2933", annotation_text=f"median {_text(median)}",
-                      annotation_position="top right")
+        shapes.append(across(median, median, type="line", line={"color": "#1f2933", "dash": "dash"}))
+        annotations.append({"showarrow": False, "text": f"median {_text(median)}", value_axis: median,
+                            f"{value_axis}ref": value_axis, name_axis: 1, f"{name_axis}ref": f"{name_axis} domain",
+                            "xanchor": "left" if long else "right", "yanchor": "bottom"})
     if polarity == "in_band":
         for edge in ("band_min", "band_max"):
             if _present(indicator.get(edge)):
-                fig.add_hline(y=float(indicator[edge]), line_dash="dot", line_color="#1a9850")
+                value = float(indicator[edge])
+                shapes.append(across(value, value, type="line", line={"color": "#1a9850", "dash": "dot"}))
     unit = UNIT_LABELS.get(indicator.get("unit"), indicator.get("unit") or "value")
-    fig.update_layout(xaxis=dict(type="category", categoryorder="array", categoryarray=order, tickangle=-45),
-                      yaxis_title=unit, barmode="overlay")
+    names = {"type": "category", "categoryorder": "array", "categoryarray": order}
+    layout = {f"{name_axis}axis": names, f"{value_axis}axis": {"title": {"text": unit}}, "barmode": "overlay",
+              **({"shapes": shapes} if shapes else {}), **({"annotations": annotations} if annotations else {})}
+    if long:
+        # Fixed margins for the names: plotly fitting them (automargin) would draw the chart twice.
+        names |= {"autorange": "reversed", "tickfont": {"size": 11}, "automargin": False}
+        layout["xaxis"]["automargin"] = False
+        layout["margin"] = {"l": _label_margin(order, 11), "r": 30, "t": 40, "b": 60}
+    else:
+        names["tickangle"] = -45
+    height = 160 + LONG_ROW_HEIGHT * len(order) if long else 380
 
     caption = (f"{pi} — {data.pi_title(pi)}. Period {period}; {_polarity_text(indicator)}. "
-               f"{_listing(sorted(rows['comparison_group'].dropna().unique()))}: {_text(first['boroughs_reporting'])} boroughs "
+               f"{_listing(sorted({r['comparison_group'] for r in rows if _present(r['comparison_group'])}))}: "
+               f"{_text(first['boroughs_reporting'])} boroughs "
                f"reporting; median {_text(median)}, Q1 {_text(q1)}, Q3 {_text(q3)}")
     if _present(first["group_pooled"]):
         caption += f", pooled {_text(first['group_pooled'])}"
     caption += "."
-    if not hidden.empty:
-        caption += f" Suppressed (shown as a gap): {_listing(sorted(hidden['borough']))}."
-    return chart(fig, _chart_id("cmp", pi), caption, height=380)
+    if hidden_names:
+        caption += f" Suppressed (shown as a gap): {_listing(hidden_names)}."
+    return chart(traces, layout, _chart_id("cmp", pi), caption, height=height)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -803,14 +911,13 @@ def _bias_chart(totals: pd.DataFrame) -> str:
         "Measures held more than annual": share("measures_more_than_annual_in_mapping"),
         "Pilot figures provided": _floats(totals["availability_pct"]),
     }
-    fig = go.Figure()
-    for i, source_type in enumerate(totals.index):
-        fig.add_bar(x=list(metrics), y=[values[i] for values in metrics.values()], name=SOURCE_TYPE_LABELS[source_type],
-                    marker_color=SOURCE_TYPE_COLOURS[source_type], hovertemplate="%{x}: %{y:.1f}%<extra></extra>")
-    fig.update_layout(barmode="group", yaxis=dict(title="%", range=[0, 100]))
-    return chart(fig, _chart_id("bias"), "Each source type's share of the dataset's PIs, of the PIs asked for more often "
-                                         "than once a year, and of the measures boroughs hold; and the share of "
-                                         "expected pilot figures provided (availability).")
+    bars = [_bar(list(metrics), [values[i] for values in metrics.values()], SOURCE_TYPE_LABELS[source_type],
+                 SOURCE_TYPE_COLOURS[source_type], hovertemplate="%{x}: %{y:.1f}%<extra></extra>")
+            for i, source_type in enumerate(totals.index)]
+    layout = {"barmode": "group", "yaxis": {"title": {"text": "%"}, "range": [0, 100]}}
+    return chart(bars, layout, _chart_id("bias"), "Each source type's share of the dataset's PIs, of the PIs asked for more "
+                                                  "often than once a year, and of the measures boroughs hold; and the share "
+                                                  "of expected pilot figures provided (availability).")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -833,13 +940,13 @@ def feasibility_section(data: Warehouse) -> Section:
 
         pis = data.sorted_pis(summary["pi_code"])
         by_pi = summary.set_index("pi_code")
-        fig = go.Figure()
-        for answer, colour in CAN_PROVIDE_COLOURS.items():
-            fig.add_bar(x=pis, y=[float(by_pi.at[p, f"can_provide_{answer}"]) for p in pis], name=answer,
-                        marker_color=colour, hovertemplate="%{x}: %{y} boroughs " + answer + "<extra></extra>")
-        fig.update_layout(barmode="stack", xaxis=dict(type="category", title="PI"), yaxis_title="Boroughs")
-        section.body.append(chart(fig, _chart_id("feasibility"), "Can the borough provide the PI? Current answers of the "
-                                                                 "pilot boroughs, by PI."))
+        bars = [_bar(pis, [float(by_pi.at[p, f"can_provide_{answer}"]) for p in pis], answer, colour,
+                     hovertemplate="%{x}: %{y} boroughs " + answer + "<extra></extra>")
+                for answer, colour in CAN_PROVIDE_COLOURS.items()]
+        layout = {"barmode": "stack", "xaxis": {"type": "category", "title": {"text": "PI"}},
+                  "yaxis": {"title": {"text": "Boroughs"}}}
+        section.body.append(chart(bars, layout, _chart_id("feasibility"),
+                                  "Can the borough provide the PI? Current answers of the pilot boroughs, by PI."))
         rows = []
         for column, label in ISSUE_COLUMNS.items():
             top = by_pi[column][by_pi[column] > 0].sort_values(ascending=False, kind="stable").head(3)
@@ -860,7 +967,8 @@ def _feasibility_comments(data: Warehouse, section: Section) -> None:
         return
     answers = answers.assign(borough=answers["borough_code"].map(data.borough_name),
                              _order=answers["pi_code"].map(lambda p: data.pi_order.get(p, len(data.pi_order))),
-                             comment=answers["comment"].map(_borough_text), main_issue=answers["main_issue"].map(_label))
+                             comment=answers["comment"].map({c: _borough_text(c) for c in answers["comment"].unique()}),
+                             main_issue=answers["main_issue"].map(_label))
     # Many boroughs write the same few sentences: show each distinct comment once, in catalogue order.
     distinct = answers.sort_values(["_order", "borough"]).drop_duplicates("comment").head(FEASIBILITY_COMMENTS_SHOWN)
     section.body.append(_heading("Borough comments on the issues"))

@@ -1,8 +1,8 @@
 """Writing borough text back out safely: never a live formula in a spreadsheet, always escaped in HTML.
 
-`DataFrame.to_excel` and openpyxl store text beginning with `=` as a formula; a borough's
-narrative `=HYPERLINK(…)` would become a working link in every recipient's copy. Text cells
-are therefore forced to be strings, and CSV cells that a spreadsheet would evaluate are
+`DataFrame.to_excel` and spreadsheet writers may store text beginning with `=` as a formula; a
+borough's narrative `=HYPERLINK(…)` would become a working link in every recipient's copy. Text
+cells are therefore always written as strings, and CSV cells that a spreadsheet would evaluate are
 prefixed with an apostrophe (OWASP CSV injection).
 """
 
@@ -22,15 +22,18 @@ def _missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT
 
 
-def text_cell(worksheet, row: int, column: int, value: object):
-    """Write a value; text is always stored as text, never as a formula."""
-    cell = worksheet.cell(row=row, column=column)
+def write_cell(worksheet, row: int, column: int, value: object, cell_format=None) -> None:
+    """Write a value to an XlsxWriter sheet (0-based): numbers as numbers, anything else always as text, never a formula."""
     if _missing(value):
-        return cell
-    cell.value = value if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
-    if isinstance(cell.value, str):
-        cell.data_type = "s"
-    return cell
+        if cell_format is not None:
+            worksheet.write_blank(row, column, None, cell_format)
+        return
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        worksheet.write_number(row, column, value, cell_format)
+    else:
+        worksheet.write_string(row, column, str(value), cell_format)
 
 
 def neutralise(value: object) -> object:

@@ -3,7 +3,11 @@ duplicates, the current-figure rule and the pilots that sent nothing."""
 
 from __future__ import annotations
 
+import concurrent.futures
+from concurrent.futures.process import BrokenProcessPool
 import logging
+import multiprocessing
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,31 +47,68 @@ def parse_archive(ledger: pd.DataFrame, warehouse_dir: Path, register: Authority
 
     With a `cache`, a file parsed by an earlier run against the same reference data is not read again.
     """
-    results: list[ParsedReturn] = []
-    first_seen: dict[str, dict] = {}
-    for entry in ledger.sort_values("submission_id").to_dict("records"):
+    entries = ledger.sort_values("submission_id").to_dict("records")
+    for entry in entries:
         entry["received_at"] = pd.Timestamp(entry["received_at"]).to_pydatetime()
-        if entry["file_sha256"] in first_seen:
-            original = first_seen[entry["file_sha256"]]
-            results.append(ParsedReturn({**original, **{k: entry[k] for k in ("submission_id", "original_path", "file_name", "received_at",
-                                                                               "archive_path")},
-                                         "status": "duplicate",
-                                         "reject_reason": f"the same bytes as submission {original['submission_id']} "
-                                                          f"({original['file_name']}); nothing loaded twice"}))
+    firsts = {}  # SHA-256 → the first entry with those bytes: the only one parsed
+    for entry in entries:
+        firsts.setdefault(entry["file_sha256"], entry)
+    parsed = {sha: cache.get(entry) if cache else None for sha, entry in firsts.items()}
+    to_parse = [entry for sha, entry in firsts.items() if parsed[sha] is None]
+    for entry, result in zip(to_parse, _parse_all(to_parse, warehouse_dir, register, catalogue)):
+        parsed[entry["file_sha256"]] = result
+        if cache:
+            cache.put(entry, result)
+    results = []
+    for entry in entries:
+        original = parsed[entry["file_sha256"]]
+        if entry is firsts[entry["file_sha256"]]:
+            results.append(original)
             continue
-        parsed = cache.get(entry) if cache else None
-        if parsed is None:
-            parsed = parse_return(warehouse_dir / entry["archive_path"], entry, register, catalogue)
-            if cache:
-                cache.put(entry, parsed)
-        first_seen[entry["file_sha256"]] = parsed.submission
-        results.append(parsed)
+        first = original.submission
+        results.append(ParsedReturn({**first, **{k: entry[k] for k in ("submission_id", "original_path", "file_name", "received_at",
+                                                                        "archive_path")},
+                                     "status": "duplicate",
+                                     "reject_reason": f"the same bytes as submission {first['submission_id']} "
+                                                      f"({first['file_name']}); nothing loaded twice"}))
     started = time.perf_counter()
     try:
         frames = _frames(results)
     except Exception:  # noqa: BLE001 — some file yielded rows the schema refuses: find it, set it aside, keep the rest
         frames = _frames([_schema_checked(result) for result in results])
     return ReturnBatch(**frames, schema_validation_s=time.perf_counter() - started)
+
+
+#: with fewer files than this to read, starting worker processes costs more than it saves
+PARALLEL_FROM = 24
+
+
+def _parse_all(entries: list[dict], warehouse_dir: Path, register: AuthorityRegister, catalogue: Catalogue) -> list[ParsedReturn]:
+    """Parse the files, in worker processes (one per core) when there are many: reading a workbook is CPU-bound."""
+    paths = [warehouse_dir / entry["archive_path"] for entry in entries]
+    workers = min(os.cpu_count() or 1, 4)
+    if len(entries) < PARALLEL_FROM or workers < 2:
+        return [parse_return(path, entry, register, catalogue) for path, entry in zip(paths, entries)]
+    context = multiprocessing.get_context("spawn")  # not fork: the parent has Dagster's threads
+    try:
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_set_reference,
+                                                    initargs=(register, catalogue)) as pool:
+            return list(pool.map(_parse_in_worker, paths, entries, chunksize=8))
+    except BrokenProcessPool:  # a worker died (out of memory, killed): read the files here instead, one by one
+        log.warning("a parsing worker stopped; reading the %d files in this process", len(entries))
+        return [parse_return(path, entry, register, catalogue) for path, entry in zip(paths, entries)]
+
+
+_reference: tuple[AuthorityRegister, Catalogue] | None = None
+
+
+def _set_reference(register: AuthorityRegister, catalogue: Catalogue) -> None:
+    global _reference
+    _reference = (register, catalogue)
+
+
+def _parse_in_worker(path: Path, entry: dict) -> ParsedReturn:
+    return parse_return(path, entry, *_reference)
 
 
 def _frames(results: list[ParsedReturn]) -> dict[str, pd.DataFrame]:

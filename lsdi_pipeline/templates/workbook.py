@@ -10,6 +10,7 @@ the one file, which is byte-for-byte reproducible.
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +75,10 @@ def period_text(period: Period) -> str:
 
 def write_template(path: Path, borough: Mapping, return_year: int, indicators: pd.DataFrame, clusters: pd.DataFrame) -> Path:
     """Write the LSDI-R1 template of `borough` (a dim_borough row) for the financial year starting in `return_year`."""
+    return _write(path, _borough_text(borough), return_year, indicators, clusters)
+
+
+def _write(path: Path, borough: Mapping, return_year: int, indicators: pd.DataFrame, clusters: pd.DataFrame) -> Path:
     phase_1 = [pi for pi in _records(indicators) if pi["status"] == "phase_1"]
     asked = [_AskedFor(pi, period) for pi in phase_1
              for period in expected_periods(return_year, pi["expected_cadence"], pi["period_basis"])]
@@ -94,6 +99,48 @@ def write_template(path: Path, borough: Mapping, return_year: int, indicators: p
     workbook.save(path)
     make_reproducible(path)
     return path
+
+
+#: what differs between two boroughs' templates for the same year, as written in the workbook
+_BOROUGH_TEXT = ("borough_code", "borough_name", "code_hint")
+
+
+def _borough_text(borough: Mapping) -> dict[str, str]:
+    legacy = borough.get("legacy_code")
+    hint = "GSS code" + (f"; the legacy ONS code {legacy} is accepted too." if isinstance(legacy, str) and legacy else ".")
+    return {"borough_code": str(borough["borough_code"]), "borough_name": str(borough["borough_name"]), "code_hint": hint}
+
+
+def write_templates(targets: Iterable[tuple[Path, Mapping]], return_year: int, indicators: pd.DataFrame,
+                    clusters: pd.DataFrame) -> list[Path]:
+    """Write many boroughs' templates for one year, each the same as `write_template` would write.
+
+    The workbook is built once with a marker where each borough's code, name and code hint go,
+    and each borough's file is that workbook with its own text put in (escaped for XML): one
+    build and a zip copy per borough instead of a build per borough.
+    """
+    from xml.sax.saxutils import escape
+
+    targets = list(targets)
+    if not targets:
+        return []
+    markers = {field: f"LSDI-TEMPLATE-{field.upper().replace('_', '-')}-MARKER" for field in _BOROUGH_TEXT}
+    base = targets[0][0].with_name(f".{targets[0][0].name}.base")
+    _write(base, markers, return_year, indicators, clusters)
+    try:
+        with zipfile.ZipFile(base) as source:
+            members = [(info, source.read(info)) for info in source.infolist()]
+        for path, borough in targets:
+            text = _borough_text(borough)
+            with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+                for info, data in members:
+                    if info.filename.endswith((".xml", ".rels")):
+                        for field, marker in markers.items():
+                            data = data.replace(marker.encode(), escape(text[field]).encode())
+                    target.writestr(info, data)
+    finally:
+        base.unlink(missing_ok=True)
+    return [path for path, _ in targets]
 
 
 def _day(date) -> str:
@@ -183,11 +230,9 @@ def _number_validation(ws: Worksheet, cells: str, low: float | None, high: float
 # -- sheets ---------------------------------------------------------------------------------------
 def _write_about(ws: Worksheet, borough: Mapping, return_year: int) -> None:
     year = financial_year(return_year)
-    legacy = borough.get("legacy_code")
     fields = (
         ("Template version", codes.TEMPLATE_VERSION, True, "Do not change."),
-        ("Borough code", borough["borough_code"], False,
-         "GSS code" + (f"; the legacy ONS code {legacy} is accepted too." if isinstance(legacy, str) and legacy else ".")),
+        ("Borough code", borough["borough_code"], False, borough["code_hint"]),
         ("Borough name", borough["borough_name"], False, "Your authority's name."),
         ("Return period", year.label, True,
          f"The financial year this return covers: {_day(year.start)} to {_day(year.end)}."),
