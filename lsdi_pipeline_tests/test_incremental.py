@@ -128,13 +128,19 @@ def test_a_new_return_is_published_by_the_arrival_job_which_keeps_the_last_expec
     assert (warehouse / "reports" / "phase1_report.html").stat().st_mtime > (warehouse / "reports" / "data_docs" / "index.html").stat().st_mtime
 
 
-def test_files_read_in_worker_processes_give_the_same_warehouse(raw, tmp_path, monkeypatch):
-    from lsdi_pipeline.returns import batch
+def test_files_read_and_feedback_written_in_worker_processes_give_the_same_results(raw, tmp_path, monkeypatch):
+    from lsdi_pipeline import workers
 
     materialize_all(raw, tmp_path / "one_process")
-    monkeypatch.setattr(batch, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(workers, "PARALLEL_FROM", 2)
     materialize_all(raw, tmp_path / "workers")
     for name in ("submission", "fact_pi_value", "fact_feasibility", "fact_narrative", "rejected_row", "dq_issue"):
         ours, theirs = table(tmp_path / "one_process", name), table(tmp_path / "workers", name)
         drop = [c for c in ("received_at",) if c in ours]
         assert ours.drop(columns=drop).equals(theirs.drop(columns=drop)), name
+    feedback = {run: tmp_path / run / "reports" / "feedback" for run in ("one_process", "workers")}
+    files = {run: sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file()) for run, folder in feedback.items()}
+    assert files["one_process"] == files["workers"] and len(files["workers"]) > 3 * 11
+    for name in files["workers"]:
+        if name.suffix == ".csv":
+            assert (feedback["one_process"] / name).read_bytes() == (feedback["workers"] / name).read_bytes(), name

@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -156,7 +157,8 @@ def write_feedback(reports_dir: Path, submission: pd.DataFrame, dq_issue: pd.Dat
     A submission whose feedback would come out the same as last time (same file, findings and rows
     loaded) keeps the files already written: only new and changed submissions cost a workbook.
     """
-    from lsdi_pipeline.fingerprint import digest, read_digests, write_digests
+    from lsdi_pipeline.fingerprint import read_digests, write_digests
+    from lsdi_pipeline.workers import map_items
 
     names = dict(zip(dim_borough["borough_code"], dim_borough["borough_name"]))
     target = reports_dir / "feedback"
@@ -164,26 +166,20 @@ def write_feedback(reports_dir: Path, submission: pd.DataFrame, dq_issue: pd.Dat
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir(parents=True)
     before = read_digests(target)
-    digests, reused = {}, 0
     issues_of = _by_submission(dq_issue)
     loaded_of = {table: _by_submission(frame) for table, frame in (("fact_pi_value", fact_pi_value), ("fact_feasibility", fact_feasibility),
                                                                   ("fact_narrative", fact_narrative)) if frame is not None}
+    jobs = []
     for sub in (row for _, row in submission.sort_values("submission_id").iterrows()):
         borough = sub["borough_code"] if pd.notna(sub["borough_code"]) else UNATTRIBUTED
-        folder = building / borough
-        folder.mkdir(exist_ok=True)
-        stem = page_stem(sub["submission_id"], sub["file_name"])
-        findings = findings_for(sub["submission_id"], issues_of(sub["submission_id"]))
-        loaded = loaded_for(sub["submission_id"], {table: rows_of(sub["submission_id"]) for table, rows_of in loaded_of.items()})
-        key = f"{borough}/{stem}"
-        digests[key] = digest(sub.astype(str).to_dict(), names.get(borough), findings, *loaded.values())
-        files = [f"{stem}.html", f"{stem}.xlsx", f"{stem}-findings.csv"]
-        if before.get(key) == digests[key] and _reuse(target / borough, folder, files):
-            reused += 1
-            continue
-        (folder / files[0]).write_text(submission_page(sub, findings, names.get(borough), loaded), encoding="utf-8")
-        write_workbook(folder / files[1], sub, findings, names.get(borough), loaded)
-        (folder / files[2]).write_text(safe_csv(findings.rename(columns=FINDING_COLUMNS)), encoding="utf-8")
+        (building / borough).mkdir(exist_ok=True)
+        key = f"{borough}/{page_stem(sub['submission_id'], sub['file_name'])}"
+        jobs.append(_Job(sub, names.get(borough), issues_of(sub["submission_id"]),
+                         {table: rows_of(sub["submission_id"]) for table, rows_of in loaded_of.items()},
+                         target / key, building / key, before.get(key)))
+    done = map_items(_write_submission_feedback, jobs)  # in worker processes when there are many
+    digests = {f"{job.write_to.parent.name}/{job.write_to.name}": made for job, (made, _) in zip(jobs, done)}
+    reused = sum(kept for _, kept in done)
     (building / "index.html").write_text(summary_page(submission, dq_issue, dim_borough, pilot_borough, availability_matrix,
                                                       support_below_pct), encoding="utf-8")
     write_digests(building, digests)
@@ -193,6 +189,40 @@ def write_feedback(reports_dir: Path, submission: pd.DataFrame, dq_issue: pd.Dat
     building.rename(target)
     shutil.rmtree(old, ignore_errors=True)
     return {"submissions": len(digests), "reused": reused, "boroughs": len({p.name for p in target.iterdir() if p.is_dir()})}
+
+
+@dataclass
+class _Job:
+    """One submission's feedback to write: its row, its findings and rows loaded, and where last run's files are."""
+
+    sub: pd.Series
+    borough_name: str | None
+    issues: pd.DataFrame
+    loaded: dict[str, pd.DataFrame]
+    previous: Path  # folder/stem of last run's files
+    write_to: Path  # folder/stem of this run's
+    previous_digest: str | None
+
+
+def _write_submission_feedback(job: _Job) -> tuple[str, bool]:
+    """Write one submission's HTML page, workbook and CSV, or link last run's when they would be the same.
+
+    Returns the digest of what the feedback was made from, and whether last run's files were kept.
+    """
+    from lsdi_pipeline.fingerprint import digest
+
+    submission_id = job.sub["submission_id"]
+    findings = findings_for(submission_id, job.issues)
+    loaded = loaded_for(submission_id, job.loaded)
+    made = digest(job.sub.astype(str).to_dict(), job.borough_name, findings, *loaded.values())
+    stem, folder = job.write_to.name, job.write_to.parent
+    files = [f"{stem}.html", f"{stem}.xlsx", f"{stem}-findings.csv"]
+    if job.previous_digest == made and _reuse(job.previous.parent, folder, files):
+        return made, True
+    (folder / files[0]).write_text(submission_page(job.sub, findings, job.borough_name, loaded), encoding="utf-8")
+    write_workbook(folder / files[1], job.sub, findings, job.borough_name, loaded)
+    (folder / files[2]).write_text(safe_csv(findings.rename(columns=FINDING_COLUMNS)), encoding="utf-8")
+    return made, False
 
 
 def _by_submission(frame: pd.DataFrame):

@@ -3,11 +3,7 @@ duplicates, the current-figure rule and the pilots that sent nothing."""
 
 from __future__ import annotations
 
-import concurrent.futures
-from concurrent.futures.process import BrokenProcessPool
 import logging
-import multiprocessing
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +16,7 @@ from lsdi_pipeline.reference import AuthorityRegister, Catalogue
 from lsdi_pipeline.returns.cache import ParseCache
 from lsdi_pipeline.returns.parse import ParsedReturn, parse_return, reject_file
 from lsdi_pipeline.rules import RULES, rule
+from lsdi_pipeline.workers import map_items
 from lsdi_pipeline.warehouse.schema import TABLES
 
 log = logging.getLogger(__name__)
@@ -79,24 +76,10 @@ def parse_archive(ledger: pd.DataFrame, warehouse_dir: Path, register: Authority
     return ReturnBatch(**frames, schema_validation_s=time.perf_counter() - started)
 
 
-#: with fewer files than this to read, starting worker processes costs more than it saves
-PARALLEL_FROM = 24
-
-
 def _parse_all(entries: list[dict], warehouse_dir: Path, register: AuthorityRegister, catalogue: Catalogue) -> list[ParsedReturn]:
-    """Parse the files, in worker processes (one per core) when there are many: reading a workbook is CPU-bound."""
-    paths = [warehouse_dir / entry["archive_path"] for entry in entries]
-    workers = min(os.cpu_count() or 1, 4)
-    if len(entries) < PARALLEL_FROM or workers < 2:
-        return [parse_return(path, entry, register, catalogue) for path, entry in zip(paths, entries)]
-    context = multiprocessing.get_context("spawn")  # not fork: the parent has Dagster's threads
-    try:
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_set_reference,
-                                                    initargs=(register, catalogue)) as pool:
-            return list(pool.map(_parse_in_worker, paths, entries, chunksize=8))
-    except BrokenProcessPool:  # a worker died (out of memory, killed): read the files here instead, one by one
-        log.warning("a parsing worker stopped; reading the %d files in this process", len(entries))
-        return [parse_return(path, entry, register, catalogue) for path, entry in zip(paths, entries)]
+    """Parse the files (in worker processes when there are many: reading a workbook is CPU-bound)."""
+    jobs = [(warehouse_dir / entry["archive_path"], entry) for entry in entries]
+    return map_items(_parse_job, jobs, initializer=_set_reference, initargs=(register, catalogue))
 
 
 _reference: tuple[AuthorityRegister, Catalogue] | None = None
@@ -107,7 +90,8 @@ def _set_reference(register: AuthorityRegister, catalogue: Catalogue) -> None:
     _reference = (register, catalogue)
 
 
-def _parse_in_worker(path: Path, entry: dict) -> ParsedReturn:
+def _parse_job(job: tuple[Path, dict]) -> ParsedReturn:
+    path, entry = job
     return parse_return(path, entry, *_reference)
 
 
