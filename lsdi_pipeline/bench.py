@@ -17,6 +17,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,13 +135,15 @@ def _lsdi_run(measured: Measured, raw: Path, warehouse: Path, instance: Path, *a
 
 def _timed(command: list[str], env: dict, cwd: Path) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB, the process or the largest child it waited for) of a finished command."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, env=os.environ | env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{process.stderr.read().decode()[-3000:]}")
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, env=os.environ | env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            errors.seek(0)
+            raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{errors.read().decode()[-3000:]}")
     return wall, usage.ru_maxrss / 1024
 
 
@@ -249,6 +252,7 @@ def main(warehouse_dir: Path, scales: list[int], years: int, repeat: int, projec
     if not (project / "data" / "raw" / "boroughs.csv").exists() or not (project / "dagster_home" / "dagster.yaml").exists():
         print(f"lsdi bench: run it from the project folder (no data/raw or dagster_home in {project})", file=sys.stderr)
         return 2
+    warehouse_dir, project = warehouse_dir.resolve(), project.resolve()
     results = run_bench(warehouse_dir / "bench", scales, years, repeat, project)
     out = warehouse_dir / "reports" / "bench"
     out.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import pickle
 from pathlib import Path
 
 import pandas as pd
@@ -24,15 +23,27 @@ def code_version() -> str:
 
 
 def digest(*parts: object) -> str:
-    """A digest of the code version and `parts` (frames by content, anything else by its pickle)."""
+    """A digest of the code version and `parts`: frames by content, anything else by its JSON text.
+
+    The same in every process: nothing here depends on the order of a set or on string hashing.
+    """
     h = hashlib.sha256(code_version().encode())
     for part in parts:
         if isinstance(part, pd.DataFrame):
-            h.update(repr((list(part.columns), [str(t) for t in part.dtypes])).encode())
+            h.update(json.dumps([list(map(str, part.columns)), [str(t) for t in part.dtypes]]).encode())
             h.update(pd.util.hash_pandas_object(part, index=False).to_numpy().tobytes())
         else:
-            h.update(pickle.dumps(part, protocol=5))
+            h.update(json.dumps(part, sort_keys=True, default=_plain).encode())
     return h.hexdigest()
+
+
+def _plain(value: object) -> object:
+    """JSON for what json does not know: sets in sorted order, numpy scalars as numbers, the rest as text."""
+    if isinstance(value, (set, frozenset)):
+        return sorted(map(str, value))
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
 
 
 #: in a folder of generated files: what each file was made from, so an unchanged one need not be written again

@@ -120,6 +120,8 @@ def test_a_new_return_is_published_by_the_arrival_job_which_keeps_the_last_expec
     second = _lsdi("run", "--new-returns", raw=raw, warehouse=warehouse, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert "(returns_arrival_job)" in second.stderr and "dq_expectation" not in second.stderr
+    files = len(list((raw / "returns").iterdir()))
+    assert f"{files} files ({files - 1} read before)" in second.stderr  # the cache holds across processes
     assert len(table(warehouse, "submission")) == submissions + 1
     assert query(warehouse, "SELECT count(*) AS n FROM fact_pi_value WHERE borough_code = 'E09000010' AND pi_code = 'L01' "
                             "AND period = '2007-04' AND is_current")["n"][0] == 1

@@ -15,7 +15,8 @@ def parsed_returns(paths: LsdiPaths, return_files: pd.DataFrame, dim_borough: pd
                    dim_indicator: pd.DataFrame, dim_cluster: pd.DataFrame) -> dg.Output:
     """Each archived return read against the LSDI-R1 format: figures, feasibility answers, narratives and findings."""
     register, catalogue = AuthorityRegister.from_frame(dim_borough), Catalogue.from_frames(dim_indicator, dim_cluster)
-    cache = ParseCache(paths.warehouse / ".cache" / "parsed", register, catalogue)
+    # keyed by the reference tables themselves: the same in every process, unlike a pickle of sets
+    cache = ParseCache(paths.warehouse / ".cache" / "parsed", dim_borough, dim_indicator, dim_cluster)
     batch: ReturnBatch = parse_archive(return_files, paths.warehouse, register, catalogue, cache)
     cache.prune()
     status = batch.submission["status"].value_counts().to_dict()
@@ -23,5 +24,6 @@ def parsed_returns(paths: LsdiPaths, return_files: pd.DataFrame, dim_borough: pd
         "files": len(batch.submission), **{f"files_{k}": int(v) for k, v in status.items()},
         "pi_rows": len(batch.fact_pi_value), "rejected_rows": len(batch.rejected_row), "findings": len(batch.dq_issue),
         "parsed_from_cache": cache.hits, "schema_validation_s": round(batch.schema_validation_s, 3),
-        "summary": f"{len(batch.submission)} files, {len(batch.fact_pi_value)} figures, {len(batch.rejected_row)} rows rejected",
+        "summary": f"{len(batch.submission)} files ({cache.hits} read before), {len(batch.fact_pi_value)} figures, "
+                   f"{len(batch.rejected_row)} rows rejected",
     })

@@ -157,7 +157,7 @@ def write_feedback(reports_dir: Path, submission: pd.DataFrame, dq_issue: pd.Dat
     A submission whose feedback would come out the same as last time (same file, findings and rows
     loaded) keeps the files already written: only new and changed submissions cost a workbook.
     """
-    from lsdi_pipeline.fingerprint import read_digests, write_digests
+    from lsdi_pipeline.fingerprint import digest, read_digests, write_digests
     from lsdi_pipeline.workers import map_items
 
     names = dict(zip(dim_borough["borough_code"], dim_borough["borough_name"]))
@@ -166,20 +166,25 @@ def write_feedback(reports_dir: Path, submission: pd.DataFrame, dq_issue: pd.Dat
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir(parents=True)
     before = read_digests(target)
+    loaded_tables = {name: frame for name, frame in (("fact_pi_value", fact_pi_value), ("fact_feasibility", fact_feasibility),
+                                                     ("fact_narrative", fact_narrative)) if frame is not None}
+    rows_digests = {name: _digests_by_submission(frame) for name, frame in {"dq_issue": dq_issue, **loaded_tables}.items()}
     issues_of = _by_submission(dq_issue)
-    loaded_of = {table: _by_submission(frame) for table, frame in (("fact_pi_value", fact_pi_value), ("fact_feasibility", fact_feasibility),
-                                                                  ("fact_narrative", fact_narrative)) if frame is not None}
-    jobs = []
+    loaded_of = {name: _by_submission(frame) for name, frame in loaded_tables.items()}
+    jobs, digests = [], {}
     for sub in (row for _, row in submission.sort_values("submission_id").iterrows()):
+        submission_id = sub["submission_id"]
         borough = sub["borough_code"] if pd.notna(sub["borough_code"]) else UNATTRIBUTED
         (building / borough).mkdir(exist_ok=True)
-        key = f"{borough}/{page_stem(sub['submission_id'], sub['file_name'])}"
-        jobs.append(_Job(sub, names.get(borough), issues_of(sub["submission_id"]),
-                         {table: rows_of(sub["submission_id"]) for table, rows_of in loaded_of.items()},
-                         target / key, building / key, before.get(key)))
-    done = map_items(_write_submission_feedback, jobs)  # in worker processes when there are many
-    digests = {f"{job.write_to.parent.name}/{job.write_to.name}": made for job, (made, _) in zip(jobs, done)}
-    reused = sum(kept for _, kept in done)
+        key = f"{borough}/{page_stem(submission_id, sub['file_name'])}"
+        digests[key] = digest(sub.astype(str).to_dict(), names.get(borough),
+                              {name: rows.get(submission_id) for name, rows in rows_digests.items()})
+        if before.get(key) == digests[key] and _reuse(target / key, building / key):
+            continue  # the same feedback as last time: last run's files are kept
+        jobs.append(_Job(sub, names.get(borough), issues_of(submission_id),
+                         {name: rows_of(submission_id) for name, rows_of in loaded_of.items()}, building / key))
+    map_items(_write_submission_feedback, jobs)  # in worker processes when there are many
+    reused = len(digests) - len(jobs)
     (building / "index.html").write_text(summary_page(submission, dq_issue, dim_borough, pilot_borough, availability_matrix,
                                                       support_below_pct), encoding="utf-8")
     write_digests(building, digests)
@@ -193,36 +198,35 @@ def write_feedback(reports_dir: Path, submission: pd.DataFrame, dq_issue: pd.Dat
 
 @dataclass
 class _Job:
-    """One submission's feedback to write: its row, its findings and rows loaded, and where last run's files are."""
+    """One submission's feedback to write: its row, its findings and the rows loaded from it, and where."""
 
     sub: pd.Series
     borough_name: str | None
     issues: pd.DataFrame
     loaded: dict[str, pd.DataFrame]
-    previous: Path  # folder/stem of last run's files
-    write_to: Path  # folder/stem of this run's
-    previous_digest: str | None
+    write_to: Path  # folder/stem
 
 
-def _write_submission_feedback(job: _Job) -> tuple[str, bool]:
-    """Write one submission's HTML page, workbook and CSV, or link last run's when they would be the same.
+def _write_submission_feedback(job: _Job) -> None:
+    """Write one submission's HTML page, workbook and CSV."""
+    findings = findings_for(job.sub["submission_id"], job.issues)
+    loaded = loaded_for(job.sub["submission_id"], job.loaded)
+    (job.write_to.parent / f"{job.write_to.name}.html").write_text(submission_page(job.sub, findings, job.borough_name, loaded),
+                                                                    encoding="utf-8")
+    write_workbook(job.write_to.parent / f"{job.write_to.name}.xlsx", job.sub, findings, job.borough_name, loaded)
+    (job.write_to.parent / f"{job.write_to.name}-findings.csv").write_text(safe_csv(findings.rename(columns=FINDING_COLUMNS)),
+                                                                            encoding="utf-8")
 
-    Returns the digest of what the feedback was made from, and whether last run's files were kept.
-    """
-    from lsdi_pipeline.fingerprint import digest
 
-    submission_id = job.sub["submission_id"]
-    findings = findings_for(submission_id, job.issues)
-    loaded = loaded_for(submission_id, job.loaded)
-    made = digest(job.sub.astype(str).to_dict(), job.borough_name, findings, *loaded.values())
-    stem, folder = job.write_to.name, job.write_to.parent
-    files = [f"{stem}.html", f"{stem}.xlsx", f"{stem}-findings.csv"]
-    if job.previous_digest == made and _reuse(job.previous.parent, folder, files):
-        return made, True
-    (folder / files[0]).write_text(submission_page(job.sub, findings, job.borough_name, loaded), encoding="utf-8")
-    write_workbook(folder / files[1], job.sub, findings, job.borough_name, loaded)
-    (folder / files[2]).write_text(safe_csv(findings.rename(columns=FINDING_COLUMNS)), encoding="utf-8")
-    return made, False
+def _digests_by_submission(frame: pd.DataFrame) -> dict:
+    """Submission id → a digest of that submission's rows (in whatever order), for all submissions in one pass."""
+    import hashlib
+
+    import numpy as np
+
+    rows = pd.Series(pd.util.hash_pandas_object(frame, index=False).to_numpy(), index=frame.index)
+    return {submission_id: hashlib.sha256(np.sort(hashes.to_numpy()).tobytes()).hexdigest()
+            for submission_id, hashes in rows.groupby(frame["submission_id"])}
 
 
 def _by_submission(frame: pd.DataFrame):
@@ -231,15 +235,16 @@ def _by_submission(frame: pd.DataFrame):
     return lambda submission_id: groups.get(submission_id, frame.iloc[:0])
 
 
-def _reuse(old_folder: Path, new_folder: Path, files: list[str]) -> bool:
-    """Link last run's files into the folder being built; False (and nothing linked) if any is missing."""
-    if not all((old_folder / name).is_file() for name in files):
+def _reuse(previous: Path, new: Path) -> bool:
+    """Link last run's files (folder/stem) into the folder being built; False (and nothing linked) if any is missing."""
+    names = [f"{previous.name}.html", f"{previous.name}.xlsx", f"{previous.name}-findings.csv"]
+    if not all((previous.parent / name).is_file() for name in names):
         return False
-    for name in files:
+    for name in names:
         try:
-            os.link(old_folder / name, new_folder / name)
+            os.link(previous.parent / name, new.parent / name)
         except OSError:
-            shutil.copy2(old_folder / name, new_folder / name)
+            shutil.copy2(previous.parent / name, new.parent / name)
     return True
 
 
