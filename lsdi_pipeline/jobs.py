@@ -20,7 +20,6 @@ returns_arrival_job = dg.define_asset_job(
                 "publishes the last validated expectations, with the time they were evaluated.")
 
 
-
 def job_for_new_returns(paths: LsdiPaths):
     """The arrival job once a full run has left the outputs it reuses; the whole job before that."""
     return returns_arrival_job if (paths.intermediate / "dq_expectation").exists() else lsdi_job
