@@ -8,21 +8,27 @@ from lsdi_pipeline.resources import LsdiPaths
 lsdi_job = dg.define_asset_job("lsdi_job", selection=dg.AssetSelection.all(), executor_def=dg.in_process_executor,
                                description="Everything: read the returns, check them, publish the warehouse, analyse and report.")
 
-#: what a newly arrived return cannot change, or what is too slow to redo for each file: the nightly run refreshes them
+#: read from the reference files (or the code), which a newly arrived return does not change: `lsdi run` and the
+#: nightly run read them again, and a run for new returns reuses their last output
+REFERENCE = ("dim_goal", "dim_cluster", "dim_indicator", "pilot_borough", "dim_borough", "mapping_response", "mapping_inventory",
+             "mapping_summary", "dq_rule")
+#: too slow to redo for every file that arrives (the Great Expectations suites), or not about the returns received
 NIGHTLY_ONLY = ("dq_expectation", "return_templates")
 
 returns_arrival_job = dg.define_asset_job(
-    "returns_arrival_job", selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*NIGHTLY_ONLY),
+    "returns_arrival_job", selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*REFERENCE, *NIGHTLY_ONLY),
     executor_def=dg.in_process_executor,
     description="What newly arrived returns change: the new files are read (files already read come from the parse cache), "
-                "checked and loaded, and the warehouse, analysis tables, feedback and report are rebuilt. The Great "
-                "Expectations suites (dq_expectation) and the templates are left to the nightly run; until then the warehouse "
-                "publishes the last validated expectations, with the time they were evaluated.")
+                "checked and loaded, and the warehouse, analysis tables, feedback and report are rebuilt. The reference tables "
+                "are reused from the last full run, and the Great Expectations suites (dq_expectation) and the templates are "
+                "left to the nightly run; until then the warehouse publishes the last validated expectations, with the time "
+                "they were evaluated.")
 
 
 def job_for_new_returns(paths: LsdiPaths):
     """The arrival job once a full run has left the outputs it reuses; the whole job before that."""
-    return returns_arrival_job if (paths.intermediate / "dq_expectation").exists() else lsdi_job
+    reused = [name for name in (*REFERENCE, *NIGHTLY_ONLY) if name != "return_templates"]  # templates have no output
+    return returns_arrival_job if all((paths.intermediate / name).exists() for name in reused) else lsdi_job
 
 
 nightly_schedule = dg.ScheduleDefinition(
