@@ -218,3 +218,19 @@ def test_with_no_return_and_no_due_date_the_run_succeeds_without_templates(tmp_p
     templates = result.asset_materializations_for_node("return_templates")[0]
     assert templates.metadata["templates"].value == 0
     assert not (tmp_path / "warehouse" / "reports" / "templates").exists()
+
+
+def test_a_borough_with_no_known_child_population_is_loaded_and_its_counts_are_not_judged_outliers(raw, tmp_path):
+    rows = list(csv.DictReader(open(raw / "boroughs.csv", encoding="utf-8")))
+    brent = next(r for r in rows if r["borough_name"] == "Brent")
+    brent["child_population"] = brent["child_population_year"] = ""  # e.g. an authority new since the last estimate
+    with open(raw / "boroughs.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    warehouse = tmp_path / "warehouse"
+    materialize_all(raw, warehouse)
+    assert query(warehouse, f"SELECT count(*) AS n FROM fact_pi_value WHERE borough_code = '{brent['borough_code']}'")["n"][0] > 0
+    outliers = query(warehouse, "SELECT d.borough_code FROM dq_issue d JOIN dim_indicator i USING (pi_code) "
+                                "WHERE d.check_name = 'outlier' AND i.unit = 'count'")
+    assert brent["borough_code"] not in set(outliers["borough_code"])

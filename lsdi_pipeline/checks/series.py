@@ -202,11 +202,14 @@ def outlier(current: pd.DataFrame) -> list[dict]:
 def robust_z(current: pd.DataFrame) -> pd.DataFrame:
     """Current, usable figures with their robust z-score within PI × period (NaN where too few boroughs or no spread).
 
-    Counts are compared per 10,000 children, so a large borough is not an outlier for being large.
+    Counts are compared per 10,000 children, so a large borough is not an outlier for being large;
+    a count from a borough whose child population is not known is not compared at all.
     """
     usable = current.loc[(current["value_status"] == "reported") & (current["quality_status"] != "error")].copy()
-    per_child = (usable["unit"] == "count") & (usable["child_population"] > 0)
-    usable["compared"] = usable["value"].where(~per_child, (usable["value"] / usable["child_population"] * 10_000).round(1))
+    is_count = usable["unit"] == "count"
+    population = pd.to_numeric(usable["child_population"], errors="coerce").astype("float64")
+    per_child = is_count & (population > 0)
+    usable["compared"] = usable["value"].where(~is_count, (usable["value"] / population.where(population > 0) * 10_000).round(1))
     usable["per"] = np.where(per_child, " per 10,000 children", "")
     group = usable.groupby(["pi_code", "period"])["compared"]
     usable["group_median"] = group.transform("median")
