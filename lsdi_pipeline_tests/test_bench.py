@@ -1,0 +1,35 @@
+"""`lsdi bench` on a small shape: real `lsdi run` processes, every figure issue 7 asks for, and its JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lsdi_pipeline.bench import STAGES, main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_bench_measures_every_figure_and_writes_them_as_json(tmp_path, capsys):
+    assert main(tmp_path / "warehouse", [2], years=1, repeat=1, project=ROOT) == 0
+    results = json.loads((tmp_path / "warehouse" / "reports" / "bench" / "latest.json").read_text(encoding="utf-8"))
+    runs = [results["bundled"], results["new_return_bundled"], *results["scales"], results["new_return_national"]]
+    for run in runs:
+        assert run["runs"] == 1 and run["wall_s"] > 0 and run["peak_rss_mib"] > 50, run["label"]
+        assert set(run["stages_s"]) == {*STAGES, "schema_validation", "startup_and_bookkeeping"}
+        steps = sum(v for k, v in run["stages_s"].items() if k not in ("schema_validation", "startup_and_bookkeeping"))
+        assert 0 < steps < run["wall_s"]
+        assert run["s_per_1000_facts"] == pytest.approx(run["wall_s"] / run["facts"] * 1000, rel=1e-3)  # wall_s is rounded
+    assert results["bundled"]["stages_s"]["gx"] > 0 and results["new_return_bundled"]["stages_s"]["gx"] == 0  # left to nightly
+    assert results["new_return_bundled"]["facts"] == results["bundled"]["facts"] + 1  # the one new figure, and only it
+    assert results["scales"][0]["authorities"] == 2 and results["scales"][0]["facts"] > 0
+    assert results["definitions_validate"]["runs"] == 3 and results["definitions_validate"]["wall_s"] > 0
+    assert results["machine"]["cpus"] >= 1
+    assert {v["target"].split(" ≤")[0] for v in results["verdicts"]} >= {"bundled lsdi run", "cold dagster definitions validate"}
+    assert all(isinstance(v["met"], bool) for v in results["verdicts"])
+    printed = capsys.readouterr().out
+    assert "targets:" in printed and "one new return, 2-authority warehouse" in printed
+    # the files the bench drops in to time a new return are removed: the generated data stays as generated
+    assert not list((tmp_path / "warehouse" / "bench" / "raw-2x1" / "returns").glob("bench_new_return_*"))
