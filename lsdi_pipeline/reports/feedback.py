@@ -255,9 +255,13 @@ def summary_page(submission: pd.DataFrame, dq_issue: pd.DataFrame, dim_borough: 
     due = dict(zip(pilot_borough["borough_code"], pilot_borough["return_due_on"]))
     availability = availability_matrix.groupby("borough_code")[["periods_provided", "periods_expected"]].sum()
     availability = (availability["periods_provided"] / availability["periods_expected"] * 100).round(1)
+    sent_by = dict(tuple(submission.groupby("borough_code", sort=False)))
+    counts = (dq_issue.merge(submission[["submission_id", "borough_code"]], on="submission_id", suffixes=("_issue", ""))
+              .groupby(["borough_code", "severity"]).size())
+    nothing = submission.iloc[:0]
     rows = []
     for borough in dim_borough.sort_values("borough_name").itertuples(index=False):
-        sent = submission.loc[submission["borough_code"] == borough.borough_code]
+        sent = sent_by.get(borough.borough_code, nothing)
         if sent.empty and borough.borough_code not in pilots:
             continue
         usable = sent.loc[sent["status"].isin(["accepted", "accepted_with_issues"])]
@@ -268,16 +272,17 @@ def summary_page(submission: pd.DataFrame, dq_issue: pd.DataFrame, dim_borough: 
             timing = "no return" if in_time_for is None else ("late" if in_time_for > pd.Timestamp(deadline) else "on time")
         else:
             timing = "–"
-        issues = dq_issue.loc[dq_issue["submission_id"].isin(sent["submission_id"])]
         pct = availability.get(borough.borough_code)
-        errors = int((issues["severity"] == "error").sum())
+        errors, warnings = (int(counts.get((borough.borough_code, severity), 0)) for severity in ("error", "warning"))
         support = borough.borough_code in pilots and (pct is None or pct < support_below_pct or errors > 0 or first is None)
-        files = "<br>".join(f"<a href=\"{escape(borough.borough_code)}/{escape(page_stem(s.submission_id, s.file_name))}.html\">{escape(s.file_name)}</a> "
-                            f"({escape(s.status.replace('_', ' '))})" for s in sent.sort_values("submission_id").itertuples()) \
+        ordered = sent.sort_values("submission_id")
+        files = "<br>".join(f"<a href=\"{escape(borough.borough_code)}/{escape(page_stem(sid, name))}.html\">{escape(name)}</a> "
+                            f"({escape(status.replace('_', ' '))})"
+                            for sid, name, status in zip(ordered["submission_id"], ordered["file_name"], ordered["status"])) \
             or "nothing received"
         rows.append(f"<tr><td>{escape(borough.borough_name)}</td><td>{'pilot' if borough.borough_code in pilots else ''}</td><td>{files}</td>"
                     f"<td>{escape(_date(first))}</td><td>{escape(_date(deadline))}</td><td>{timing}</td><td>{errors}</td>"
-                    f"<td>{int((issues['severity'] == 'warning').sum())}</td><td>{'' if pct is None else f'{pct:g}%'}</td>"
+                    f"<td>{warnings}</td><td>{'' if pct is None else f'{pct:g}%'}</td>"
                     f"<td>{'yes' if support else ''}</td></tr>")
     unattributed = submission["borough_code"].isna().sum()
     header = "".join(f"<th>{h}</th>" for h in ("Borough", "", "Files", "First usable return", "Due", "Timing", "Errors", "Queries",

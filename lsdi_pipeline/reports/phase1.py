@@ -1035,16 +1035,16 @@ def phase2_section(data: Warehouse) -> Section:
 # The page and the summary
 # ---------------------------------------------------------------------------------------------
 
-def _synthetic_notes(data: Warehouse) -> list[str]:
-    """The provenance notes that say the data are synthetic (distinct, masked), mapping notes first."""
+def _synthetic_note(data: Warehouse) -> str | None:
+    """The first provenance note that says the data are synthetic (masked), mapping notes first; None for real data."""
     sources = [("mapping_response", "note"), ("dim_borough", "source"), ("fact_pi_value", "note"),
                ("fact_narrative", "narrative"), ("fact_feasibility", "comment")]
-    notes: list[str] = []
     for table, column in sources:
-        for text in data[table][column].dropna().unique():
-            if "synthetic" in str(text).lower() and mask(str(text)) not in notes:
-                notes.append(mask(str(text)))
-    return notes
+        texts = data[table][column].dropna().astype(str)
+        said = texts[texts.str.contains("synthetic", case=False, regex=False)]
+        if len(said):
+            return mask(said.iloc[0])
+    return None
 
 
 def _generated(generated_at: datetime) -> str:
@@ -1062,11 +1062,11 @@ def _source_note(data: Warehouse) -> str:
 
 
 def _page(data: Warehouse, sections: list[Section], generated_at: datetime) -> str:
-    notes = _synthetic_notes(data)
+    note = _synthetic_note(data)
     synthetic = ""
-    if notes:
+    if note is not None:
         synthetic = ('<p class="synthetic" role="note"><strong>These data are SYNTHETIC.</strong> No real borough returns '
-                     "are used: the tables say so themselves, e.g. “" + html.escape(notes[0]) + "”</p>")
+                     "are used: the tables say so themselves, e.g. “" + html.escape(note) + "”</p>")
     contents = "".join(f'<li><a href="#{s.id}">{html.escape(s.heading)}</a></li>' for s in sections)
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -1097,7 +1097,7 @@ def _page(data: Warehouse, sections: list[Section], generated_at: datetime) -> s
 
 def _markdown(data: Warehouse, sections: list[Section], generated_at: datetime) -> str:
     lines = [f"# {TITLE}: summary", "", f"Generated {_generated(generated_at)}. {_source_note(data)}"]
-    if _synthetic_notes(data):
+    if _synthetic_note(data) is not None:
         lines.append("**The data are SYNTHETIC** (the tables say so): no real borough returns are used.")
     lines.append("")
     for section in sections:

@@ -164,8 +164,8 @@ def build_return_tables(batch: ReturnBatch, pilot: pd.DataFrame, indicators: pd.
     flagged = {f["submission_id"] for f in series_findings}
     subs = subs.assign(status=subs["status"].where(~(subs["submission_id"].isin(flagged) & (subs["status"] == "accepted")),
                                                    "accepted_with_issues"))
-    issues = pd.DataFrame(batch.dq_issue.to_dict("records") + series_findings + missing_pilot_returns(pilot, subs, boroughs),
-                          columns=batch.dq_issue.columns)
+    found = pd.DataFrame(series_findings + missing_pilot_returns(pilot, subs, boroughs), columns=batch.dq_issue.columns)
+    issues = pd.concat([batch.dq_issue.astype(object), found.astype(object)], ignore_index=True) if len(found) else batch.dq_issue
     issues["fix_hint"] = issues["check_name"].map({r.check_name: r.fix_hint for r in RULES})
     tables = {
         "submission": subs,
