@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import time
@@ -177,5 +178,15 @@ def _stages(defs) -> dict[str, str]:
     return stages
 
 
+def console() -> None:
+    """The `lsdi` command. Freezing the collector first lets the interpreter exit without walking every object a run
+    left behind, which took about 0.9 s of each `lsdi run`; `main` itself leaves the collector alone for callers in a
+    long-lived process."""
+    code = main()
+    sys.stdout.flush()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()
