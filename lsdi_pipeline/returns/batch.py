@@ -165,7 +165,7 @@ def build_return_tables(batch: ReturnBatch, pilot: pd.DataFrame, indicators: pd.
     subs = subs.assign(status=subs["status"].where(~(subs["submission_id"].isin(flagged) & (subs["status"] == "accepted")),
                                                    "accepted_with_issues"))
     found = pd.DataFrame(series_findings + missing_pilot_returns(pilot, subs, boroughs), columns=batch.dq_issue.columns)
-    issues = pd.concat([batch.dq_issue.astype(object), found.astype(object)], ignore_index=True) if len(found) else batch.dq_issue
+    issues = pd.concat([part.astype(object) for part in (batch.dq_issue, found) if len(part)] or [found], ignore_index=True)
     issues["fix_hint"] = issues["check_name"].map({r.check_name: r.fix_hint for r in RULES})
     tables = {
         "submission": subs,
