@@ -135,11 +135,7 @@ def _fixed_cost_runs(raw: Path, warehouse: Path, instance: Path, repeat: int) ->
     the run's events, exit), materialising one asset with no inputs: `dq_rule`, the rule list, built from the code."""
     measured = Measured("fixed cost of a run (dq_rule alone)")
     for _ in range(repeat):
-        env = {"LSDI_RAW_DIR": str(raw), "LSDI_WAREHOUSE_DIR": str(warehouse), "DAGSTER_HOME": str(instance)}
-        wall, rss = _timed([sys.executable, "-c", FIXED_COST_RUN], env, raw.parent)
-        measured.wall_s.append(wall)
-        measured.peak_rss_mib.append(rss)
-        measured.stages_s.append(_stages_of_last_run(instance, wall))
+        _run(measured, [sys.executable, "-c", FIXED_COST_RUN], raw, warehouse, instance)
     return measured
 
 
@@ -155,8 +151,13 @@ def _new_return_share(results: dict) -> dict:
 
 
 def _lsdi_run(measured: Measured, raw: Path, warehouse: Path, instance: Path, *args: str) -> None:
+    _run(measured, [sys.executable, "-m", "lsdi_pipeline.cli", "run", *args], raw, warehouse, instance)
+
+
+def _run(measured: Measured, command: list[str], raw: Path, warehouse: Path, instance: Path) -> None:
+    """Time one run of `command` on `raw` and `warehouse`, and read its stages from the instance's latest run."""
     env = {"LSDI_RAW_DIR": str(raw), "LSDI_WAREHOUSE_DIR": str(warehouse), "DAGSTER_HOME": str(instance)}
-    wall, rss = _timed([sys.executable, "-m", "lsdi_pipeline.cli", "run", *args], env, raw.parent)
+    wall, rss = _timed(command, env, raw.parent)
     measured.wall_s.append(wall)
     measured.peak_rss_mib.append(rss)
     measured.stages_s.append(_stages_of_last_run(instance, wall))

@@ -25,7 +25,7 @@ def test_the_bench_measures_every_figure_and_writes_them_as_json(tmp_path, capsy
     assert results["bundled"]["stages_s"]["gx"] > 0 and results["new_return_bundled"]["stages_s"]["gx"] == 0  # left to nightly
     assert results["new_return_bundled"]["facts"] == results["bundled"]["facts"] + 1  # the one new figure, and only it
     assert results["scales"][0]["authorities"] == 2 and results["scales"][0]["facts"] > 0
-    # the fixed cost of any run: one asset with no inputs, materialised by Dagster's own CLI in a fresh process
+    # the fixed cost of any run: one asset with no inputs, on lsdi run's own path in a fresh process
     fixed = results["fixed_cost"]
     assert fixed["runs"] == 1 and 0 < fixed["stages_s"]["load"] < fixed["wall_s"] and fixed["stages_s"]["parse"] == 0
     for name, full, new in [("bundled", results["bundled"], results["new_return_bundled"]),
