@@ -26,13 +26,16 @@ def scan(paths: LsdiPaths, cursor: str | None) -> tuple[list[tuple[str, str]], s
     files, ready = {}, []
     for path in return_files(returns_dir):
         relative = path.relative_to(returns_dir).as_posix()
-        stat = path.stat()
-        size, mtime = stat.st_size, stat.st_mtime_ns
-        before = seen.get(relative)
-        if before is None or before[0] != size:
-            files[relative] = [size, mtime, None]  # new, or still being copied in: look again next tick
+        try:
+            stat = path.stat(follow_symlinks=False)
+            size, mtime = stat.st_size, stat.st_mtime_ns
+            before = seen.get(relative)
+            if before is None or before[0] != size:
+                files[relative] = [size, mtime, None]  # new, or still being copied in: look again next tick
+                continue
+            sha = before[2] if before[1] == mtime and before[2] else file_sha256(path)
+        except OSError:  # gone, or swapped for a link or a pipe, since the listing: look again next tick
             continue
-        sha = before[2] if before[1] == mtime and before[2] else file_sha256(path)
         files[relative] = [size, mtime, sha]
         if requested.get(relative) != sha:
             ready.append((relative, sha))
