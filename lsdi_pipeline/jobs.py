@@ -1,5 +1,7 @@
 """The jobs and the nightly schedule."""
 
+from pathlib import Path
+
 import dagster as dg
 
 from lsdi_pipeline.resources import LsdiPaths
@@ -25,10 +27,29 @@ returns_arrival_job = dg.define_asset_job(
                 "they were evaluated.")
 
 
+#: the outputs the arrival job loads from the last full run instead of building them (templates have no output)
+REUSED = tuple(name for name in (*REFERENCE, *NIGHTLY_ONLY) if name != "return_templates")
+
+
+def unreadable_intermediates(paths: LsdiPaths) -> list[Path]:
+    """The reused outputs of the last full run that are missing or cannot be unpickled (truncated, overwritten)."""
+    import pickle
+
+    unreadable = []
+    for name in REUSED:
+        path = paths.intermediate / name
+        try:
+            with open(path, "rb") as f:
+                pickle.load(f)
+        except Exception:  # noqa: BLE001 — whatever a damaged pickle raises, the output cannot be reused
+            unreadable.append(path)
+    return unreadable
+
+
 def job_for_new_returns(paths: LsdiPaths):
-    """The arrival job once a full run has left the outputs it reuses; the whole job before that."""
-    reused = [name for name in (*REFERENCE, *NIGHTLY_ONLY) if name != "return_templates"]  # templates have no output
-    return returns_arrival_job if all((paths.intermediate / name).exists() for name in reused) else lsdi_job
+    """The arrival job once a full run has left the outputs it reuses, all readable; the whole job otherwise, which
+    builds them again."""
+    return lsdi_job if unreadable_intermediates(paths) else returns_arrival_job
 
 
 nightly_schedule = dg.ScheduleDefinition(

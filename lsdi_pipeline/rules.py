@@ -31,7 +31,10 @@ RULES: tuple[Rule, ...] = (
          "Send the return as the LSDI-R1 .xlsx template; old .xls workbooks must be saved as .xlsx.", "file"),
     Rule("file_encrypted", "structure", "error", "The workbook is password-protected or encrypted.",
          "Remove the password (File > Info > Protect Workbook) and send the return again.", "file"),
-    Rule("file_limits", "structure", "error", "The file breaks a size limit (file size, unpacked size, compression ratio or cells far outside the return's range).",
+    Rule("file_not_regular", "structure", "error", "The entry in the returns folder is a link, a pipe or a device, not a file; it was neither followed nor read.",
+         "Put the return file itself in the returns folder, not a shortcut or link to it.", "file"),
+    Rule("file_limits", "structure", "error", "The file breaks a limit of the return format: file size, unpacked size, parts, compression ratio, "
+         "rows, columns or cells (a cell far outside the return's range counts), or the memory or time reading it took.",
          "Send only the four LSDI-R1 sheets; remove large embedded objects and stray cells far below or right of the data.", "file"),
     Rule("template_version", "structure", "error", "The About sheet does not name template version LSDI-R1.",
          "Use the current LSDI-R1 template; its About sheet has 'Template version' = LSDI-R1.", "file"),
@@ -50,6 +53,9 @@ RULES: tuple[Rule, ...] = (
          "Write the financial year the return covers as 2007/08.", None),
     Rule("submitted_on_invalid", "structure", "warning", "The About sheet's 'Submitted on' is not a date; the date the file arrived was used.",
          "Enter the date of submission as a date (e.g. 2008-03-14).", None),
+    Rule("submitted_on_after_arrival", "structure", "error", "'Submitted on' is later than the day the file arrived; the arrival date was "
+         "used instead, so a mistyped year cannot keep the return current ahead of later corrections.",
+         "Enter the date the return was sent; it cannot be later than the day it reached the data team.", None),
     Rule("sheet_hidden", "structure", "warning", "A sheet of the return (About, PI data, Feasibility or Narrative) is hidden; it was read as usual.",
          "Unhide the sheet (right-click a sheet tab > Unhide) and check what it holds before sending.", None),
     Rule("merged_cells", "structure", "warning", "Cells are merged in a sheet that is read: only the top-left cell of a merged range holds a value.",
@@ -64,8 +70,12 @@ RULES: tuple[Rule, ...] = (
          "Use the PI codes exactly as pre-filled in the template (e.g. NI59); do not edit the PI code column.", "row"),
     Rule("period_unreadable", "structure", "error", "The period cannot be read; the row cannot be used.",
          "Write periods as 2007/08 (year), 2007/08 Q3 (quarter), 2007-12 (month) or 2008-03-31 (snapshot date).", "row"),
-    Rule("value_unreadable", "structure", "error", "A number cell holds text that is neither a number nor a recognised marker; the row cannot be used.",
+    Rule("value_unreadable", "structure", "error", "A number cell holds text that is neither a number nor a recognised marker, or a number "
+         "too large to be a figure (or one whose figure, numerator ÷ denominator, would be); the row cannot be used.",
          "Enter numbers only; leave the cell blank or write n/a if not available, <5 if suppressed; put explanations in the Note column.", "row"),
+    Rule("borough_row_mismatch", "structure", "error", "A row's borough code names another authority than the return's (or no known "
+         "authority); the row was set aside, neither loaded as the return's borough nor as the one it names.",
+         "Send each borough's figures in that borough's own return: correct or delete the borough code on the row.", "row"),
     Rule("duplicate_conflict", "structure", "error", "Several rows give different figures for the same PI and period; none can be used.",
          "Keep one row per PI and period; delete the others or correct their period.", "row"),
     Rule("duplicate_row", "structure", "warning", "A row repeats another row for the same PI and period exactly; the repeat was set aside.",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lsdi_pipeline.derived import SET_ASIDE_DIR, set_aside_files
+
 
 def warehouse_summary(database: Path) -> str:
     """Submissions by outcome, findings by category, missing pilot returns, and where the warehouse is."""
@@ -30,5 +32,9 @@ def warehouse_summary(database: Path) -> str:
         lines.append("Pilot boroughs with no return: " + ", ".join(missing))
     for file_name, reason in rejected:
         lines.append(f"Rejected file {file_name}: {reason}")
+    aside = set_aside_files(database.parent)
+    if aside:
+        lines.append(f"Set aside (damaged, rebuilt; delete once looked at): {len(aside)} in {database.parent / SET_ASIDE_DIR}: "
+                     + ", ".join(Path(name).name for name in aside[-5:]) + (" …" if len(aside) > 5 else ""))
     lines.append(f"Warehouse: {database}")
     return "\n".join(lines)

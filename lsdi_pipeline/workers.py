@@ -39,3 +39,69 @@ def map_items(function: Callable, items: Sequence, initializer: Callable | None 
     if initializer is not None:
         initializer(*initargs)
     return [function(item) for item in items]
+
+
+# -- untrusted items: each under a memory limit and a timeout -------------------------------------
+#: modules a sandbox worker needs, imported once in the fork server so each worker starts in milliseconds
+SANDBOX_PRELOAD = ["lsdi_pipeline.returns.batch"]
+
+
+def map_untrusted(function: Callable, items: Sequence, on_failure: Callable[[object, str], object], memory_mib: int,
+                  seconds: float, initializer: Callable | None = None, initargs: tuple = ()) -> list:
+    """`[function(item) for item in items]`, each item in a worker process that may use at most `memory_mib` MiB of
+    address space more than it held before the item, for at most `seconds` of wall-clock time.
+
+    An item that breaks a limit, or whose worker dies, becomes `on_failure(item, reason)`; the worker is replaced and
+    the other items go on. Nothing an item does can cost more than its limits or take the calling process down.
+    Workers are forked from a fork server (not from this process, whose threads may hold locks).
+    """
+    if not items:
+        return []
+    import pebble
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(SANDBOX_PRELOAD)
+    workers = max(1, min(os.cpu_count() or 1, MAX_WORKERS, len(items)))
+    results = []
+    with pebble.ProcessPool(workers, initializer=_sandbox_initializer, initargs=(initializer, initargs), context=context) as pool:
+        futures = [pool.schedule(_limited, (function, item, memory_mib), timeout=seconds) for item in items]
+        for item, future in zip(items, futures):
+            try:
+                results.append(future.result())
+            except concurrent.futures.TimeoutError:
+                results.append(on_failure(item, f"reading it took longer than {seconds:g} s, the limit for one file"))
+            except MemoryError:
+                results.append(on_failure(item, f"reading it needed more than the {memory_mib:,} MiB of memory one file may use"))
+            except pebble.ProcessExpired as died:
+                cause = f"signal {-died.exitcode}" if died.exitcode and died.exitcode < 0 else f"exit code {died.exitcode}"
+                results.append(on_failure(item, f"the process reading it stopped ({cause}); a file needing more than the "
+                                                f"{memory_mib:,} MiB of memory one file may use stops it"))
+            except Exception as exc:  # noqa: BLE001 — whatever the item raised is that item's failure, not the run's
+                log.warning("an untrusted item failed in its worker: %s: %s", type(exc).__name__, exc)
+                results.append(on_failure(item, f"reading it failed ({type(exc).__name__})"))
+    return results
+
+
+def _sandbox_initializer(initializer: Callable | None, initargs: tuple) -> None:
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def _limited(function: Callable, item, memory_mib: int):
+    """Run one item with the address space capped at what the worker holds now plus `memory_mib`."""
+    import gc
+    import resource
+
+    gc.collect()
+    with open("/proc/self/statm") as f:
+        held = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (held + memory_mib * 1024 * 1024, hard))
+    try:
+        return function(item)
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))

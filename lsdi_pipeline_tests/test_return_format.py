@@ -867,11 +867,14 @@ def test_a_csv_saved_as_unicode_text_utf16_is_read(csv_path):
 
 
 def test_a_far_away_cell_is_found_whatever_the_tag_prefix_or_attribute_order():
-    from lsdi_pipeline.returns.reader import FileRejected, Limits, _check_cell_references
+    import io
 
-    xml = b'<x:worksheet><x:sheetData><x:row><x:c s="1" r="XFD1048576" t="n"><x:v>1</x:v></x:c></x:row></x:sheetData></x:worksheet>'
+    from lsdi_pipeline.returns.reader import FileRejected, Limits, scan_sheet
+
+    xml = (b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData><x:row>'
+           b'<x:c s="1" r="XFD1048576" t="n"><x:v>1</x:v></x:c></x:row></x:sheetData></x:worksheet>')
     with pytest.raises(FileRejected) as rejected:
-        _check_cell_references("xl/worksheets/sheet1.xml", xml, Limits())
+        scan_sheet("the 'PI data' sheet", io.BytesIO(xml), Limits())
     assert rejected.value.check_name == "file_limits" and "XFD1048576" in rejected.value.message
 
 

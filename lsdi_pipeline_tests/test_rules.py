@@ -13,7 +13,7 @@ from lsdi_pipeline.checks.series import check_series
 from lsdi_pipeline.returns.batch import missing_pilot_returns
 from lsdi_pipeline.periods import read_period
 from lsdi_pipeline.rules import RULES, RULES_BY_NAME
-from lsdi_pipeline_tests.returns_builder import RAW_DIR, parse, pi_row, reference_data, write_return
+from lsdi_pipeline_tests.returns_builder import PI_DATA_HEADER, RAW_DIR, parse, pi_row, reference_data, write_return
 from lsdi_pipeline import reference
 
 
@@ -152,6 +152,9 @@ FILE_CASES = {
     "optional_sheet_missing": (lambda p: write_return(p, omit=("Narrative",), pi_rows=GOOD_ROW), None),
     "return_period_invalid": (lambda p: write_return(p, about={"Return period": "last year"}, pi_rows=GOOD_ROW), None),
     "submitted_on_invalid": (lambda p: write_return(p, about={"Submitted on": "mid April"}, pi_rows=GOOD_ROW), None),
+    "submitted_on_after_arrival": (lambda p: write_return(p, about={"Submitted on": "2080-04-14"}, pi_rows=GOOD_ROW), None),
+    "borough_row_mismatch": (lambda p: write_return(p, headers={"PI data": [*PI_DATA_HEADER, "Borough code"]},
+                                                    pi_rows=[[*pi_row("NI62", "2007/08", value=12), "E09000005"]]), None),
     "pi_code_unknown": (lambda p: write_return(p, pi_rows=[pi_row("NI999", "2007/08", value=1)]), None),
     "period_unreadable": (lambda p: write_return(p, pi_rows=[pi_row("NI62", "2007/09", value=12)]), None),
     "value_unreadable": (lambda p: write_return(p, pi_rows=[pi_row("NI62", "2007/08", value="see note")]), None),
@@ -211,7 +214,9 @@ def test_a_pilot_with_no_return_is_a_finding_and_one_with_a_return_is_not():
 def test_every_rule_has_a_failing_and_a_passing_case():
     from lsdi_pipeline_tests.test_expectations import BROKEN_BY  # rules measured across the pilot by an expectation
 
-    covered = set(FIGURE_CASES) | set(SERIES_CASES) | set(FILE_CASES) | {"pilot_return_missing"} | (set(BROKEN_BY) & {"period_missing"})
+    # file_not_regular is decided before a file is read: test_hostile_returns.py covers it on links, pipes and sockets
+    covered = set(FIGURE_CASES) | set(SERIES_CASES) | set(FILE_CASES) | {"pilot_return_missing", "file_not_regular"} \
+        | (set(BROKEN_BY) & {"period_missing"})
     assert covered == set(RULES_BY_NAME)
 
 

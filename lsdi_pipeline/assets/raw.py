@@ -6,6 +6,7 @@ import pandas as pd
 
 from lsdi_pipeline import reference
 from lsdi_pipeline.assets.metadata import ledger_type, table_output, table_type
+from lsdi_pipeline.derived import SET_ASIDE_DIR, set_aside_files
 from lsdi_pipeline.resources import LsdiPaths
 from lsdi_pipeline.returns.archive import archive_returns
 
@@ -61,6 +62,8 @@ def mapping_inventory(paths: LsdiPaths) -> dg.Output:
 def return_files(paths: LsdiPaths) -> dg.Output:
     """Every file ever received in the returns folder, archived by SHA-256 with the time it was first seen."""
     ledger, new = archive_returns(paths.raw / reference.RETURNS_DIR, paths.archive)
-    summary = f"{len(ledger)} files ({new} new)"
+    aside = set_aside_files(paths.warehouse)
+    summary = f"{len(ledger)} files ({new} new)" + (f"; {len(aside)} damaged file(s) set aside so far, in {SET_ASIDE_DIR}/" if aside else "")
     return dg.Output(ledger, metadata={"dagster/row_count": len(ledger), "new_files": new, "summary": summary,
+                                       "set_aside": ", ".join(aside) or "none",
                                        "archive": dg.MetadataValue.path(str(paths.archive))})

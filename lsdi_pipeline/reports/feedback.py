@@ -111,7 +111,8 @@ def write_workbook(path: Path, sub: pd.Series, findings: pd.DataFrame, borough_n
     import xlsxwriter
 
     # nothing a borough typed becomes a formula, a link or a number: text stays text
-    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
+    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+                                           "nan_inf_to_errors": True})  # a non-finite number must never stop the feedback
     bold = book.add_format({"bold": True})
     summary = book.add_worksheet("Summary")
     for i, (label, value) in enumerate([("Borough", borough_name or "unattributed"), ("File", sub["file_name"]),

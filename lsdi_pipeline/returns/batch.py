@@ -14,9 +14,10 @@ from lsdi_pipeline import codes
 from lsdi_pipeline.checks.series import check_series
 from lsdi_pipeline.reference import AuthorityRegister, Catalogue
 from lsdi_pipeline.returns.cache import ParseCache
-from lsdi_pipeline.returns.parse import ParsedReturn, parse_return, reject_file
+from lsdi_pipeline.returns.parse import ParsedReturn, empty_result, parse_return, reject_file
+from lsdi_pipeline.returns.reader import Limits, reader_for
 from lsdi_pipeline.rules import RULES, rule
-from lsdi_pipeline.workers import map_items
+from lsdi_pipeline.workers import map_untrusted
 from lsdi_pipeline.warehouse.schema import TABLES
 
 log = logging.getLogger(__name__)
@@ -40,34 +41,42 @@ class ReturnBatch:
 
 def parse_archive(ledger: pd.DataFrame, warehouse_dir: Path, register: AuthorityRegister, catalogue: Catalogue,
                   cache: ParseCache | None = None) -> ReturnBatch:
-    """Parse each distinct file once; a later file with the same bytes is recorded as a duplicate.
+    """Parse each distinct file once; a later file whose bytes were already loaded is recorded as a duplicate.
 
-    With a `cache`, a file parsed by an earlier run against the same reference data is not read again.
+    Bytes are read once for each way of reading them (a workbook first sent named .csv, then as .xlsx, is read
+    both times: the first was rejected for its name, not its content). An entry that is not a regular file (a link, a
+    pipe) is rejected without being read. With a `cache`, a file parsed by an earlier run against the same reference
+    data is not read again.
     """
     entries = ledger.sort_values("submission_id").to_dict("records")
     for entry in entries:
         entry["received_at"] = pd.Timestamp(entry["received_at"]).to_pydatetime()
-    firsts = {}  # SHA-256 → the first entry with those bytes: the only one parsed
-    for entry in entries:
-        firsts.setdefault(entry["file_sha256"], entry)
-    parsed = {sha: cache.get(entry) if cache else None for sha, entry in firsts.items()}
-    to_parse = [entry for sha, entry in firsts.items() if parsed[sha] is None]
+    files = [entry for entry in entries if entry.get("kind", "file") == "file"]
+    firsts = {}  # (SHA-256, how the bytes are read) → the first entry so: the only one parsed
+    for entry in files:
+        firsts.setdefault(_reading(entry), entry)
+    parsed = {key: cache.get(entry) if cache else None for key, entry in firsts.items()}
+    to_parse = [entry for key, entry in firsts.items() if parsed[key] is None]
     for entry, result in zip(to_parse, _parse_all(to_parse, warehouse_dir, register, catalogue)):
-        parsed[entry["file_sha256"]] = result
+        parsed[_reading(entry)] = result
         if cache:
             cache.put(entry, result)
-    results = []
+    results, loaded = [], {}  # SHA-256 → the submission that loaded those bytes
     for entry in entries:
-        original = parsed[entry["file_sha256"]]
-        if entry is firsts[entry["file_sha256"]]:
-            results.append(original)
+        if entry.get("kind", "file") != "file":
+            results.append(_not_a_file(entry))
             continue
-        first = original.submission
-        results.append(ParsedReturn({**first, **{k: entry[k] for k in ("submission_id", "original_path", "file_name", "received_at",
-                                                                        "archive_path")},
-                                     "status": "duplicate",
-                                     "reject_reason": f"the same bytes as submission {first['submission_id']} "
-                                                      f"({first['file_name']}); nothing loaded twice"}))
+        original = parsed[_reading(entry)]
+        if entry["file_sha256"] in loaded:
+            first = loaded[entry["file_sha256"]]
+            results.append(ParsedReturn({**first, **_ledger_fields(entry), "status": "duplicate",
+                                         "reject_reason": f"the same bytes as submission {first['submission_id']} "
+                                                          f"({first['file_name']}); nothing loaded twice"}))
+            continue
+        result = original if entry is firsts[_reading(entry)] else _same_rejection(original, entry)
+        if result.submission["status"] in codes.LOADED_STATUSES:
+            loaded[entry["file_sha256"]] = result.submission
+        results.append(result)
     started = time.perf_counter()
     try:
         frames = _frames(results)
@@ -76,10 +85,50 @@ def parse_archive(ledger: pd.DataFrame, warehouse_dir: Path, register: Authority
     return ReturnBatch(**frames, schema_validation_s=time.perf_counter() - started)
 
 
-def _parse_all(entries: list[dict], warehouse_dir: Path, register: AuthorityRegister, catalogue: Catalogue) -> list[ParsedReturn]:
-    """Parse the files (in worker processes when there are many: reading a workbook is CPU-bound)."""
+_LEDGER_FIELDS = ("submission_id", "original_path", "file_name", "received_at", "archive_path")
+_NOT_A_FILE = {"symlink": "a link", "fifo": "a named pipe (FIFO)", "socket": "a socket", "device": "a device"}
+
+
+def _reading(entry: dict) -> tuple[str, str]:
+    """What decides how a file is read: its bytes, and the kind of file its name says it is."""
+    return entry["file_sha256"], reader_for(entry["archive_path"])
+
+
+def _ledger_fields(entry: dict) -> dict:
+    return {k: entry[k] for k in _LEDGER_FIELDS}
+
+
+def _same_rejection(original: ParsedReturn, entry: dict) -> ParsedReturn:
+    """A file with the bytes of an earlier rejected one, read the same way: the same reasons, under its own id."""
+    submission = {**original.submission, **_ledger_fields(entry)}
+    return ParsedReturn(submission, issues=[{**issue, "submission_id": entry["submission_id"]} for issue in original.issues])
+
+
+def _not_a_file(entry: dict) -> ParsedReturn:
+    """A link, pipe or device in the returns folder: recorded as rejected, never followed or read."""
+    what = _NOT_A_FILE.get(entry.get("kind"), "a special file")
+    result = empty_result(Path(entry["file_name"]), entry)
+    result.submission["file_format"] = None
+    reject_file(result, "file_not_regular", f"{entry['file_name']} is {what}, not a file: it was neither followed nor read; "
+                                            "put the return file itself in the folder")
+    return result
+
+
+def _parse_all(entries: list[dict], warehouse_dir: Path, register: AuthorityRegister, catalogue: Catalogue,
+               limits: Limits = Limits()) -> list[ParsedReturn]:
+    """Parse each file in a worker process under the memory and time limits of one return (see `map_untrusted`)."""
     jobs = [(warehouse_dir / entry["archive_path"], entry) for entry in entries]
-    return map_items(_parse_job, jobs, initializer=_set_reference, initargs=(register, catalogue))
+    return map_untrusted(_parse_job, jobs, _over_limits, limits.max_memory_mib, limits.max_seconds,
+                         initializer=_set_reference, initargs=(register, catalogue))
+
+
+def _over_limits(job: tuple[Path, dict], reason: str) -> ParsedReturn:
+    """A file whose reading broke a limit (or stopped its worker): rejected, saying which."""
+    path, entry = job
+    log.warning("%s rejected: %s", entry.get("file_name"), reason)
+    result = empty_result(path, entry)
+    reject_file(result, "file_limits", f"{reason}: send only the four LSDI-R1 sheets, without stray cells or embedded objects")
+    return result
 
 
 _reference: tuple[AuthorityRegister, Catalogue] | None = None

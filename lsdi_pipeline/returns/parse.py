@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from lsdi_pipeline.checks.figures import Figure, check_figure
 from lsdi_pipeline.checks.personal_data import describe, find_personal_data, mask
 from lsdi_pipeline.periods import YEARS, read_period
 from lsdi_pipeline.returns.reader import Book, Cell, FileRejected, Limits, Sheet, column_letter, read_book
-from lsdi_pipeline.returns.values import CellReading, read_number
+from lsdi_pipeline.returns.values import CellReading, is_figure, read_number
 from lsdi_pipeline.rules import rule
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ PI_DATA_REQUIRED = ("pi_code", "period", "value")
 FEASIBILITY_COLUMNS = {"pi code": "pi_code", "can provide": "can_provide", "main issue": "main_issue", "comment": "comment"}
 NARRATIVE_COLUMNS = {"cluster code": "cluster_code", "narrative": "narrative"}
 SEVERITY_ORDER = {"ok": 0, "warning": 1, "error": 2}
+#: a finding names at most this many rows (each row has a finding of its own), so its size never grows with the file
+MAX_ROWS_NAMED = 5
 
 
 @dataclass
@@ -63,22 +66,41 @@ class Located:
 def parse_return(path: Path, submission: dict, register: AuthorityRegister, catalogue: Catalogue,
                  limits: Limits = Limits()) -> ParsedReturn:
     """Parse one archived file. `submission` carries id, file name, received_at, …; it is completed here."""
-    result = ParsedReturn(dict(submission, borough_code=None, submitted_on=None, template_version=None,
-                               reject_reason=None, ignored_sheets=None, encoding=None, return_period=None,
-                               file_format=path.suffix.lower().lstrip(".") or None))
+    result = empty_result(path, submission)
     try:
         book = read_book(path, limits)
         result.submission["file_format"] = book.file_format
         result.submission["encoding"] = book.encoding
         _ReturnParser(result, book, register, catalogue).parse()
     except FileRejected as rejected:
-        reject_file(result, rejected.check_name, rejected.message)
+        reject_file(result, rejected.check_name, without_paths(rejected.message, path))
+    except MemoryError:
+        reject_file(result, "file_limits", f"reading the file needed more than the {limits.max_memory_mib:,} MiB of memory "
+                    "one return may use: send only the four LSDI-R1 sheets, without stray cells or embedded objects")
     except Exception as exc:  # a file must never take the run down; the reason says what happened
         log.exception("unexpected failure reading %s", submission.get("file_name"))
-        reject_file(result, "file_unreadable", f"the file could not be read ({type(exc).__name__}: {exc})")
+        reject_file(result, "file_unreadable", without_paths(f"the file could not be read ({type(exc).__name__}: {exc})", path))
     if result.submission.get("status") != "rejected":
         result.submission["status"] = "accepted_with_issues" if result.issues else "accepted"
     return result
+
+
+#: an absolute path as it shows in an exception's text ('/srv/lsdi/data/warehouse/archive/files/…')
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.~/-])/(?:[^\s'\"/:;,()]+/)+[^\s'\":;,()]*")
+
+
+def without_paths(message: str, path: Path | None = None) -> str:
+    """A message fit for a borough and for the warehouse: no server path in it, only the file's own name."""
+    if path is not None:
+        message = message.replace(str(path), path.name)
+    return _ABSOLUTE_PATH.sub(lambda m: m.group(0).rstrip("/").rpartition("/")[2] or "…", message)
+
+
+def empty_result(path: Path, submission: dict) -> ParsedReturn:
+    """A file's result before anything is read from it: only its ledger entry."""
+    return ParsedReturn(dict(submission, borough_code=None, submitted_on=None, template_version=None, reject_reason=None,
+                             ignored_sheets=None, encoding=None, return_period=None,
+                             file_format=path.suffix.lower().lstrip(".") or None))
 
 
 def reject_file(result: ParsedReturn, check_name: str, message: str) -> None:
@@ -141,7 +163,8 @@ class _Table:
         for row_number, cells in self.sheet.rows[1:]:
             if all(_is_blank(c.value) for c in cells):
                 continue
-            fields = {name: cells[i] if i < len(cells) else Cell(None, "") for name, (i, _) in self.header.items()}
+            fields = {name: cells[i] if i < len(cells) else Cell(None, f"{column_letter(i + 1)}{row_number}")
+                      for name, (i, _) in self.header.items()}
             raw = {header_texts.get(i, f"column {i + 1}"): _text(c.value) for i, c in enumerate(cells) if not _is_blank(c.value)}
             yield row_number, fields, raw
 
@@ -180,6 +203,8 @@ class _ReturnParser:
                                    f"{' (hidden)' if sheet.hidden or self.sheets[key].hidden else ''}: keep one and delete the other")
             self.sheets.setdefault(key, sheet)
         self.pis_with_rows: set[str] = set()
+        self.dropped: set[int] = set()  # ids of findings replaced by a row's rejection; the findings stay alive until parse ends
+        self.sheet_names = ", ".join([*book.sheets, *(name for name, _ in book.other_sheets)]) or "none"
 
     # -- findings --------------------------------------------------------------------------
     def finding(self, check_name, message, where, pi_code=None, period=None) -> dict:
@@ -204,12 +229,14 @@ class _ReturnParser:
             self.parse_about()
         pi_sheet = self.sheet(PI_DATA)
         if pi_sheet is None:
-            raise FileRejected("sheet_missing", f"there is no '{PI_DATA}' sheet (sheets found: {', '.join(self.book.sheets) or 'none'})")
+            raise FileRejected("sheet_missing", f"there is no '{PI_DATA}' sheet (sheets found: {self.sheet_names})")
         pi_table = self.require_columns(pi_sheet, PI_DATA_COLUMNS, PI_DATA_REQUIRED)
         if self.book.file_format == "xlsx":
             self.report_sheet_features()
             self.parse_optional_sheets()
         self.parse_pi_data(pi_table)
+        if self.dropped:
+            self.result.issues = [i for i in self.result.issues if id(i) not in self.dropped]
 
     def report_sheet_features(self) -> None:
         """Hidden sheets and merged cells in the sheets that are read: they hide or blank out what the borough sent."""
@@ -237,16 +264,12 @@ class _ReturnParser:
     def parse_about(self) -> None:
         about = self.sheet(ABOUT)
         if about is None:
-            raise FileRejected("sheet_missing", f"there is no '{ABOUT}' sheet (sheets found: {', '.join(self.book.sheets) or 'none'})")
-        read = {codes.RETURN_SHEETS[i].lower() for i in range(4)}
-        self.submission["ignored_sheets"] = ";".join(n + (" (hidden)" if sheet.hidden else "") for n, sheet in self.book.sheets.items()
-                                                     if codes.normalise_label(n) not in read) or None
+            raise FileRejected("sheet_missing", f"there is no '{ABOUT}' sheet (sheets found: {self.sheet_names})")
+        self.submission["ignored_sheets"] = ";".join(n + (" (hidden)" if hidden else "") for n, hidden in self.book.other_sheets) or None
         fields: dict[str, Cell] = {}
-        for _, cells in about.rows:
-            if len(cells) >= 2 and not _is_blank(cells[0].value):
-                fields.setdefault(codes.normalise_label(str(cells[0].value)), cells[1])
-            elif cells and not _is_blank(cells[0].value):
-                fields.setdefault(codes.normalise_label(str(cells[0].value)), Cell(None, ""))
+        for row_number, cells in about.rows:
+            if cells and not _is_blank(cells[0].value):
+                fields.setdefault(codes.normalise_label(str(cells[0].value)), cells[1] if len(cells) >= 2 else Cell(None, f"B{row_number}"))
         blank = Cell(None, "")
         version = fields.get("template version", blank)
         self.submission["template_version"] = _text(version.value)
@@ -288,9 +311,14 @@ class _ReturnParser:
             self.submission["submitted_on"] = received_date
             return
         date = _read_date(cell.value)
+        where = Located(sheet, _row_of(cell), column_name, cell.ref or None, _text(cell.value))
         if date is None:
             self.finding("submitted_on_invalid", f"'Submitted on' is '{_text(cell.value)}', not a date; the date the file arrived "
-                         f"({received_date}) was used", Located(sheet, _row_of(cell), column_name, cell.ref or None, _text(cell.value)))
+                         f"({received_date}) was used", where)
+            date = received_date
+        elif date > received_date:
+            self.finding("submitted_on_after_arrival", f"'Submitted on' is {date}, after the file arrived on {received_date}; "
+                         f"{received_date} was used", where)
             date = received_date
         self.submission["submitted_on"] = date
 
@@ -376,7 +404,8 @@ class _ReturnParser:
                                  Located(PI_DATA), pi_code=real)
 
     def resolve_duplicates(self, table, pi_code, period, rows) -> None:
-        rows_text = ", ".join(str(f["row_number"]) for f, _, _ in rows)
+        shown = ", ".join(str(f["row_number"]) for f, _, _ in rows[:MAX_ROWS_NAMED])
+        rows_text = shown if len(rows) <= MAX_ROWS_NAMED else f"{shown}, … ({len(rows):,} rows in all)"
         signature = {(f["value"], f["value_status"], f["numerator"], f["denominator"]) for f, _, _ in rows}
         first = rows[0][0]
         if len(signature) == 1:
@@ -397,9 +426,8 @@ class _ReturnParser:
                                     fact["raw_value"]), pi_code, period)
 
     def drop_row_issues(self, issues: list[dict]) -> None:
-        """Findings about a row that is then set aside are replaced by the reason it was set aside."""
-        ids = {id(i) for i in issues}
-        self.result.issues = [i for i in self.result.issues if id(i) not in ids]
+        """Findings about a row that is then set aside are replaced by the reason it was set aside (removed once, at the end)."""
+        self.dropped.update(id(i) for i in issues)
 
     def read_pi_row(self, table: _Table, row_number: int, fields: dict[str, Cell], raw: dict):
         def where(field_name: str) -> Located:
@@ -417,6 +445,17 @@ class _ReturnParser:
         pi_code = pi["pi_code"]
         self.pis_with_rows.add(pi_code)
         row_issues: list[dict] = []
+        borough_cell = fields.get("borough_code")
+        if borough_cell is not None and not _is_blank(borough_cell.value):
+            named = self.register.by_code_text(str(borough_cell.value))
+            if named != self.submission["borough_code"]:
+                names = self.register.names
+                said = f"{names[named]} ({_text(borough_cell.value)})" if named else f"'{_text(borough_cell.value)}', not a known authority"
+                self.reject_row(PI_DATA, row_number, raw, "borough_row_mismatch",
+                                f"{pi_code}: the row's borough code is {said}, but the return is "
+                                f"{names.get(self.submission['borough_code'], self.submission['borough_code'])}'s; the row was set aside",
+                                where("borough_code"), pi_code)
+                return None
 
         def flag(check_name, message, field_name, period=None):
             row_issues.append(self.finding(check_name, message, where(field_name), pi_code, period))
@@ -453,7 +492,15 @@ class _ReturnParser:
         unit = pi["unit"]
         if value_status == "not_provided" and _is_blank(fields["value"].value) and numerator.number is not None \
                 and denominator.number and unit in codes.UNIT_SCALE:
-            number, value_status = round(numerator.number / denominator.number * codes.UNIT_SCALE[unit], 4), "reported"
+            derived = numerator.number / denominator.number * codes.UNIT_SCALE[unit]
+            if not is_figure(derived):
+                self.drop_row_issues(row_issues)
+                self.reject_row(PI_DATA, row_number, raw, "value_unreadable",
+                                f"{pi_code} {period.label}: the Value cell is blank and numerator ÷ denominator "
+                                f"({_text(fields['numerator'].value)} ÷ {_text(fields['denominator'].value)}) is too large to be a figure",
+                                where("denominator"), pi_code, period.label)
+                return None
+            number, value_status = round(derived, 4), "reported"
         label = period.label
         qualified = {name: _text(fields[name].value) for name, r in readings.items() if r.qualified}
         figure = Figure(pi, period, number if value_status == "reported" else None, value_status, numerator.number,

@@ -1,8 +1,16 @@
 """Opening an untrusted return: limits checked before parsing, every cell with its reference.
 
-A workbook is checked as a zip archive (sizes, compression ratio, cell references) before
-openpyxl (with defusedxml installed) reads it. A CSV is decoded as UTF-8, else Windows-1252.
-Either way the result is a `Book` of `Sheet`s of located cells.
+A workbook is checked as a zip archive (member count, sizes, compression ratio) and the sheets
+that are read are scanned with a streaming XML parser (defusedxml) before openpyxl reads them:
+the scan finds every cell where openpyxl will put it, so a cell outside the limits is refused
+however its reference is written, and it finds formulas and merged cells. openpyxl then reads
+those sheets in read-only mode, bounded by what the scan found: only the cells that exist are
+kept, never a dense rectangle. A CSV is decoded as UTF-8, else Windows-1252, under the same row
+and column limits. Either way the result is a `Book` of `Sheet`s of located cells.
+
+These checks keep an honest mistake cheap; they are not the guarantee. Each file is read in a
+child process with a memory limit and a timeout (`workers.map_untrusted`), so whatever a file
+does costs at most those limits.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lsdi_pipeline import codes
 
 
 class FileRejected(Exception):
@@ -28,11 +37,19 @@ class FileRejected(Exception):
 
 @dataclass(frozen=True)
 class Limits:
+    """What one return may be and cost; the same for workbooks and CSV files (docs/return-format.md, *Limits*)."""
+
     max_file_bytes: int = 20 * 1024 * 1024
     max_unpacked_bytes: int = 100 * 1024 * 1024
     max_compression_ratio: float = 200.0
+    max_members: int = 2_000
     max_rows: int = 50_000
     max_columns: int = 100
+    #: cells holding something, over the sheets that are read
+    max_cells: int = 500_000
+    #: reading one file, in its own process: memory above what the process held before, and wall-clock time
+    max_memory_mib: int = 1_024
+    max_seconds: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -47,7 +64,7 @@ class Cell:
 @dataclass
 class Sheet:
     name: str
-    #: (Excel row number, cells in column order); the header is row 1
+    #: (Excel row number, cells in column order up to the last one holding something); row 1 (the header) is always first
     rows: list[tuple[int, list[Cell]]] = field(default_factory=list)
     hidden: bool = False
     #: merged cell ranges (B1:C1): only the top-left cell of each holds a value
@@ -59,15 +76,24 @@ class Book:
     sheets: dict[str, Sheet]
     file_format: str
     encoding: str | None = None
+    #: the sheets present but not read (instructions, a borough's own workings): (name, hidden)
+    other_sheets: list[tuple[str, bool]] = field(default_factory=list)
 
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-#: a cell whose first child is a formula (Excel and openpyxl write <f> before the cached <v>)
-_FORMULA_CELL = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br="([A-Z]{1,3}[0-9]{1,7})"[^>]*>\s*<(?:[A-Za-z_][\w.-]*:)?f[\s>/]')
-#: a cell tag's reference, whatever its namespace prefix or attribute order
-_CELL_REF = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
+_STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+#: a cell reference as openpyxl reads it (letters, then digits; zero-padding allowed)
+_REFERENCE = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]+)")
+#: the sheets of the format, which are read; any other sheet is only named
+_READ_SHEETS = frozenset(codes.normalise_label(name) for name in codes.RETURN_SHEETS)
+
+
+def reader_for(name: str | Path) -> str:
+    """How a file is read, from its name alone: `csv`, `xlsx`, or its extension (which no reader takes)."""
+    suffix = Path(name).suffix.lower()
+    return {".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"}.get(suffix, suffix)
 
 
 def read_book(path: Path, limits: Limits = Limits()) -> Book:
@@ -75,14 +101,26 @@ def read_book(path: Path, limits: Limits = Limits()) -> Book:
     size = path.stat().st_size
     if size > limits.max_file_bytes:
         raise FileRejected("file_limits", f"the file is {size:,} bytes; the limit is {limits.max_file_bytes:,}")
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return _read_csv(path.read_bytes())
-    if suffix in (".xlsx", ".xlsm"):
+    reader, suffix = reader_for(path), path.suffix.lower()
+    if reader == "csv":
+        return _read_csv(path.read_bytes(), limits)
+    if reader == "xlsx":
         return _read_workbook(path, limits)
     if suffix == ".xls":
         raise FileRejected("file_unsupported_type", "an Excel 97-2003 .xls workbook: save it as .xlsx and send it again")
     raise FileRejected("file_unsupported_type", f"a '{suffix or 'no extension'}' file is not a return: send an .xlsx workbook or a .csv file")
+
+
+# -- workbooks --------------------------------------------------------------------------------------
+@dataclass
+class _SheetScan:
+    """What the streaming scan of one sheet part found: its extent, formula cells and merged ranges."""
+
+    max_row: int = 0
+    max_col: int = 0
+    cells: int = 0
+    formulas: set[str] = field(default_factory=set)
+    merged: list[str] = field(default_factory=list)
 
 
 def _read_workbook(path: Path, limits: Limits) -> Book:
@@ -93,33 +131,59 @@ def _read_workbook(path: Path, limits: Limits) -> Book:
                            "remove the password and save as .xlsx")
     if not zipfile.is_zipfile(path):
         raise FileRejected("file_unreadable", "the file is not an Excel workbook (.xlsx): it may be damaged or another kind of file renamed")
-    formulas = _check_archive(path, limits)
+    scans = _check_archive(path, limits)
     import openpyxl  # deferred: keeps `dagster definitions validate` light
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about data validation and styles it does not read
-            workbook = openpyxl.load_workbook(path, data_only=True)
+            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            sheets, others = {}, []
+            for ws in workbook.worksheets:
+                if codes.normalise_label(ws.title) not in _READ_SHEETS:
+                    others.append((ws.title, ws.sheet_state != "visible"))
+                    continue
+                scan = scans.get(ws.title)
+                if scan is None:  # never read a sheet the scan has not seen: its limits would be unchecked
+                    raise FileRejected("file_unreadable", f"the '{ws.title}' sheet's part could not be found in the workbook: "
+                                       "open it in Excel and save it again")
+                sheets[ws.title] = Sheet(ws.title, _sheet_rows(ws, scan), ws.sheet_state != "visible", scan.merged)
+        finally:
+            workbook.close()
+    except (FileRejected, MemoryError):
+        raise
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise FileRejected("file_unreadable", f"the workbook could not be opened ({type(exc).__name__}: {exc})") from exc
-    sheets = {}
-    for ws in workbook.worksheets:
-        rows = []
-        in_formula = formulas.get(ws.title, set())
-        for row in ws.iter_rows(max_row=min(ws.max_row, limits.max_rows), max_col=min(ws.max_column, limits.max_columns)):
-            cells = [Cell(c.value, c.coordinate, c.number_format, c.coordinate in in_formula) for c in row]
-            rows.append((row[0].row if row else 0, cells))
-        sheets[ws.title] = Sheet(ws.title, rows, ws.sheet_state != "visible", [str(r) for r in ws.merged_cells.ranges])
-    workbook.close()
-    return Book(sheets, "xlsx")
+    return Book(sheets, "xlsx", other_sheets=others)
 
 
-def _check_archive(path: Path, limits: Limits) -> dict[str, set[str]]:
-    """Check the archive's limits before anything is parsed; return the formula cells of each sheet (by sheet name)."""
-    formulas: dict[str, set[str]] = {}
+def _sheet_rows(ws, scan: _SheetScan) -> list[tuple[int, list[Cell]]]:
+    """The rows that hold something (and row 1), each up to its last cell holding something, located as in Excel."""
+    letters = [column_letter(i + 1) for i in range(scan.max_col)]
+    rows = []
+    if scan.max_row == 0:
+        return [(1, [])]
+    for number, row in enumerate(ws.iter_rows(min_row=1, max_row=scan.max_row, max_col=scan.max_col), start=1):
+        last = max((i for i, c in enumerate(row) if c.value is not None), default=-1)
+        if last < 0 and number > 1:
+            continue
+        cells = []
+        for i in range(last + 1):
+            c = row[i]
+            ref = f"{letters[i]}{number}"
+            cells.append(Cell(c.value, ref, getattr(c, "number_format", None), ref in scan.formulas))
+        rows.append((number, cells))
+    return rows
+
+
+def _check_archive(path: Path, limits: Limits) -> dict[str, _SheetScan]:
+    """Check the archive's limits before anything is parsed; scan the sheets that will be read (by sheet name)."""
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
+            if len(members) > limits.max_members:
+                raise FileRejected("file_limits", f"the workbook has {len(members):,} parts; the limit is {limits.max_members:,}")
             unpacked = sum(m.file_size for m in members)
             if unpacked > limits.max_unpacked_bytes:
                 raise FileRejected("file_limits", f"the workbook unpacks to {unpacked:,} bytes; the limit is {limits.max_unpacked_bytes:,}")
@@ -127,25 +191,37 @@ def _check_archive(path: Path, limits: Limits) -> dict[str, set[str]]:
                 if m.file_size > 1_000_000 and m.file_size > limits.max_compression_ratio * max(m.compress_size, 1):
                     raise FileRejected("file_limits", f"part {m.filename} is compressed {m.file_size / max(m.compress_size, 1):,.0f}:1; "
                                        f"the limit is {limits.max_compression_ratio:,.0f}:1")
-                if m.filename.startswith("xl/worksheets/") and m.filename.endswith(".xml"):
-                    xml = archive.read(m)
-                    _check_cell_references(m.filename, xml, limits)
-                    formulas[m.filename] = {ref.decode() for ref in _FORMULA_CELL.findall(xml)}
             titles = _sheet_titles(archive)
+            scans, cells = {}, 0
+            for member, title in titles.items():
+                if codes.normalise_label(title) not in _READ_SHEETS:
+                    continue
+                try:
+                    stream = archive.open(member)
+                except KeyError:
+                    continue  # openpyxl names the missing part when it opens the workbook
+                with stream:
+                    scans[title] = scan = scan_sheet(f"the '{title}' sheet", stream, limits, limits.max_cells - cells)
+                cells += scan.cells
     except zipfile.BadZipFile as exc:
         raise FileRejected("file_unreadable", f"the workbook is damaged ({exc})") from exc
-    return {titles[member]: refs for member, refs in formulas.items() if member in titles and refs}
+    return scans
 
 
 def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
     """Worksheet part (xl/worksheets/sheet1.xml) → sheet name, from the workbook part and its relationships."""
-    from defusedxml import ElementTree
+    from defusedxml import DefusedXmlException, ElementTree
 
     try:
         book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    except (KeyError, ElementTree.ParseError):
+    except KeyError:
         return {}
+    except (ElementTree.ParseError, DefusedXmlException) as exc:
+        raise FileRejected("file_unreadable", f"the workbook's list of sheets is damaged ({type(exc).__name__}: {exc})") from exc
+    if book.tag.startswith(f"{{{_STRICT_NS}}}"):
+        raise FileRejected("file_unsupported_type", "the workbook is saved as 'Strict Open XML Spreadsheet': "
+                           "save it as 'Excel Workbook (.xlsx)' and send it again")
     targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
     titles = {}
     for sheet in book.iter(f"{{{_MAIN_NS}}}sheet"):
@@ -154,14 +230,87 @@ def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
     return titles
 
 
-def _check_cell_references(member: str, xml: bytes, limits: Limits) -> None:
-    max_row = max_col = 0
-    for letters, digits in _CELL_REF.findall(xml):
-        max_row = max(max_row, int(digits))
-        max_col = max(max_col, _column_number(letters.decode()))
-    if max_row > limits.max_rows or max_col > limits.max_columns:
-        raise FileRejected("file_limits", f"{member} has a cell at {column_letter(max_col)}{max_row}; returns are limited to "
-                           f"{limits.max_rows:,} rows and {limits.max_columns} columns")
+def scan_sheet(member: str, stream, limits: Limits, max_cells: int | None = None) -> _SheetScan:
+    # `member` names the sheet in messages: "the 'PI data' sheet"
+    """Stream one sheet part and place every cell as openpyxl will (a row's `r` or the next row; a cell's `r` or the
+    next column), refusing the file on the first cell outside the limits. Linear in the part's size, whatever it holds."""
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import ParseError, iterparse
+
+    scan = _SheetScan()
+    max_cells = limits.max_cells if max_cells is None else max_cells
+    row = col = 0
+    parents = []
+    try:
+        for event, element in iterparse(stream, events=("start", "end")):
+            name = element.tag.rpartition("}")[2]
+            if event == "start":
+                if name == "row":
+                    row = _row_number(element.get("r"), row, member)
+                    col = 0
+                elif name == "c":
+                    ref = element.get("r")
+                    if ref is None:
+                        col += 1
+                    else:
+                        ref_row, col = _reference(ref, member)
+                        _check_extent(member, max(row, ref_row), col, limits)
+                    _check_extent(member, row, col, limits)
+                    scan.max_row, scan.max_col = max(scan.max_row, row), max(scan.max_col, col)
+                    scan.cells += 1
+                    if scan.cells > max_cells:
+                        raise FileRejected("file_limits", f"the sheets read hold more than {limits.max_cells:,} cells; "
+                                           f"the limit is {limits.max_cells:,}")
+                elif name in ("sheetData", "mergeCells"):
+                    parents.append(element)
+                continue
+            if name == "c":
+                if any(child.tag.rpartition("}")[2] == "f" for child in element):
+                    scan.formulas.add(f"{column_letter(col)}{row}")
+            elif name == "mergeCell" and element.get("ref"):
+                scan.merged.append(str(element.get("ref"))[:30])
+            elif name == "row" and parents:
+                parents[-1].remove(element)  # keep memory flat: a row is done with once scanned
+                continue
+            elif name in ("sheetData", "mergeCells"):
+                parents.pop()
+            if name != "row":
+                element.clear()
+    except (ParseError, DefusedXmlException) as exc:
+        raise FileRejected("file_unreadable", f"{member} is not well-formed XML ({type(exc).__name__}: {exc}): "
+                           "open the workbook in Excel and save it again") from exc
+    return scan
+
+
+def _row_number(text: str | None, previous: int, member: str) -> int:
+    """A row's number as openpyxl takes it (`r`, which may be written 5.0, or the row after the last); rows must ascend,
+    or openpyxl would silently drop the ones out of order."""
+    if text is None:
+        return previous + 1
+    try:
+        number = float(text)
+    except ValueError:
+        number = 0.5
+    if not (number == number and number.is_integer()) or number < 1:  # noqa: PLR0124 — NaN is not a row number
+        raise FileRejected("file_unreadable", f"{member} has a row numbered '{text[:20]}', which is not a row number")
+    if number <= previous:
+        raise FileRejected("file_unreadable", f"{member} lists row {number:,.0f} after row {previous:,}: open the workbook "
+                           "in Excel and save it again")
+    return int(number) if number < 1e18 else 10**18
+
+
+def _reference(text: str, member: str) -> tuple[int, int]:
+    match = _REFERENCE.fullmatch(text.strip())
+    if match is None:
+        raise FileRejected("file_unreadable", f"{member} has a cell at '{text[:20]}', which is not a cell reference")
+    return int(match.group(2)), _column_number(match.group(1).upper())
+
+
+def _check_extent(member: str, row: int, col: int, limits: Limits) -> None:
+    if row > limits.max_rows or col > limits.max_columns:
+        raise FileRejected("file_limits", f"{member} has a cell at {column_letter(min(col, 16384))}{min(row, 10**9)}"
+                           f"{'' if row <= 10**9 else ' or beyond'}; returns are limited to {limits.max_rows:,} rows and "
+                           f"{limits.max_columns} columns")
 
 
 def column_letter(number: int) -> str:
@@ -180,7 +329,8 @@ def _column_number(letters: str) -> int:
     return number
 
 
-def _read_csv(data: bytes) -> Book:
+# -- CSV ---------------------------------------------------------------------------------------------
+def _read_csv(data: bytes, limits: Limits) -> Book:
     # UTF-8 (a BOM tolerated) or Windows-1252 as the format says; UTF-16 with its BOM is what Excel's "Unicode text" writes
     encodings = ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "cp1252")
     for encoding in encodings:
@@ -195,10 +345,38 @@ def _read_csv(data: bytes) -> Book:
         encoding = "utf-8"
     if "\x00" in text:
         raise FileRejected("file_unreadable", "the file is binary, not a CSV text file")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows, next_line, span = [], 1, (1, 1)
     try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
+        for number, record in enumerate(reader, start=1):
+            if number > limits.max_rows:
+                raise FileRejected("file_limits", f"the CSV file has more than {limits.max_rows:,} rows; the limit is {limits.max_rows:,}")
+            if len(record) > limits.max_columns:
+                raise FileRejected("file_limits", f"row {number} of the CSV file has {len(record):,} columns; the limit is "
+                                   f"{limits.max_columns}")
+            rows.append((number, [Cell(v, f"{column_letter(j + 1)}{number}") for j, v in enumerate(record)]))
+            span, next_line = (next_line, reader.line_num), reader.line_num + 1
     except csv.Error as exc:
-        raise FileRejected("file_unreadable", f"the CSV file could not be read ({exc})") from exc
-    rows = [(i, [Cell(v, f"{column_letter(j + 1)}{i}") for j, v in enumerate(rec)])
-            for i, rec in enumerate(records, start=1)]
+        raise FileRejected("file_unreadable", f"the CSV file could not be read at line {reader.line_num} ({exc})") from exc
+    if rows:
+        _check_last_record_closed(text, *span, rows[-1])
     return Book({"PI data": Sheet("PI data", rows)}, "csv", encoding)
+
+
+def _check_last_record_closed(text: str, first_line: int, last_line: int, row: tuple[int, list[Cell]]) -> None:
+    """A quote opened and never closed swallows the rest of the file into one cell: refuse it, naming where it opens.
+
+    Only the last record can end that way (the reader stops at the end of the text), so only it is read again strictly.
+    """
+    if last_line == first_line:
+        return
+    tail = "".join(text.splitlines(keepends=True)[first_line - 1:])
+    try:
+        list(csv.reader(io.StringIO(tail, newline=""), strict=True))
+    except csv.Error as exc:
+        if "unexpected end of data" not in str(exc):
+            return
+        number, cells = row
+        raise FileRejected("file_unreadable", f"the quote (\") that opens in cell {cells[-1].ref} (row {number}, line {first_line} of "
+                           f"the file) is never closed, so lines {first_line}–{last_line} were read as one cell: close the quote "
+                           "or remove it, and send the file again") from exc

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 #: the contract's markers, plus the spellings officers use for the same (na, n/k, dashes)
 NOT_PROVIDED_MARKERS = frozenset({"n/a", "-", "not collected", "not available", "nk", "na", "n/k", "\u2013", "\u2014"})
 SUPPRESSION_MARKERS = frozenset({"<5", "< 5", "c", "x", "*"})
+#: no count, percentage or rate in a return comes near this; anything larger (or not finite) is not a figure, and
+#: keeping figures below it keeps every sum and ratio the analysis takes finite
+MAX_MAGNITUDE = 1e12
 EXCEL_ERRORS = frozenset({"#div/0!", "#n/a", "#value!", "#ref!", "#name?", "#num!", "#null!", "#spill!", "#calc!"})
 
 _QUALIFIER = re.compile(r"^(?:approx(?:imately)?\.?|c\.|ca\.|circa|about|~)\s*(.+)$")
@@ -41,11 +44,8 @@ def read_number(value: object, number_format: str | None = None) -> CellReading:
     if isinstance(value, bool) or isinstance(value, (dt.date, dt.datetime, dt.time)):
         return CellReading(None, "unreadable", problem=f"holds {value!s}, which is not a number")
     if isinstance(value, (int, float)):
-        if isinstance(value, float) and not math.isfinite(value):
-            return CellReading(None, "unreadable", problem="holds a number too large to be a figure")
-        if number_format and "%" in number_format:
-            return CellReading(round(float(value) * 100, 10), "reported", percent=True)
-        return CellReading(float(value), "reported")
+        percent = bool(number_format and "%" in number_format)
+        return _figure(float(value) * 100 if percent else float(value), str(value), percent=percent)
     text = " ".join(str(value).replace("\u00a0", " ").split())
     lowered = text.lower()
     if not text:
@@ -64,4 +64,16 @@ def read_number(value: object, number_format: str | None = None) -> CellReading:
         lowered = lowered[:-1].strip()
     if not _NUMBER.match(lowered):
         return CellReading(None, "unreadable", problem=f"holds '{text}', which is neither a number nor a recognised marker")
-    return CellReading(float(lowered.replace(",", "").replace(" ", "")), "reported", qualified=qualified, percent=percent)
+    return _figure(float(lowered.replace(",", "").replace(" ", "")), text, qualified=qualified, percent=percent)
+
+
+def is_figure(number: float) -> bool:
+    """A number the warehouse can hold as a figure: finite and no larger than `MAX_MAGNITUDE`."""
+    return math.isfinite(number) and abs(number) <= MAX_MAGNITUDE
+
+
+def _figure(number: float, shown: str, qualified: bool = False, percent: bool = False) -> CellReading:
+    if not is_figure(number):
+        what = "not a number" if math.isnan(number) else "too large to be a figure"
+        return CellReading(None, "unreadable", problem=f"holds {shown[:40]}, which is {what}")
+    return CellReading(round(number, 10) if percent else number, "reported", qualified=qualified, percent=percent)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -67,7 +68,7 @@ class Table:
             if dtype.startswith("datetime"):
                 out[c.name] = pd.to_datetime(out[c.name])
             elif dtype == "string":
-                out[c.name] = out[c.name].astype("object").where(out[c.name].notna(), None).astype("string")
+                out[c.name] = out[c.name].astype("object").where(out[c.name].notna(), None).map(_storable_text).astype("string")
             else:
                 out[c.name] = out[c.name].astype(dtype)
         return out.reset_index(drop=True)
@@ -76,10 +77,23 @@ class Table:
         columns = {}
         for c in self.columns:
             checks = [pa.Check.isin(list(c.allowed))] if c.allowed else []
+            if c.sql_type == "DOUBLE":  # every figure in the warehouse is a finite number (NULL where there is none)
+                checks.append(pa.Check(_finite, error="finite numbers only (no infinity or NaN)"))
             columns[c.name] = pa.Column(_PANDAS_DTYPE[c.sql_type], checks=checks, nullable=c.nullable,
                                         description=c.comment)
         return pa.DataFrameSchema(columns, strict=True, ordered=True, unique=list(self.key) or None,
                                   name=self.name, description=self.comment)
+
+
+def _storable_text(value):
+    """Text DuckDB can store: the bytes of a file name that are not UTF-8 (kept as surrogate escapes) shown as \\xNN."""
+    if isinstance(value, str) and not value.isascii():
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return value
+
+
+def _finite(values: pd.Series) -> pd.Series:
+    return pd.Series(np.isfinite(values.to_numpy(dtype=float)), index=values.index)
 
 
 def _quote(text: str) -> str:
@@ -179,7 +193,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("encoding", "VARCHAR", "Text encoding of a CSV return (utf-8, utf-8-sig or cp1252)."),
         _c("return_period", "VARCHAR", "Financial year the return covers, from the About sheet."),
         _c("original_path", "VARCHAR", "Path of the file under the returns folder when first seen.", False),
-        _c("archive_path", "VARCHAR", "Path of the pipeline's own copy, relative to the warehouse directory.", False),
+        _c("archive_path", "VARCHAR", "Path of the pipeline's own copy, relative to the warehouse directory; NULL for an entry that was not a regular file (a link, a pipe), which is never copied."),
     ), ("submission_id",)),
     Table("fact_pi_value", "Tidy PI figures: one row per submission × PI × period, with its quality and whether it is current.", (
         _c("submission_id", "INTEGER", _SUBMISSION_ID, False),

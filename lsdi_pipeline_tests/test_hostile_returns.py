@@ -1,0 +1,362 @@
+"""No file can stop the pipeline, lose what a borough sent, or cost more than the limits of one return.
+
+Each class of hostile or unlucky file is tested with several shapes at once: real files written in
+`tmp_path`, dropped beside the bundled returns, and `lsdi run` started twice as an operator would.
+Both runs exit 0, each bad file is rejected or flagged with a reason naming what was wrong, and every
+bundled file loads exactly as it does without them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from lsdi_pipeline.returns.reader import Limits
+from lsdi_pipeline_tests.pipeline import copy_bundled_raw, lsdi_run_ok, materialize_all, query
+from lsdi_pipeline_tests.returns_builder import (CSV_HEADER, PI_DATA_HEADER, Formatted, parse, pi_row, write_csv,
+                                                 write_return)
+
+BARNET = "E09000003"  # a pilot borough with no bundled return: its files supersede nothing
+GOOD = [pi_row("NI62", "2007/08", numerator=12, denominator=100, value=12, frequency="Annual")]
+PI_SHEET = "xl/worksheets/sheet2.xml"  # write_return writes About, PI data, Feasibility, Narrative in that order
+
+
+# -- what the bundled returns load as, without any hostile file ------------------------------------------
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory) -> dict[str, pd.DataFrame]:
+    base = tmp_path_factory.mktemp("bundled")
+    raw, warehouse = copy_bundled_raw(base / "raw"), base / "warehouse"
+    materialize_all(raw, warehouse)
+    return _loaded(warehouse)
+
+
+def _loaded(warehouse: Path) -> dict[str, pd.DataFrame]:
+    """Per file (by name): the figures and the rows set aside, as the borough sent them."""
+    facts = query(warehouse, """SELECT s.file_name, f.sheet, f.row_number, f.pi_code, f.period, f.value, f.value_status,
+                                       f.numerator, f.denominator FROM fact_pi_value f JOIN submission s USING (submission_id)""")
+    rejected = query(warehouse, """SELECT s.file_name, r.sheet, r.row_number, r.raw_record, r.reason
+                                   FROM rejected_row r JOIN submission s USING (submission_id)""")
+    return {"facts": facts, "rejected": rejected}
+
+
+def _same_as_bundled(warehouse: Path, bundled: dict[str, pd.DataFrame]) -> None:
+    now = _loaded(warehouse)
+    for name, before in bundled.items():
+        after = now[name][now[name]["file_name"].isin(set(before["file_name"]))]
+        columns = list(before.columns)
+        pd.testing.assert_frame_equal(after.sort_values(columns).reset_index(drop=True),
+                                      before.sort_values(columns).reset_index(drop=True), check_dtype=False)
+
+
+def _run_twice(raw: Path, warehouse: Path, bundled, *args: str) -> pd.DataFrame:
+    """`lsdi run` twice (the second over the state the first left); both must exit 0. The submissions, by file name."""
+    for _ in range(2):
+        lsdi_run_ok(raw, warehouse, *args)
+        _same_as_bundled(warehouse, bundled)
+    return query(warehouse, "SELECT * FROM submission").set_index("file_name")
+
+
+# -- writing hostile workbooks -------------------------------------------------------------------------
+def _with_sheet_xml(path: Path, edit, member: str = PI_SHEET) -> Path:
+    """Rewrite one part of a workbook written by `write_return` (the archive is rebuilt, every other part as it was)."""
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    parts[member] = edit(parts[member].decode()).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return path
+
+
+def _extra_rows(xml: str) -> callable:
+    return lambda sheet: sheet.replace("</sheetData>", xml + "</sheetData>")
+
+
+def _hostile_workbook(path: Path, edit, rows=GOOD) -> Path:
+    return _with_sheet_xml(write_return(path, pi_rows=rows), edit)
+
+
+FAR_CELLS = {  # every way a cell beyond 50,000 rows or 100 columns can be written that openpyxl would place there
+    "plain": '<row r="50001"><c r="A50001"><v>1</v></c></row>',
+    "single_quotes_lower_case": "<row r='50001'><c r='cv50001'><v>1</v></c></row>",
+    "zero_padded": '<row r="50001"><c r="A0050001"><v>1</v></c></row>',
+    "spaces_around_equals": '<row r = "50001" ><c r = "A50001" ><v>1</v></c></row>',
+    "character_references": '<row r="&#53;0001"><c r="&#65;&#53;0001"><v>1</v></c></row>',
+    "dollar_signs": '<row r="3"><c r="$CW$3"><v>1</v></c></row>',
+    "no_r_columns": '<row r="3">' + "<c><v>1</v></c>" * 101 + "</row>",
+    "no_r_rows": '<row r="49999"><c r="A49999"><v>1</v></c></row>' + "<row><c><v>1</v></c></row>" * 3,
+    "row_far_cell_near": '<row r="60000"><c r="A3"><v>1</v></c></row>',
+}
+
+PATHOLOGICAL_XML = {  # shapes that once cost the pre-parse scan quadratic time, or that stress a parser
+    "c_c_c": lambda sheet: sheet.replace("</sheetData>", "<c " * 4000 + "</sheetData>"),
+    "unclosed_attribute": lambda sheet: sheet.replace("</sheetData>", '<row r="3"><c r="' + "A" * 20000 + "</sheetData>"),
+    "billion_laughs": lambda sheet: ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+                                     + "".join(f'<!ENTITY lol{i} "{"&lol;" * 10 if i == 1 else f"&lol{i - 1};" * 10}">' for i in range(1, 9))
+                                     + "]>" + sheet.replace("<t>NI62</t>", "<t>&lol8;</t>")),
+    "external_entity": lambda sheet: ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+                                      + sheet.replace("<t>NI62</t>", "<t>&xxe;</t>")),
+    "shared_string_out_of_range": _extra_rows('<row r="3"><c r="A3" t="s"><v>999999999</v></c></row>'),
+    "rows_out_of_order": _extra_rows('<row r="2"><c r="A2"><v>5</v></c></row>'),
+    "row_number_not_a_number": _extra_rows('<row r="three"><c r="A3"><v>5</v></c></row>'),
+}
+
+
+def test_a_far_cell_is_refused_however_it_is_written(tmp_path):
+    for shape, xml in FAR_CELLS.items():
+        result = parse(_hostile_workbook(tmp_path / f"{shape}.xlsx", _extra_rows(xml)))
+        assert result.submission["status"] == "rejected", shape
+        assert [i["check_name"] for i in result.issues] == ["file_limits"], shape
+        assert "has a cell at" in result.submission["reject_reason"] and "limited to 50,000 rows and 100 columns" in \
+            result.submission["reject_reason"], shape
+
+
+def test_a_sparse_sheet_within_the_limits_is_read_cell_by_cell(tmp_path):
+    """One cell at CV49999 (inside the limits) is one rejected row, not a 5-million-cell grid."""
+    path = _hostile_workbook(tmp_path / "sparse.xlsx", _extra_rows('<row r="49999"><c r="CV49999"><v>7</v></c></row>'))
+    result = parse(path)
+    assert [f["pi_code"] for f in result.pi_values] == ["NI62"]
+    [row] = result.rejected_rows
+    assert row["row_number"] == 49999 and '"column 100": "7"' in row["raw_record"]
+
+
+def test_pathological_xml_is_refused_in_linear_time_naming_the_part(tmp_path):
+    for shape, edit in PATHOLOGICAL_XML.items():
+        result = parse(_hostile_workbook(tmp_path / f"{shape}.xlsx", edit))
+        assert result.submission["status"] == "rejected", shape
+        assert result.submission["reject_reason"], shape
+        assert "root:" not in result.submission["reject_reason"]
+
+
+def test_far_cells_and_pathological_xml_never_stop_a_run(tmp_path, bundled):
+    raw, warehouse = copy_bundled_raw(tmp_path / "raw"), tmp_path / "warehouse"
+    for shape, xml in FAR_CELLS.items():
+        _hostile_workbook(raw / "returns" / f"far_{shape}.xlsx", _extra_rows(xml))
+    for shape, edit in PATHOLOGICAL_XML.items():
+        _hostile_workbook(raw / "returns" / f"xml_{shape}.xlsx", edit)
+    subs = _run_twice(raw, warehouse, bundled)
+    hostile = subs[subs.index.str.startswith(("far_", "xml_"))]
+    assert len(hostile) == len(FAR_CELLS) + len(PATHOLOGICAL_XML)
+    assert (hostile["status"] == "rejected").all()
+    assert hostile.loc[[f"far_{s}.xlsx" for s in FAR_CELLS], "reject_reason"].str.contains("has a cell at").all()
+
+
+# -- every figure is a finite number ------------------------------------------------------------------------
+NON_FINITE = {  # routes from finite-looking cells to an infinite or NaN figure
+    "ratio_of_a_tiny_denominator": lambda p: write_return(p, pi_rows=[pi_row("NI62", "2007/08", numerator=1, denominator=1e-320,
+                                                                             frequency="Annual")]),
+    "ratio_of_huge_numbers": lambda p: write_return(p, pi_rows=[pi_row("NI62", "2007/08", numerator=1e300, denominator=1e-300,
+                                                                       frequency="Annual")]),
+    "percent_format_overflow": lambda p: write_return(p, pi_rows=[pi_row("NI62", "2007/08", value=Formatted(5e306, "0%"),
+                                                                         frequency="Annual")]),
+    "infinity_in_the_xml": lambda p: _hostile_workbook(p, lambda s: s.replace("<v>12</v></c><c r=\"G2\"", "<v>1e999</v></c><c r=\"G2\"")),
+    "minus_infinity_in_the_xml": lambda p: _hostile_workbook(p, lambda s: s.replace("<v>100</v>", "<v>-1E999</v>")),
+    "huge_numerator": lambda p: write_return(p, pi_rows=[pi_row("NI62", "2007/08", numerator=1e200, denominator=2e200, value=50,
+                                                                frequency="Annual")]),
+}
+
+
+def test_no_route_gives_a_figure_that_is_not_finite(tmp_path):
+    for shape, make in NON_FINITE.items():
+        result = parse(make(tmp_path / f"{shape}.xlsx"))
+        assert result.submission["status"] == "accepted_with_issues", shape
+        for fact in result.pi_values:
+            for name in ("value", "numerator", "denominator"):
+                assert fact[name] is None or (math.isfinite(fact[name]) and abs(fact[name]) <= 1e12), (shape, name, fact[name])
+        [row] = result.rejected_rows
+        [finding] = [i for i in result.issues if i["check_name"] == "value_unreadable"]
+        assert finding["cell_ref"] and finding["row_number"] == 2, shape
+        assert "not a number" in finding["message"] or "too large to be a figure" in finding["message"], shape
+
+
+def test_non_finite_figures_never_stop_a_run_and_get_feedback(tmp_path, bundled):
+    raw, warehouse = copy_bundled_raw(tmp_path / "raw"), tmp_path / "warehouse"
+    for shape, make in NON_FINITE.items():
+        make(raw / "returns" / f"inf_{shape}.xlsx")
+    subs = _run_twice(raw, warehouse, bundled)
+    assert (subs.loc[[f"inf_{s}.xlsx" for s in NON_FINITE], "status"] == "accepted_with_issues").all()
+    extremes = query(warehouse, "SELECT max(abs(value)) v, max(abs(numerator)) n, max(abs(denominator)) d FROM fact_pi_value")
+    assert extremes.notna().all(axis=None) and (extremes <= 1e12).all(axis=None)
+    assert query(warehouse, "SELECT count(*) n FROM cmp_borough_pi WHERE isinf(group_mean) OR isinf(group_pooled)")["n"][0] == 0
+    feedback = warehouse / "reports" / "feedback" / BARNET
+    assert len(list(feedback.glob("*.xlsx"))) == len(NON_FINITE)
+
+
+# -- CSV files: the same limits, and no row swallowed ----------------------------------------------------------
+def _csv_text(path: Path, text: str) -> Path:
+    path.write_text(",".join(CSV_HEADER) + "\r\n" + text, encoding="utf-8", newline="")
+    return path
+
+
+CSV_SHAPES = {
+    "unterminated_quote": lambda p: _csv_text(p, f'{BARNET},NI62,2007/08,12,100,12,Police,Annual,"a note never closed\r\n'
+                                                 + f"{BARNET},L01,2007-04,,,210,Police,Monthly,next\r\n" * 5),
+    "unterminated_quote_in_the_middle_column": lambda p: _csv_text(p, f'{BARNET},NI62,"2007/08,12,100,12,Police,Annual,x\r\n'
+                                                                      + f"{BARNET},L01,2007-05,,,211,Police,Monthly,next\r\n"),
+    "too_many_rows": lambda p: _csv_text(p, f"{BARNET},L01,2007-04,,,210,Police,Monthly,again\r\n" * 50_001),
+    "too_many_columns": lambda p: _csv_text(p, f"{BARNET},L01,2007-04,,,210,Police,Monthly,x" + ",y" * 100 + "\r\n"),
+}
+
+
+def test_a_csv_keeps_the_limits_and_never_swallows_rows(tmp_path):
+    for shape, make in CSV_SHAPES.items():
+        result = parse(make(tmp_path / f"{shape}.csv"))
+        assert result.submission["status"] == "rejected", shape
+        reason = result.submission["reject_reason"]
+        if shape.startswith("unterminated"):
+            assert "never closed" in reason and "row 2" in reason, reason
+        else:
+            assert result.issues[0]["check_name"] == "file_limits" and "limit is" in reason, reason
+    closed = parse(_csv_text(tmp_path / "closed.csv", f'{BARNET},NI62,2007/08,12,100,12,Police,Annual,"two\r\nlines"\r\n'))
+    assert [f["note"] for f in closed.pi_values] == ["two\r\nlines"]
+
+
+def test_bad_csv_files_never_stop_a_run(tmp_path, bundled):
+    raw, warehouse = copy_bundled_raw(tmp_path / "raw"), tmp_path / "warehouse"
+    for shape, make in CSV_SHAPES.items():
+        make(raw / "returns" / f"csv_{shape}.csv")
+    subs = _run_twice(raw, warehouse, bundled)
+    assert (subs.loc[[f"csv_{s}.csv" for s in CSV_SHAPES], "status"] == "rejected").all()
+
+
+# -- conflicting duplicates cost what the rows cost --------------------------------------------------------------
+def test_ten_thousand_conflicting_rows_give_findings_of_bounded_size(tmp_path):
+    rows = [pi_row("L01", "2007-04", value=i, frequency="Monthly") for i in range(10_000)]
+    result = parse(write_return(tmp_path / "conflicts.xlsx", pi_rows=rows))
+    assert len(result.rejected_rows) == 10_000 and not result.pi_values
+    assert max(len(i["message"]) for i in result.issues) < 200
+    assert "(10,000 rows in all)" in result.issues[0]["message"]
+
+
+# -- dates are checked against arrival ---------------------------------------------------------------------------
+def test_a_submission_date_after_arrival_is_an_error_and_cannot_keep_a_return_current(tmp_path, bundled):
+    raw, warehouse = copy_bundled_raw(tmp_path / "raw"), tmp_path / "warehouse"
+    today = dt.date.today()
+    typo = {"Submitted on": "2080-04-14"}
+    write_return(raw / "returns" / "barnet_typo.xlsx", about=typo, pi_rows=[pi_row("NI62", "2007/08", value=11, frequency="Annual")])
+    write_return(raw / "returns" / "barnet_tomorrow.xlsx", about={"Submitted on": dt.datetime.combine(today + dt.timedelta(days=1), dt.time())},
+                 pi_rows=[pi_row("NI59", "2007/08", value=80, frequency="Annual")])
+    write_csv(raw / "returns" / "barnet_csv_typo.csv", [[BARNET, "L01", "2007-04", None, None, 200, "Police", "Monthly", "x", "2099-01-01"]],
+              header=[*CSV_HEADER, "submitted_on"])
+    lsdi_run_ok(raw, warehouse)
+    # the correction arrives later, honestly dated before the typo: it must become current
+    write_return(raw / "returns" / "barnet_correction.xlsx", about={"Submitted on": dt.datetime.combine(today, dt.time())},
+                 pi_rows=[pi_row("NI62", "2007/08", value=13, frequency="Annual")])
+    subs = _run_twice(raw, warehouse, bundled)
+    assert subs.loc[["barnet_typo.xlsx", "barnet_tomorrow.xlsx", "barnet_csv_typo.csv"], "submitted_on"].dt.date.le(today).all()
+    findings = query(warehouse, """SELECT s.file_name, i.cell_ref, i.value_found, i.severity FROM dq_issue i JOIN submission s
+                                   USING (submission_id) WHERE i.check_name = 'submitted_on_after_arrival' ORDER BY 1""")
+    assert list(findings["file_name"]) == ["barnet_csv_typo.csv", "barnet_tomorrow.xlsx", "barnet_typo.xlsx"]
+    assert (findings["severity"] == "error").all() and findings["cell_ref"].notna().all()
+    assert findings.set_index("file_name").loc["barnet_typo.xlsx", "value_found"] == "2080-04-14"
+    current = query(warehouse, f"""SELECT value FROM fact_pi_value WHERE borough_code = '{BARNET}' AND pi_code = 'NI62'
+                                   AND period = '2007/08' AND is_current""")
+    assert list(current["value"]) == [13.0]
+
+
+# -- a row naming another borough is set aside, never re-attributed -------------------------------------------------
+def test_a_row_naming_another_borough_is_a_rejected_row(tmp_path, bundled):
+    raw, warehouse = copy_bundled_raw(tmp_path / "raw"), tmp_path / "warehouse"
+    header = [*PI_DATA_HEADER, "Borough code"]
+    rows = [[*pi_row("NI62", "2007/08", value=12, frequency="Annual"), BARNET],   # its own: loaded
+            [*pi_row("NI59", "2007/08", value=70, frequency="Annual"), "E09000005"],  # Brent's: set aside
+            [*pi_row("NI64", "2007/08", value=9, frequency="Annual"), "00AE"],        # Brent by its legacy code: set aside
+            [*pi_row("NI65", "2007/08", value=9, frequency="Annual"), "E09999999"],   # no authority: set aside
+            [*pi_row("NI66", "2007/08", value=90, frequency="Annual"), None]]         # blank: the return's borough
+    write_return(raw / "returns" / "barnet_with_codes.xlsx", headers={"PI data": header}, pi_rows=rows)
+    _run_twice(raw, warehouse, bundled)
+    facts = query(warehouse, "SELECT f.borough_code, f.pi_code FROM fact_pi_value f JOIN submission s USING (submission_id) "
+                             "WHERE s.file_name = 'barnet_with_codes.xlsx' ORDER BY f.pi_code")
+    assert list(facts.itertuples(index=False, name=None)) == [(BARNET, "NI62"), (BARNET, "NI66")]
+    rejected = query(warehouse, "SELECT r.row_number, i.cell_ref FROM rejected_row r JOIN submission s USING (submission_id) "
+                                "JOIN dq_issue i ON i.submission_id = r.submission_id AND i.row_number = r.row_number "
+                                "WHERE s.file_name = 'barnet_with_codes.xlsx' AND i.check_name = 'borough_row_mismatch' ORDER BY 1")
+    assert list(rejected.itertuples(index=False, name=None)) == [(3, "I3"), (4, "I4"), (5, "I5")]
+
+
+# -- a duplicate is bytes already loaded ------------------------------------------------------------------------------
+def test_bytes_rejected_for_their_name_are_read_when_they_arrive_under_a_name_that_works(tmp_path, bundled):
+    raw, warehouse = copy_bundled_raw(tmp_path / "raw"), tmp_path / "warehouse"
+    workbook = write_return(tmp_path / "barnet.xlsx", pi_rows=GOOD).read_bytes()
+    csv_bytes = write_csv(tmp_path / "barnet.csv", [[BARNET, "L01", "2007-04", None, None, 210, "Police", "Monthly", "x"]]).read_bytes()
+    (raw / "returns" / "barnet_return.csv").write_bytes(workbook)        # a workbook named .csv
+    (raw / "returns" / "barnet_return").write_bytes(workbook)            # no extension at all
+    (raw / "returns" / "police.txt").write_bytes(csv_bytes)              # a CSV named .txt
+    lsdi_run_ok(raw, warehouse)
+    (raw / "returns" / "barnet_return.xlsx").write_bytes(workbook)       # sent again, named right
+    (raw / "returns" / "police.csv").write_bytes(csv_bytes)
+    (raw / "returns" / "barnet_return_again.xlsx").write_bytes(workbook)  # and once more: now a duplicate
+    subs = _run_twice(raw, warehouse, bundled)
+    assert subs.loc["barnet_return.csv", "status"] == "rejected" and subs.loc["barnet_return", "status"] == "rejected"
+    assert subs.loc["police.txt", "status"] == "rejected"
+    assert subs.loc["barnet_return.xlsx", "status"] == "accepted_with_issues"
+    assert subs.loc["police.csv", "status"] in ("accepted", "accepted_with_issues")
+    assert "same bytes" not in subs.loc["police.csv", "reject_reason"] if subs.loc["police.csv", "reject_reason"] else True
+    assert subs.loc["barnet_return_again.xlsx", "status"] == "duplicate"
+    assert "barnet_return.xlsx" in subs.loc["barnet_return_again.xlsx", "reject_reason"]
+
+
+# -- what is derived is never trusted -------------------------------------------------------------------------------
+DAMAGE = {
+    "random_bytes": lambda data: bytes(range(256)) * 4,
+    "bad_pickle_protocol": lambda data: b"\x80\x09" + data[2:],
+    "truncated": lambda data: data[: len(data) // 2],
+    "empty": lambda data: b"",
+    "one_bit_flipped": lambda data: data[:-10] + bytes([data[-10] ^ 1]) + data[-9:],
+}
+
+
+def test_damaged_parse_cache_entries_are_set_aside_and_the_files_read_again(tmp_path, bundled):
+    raw, warehouse = copy_bundled_raw(tmp_path / "raw"), tmp_path / "warehouse"
+    lsdi_run_ok(raw, warehouse)
+    entries = sorted((warehouse / ".cache" / "parsed").glob("*.pickle"))
+    assert len(entries) >= len(DAMAGE)
+    for entry, damage in zip(entries, DAMAGE.values()):
+        entry.write_bytes(damage(entry.read_bytes()))
+    done = lsdi_run_ok(raw, warehouse)
+    _same_as_bundled(warehouse, bundled)
+    aside = sorted((warehouse / "set-aside").iterdir())
+    assert len(aside) == len(DAMAGE) and all("parsed" in p.name for p in aside)
+    assert "Set aside" in done.stdout
+    _run_twice(raw, warehouse, bundled)
+    assert len(list((warehouse / "set-aside").iterdir())) == len(DAMAGE)  # nothing new was damaged
+
+
+def test_damaged_intermediate_frames_make_the_next_arrival_run_a_full_one(tmp_path, bundled):
+    raw, warehouse = copy_bundled_raw(tmp_path / "raw"), tmp_path / "warehouse"
+    lsdi_run_ok(raw, warehouse)
+    # a pickle carries no checksum: a flipped bit inside a string still reads, so only damage that shows is set aside
+    damage = {k: v for k, v in DAMAGE.items() if k != "one_bit_flipped"}
+    for (name, damage_with) in zip(("dim_borough", "dq_rule", "dq_expectation", "dim_indicator"), damage.values()):
+        path = warehouse / ".intermediate" / name
+        path.write_bytes(damage_with(path.read_bytes()))
+    write_csv(raw / "returns" / "barnet_police.csv", [[BARNET, "L01", "2007-04", None, None, 210, "Police", "Monthly", "x"]])
+    done = lsdi_run_ok(raw, warehouse, "--new-returns")
+    assert "(lsdi_job)" in done.stderr  # the damaged outputs could not be reused: a full run rebuilt them
+    assert len(list((warehouse / "set-aside").iterdir())) == len(damage)
+    subs = _run_twice(raw, warehouse, bundled, "--new-returns")
+    assert subs.loc["barnet_police.csv", "status"] in ("accepted", "accepted_with_issues")
+    (warehouse / ".intermediate" / "dim_goal").unlink()  # missing altogether: the same
+    assert "(lsdi_job)" in lsdi_run_ok(raw, warehouse, "--new-returns").stderr
+
+
+# -- the sandbox: whatever reading a file does costs at most its limits -----------------------------------------------
+def test_a_file_over_the_memory_or_time_limit_is_rejected_naming_the_limit_and_the_others_load(tmp_path):
+    from lsdi_pipeline.returns.batch import _parse_all
+    from lsdi_pipeline_tests.returns_builder import RECEIVED_AT, reference_data
+
+    big = write_return(tmp_path / "big.xlsx", pi_rows=[pi_row("L01", f"2007-{m:02d}", value=m, note="n" * 2000, frequency="Monthly")
+                                                        for m in range(1, 13)] * 800)
+    small = write_return(tmp_path / "small.xlsx", pi_rows=GOOD)
+    entries = [{"submission_id": i, "file_name": p.name, "received_at": RECEIVED_AT, "archive_path": p.name}
+               for i, p in enumerate([small, big, small], start=1)]
+    register, catalogue = reference_data()
+    for limits, words in ((Limits(max_memory_mib=20), "MiB of memory"), (Limits(max_seconds=0.5), "longer than 0.5 s")):
+        results = _parse_all(entries, tmp_path, register, catalogue, limits)
+        assert [r.submission["status"] for r in results] == ["accepted_with_issues", "rejected", "accepted_with_issues"], words
+        assert results[1].issues[0]["check_name"] == "file_limits" and words in results[1].submission["reject_reason"]
