@@ -20,14 +20,18 @@ log = logging.getLogger(__name__)
 SET_ASIDE_DIR = "set-aside"
 
 
-def set_aside(path: Path, warehouse_dir: Path, why: str) -> str:
-    """Move `path` (inside the warehouse directory) into set-aside/; return its new name relative to the warehouse."""
+def set_aside(path: Path, warehouse_dir: Path, why: str, keep_name: bool = False) -> str:
+    """Move `path` (inside the warehouse directory) into set-aside/; return its new name relative to the warehouse.
+
+    `keep_name` links it there instead, leaving the name in place for whoever replaces the file (the publish step,
+    so that there is never a moment without a published file, not even a damaged one).
+    """
     folder = warehouse_dir / SET_ASIDE_DIR
     folder.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     relative = path.relative_to(warehouse_dir).as_posix().lstrip(".").replace("/", "_")
     target = folder / f"{stamp}-{relative}"
-    os.replace(path, target)
+    (os.link if keep_name else os.replace)(path, target)
     name = target.relative_to(warehouse_dir).as_posix()
     log.warning("set aside %s as %s: %s; it is rebuilt from the archive", path.name, name, why)
     return name

@@ -1,17 +1,20 @@
 """Reports stage: what the run produced, for people."""
 
 
+import contextlib
+
 import dagster as dg
 
 from lsdi_pipeline.resources import LsdiPaths
 from lsdi_pipeline.summary import warehouse_summary
-from lsdi_pipeline.warehouse.store import WAREHOUSE_FILE
+from lsdi_pipeline.warehouse.store import WAREHOUSE_FILE, Unreadable, open_readonly
 
 
 @dg.asset(group_name="reports", deps=["lsdi_warehouse"])
 def run_summary(paths: LsdiPaths) -> dg.Output:
     """The run's summary — submissions by outcome, findings by category, missing pilot returns — written to reports/run_summary.md."""
-    text = warehouse_summary(paths.warehouse / WAREHOUSE_FILE)
+    with reading_published():
+        text = warehouse_summary(paths.warehouse / WAREHOUSE_FILE)
     paths.reports.mkdir(parents=True, exist_ok=True)
     path = paths.reports / "run_summary.md"
     markdown = "# lsdi_pipeline run summary\n\n" + "\n".join(f"- {line}" for line in text.splitlines()) + "\n"
@@ -94,7 +97,18 @@ def return_templates(paths: LsdiPaths, pilot_borough, dim_borough, dim_indicator
 
 def published_tables(paths: LsdiPaths, names) -> dict:
     """Tables of the published warehouse, read read-only: what the reports show is what analysts see."""
+    with reading_published(), open_readonly(paths.warehouse / WAREHOUSE_FILE) as con:
+        return {name: con.execute(f"SELECT * FROM {name}").df() for name in names}
+
+
+@contextlib.contextmanager
+def reading_published():
+    """A report reads the file its run just published; if that cannot be read (the report materialised on its own over a
+    damaged file, or a read-write session took the new file), the step fails saying so, not with DuckDB's traceback."""
     import duckdb
 
-    with duckdb.connect(str(paths.warehouse / WAREHOUSE_FILE), read_only=True) as con:
-        return {name: con.execute(f"SELECT * FROM {name}").df() for name in names}
+    try:
+        yield
+    except (Unreadable, duckdb.Error) as exc:
+        raise dg.Failure(description=f"the published warehouse {WAREHOUSE_FILE} could not be read ({exc}): run `lsdi run` to "
+                                     "publish a fresh one, and connect to it read-only") from exc

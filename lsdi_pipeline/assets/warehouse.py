@@ -10,7 +10,7 @@ from lsdi_pipeline.returns.batch import RETURN_TABLES, ReturnBatch, build_return
 from lsdi_pipeline.rules import rule_table
 from lsdi_pipeline.warehouse.changes import changes_since_published
 from lsdi_pipeline.warehouse.schema import TABLES
-from lsdi_pipeline.warehouse.store import WAREHOUSE_FILE, publish
+from lsdi_pipeline.warehouse.store import publish
 
 GROUP = "warehouse"
 
@@ -48,15 +48,25 @@ PUBLISHED = ("dim_borough", "dim_goal", "dim_cluster", "dim_indicator", "mapping
 
 @dg.asset(group_name=GROUP, ins={name: dg.AssetIn(name) for name in PUBLISHED})
 def lsdi_warehouse(context: dg.AssetExecutionContext, paths: LsdiPaths, **tables: pd.DataFrame) -> dg.MaterializeResult:
-    """The published DuckDB warehouse (lsdi.duckdb): every table built in staging and swapped in atomically."""
-    changed = changes_since_published(paths.warehouse / WAREHOUSE_FILE, tables["submission"], tables["fact_pi_value"])
-    path = publish(paths.warehouse, {name: tables[name] for name in PUBLISHED})
+    """The published DuckDB warehouse (lsdi.duckdb): every table built in staging and swapped in atomically.
+
+    What changed is compared after the publish, with the backup the publish checked it could read: the last
+    publish, or an earlier one when the last cannot be read. Files it could not trust are named in `set_aside`.
+    """
+    publication = publish(paths.warehouse, {name: tables[name] for name in PUBLISHED})
+    path = publication.path
     context.log.info(f"published {path}")
+    for warning in publication.warnings:
+        context.log.warning(warning)
+    changed = changes_since_published(publication.previous, publication.previous_is, tables["submission"], tables["fact_pi_value"])
     return dg.MaterializeResult(metadata={
         **changed,
+        "set_aside": ", ".join(p.relative_to(paths.warehouse).as_posix() for p in publication.set_aside) or "none",
+        "warnings": dg.MetadataValue.md("\n".join(f"- {w}" for w in publication.warnings) or "none"),
         "path": dg.MetadataValue.path(str(path.resolve())),
         "size_bytes": path.stat().st_size,
         "tables": dg.MetadataValue.md("\n".join(f"- `{n}`: {len(tables[n]):,} rows" for n in PUBLISHED)),
         "summary": f"{len(PUBLISHED)} tables published to {path}; {changed['submissions_added']} submission(s) added, "
-                   f"{changed['figures_superseded']} figure(s) superseded",
+                   f"{changed['figures_superseded']} figure(s) superseded"
+                   + (f"; {len(publication.warnings)} warning(s)" if publication.warnings else ""),
     })
