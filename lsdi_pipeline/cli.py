@@ -42,24 +42,30 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--scales", default="15,50,153", help="authority counts of the generated data sets (default 15,50,153)")
     bench.add_argument("--years", type=int, default=3, help="financial years per data set, ending 2007/08 (default 3)")
     bench.add_argument("--repeat", type=int, default=3, help="runs per figure; each figure is their median (default 3)")
+    bench.add_argument("--hostile", default=None, metavar="NAMES",
+                       help="hostile files to time beside the bundled returns, comma-separated (default: all of "
+                            "lsdi_pipeline/sample/hostile.py; '' for none)")
     bench.add_argument("--warehouse-dir", default=None, help="where reports/bench/ and the scratch folder bench/ go "
                                                              "(default: $LSDI_WAREHOUSE_DIR or data/warehouse)")
     commands.add_parser("rules", help="Print the data-quality rule list as Markdown (docs/data-quality-rules.md).")
     template = commands.add_parser("template", help="Write an LSDI-R1 return template (.xlsx) for one borough and year.")
     template.add_argument("--borough", required=True, help="GSS code, legacy code or name (E09000003, 00AC, Barnet)")
     template.add_argument("--period", required=True, help="the financial year, e.g. 2007/08")
-    template.add_argument("--output", required=True, help="the .xlsx file to write")
+    template.add_argument("--output", required=True,
+                          help="the .xlsx file to write, or a directory (an existing one, or a path ending in /) to write "
+                               "<borough code>_<year>_LSDI-R1.xlsx in")
     template.add_argument("--raw-dir", default=os.environ.get("LSDI_RAW_DIR", "data/raw"), help="where the catalogue and boroughs.csv are")
     args = parser.parse_args(argv)
     if args.command == "run":
         return run_pipeline(args.raw_dir, args.warehouse_dir, args.new_returns)
     if args.command == "template":
-        return write_template_file(Path(args.raw_dir), args.borough, args.period, Path(args.output))
+        return write_template_file(Path(args.raw_dir), args.borough, args.period, args.output)
     if args.command == "bench":
         from lsdi_pipeline.bench import main as bench_main
 
         warehouse = args.warehouse_dir or os.environ.get("LSDI_WAREHOUSE_DIR", "data/warehouse")
-        return bench_main(Path(warehouse), [int(n) for n in args.scales.split(",") if n], args.years, args.repeat, Path.cwd())
+        hostile = None if args.hostile is None else [name for name in args.hostile.split(",") if name]
+        return bench_main(Path(warehouse), [int(n) for n in args.scales.split(",") if n], args.years, args.repeat, Path.cwd(), hostile)
     if args.command == "rules":
         from lsdi_pipeline.rules import rule_page
 
@@ -98,13 +104,18 @@ def write_sample_data(output: Path, seed: int | None, authorities: str | None = 
     return 0
 
 
-def write_template_file(raw_dir: Path, borough: str, period: str, output: Path) -> int:
+def write_template_file(raw_dir: Path, borough: str, period: str, output: str) -> int:
+    """`lsdi template`: `output` is the workbook to write, or a directory to write it in under its standard name."""
     import pandas as pd
 
     from lsdi_pipeline import reference
     from lsdi_pipeline.periods import read_period
     from lsdi_pipeline.templates.workbook import write_template
 
+    if not (raw_dir / "boroughs.csv").exists():
+        print(f"lsdi template: no raw data in '{raw_dir}' (boroughs.csv not found): run from the project folder, "
+              "or set LSDI_RAW_DIR / --raw-dir", file=sys.stderr)
+        return 2
     boroughs = reference.read_boroughs(raw_dir, pd.DataFrame({"borough_code": []}))
     register = reference.AuthorityRegister.from_frame(boroughs)
     code = register.by_code_text(borough) or register.by_name_text(borough)
@@ -116,11 +127,26 @@ def write_template_file(raw_dir: Path, borough: str, period: str, output: Path) 
         print(f"lsdi template: '{period}' is not a financial year such as 2007/08", file=sys.stderr)
         return 2
     clusters = reference.read_clusters(raw_dir)
+    indicators = reference.read_indicators(raw_dir, clusters)
     row = boroughs.set_index("borough_code").loc[code]
-    write_template(output, {"borough_code": code, **row.to_dict()}, year.start.year, reference.read_indicators(raw_dir, clusters),
-                   clusters)
-    print(f"wrote the {year.label} LSDI-R1 template for {row['borough_name']} to {output}")
+    try:
+        path = _template_path(output, f"{code}_{year.label.replace('/', '-')}_LSDI-R1.xlsx")
+        write_template(path, {"borough_code": code, **row.to_dict()}, year.start.year, indicators, clusters)
+    except OSError as exc:
+        print(f"lsdi template: cannot write '{output}' ({exc.strerror or exc}): give an --output whose folder exists and "
+              "that you can write", file=sys.stderr)
+        return 2
+    print(f"wrote the {year.label} LSDI-R1 template for {row['borough_name']} to {path}")
     return 0
+
+
+def _template_path(output: str, standard_name: str) -> Path:
+    """`output` itself, or `standard_name` in it when it names a directory: an existing one, or one to create (its parent must
+    exist) when it ends with a separator."""
+    path = Path(output)
+    if output.endswith((os.sep, "/")):
+        path.mkdir(exist_ok=True)
+    return path / standard_name if path.is_dir() else path
 
 
 def _use_project_dagster_home() -> None:
@@ -149,6 +175,11 @@ def run_pipeline(raw_dir: str | None, warehouse_dir: str | None, new_returns: bo
         print(f"lsdi run: no raw data in '{paths.raw_dir}' (boroughs.csv not found): run from the project folder, "
               "or set LSDI_RAW_DIR / --raw-dir", file=sys.stderr)
         return 2
+    cannot_write = _cannot_write(paths.warehouse)
+    if cannot_write:
+        print(f"lsdi run: cannot write to the warehouse directory '{paths.warehouse_dir}' ({cannot_write}): make it a "
+              "directory you can write, or choose another with LSDI_WAREHOUSE_DIR / --warehouse-dir", file=sys.stderr)
+        return 2
     job = defs.resolve_job_def((job_for_new_returns(paths) if new_returns else lsdi_job).name)
     print(f"lsdi run: {paths.raw_dir} → {paths.warehouse_dir} ({job.name})", file=sys.stderr)
     progress.set_stages(_stages(defs))
@@ -158,16 +189,48 @@ def run_pipeline(raw_dir: str | None, warehouse_dir: str | None, new_returns: bo
         run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}, "progress": {"config": {"enabled": True}}}})
     elapsed = time.perf_counter() - started
     if not result.success:
-        print(f"\nlsdi run failed after {elapsed:.1f} s; the published warehouse was left as it was.", file=sys.stderr)
-        failures = [event for event in result.all_events if event.is_step_failure]
-        for i, event in enumerate(failures):
-            error = event.event_specific_data.error
-            print(f"  {event.step_key}: {error.to_string() if i == 0 else error.message.strip()}", file=sys.stderr)
+        errors = _errors(result)
+        print(f"\nlsdi run failed after {elapsed:.1f} s {_what_failed(result, errors)}", file=sys.stderr)
+        for i, (where, error) in enumerate(errors.items()):
+            print(f"  {where}: {error.to_string() if i == 0 else error.message.strip()}", file=sys.stderr)
         return 1
     print(f"\nDone in {elapsed:.1f} s.")
     if not only or "run_summary" in only:
         print(result.output_for_node("run_summary"))
     return 0
+
+
+def _cannot_write(directory: Path) -> str | None:
+    """Why a run could not create or write in the warehouse directory (it takes a lock and writes files there), or None."""
+    import tempfile
+
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            return None
+    except OSError as exc:
+        return exc.strerror or str(exc)
+
+
+def _errors(result) -> dict:
+    """Failed step → its error; when no step failed (a resource could not start), "run" → the run's error."""
+    errors = {event.step_key: event.event_specific_data.error for event in result.all_events if event.is_step_failure}
+    if not errors:
+        errors = {"run": event.event_specific_data.error for event in result.all_events
+                  if event.is_run_failure and event.event_specific_data.error is not None}
+    return errors
+
+
+def _what_failed(result, errors: dict) -> str:
+    """Where the run failed and whether it published the warehouse, read from the run's events: a step after
+    `lsdi_warehouse` can fail once the new warehouse is published."""
+    steps = [where for where in errors if where != "run"]
+    plural = len(steps) > 1
+    where = f"in step{'s' if plural else ''} {', '.join(steps)}" if steps else "outside any step"
+    if any(event.is_step_success and event.step_key == "lsdi_warehouse" for event in result.all_events):
+        return (f"{where}; the warehouse WAS published in this run (lsdi_warehouse succeeded), but what the failed "
+                f"step{'s write' if plural else ' writes'} was not brought up to date.")
+    return f"{where}; the warehouse was not published in this run: the published warehouse was left as it was."
 
 
 def _stages(defs) -> dict[str, str]:
