@@ -18,12 +18,15 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lsdi_pipeline.sample.hostile import HOSTILE
+
 TARGETS = {"bundled_run_s": 10.0, "national_run_s": 60.0, "national_peak_rss_mib": 1536.0, "new_return_national_s": 5.0,
-           "definitions_validate_s": 3.0}
+           "definitions_validate_s": 3.0, "hostile_extra_s": 10.0, "hostile_extra_rss_mib": 1024.0}
 #: stage → the steps (assets and checks) it is made of; the rest of a run's wall time is start-up and bookkeeping
 STAGES = {
     "parse": ("return_files", "parsed_returns"),
@@ -65,7 +68,7 @@ class Measured:
         return out
 
 
-def run_bench(work: Path, scales: list[int], years: int, repeat: int, project: Path) -> dict:
+def run_bench(work: Path, scales: list[int], years: int, repeat: int, project: Path, hostile: list[str] | None = None) -> dict:
     """Measure everything; return the results as a JSON-ready dict."""
     work.mkdir(parents=True, exist_ok=True)
     instance = _bench_instance(work, project)
@@ -80,6 +83,8 @@ def run_bench(work: Path, scales: list[int], years: int, repeat: int, project: P
     results["new_return_bundled"] = _new_returns("one new return, bundled warehouse", bundled_raw, work / "wh-bundled",
                                                  instance, repeat).median()
     results["fixed_cost"] = _fixed_cost_runs(bundled_raw, work / "wh-bundled", instance, repeat).median()
+    results["hostile"] = _hostile_runs(project, work, instance, repeat, results["bundled"],
+                                       list(HOSTILE) if hostile is None else hostile)
 
     results["scales"] = []
     for n in scales:
@@ -130,6 +135,32 @@ def _new_returns(label: str, raw: Path, warehouse: Path, instance: Path, repeat:
     return measured
 
 
+def _hostile_runs(project: Path, work: Path, instance: Path, repeat: int, bundled: dict, names: list[str]) -> list[dict]:
+    """A full run with one hostile file (the costliest we know of each kind, `sample/hostile.py`) beside the bundled
+    returns, against the bundled run: what one file can add to a run's wall time and peak memory."""
+    rows = []
+    for name in names:
+        raw = work / "raw-hostile"
+        shutil.rmtree(raw, ignore_errors=True)
+        shutil.copytree(project / "data" / "raw", raw)
+        HOSTILE[name](raw / "returns" / name)
+        row = _full_runs(f"bundled + hostile {name}", raw, work / "wh-hostile", instance, repeat).median()
+        row |= {"file": name, "size_bytes": (raw / "returns" / name).stat().st_size,
+                "extra_s": round(row["wall_s"] - bundled["wall_s"], 2),
+                "extra_rss_mib": round(row["peak_rss_mib"] - bundled["peak_rss_mib"], 1),
+                "status": _submission_status(work / "wh-hostile", name)}
+        rows.append(row)
+    return rows
+
+
+def _submission_status(warehouse: Path, file_name: str) -> str:
+    import duckdb
+
+    with duckdb.connect(str(warehouse / "lsdi.duckdb"), read_only=True) as con:
+        status, reason = con.execute("SELECT status, reject_reason FROM submission WHERE file_name = ?", [file_name]).fetchone()
+    return status + (f": {reason}" if reason else "")
+
+
 def _fixed_cost_runs(raw: Path, warehouse: Path, instance: Path, repeat: int) -> Measured:
     """What any run costs before it does work: `lsdi run`'s own path in a fresh process (imports, the Dagster instance,
     the run's events, exit), materialising one asset with no inputs: `dq_rule`, the rule list, built from the code."""
@@ -164,17 +195,52 @@ def _run(measured: Measured, command: list[str], raw: Path, warehouse: Path, ins
 
 
 def _timed(command: list[str], env: dict, cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB, the process or the largest child it waited for) of a finished command."""
+    """Wall seconds and peak RSS (MiB) of a finished command: the larger of the process's own peak and the peak of
+    the resident memory of every process of its session together (sampled every 20 ms), which counts the worker
+    processes that read returns and write feedback."""
     with tempfile.TemporaryFile() as errors:
         started = time.perf_counter()
-        process = subprocess.Popen(command, env=os.environ | env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
+        process = subprocess.Popen(command, env=os.environ | env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors,
+                                   start_new_session=True)
+        sampler = _SessionMemory(process.pid)
+        sampler.start()
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
+        sampler.stop()
         process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode != 0:
             errors.seek(0)
             raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{errors.read().decode()[-3000:]}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, max(usage.ru_maxrss / 1024, sampler.peak_mib)
+
+
+class _SessionMemory(threading.Thread):
+    """The peak, over time, of the summed resident memory of the processes in one session (Linux /proc)."""
+
+    def __init__(self, session: int) -> None:
+        super().__init__(daemon=True)
+        self.session, self.peak_mib, self._done = session, 0.0, threading.Event()
+
+    def run(self) -> None:
+        page = os.sysconf("SC_PAGE_SIZE")
+        while not self._done.wait(0.02):
+            total = 0
+            for entry in os.scandir("/proc"):
+                if not entry.name.isdigit():
+                    continue
+                try:
+                    with open(f"/proc/{entry.name}/stat", "rb") as f:
+                        fields = f.read().rpartition(b")")[2].split()
+                    if int(fields[3]) == self.session:  # field 6 of stat, counted after the command name
+                        with open(f"/proc/{entry.name}/statm", "rb") as f:
+                            total += int(f.read().split()[1]) * page
+                except (OSError, IndexError, ValueError):
+                    continue
+            self.peak_mib = max(self.peak_mib, total / 2**20)
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
 
 
 def _stages_of_last_run(instance: Path, wall: float) -> dict[str, float]:
@@ -248,6 +314,11 @@ def _verdicts(results: dict) -> list[dict]:
         rows.append(("one new return on the largest warehouse ≤ 5 s", results["new_return_national"]["wall_s"],
                      TARGETS["new_return_national_s"]))
     rows.append(("cold dagster definitions validate ≤ 3 s", results["definitions_validate"]["wall_s"], TARGETS["definitions_validate_s"]))
+    if results["hostile"]:
+        worst_s = max(results["hostile"], key=lambda r: r["extra_s"])
+        worst_rss = max(results["hostile"], key=lambda r: r["extra_rss_mib"])
+        rows += [(f"one hostile file adds ≤ 10 s ({worst_s['file']})", worst_s["extra_s"], TARGETS["hostile_extra_s"]),
+                 (f"one hostile file adds ≤ 1024 MiB ({worst_rss['file']})", worst_rss["extra_rss_mib"], TARGETS["hostile_extra_rss_mib"])]
     verdicts = [{"target": name, "measured": value, "limit": limit, "met": value <= limit} for name, value, limit in rows]
     if len(per_1000) > 1:
         verdicts.append({"target": "s per 1,000 facts does not rise with scale", "measured": per_1000, "limit": per_1000[0],
@@ -257,7 +328,7 @@ def _verdicts(results: dict) -> list[dict]:
 
 def render(results: dict) -> str:
     """The results as a text table."""
-    rows = [results["bundled"], results["new_return_bundled"], results["fixed_cost"], *results["scales"]]
+    rows = [results["bundled"], results["new_return_bundled"], results["fixed_cost"], *results["hostile"], *results["scales"]]
     if "new_return_national" in results:
         rows.append(results["new_return_national"])
     rows.append(results["definitions_validate"])
@@ -277,17 +348,24 @@ def render(results: dict) -> str:
                   "fixed cost of any run):"]
     lines += [f"  {name:40} {share['whole_process']:6.0%} {share['above_fixed_cost']:6.0%}"
               for name, share in results["new_return_share"].items()]
+    if results["hostile"]:
+        lines += ["", "one hostile file beside the bundled returns (extra wall s, extra peak MiB; what became of it):"]
+        lines += [f"  {r['file']:40} {r['extra_s']:+6.2f} {r['extra_rss_mib']:+7.0f}  {r['status'][:110]}" for r in results["hostile"]]
     lines += ["", "targets:"]
     lines += [f"  {'met   ' if v['met'] else 'MISSED'} {v['target']}: {v['measured']}" for v in results["verdicts"]]
     return "\n".join(lines)
 
 
-def main(warehouse_dir: Path, scales: list[int], years: int, repeat: int, project: Path) -> int:
+def main(warehouse_dir: Path, scales: list[int], years: int, repeat: int, project: Path, hostile: list[str] | None = None) -> int:
     if not (project / "data" / "raw" / "boroughs.csv").exists() or not (project / "dagster_home" / "dagster.yaml").exists():
         print(f"lsdi bench: run it from the project folder (no data/raw or dagster_home in {project})", file=sys.stderr)
         return 2
     warehouse_dir, project = warehouse_dir.resolve(), project.resolve()
-    results = run_bench(warehouse_dir / "bench", scales, years, repeat, project)
+    unknown = sorted(set(hostile or ()) - set(HOSTILE))
+    if unknown:
+        print(f"lsdi bench: no hostile file named {', '.join(unknown)} (there are: {', '.join(HOSTILE)})", file=sys.stderr)
+        return 2
+    results = run_bench(warehouse_dir / "bench", scales, years, repeat, project, hostile)
     out = warehouse_dir / "reports" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     stamp = results["started_at"].replace(":", "").replace("+0000", "Z")

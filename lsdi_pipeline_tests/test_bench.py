@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_bench_measures_every_figure_and_writes_them_as_json(tmp_path, capsys):
-    assert main(tmp_path / "warehouse", [2], years=1, repeat=1, project=ROOT) == 0
+    assert main(tmp_path / "warehouse", [2], years=1, repeat=1, project=ROOT, hostile=["deep_nesting.xlsx"]) == 0
     results = json.loads((tmp_path / "warehouse" / "reports" / "bench" / "latest.json").read_text(encoding="utf-8"))
     runs = [results["bundled"], results["new_return_bundled"], *results["scales"], results["new_return_national"]]
     for run in runs:
@@ -35,10 +35,17 @@ def test_the_bench_measures_every_figure_and_writes_them_as_json(tmp_path, capsy
         assert share["above_fixed_cost"] == pytest.approx(max(new["wall_s"] - fixed["wall_s"], 0) / (full["wall_s"] - fixed["wall_s"]),
                                                           abs=1e-3)
     assert results["definitions_validate"]["runs"] == 3 and results["definitions_validate"]["wall_s"] > 0
+    # a hostile file beside the bundled returns: its extra cost against the bundled run, and what became of it
+    [hostile] = results["hostile"]
+    assert hostile["file"] == "deep_nesting.xlsx" and hostile["status"].startswith("rejected: ") and hostile["facts"] == results["bundled"]["facts"]
+    assert hostile["extra_s"] == pytest.approx(hostile["wall_s"] - results["bundled"]["wall_s"], abs=0.02)
+    assert {"one hostile file adds ≤ 10 s (deep_nesting.xlsx)", "one hostile file adds ≤ 1024 MiB (deep_nesting.xlsx)"} <= \
+        {v["target"] for v in results["verdicts"]}
     assert results["machine"]["cpus"] >= 1
     assert {v["target"].split(" ≤")[0] for v in results["verdicts"]} >= {"bundled lsdi run", "cold dagster definitions validate"}
     assert all(isinstance(v["met"], bool) for v in results["verdicts"])
     printed = capsys.readouterr().out
     assert "targets:" in printed and "one new return, 2-authority warehouse" in printed and "fixed cost of a run" in printed
+    assert "one hostile file beside the bundled returns" in printed
     # the files the bench drops in to time a new return are removed: the generated data stays as generated
     assert not list((tmp_path / "warehouse" / "bench" / "raw-2x1" / "returns").glob("bench_new_return_*"))
