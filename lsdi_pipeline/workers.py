@@ -76,6 +76,9 @@ def map_untrusted(function: Callable, items: Sequence, on_failure: Callable[[obj
                 cause = f"signal {-died.exitcode}" if died.exitcode and died.exitcode < 0 else f"exit code {died.exitcode}"
                 results.append(on_failure(item, f"the process reading it stopped ({cause}); a file needing more than the "
                                                 f"{memory_mib:,} MiB of memory one file may use stops it"))
+            except BrokenProcessPool as exc:  # no worker could start: the machine's fault, not the item's; nothing is recorded
+                raise RuntimeError(f"the worker processes that read untrusted files could not start ({exc}); "
+                                   "no file was read or rejected") from exc
             except Exception as exc:  # noqa: BLE001 — whatever the item raised is that item's failure, not the run's
                 log.warning("an untrusted item failed in its worker: %s: %s", type(exc).__name__, exc)
                 results.append(on_failure(item, f"reading it failed ({type(exc).__name__})"))

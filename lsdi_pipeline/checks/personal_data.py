@@ -64,12 +64,13 @@ def find_personal_data(text: str | None) -> list[PersonalData]:
     return sorted(found, key=lambda p: p.start)
 
 
-def mask(text: str | None) -> str | None:
-    """`text` with every piece of personal data replaced by a label such as [NHS number removed]."""
+def mask(text: str | None, found: list[PersonalData] | None = None) -> str | None:
+    """`text` with every piece of personal data (`found` in it, if already looked for) replaced by a label such as
+    [NHS number removed]."""
     if not text:
         return text
     pieces, last = [], 0
-    for item in find_personal_data(text):
+    for item in find_personal_data(text) if found is None else found:
         if item.start < last:
             continue  # overlapping matches: the first one already hid it
         pieces += [text[last:item.start], f"[{item.kind} removed]"]

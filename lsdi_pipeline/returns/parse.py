@@ -381,7 +381,7 @@ class _ReturnParser:
         found = find_personal_data(cell.value)
         if found:
             self.finding("personal_data", f"the {table.column_name(field_name)} text seems to hold personal data ({describe(found)})",
-                         Located(sheet, row_number, table.column_name(field_name), cell.ref or None, mask(cell.value)), pi_code, period)
+                         Located(sheet, row_number, table.column_name(field_name), cell.ref or None, mask(cell.value, found)), pi_code, period)
 
     # -- PI data --------------------------------------------------------------------------------
     def parse_pi_data(self, table: _Table) -> None:

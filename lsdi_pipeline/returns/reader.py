@@ -43,13 +43,16 @@ class Limits:
     max_unpacked_bytes: int = 100 * 1024 * 1024
     max_compression_ratio: float = 200.0
     max_members: int = 2_000
-    max_rows: int = 50_000
+    #: rows and columns of a sheet that is read (About, PI data, Feasibility, Narrative) or of a CSV file; a return
+    #: has a few hundred rows, an agency's CSV export a few thousand
+    max_rows: int = 10_000
     max_columns: int = 100
-    #: cells holding something, over the sheets that are read
-    max_cells: int = 500_000
-    #: reading one file, in its own process: memory above what the process held before, and wall-clock time
+    #: cells written in the sheets that are read, together (a CSV: its fields)
+    max_cells: int = 100_000
+    #: reading one file, in a worker process of its own: address space above what the worker held before, and
+    #: wall-clock time; a return at the rows limit reads in under 3 s here
     max_memory_mib: int = 1_024
-    max_seconds: float = 60.0
+    max_seconds: float = 6.0
 
 
 @dataclass(frozen=True)
@@ -346,7 +349,7 @@ def _read_csv(data: bytes, limits: Limits) -> Book:
     if "\x00" in text:
         raise FileRejected("file_unreadable", "the file is binary, not a CSV text file")
     reader = csv.reader(io.StringIO(text, newline=""))
-    rows, next_line, span = [], 1, (1, 1)
+    rows, next_line, span, cells = [], 1, (1, 1), 0
     try:
         for number, record in enumerate(reader, start=1):
             if number > limits.max_rows:
@@ -354,6 +357,10 @@ def _read_csv(data: bytes, limits: Limits) -> Book:
             if len(record) > limits.max_columns:
                 raise FileRejected("file_limits", f"row {number} of the CSV file has {len(record):,} columns; the limit is "
                                    f"{limits.max_columns}")
+            cells += len(record)
+            if cells > limits.max_cells:
+                raise FileRejected("file_limits", f"the CSV file has more than {limits.max_cells:,} fields; the limit is "
+                                   f"{limits.max_cells:,}")
             rows.append((number, [Cell(v, f"{column_letter(j + 1)}{number}") for j, v in enumerate(record)]))
             span, next_line = (next_line, reader.line_num), reader.line_num + 1
     except csv.Error as exc:
