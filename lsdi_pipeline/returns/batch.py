@@ -117,14 +117,14 @@ def _not_a_file(entry: dict) -> ParsedReturn:
 def _parse_all(entries: list[dict], warehouse_dir: Path, register: AuthorityRegister, catalogue: Catalogue,
                limits: Limits = Limits()) -> list[ParsedReturn]:
     """Parse each file in a worker process under the memory and time limits of one return (see `map_untrusted`)."""
-    jobs = [(warehouse_dir / entry["archive_path"], entry) for entry in entries]
+    jobs = [(warehouse_dir / entry["archive_path"], entry, limits) for entry in entries]
     return map_untrusted(_parse_job, jobs, _over_limits, limits.max_memory_mib, limits.max_seconds,
                          initializer=_set_reference, initargs=(register, catalogue))
 
 
-def _over_limits(job: tuple[Path, dict], reason: str) -> ParsedReturn:
+def _over_limits(job: tuple[Path, dict, Limits], reason: str) -> ParsedReturn:
     """A file whose reading broke a limit (or stopped its worker): rejected, saying which."""
-    path, entry = job
+    path, entry, _ = job
     log.warning("%s rejected: %s", entry.get("file_name"), reason)
     result = empty_result(path, entry)
     reject_file(result, "file_limits", f"{reason}: send only the four LSDI-R1 sheets, without stray cells or embedded objects")
@@ -139,9 +139,9 @@ def _set_reference(register: AuthorityRegister, catalogue: Catalogue) -> None:
     _reference = (register, catalogue)
 
 
-def _parse_job(job: tuple[Path, dict]) -> ParsedReturn:
-    path, entry = job
-    return parse_return(path, entry, *_reference)
+def _parse_job(job: tuple[Path, dict, Limits]) -> ParsedReturn:
+    path, entry, limits = job
+    return parse_return(path, entry, *_reference, limits)
 
 
 def _frames(results: list[ParsedReturn]) -> dict[str, pd.DataFrame]:

@@ -52,7 +52,7 @@ class Limits:
     #: reading one file, in a worker process of its own: address space above what the worker held before, and
     #: wall-clock time; a return at the rows limit reads in under 3 s here
     max_memory_mib: int = 1_024
-    max_seconds: float = 6.0
+    max_seconds: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -234,23 +234,26 @@ def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
 
 
 def scan_sheet(member: str, stream, limits: Limits, max_cells: int | None = None) -> _SheetScan:
-    # `member` names the sheet in messages: "the 'PI data' sheet"
     """Stream one sheet part and place every cell as openpyxl will (a row's `r` or the next row; a cell's `r` or the
-    next column), refusing the file on the first cell outside the limits. Linear in the part's size, whatever it holds."""
+    next column), refusing the file on the first cell outside the limits. `member` names the sheet in messages.
+
+    Linear in the part's size, whatever it holds, and flat in memory: each element is dropped from the tree
+    as soon as it ends, so only the elements still open are held.
+    """
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import ParseError, iterparse
 
     scan = _SheetScan()
     max_cells = limits.max_cells if max_cells is None else max_cells
     row = col = 0
-    parents = []
+    open_elements = []
     try:
         for event, element in iterparse(stream, events=("start", "end")):
             name = element.tag.rpartition("}")[2]
             if event == "start":
+                open_elements.append(element)
                 if name == "row":
-                    row = _row_number(element.get("r"), row, member)
-                    col = 0
+                    row, col = _row_number(element.get("r"), row, member), 0
                 elif name == "c":
                     ref = element.get("r")
                     if ref is None:
@@ -264,21 +267,14 @@ def scan_sheet(member: str, stream, limits: Limits, max_cells: int | None = None
                     if scan.cells > max_cells:
                         raise FileRejected("file_limits", f"the sheets read hold more than {limits.max_cells:,} cells; "
                                            f"the limit is {limits.max_cells:,}")
-                elif name in ("sheetData", "mergeCells"):
-                    parents.append(element)
                 continue
-            if name == "c":
-                if any(child.tag.rpartition("}")[2] == "f" for child in element):
-                    scan.formulas.add(f"{column_letter(col)}{row}")
+            if name == "f" and len(open_elements) > 1 and open_elements[-2].tag.rpartition("}")[2] == "c":
+                scan.formulas.add(f"{column_letter(col)}{row}")  # a formula in the cell being read
             elif name == "mergeCell" and element.get("ref"):
                 scan.merged.append(str(element.get("ref"))[:30])
-            elif name == "row" and parents:
-                parents[-1].remove(element)  # keep memory flat: a row is done with once scanned
-                continue
-            elif name in ("sheetData", "mergeCells"):
-                parents.pop()
-            if name != "row":
-                element.clear()
+            open_elements.pop()
+            if open_elements:
+                open_elements[-1].remove(element)  # its only child by now: every earlier one was removed as it ended
     except (ParseError, DefusedXmlException) as exc:
         raise FileRejected("file_unreadable", f"{member} is not well-formed XML ({type(exc).__name__}: {exc}): "
                            "open the workbook in Excel and save it again") from exc
