@@ -10,6 +10,7 @@ from pathlib import Path
 import dagster as dg
 
 from lsdi_pipeline.derived import sweep_intermediates
+from lsdi_pipeline.workers import start_sandbox
 from lsdi_pipeline.warehouse.store import remove_stale_staging, warehouse_lock
 
 DEFAULT_RAW_DIR = "data/raw"
@@ -58,6 +59,7 @@ class LsdiPaths(dg.ConfigurableResource):
             stale = remove_stale_staging(self.warehouse)
             if stale and context.log:
                 context.log.warning(f"removed {len(stale)} staging file(s) left by an interrupted run")
+            start_sandbox()  # the processes that read returns: their imports overlap the run's first steps
             swept = sweep_intermediates(self.intermediate, self.warehouse)
             if swept and context.log:
                 context.log.warning(f"set aside {len(swept)} damaged output(s) of an earlier run: {', '.join(swept)}")

@@ -43,7 +43,18 @@ def map_items(function: Callable, items: Sequence, initializer: Callable | None 
 
 # -- untrusted items: each under a memory limit and a timeout -------------------------------------
 #: modules a sandbox worker needs, imported once in the fork server so each worker starts in milliseconds
-SANDBOX_PRELOAD = ["lsdi_pipeline.returns.batch"]
+SANDBOX_PRELOAD = ["lsdi_pipeline.returns.parse", "openpyxl", "defusedxml.ElementTree"]
+
+
+def start_sandbox() -> None:
+    """Start the fork server the sandbox workers come from, so that its imports overlap what a run does first.
+
+    Returns at once; reading untrusted files later (`map_untrusted`) uses it, or starts it if this was not called.
+    """
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(SANDBOX_PRELOAD)
+    forkserver.ensure_running()
 
 
 def map_untrusted(function: Callable, items: Sequence, on_failure: Callable[[object, str], object], memory_mib: int,
@@ -59,8 +70,8 @@ def map_untrusted(function: Callable, items: Sequence, on_failure: Callable[[obj
         return []
     import pebble
 
+    start_sandbox()
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(SANDBOX_PRELOAD)
     workers = max(1, min(os.cpu_count() or 1, MAX_WORKERS, len(items)))
     results = []
     with pebble.ProcessPool(workers, initializer=_sandbox_initializer, initargs=(initializer, initargs), context=context) as pool:

@@ -14,7 +14,7 @@ from lsdi_pipeline import codes
 from lsdi_pipeline.checks.series import check_series
 from lsdi_pipeline.reference import AuthorityRegister, Catalogue
 from lsdi_pipeline.returns.cache import ParseCache
-from lsdi_pipeline.returns.parse import ParsedReturn, empty_result, parse_return, reject_file
+from lsdi_pipeline.returns.parse import ParsedReturn, empty_result, parse_job, reject_file, set_reference
 from lsdi_pipeline.returns.reader import Limits, reader_for
 from lsdi_pipeline.rules import RULES, rule
 from lsdi_pipeline.workers import map_untrusted
@@ -118,8 +118,8 @@ def _parse_all(entries: list[dict], warehouse_dir: Path, register: AuthorityRegi
                limits: Limits = Limits()) -> list[ParsedReturn]:
     """Parse each file in a worker process under the memory and time limits of one return (see `map_untrusted`)."""
     jobs = [(warehouse_dir / entry["archive_path"], entry, limits) for entry in entries]
-    return map_untrusted(_parse_job, jobs, _over_limits, limits.max_memory_mib, limits.max_seconds,
-                         initializer=_set_reference, initargs=(register, catalogue))
+    return map_untrusted(parse_job, jobs, _over_limits, limits.max_memory_mib, limits.max_seconds,
+                         initializer=set_reference, initargs=(register, catalogue))
 
 
 def _over_limits(job: tuple[Path, dict, Limits], reason: str) -> ParsedReturn:
@@ -129,19 +129,6 @@ def _over_limits(job: tuple[Path, dict, Limits], reason: str) -> ParsedReturn:
     result = empty_result(path, entry)
     reject_file(result, "file_limits", f"{reason}: send only the four LSDI-R1 sheets, without stray cells or embedded objects")
     return result
-
-
-_reference: tuple[AuthorityRegister, Catalogue] | None = None
-
-
-def _set_reference(register: AuthorityRegister, catalogue: Catalogue) -> None:
-    global _reference
-    _reference = (register, catalogue)
-
-
-def _parse_job(job: tuple[Path, dict, Limits]) -> ParsedReturn:
-    path, entry, limits = job
-    return parse_return(path, entry, *_reference, limits)
 
 
 def _frames(results: list[ParsedReturn]) -> dict[str, pd.DataFrame]:

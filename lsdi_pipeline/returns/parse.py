@@ -96,6 +96,21 @@ def without_paths(message: str, path: Path | None = None) -> str:
     return _ABSOLUTE_PATH.sub(lambda m: m.group(0).rstrip("/").rpartition("/")[2] or "…", message)
 
 
+# -- in a worker process: the reference data, set once, and one file a call ----------------------------------
+_reference: tuple[AuthorityRegister, Catalogue] | None = None
+
+
+def set_reference(register: AuthorityRegister, catalogue: Catalogue) -> None:
+    global _reference
+    _reference = (register, catalogue)
+
+
+def parse_job(job: tuple[Path, dict, Limits]) -> ParsedReturn:
+    """`parse_return` for a worker process that `set_reference` prepared (see `workers.map_untrusted`)."""
+    path, entry, limits = job
+    return parse_return(path, entry, *_reference, limits)
+
+
 def empty_result(path: Path, submission: dict) -> ParsedReturn:
     """A file's result before anything is read from it: only its ledger entry."""
     return ParsedReturn(dict(submission, borough_code=None, submitted_on=None, template_version=None, reject_reason=None,
