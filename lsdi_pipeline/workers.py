@@ -74,7 +74,7 @@ def map_untrusted(function: Callable, items: Sequence, on_failure: Callable[[obj
     context = multiprocessing.get_context("forkserver")
     workers = max(1, min(os.cpu_count() or 1, MAX_WORKERS, len(items)))
     results = []
-    with pebble.ProcessPool(workers, initializer=_sandbox_initializer, initargs=(initializer, initargs), context=context) as pool:
+    with pebble.ProcessPool(workers, initializer=initializer, initargs=initargs, context=context) as pool:
         futures = [pool.schedule(_limited, (function, item, memory_mib), timeout=seconds) for item in items]
         for item, future in zip(items, futures):
             try:
@@ -96,21 +96,10 @@ def map_untrusted(function: Callable, items: Sequence, on_failure: Callable[[obj
     return results
 
 
-def _sandbox_initializer(initializer: Callable | None, initargs: tuple) -> None:
-    import resource
-
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
-    if initializer is not None:
-        initializer(*initargs)
-
-
 def _limited(function: Callable, item, memory_mib: int):
     """Run one item with the address space capped at what the worker holds now plus `memory_mib`."""
-    import gc
     import resource
 
-    gc.collect()
     with open("/proc/self/statm") as f:
         held = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
     _, hard = resource.getrlimit(resource.RLIMIT_AS)

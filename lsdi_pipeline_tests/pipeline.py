@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -40,19 +43,15 @@ def table(warehouse_dir: Path, name: str) -> pd.DataFrame:
     return query(warehouse_dir, f"SELECT * FROM {name}")
 
 
-def lsdi_run(raw_dir: Path, warehouse_dir: Path, *args: str, env_extra: dict | None = None) -> "subprocess.CompletedProcess":
+def lsdi_run(raw_dir: Path, warehouse_dir: Path, *args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
     """`lsdi run` as an operator starts it: a new process, this instance-free environment, its exit code and output."""
-    import os
-    import subprocess
-    import sys
-
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"} | {
         "LSDI_RAW_DIR": str(raw_dir), "LSDI_WAREHOUSE_DIR": str(warehouse_dir), **(env_extra or {})}
     return subprocess.run([sys.executable, "-m", "lsdi_pipeline.cli", "run", *args], capture_output=True, text=True, env=env,
                           cwd=raw_dir.parent, timeout=600)
 
 
-def lsdi_run_ok(raw_dir: Path, warehouse_dir: Path, *args: str) -> "subprocess.CompletedProcess":
+def lsdi_run_ok(raw_dir: Path, warehouse_dir: Path, *args: str) -> subprocess.CompletedProcess:
     """`lsdi run` that must exit 0; on failure the assertion shows what it printed."""
     done = lsdi_run(raw_dir, warehouse_dir, *args)
     assert done.returncode == 0, f"lsdi run exited {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-6000:]}"

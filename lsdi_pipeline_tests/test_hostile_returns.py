@@ -299,6 +299,7 @@ def test_bytes_rejected_for_their_name_are_read_when_they_arrive_under_a_name_th
     (raw / "returns" / "barnet_return.csv").write_bytes(workbook)        # a workbook named .csv
     (raw / "returns" / "barnet_return").write_bytes(workbook)            # no extension at all
     (raw / "returns" / "police.txt").write_bytes(csv_bytes)              # a CSV named .txt
+    (raw / "returns" / "barnet_return_copy.csv").write_bytes(workbook)   # the same bytes, the same wrong name again
     lsdi_run_ok(raw, warehouse)
     (raw / "returns" / "barnet_return.xlsx").write_bytes(workbook)       # sent again, named right
     (raw / "returns" / "police.csv").write_bytes(csv_bytes)
@@ -310,6 +311,9 @@ def test_bytes_rejected_for_their_name_are_read_when_they_arrive_under_a_name_th
     assert subs.loc["police.csv", "status"] in ("accepted", "accepted_with_issues")
     assert "same bytes" not in subs.loc["police.csv", "reject_reason"] if subs.loc["police.csv", "reject_reason"] else True
     assert subs.loc["barnet_return_again.xlsx", "status"] == "duplicate"
+    # bytes never loaded are not a duplicate: read the same way, they are rejected for the same reason, under their own id
+    assert subs.loc["barnet_return_copy.csv", "status"] == "rejected"
+    assert subs.loc["barnet_return_copy.csv", "reject_reason"] == subs.loc["barnet_return.csv", "reject_reason"]
     assert "barnet_return.xlsx" in subs.loc["barnet_return_again.xlsx", "reject_reason"]
 
 
@@ -426,3 +430,22 @@ def test_a_strict_open_xml_workbook_is_told_how_to_save_it(tmp_path):
     result = parse(path)
     assert result.submission["status"] == "rejected" and result.issues[0]["check_name"] == "file_unsupported_type"
     assert "Strict Open XML" in result.submission["reject_reason"] and "Excel Workbook (.xlsx)" in result.submission["reject_reason"]
+
+
+def _worker_cannot_start():
+    raise SystemExit(3)
+
+
+def _unchanged(item):
+    return item
+
+
+def test_when_no_worker_can_start_the_run_fails_and_no_file_is_rejected():
+    """A broken machine is not a borough's bad file: nothing is recorded as rejected, so the next run reads them all."""
+    from lsdi_pipeline.workers import map_untrusted
+
+    failed = []
+    with pytest.raises(RuntimeError, match="could not start.*no file was read or rejected"):
+        map_untrusted(_unchanged, [1, 2, 3], lambda item, reason: failed.append(item), 100, 5, initializer=_worker_cannot_start)
+    assert failed == []
+    assert map_untrusted(_unchanged, [1, 2, 3], lambda item, reason: failed.append(item), 100, 5) == [1, 2, 3]

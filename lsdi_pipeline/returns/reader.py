@@ -202,7 +202,7 @@ def _check_archive(path: Path, limits: Limits) -> dict[str, _SheetScan]:
                 try:
                     stream = archive.open(member)
                 except KeyError:
-                    continue  # openpyxl names the missing part when it opens the workbook
+                    continue  # a sheet without its part: refused when it is read (see _read_workbook)
                 with stream:
                     scans[title] = scan = scan_sheet(f"the '{title}' sheet", stream, limits, limits.max_cells - cells)
                 cells += scan.cells
@@ -256,12 +256,12 @@ def scan_sheet(member: str, stream, limits: Limits, max_cells: int | None = None
                     row, col = _row_number(element.get("r"), row, member), 0
                 elif name == "c":
                     ref = element.get("r")
+                    ref_row = row
                     if ref is None:
                         col += 1
                     else:
                         ref_row, col = _reference(ref, member)
-                        _check_extent(member, max(row, ref_row), col, limits)
-                    _check_extent(member, row, col, limits)
+                    _check_extent(member, max(row, ref_row), col, limits)  # openpyxl places it in `row`; either is refused
                     scan.max_row, scan.max_col = max(scan.max_row, row), max(scan.max_col, col)
                     scan.cells += 1
                     if scan.cells > max_cells:
@@ -289,8 +289,8 @@ def _row_number(text: str | None, previous: int, member: str) -> int:
     try:
         number = float(text)
     except ValueError:
-        number = 0.5
-    if not (number == number and number.is_integer()) or number < 1:  # noqa: PLR0124 — NaN is not a row number
+        number = float("nan")
+    if not number.is_integer() or number < 1:  # NaN and infinity are not whole numbers
         raise FileRejected("file_unreadable", f"{member} has a row numbered '{text[:20]}', which is not a row number")
     if number <= previous:
         raise FileRejected("file_unreadable", f"{member} lists row {number:,.0f} after row {previous:,}: open the workbook "
