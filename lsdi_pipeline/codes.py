@@ -49,7 +49,22 @@ MAPPING_CONTRIBUTIONS = ("full_report", "partial_report", "acknowledged_only", "
 SUBMISSION_STATUSES = ("accepted", "accepted_with_issues", "rejected", "duplicate")
 #: the statuses of a submission whose rows were loaded
 LOADED_STATUSES = ("accepted", "accepted_with_issues")
-VALUE_STATUSES = ("reported", "not_provided", "suppressed")
+VALUE_STATUSES = ("reported", "not_provided", "suppressed", "not_available", "not_applicable", "low_reliability", "rounds_to_zero")
+#: DfE's Explore Education Statistics symbols (the GSS standard), in returns and in DfE's published files: each is a
+#: NULL value with this status, never a rejected row
+DFE_SYMBOLS = {
+    "c": "suppressed", "[c]": "suppressed",
+    "x": "not_available", ":": "not_available", "[x]": "not_available",
+    "z": "not_applicable", "[z]": "not_applicable",
+    "u": "low_reliability", "[u]": "low_reliability",
+    "low": "rounds_to_zero", "k": "rounds_to_zero", "~": "rounds_to_zero",
+}
+#: what each status says about a figure, for messages and the data dictionary
+VALUE_STATUS_MEANINGS = {
+    "reported": "a figure", "not_provided": "not provided", "suppressed": "suppressed",
+    "not_available": "not available", "not_applicable": "not applicable", "low_reliability": "low reliability",
+    "rounds_to_zero": "rounding to zero (under half the last digit shown)",
+}
 QUALITY_STATUSES = ("ok", "warning", "error")
 DQ_CATEGORIES = ("structure", "availability", "cadence", "integrity")
 SEVERITIES = ("error", "warning")

@@ -545,7 +545,11 @@ def test_a_count_with_a_blank_value_is_not_provided(workbook_path):
 
 @pytest.mark.parametrize("marker, status, check_name", [
     *[(m, "not_provided", "pi_not_provided") for m in [None, "n/a", "N/A", "-", "not collected", "not available", "nk"]],
-    *[(m, "suppressed", "pi_suppressed") for m in ["<5", "c", "x", "*"]],
+    *[(m, "suppressed", "pi_suppressed") for m in ["<5", "c", "[c]", "*"]],
+    *[(m, "not_available", "pi_not_provided") for m in ["x", ":", "[x]"]],
+    *[(m, "not_applicable", "pi_not_provided") for m in ["z", "[z]"]],
+    *[(m, "low_reliability", "pi_marked_unreliable") for m in ["u", "[u]"]],
+    *[(m, "rounds_to_zero", "pi_marked_unreliable") for m in ["low", "k", "~"]],
 ])
 def test_a_marker_is_loaded_with_its_status_a_null_value_and_an_availability_finding(workbook_path, marker, status, check_name):
     result = one_pi(workbook_path, pi_row("NI62", "2007/08", value=marker, frequency="Annual"))

@@ -50,7 +50,7 @@ def test_not_provided_marker_has_no_number(cell):
     assert (reading.status, reading.number) == ("not_provided", None)
 
 
-@pytest.mark.parametrize("cell", ["<5", "c", "C", "x", "X", "*", f"{NBSP}<5"])
+@pytest.mark.parametrize("cell", ["<5", "c", "C", "[c]", "[C]", "*", f"{NBSP}<5"])
 def test_suppression_marker_has_no_number(cell):
     reading = read_number(cell)
     assert (reading.status, reading.number) == ("suppressed", None)
@@ -90,3 +90,19 @@ def test_common_spellings_of_the_markers_are_read(typed, status):
 def test_an_infinite_number_is_unreadable_not_silently_missing():
     reading = read_number(float("inf"))
     assert reading.status == "unreadable" and "too large" in reading.problem
+
+
+@pytest.mark.parametrize(("cell", "status"), [
+    ("c", "suppressed"), ("[c]", "suppressed"), ("x", "not_available"), ("X", "not_available"), (":", "not_available"),
+    ("[x]", "not_available"), ("z", "not_applicable"), ("[z]", "not_applicable"), ("u", "low_reliability"),
+    ("[u]", "low_reliability"), ("low", "rounds_to_zero"), ("LOW", "rounds_to_zero"), ("k", "rounds_to_zero"),
+    ("~", "rounds_to_zero"), (f" {NBSP}z ", "not_applicable"),
+])
+def test_each_dfe_symbol_reads_with_its_meaning_and_no_number(cell, status):
+    reading = read_number(cell)
+    assert (reading.status, reading.number, reading.problem) == (status, None, None)
+
+
+def test_a_tilde_before_a_number_is_still_an_approximate_figure():
+    reading = read_number("~ 45")
+    assert (reading.status, reading.number, reading.qualified) == ("reported", 45.0, True)

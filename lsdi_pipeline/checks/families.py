@@ -9,7 +9,11 @@ from lsdi_pipeline import codes
 from lsdi_pipeline.checks.series import current_figures, robust_z
 from lsdi_pipeline.periods import expected_periods, read_period
 
-STATUS_OF_VALUE = {"reported": "provided", "not_provided": "not_provided", "suppressed": "suppressed"}
+#: what each value status counts as in the availability grid: a symbol rounding to zero gives the figure (about 0);
+#: not available, not applicable and low reliability give no figure to use
+STATUS_OF_VALUE = {"reported": "provided", "rounds_to_zero": "provided", "not_provided": "not_provided",
+                   "not_available": "not_provided", "not_applicable": "not_provided", "low_reliability": "not_provided",
+                   "suppressed": "suppressed"}
 
 
 def return_years(submission: pd.DataFrame) -> list[int]:

@@ -79,6 +79,15 @@ def pi_postponed(f: Figure):
 def pi_not_provided(f: Figure):
     if f.value_status == "not_provided":
         yield "value", f"{f.where} was not provided" + (f" ('{f.raw_value}')" if f.raw_value else " (blank)")
+    elif f.value_status in ("not_available", "not_applicable"):
+        yield "value", f"{f.where} was marked as {codes.VALUE_STATUS_MEANINGS[f.value_status]} ('{f.raw_value}')"
+
+
+@figure_rule("pi_marked_unreliable")
+def pi_marked_unreliable(f: Figure):
+    if f.value_status in ("low_reliability", "rounds_to_zero"):
+        yield "value", (f"{f.where} was marked as {codes.VALUE_STATUS_MEANINGS[f.value_status]} ('{f.raw_value}'), "
+                        "so it has no value to compare")
 
 
 @figure_rule("pi_suppressed")

@@ -10,9 +10,12 @@ import math
 import re
 from dataclasses import dataclass
 
+from lsdi_pipeline import codes
+
 #: the contract's markers, plus the spellings officers use for the same (na, n/k, dashes)
 NOT_PROVIDED_MARKERS = frozenset({"n/a", "-", "not collected", "not available", "nk", "na", "n/k", "\u2013", "\u2014"})
-SUPPRESSION_MARKERS = frozenset({"<5", "< 5", "c", "x", "*"})
+#: the borough's own suppression marks, and DfE's symbols (`c` suppressed, `x` not available, ...) with their meanings
+MARKERS = {"<5": "suppressed", "< 5": "suppressed", "*": "suppressed", **codes.DFE_SYMBOLS}
 #: no count, percentage or rate in a return comes near this; anything larger (or not finite) is not a figure, and
 #: keeping figures below it keeps every sum and ratio the analysis takes finite
 MAX_MAGNITUDE = 1e12
@@ -25,7 +28,7 @@ _NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+|\d+)(?:\.\
 
 @dataclass(frozen=True)
 class CellReading:
-    """`status` is `reported`, `not_provided`, `suppressed` or `unreadable` (with `problem`)."""
+    """`status` is a value status (`reported`, `not_provided`, `suppressed`, a DfE symbol's) or `unreadable` (with `problem`)."""
 
     number: float | None
     status: str
@@ -52,8 +55,8 @@ def read_number(value: object, number_format: str | None = None) -> CellReading:
         return NOT_PROVIDED
     if lowered in NOT_PROVIDED_MARKERS:
         return NOT_PROVIDED
-    if lowered in SUPPRESSION_MARKERS:
-        return CellReading(None, "suppressed")
+    if lowered in MARKERS:
+        return CellReading(None, MARKERS[lowered])
     if lowered in EXCEL_ERRORS:
         return CellReading(None, "unreadable", problem=f"holds the Excel error {text}")
     qualified = False
