@@ -13,7 +13,7 @@ lsdi_job = dg.define_asset_job("lsdi_job", selection=dg.AssetSelection.all(), ex
 #: read from the reference files (or the code), which a newly arrived return does not change: `lsdi run` and the
 #: nightly run read them again, and a run for new returns reuses their last output
 REFERENCE = ("dim_goal", "dim_cluster", "dim_indicator", "pilot_borough", "dim_borough", "mapping_response", "mapping_inventory",
-             "mapping_summary", "dq_rule")
+             "mapping_summary", "dq_rule", "published_value")
 #: too slow to redo for every file that arrives (the Great Expectations suites), or not about the returns received
 NIGHTLY_ONLY = ("dq_expectation", "return_templates")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lsdi_pipeline import codes
+from lsdi_pipeline import codes, published
 
 DATASET_DIR = "dataset"
 RETURNS_DIR = "returns"
@@ -35,11 +35,22 @@ def read_indicators(raw_dir: Path, clusters: pd.DataFrame) -> pd.DataFrame:
     indicators["source_type"] = indicators["source_agency"].map(codes.source_type)
     for col in ("band_min", "band_max", "valid_min", "valid_max"):
         indicators[col] = pd.to_numeric(indicators[col])
+    measures = published.read_measures(raw_dir).set_index("pi_code")
+    indicators["national_polarity"] = indicators["pi_code"].map(measures["national_polarity"])
+    indicators["published_source"] = indicators["pi_code"].map(
+        measures["source_file"] + " (" + measures["value_column"].fillna(measures["numerator_column"] + " per " + measures["denominator_column"]) + ")")
     return indicators
+
+
+#: columns of boroughs.csv that a raw directory written before they existed may lack
+OPTIONAL_BOROUGH_COLUMNS = ("neighbour_model", "region_code")
 
 
 def read_boroughs(raw_dir: Path, pilot: pd.DataFrame) -> pd.DataFrame:
     boroughs = _read(raw_dir / "boroughs.csv")
+    for column in OPTIONAL_BOROUGH_COLUMNS:
+        if column not in boroughs.columns:
+            boroughs[column] = None
     boroughs["is_pilot"] = boroughs["borough_code"].isin(pilot["borough_code"])
     return boroughs
 

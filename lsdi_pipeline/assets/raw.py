@@ -7,6 +7,7 @@ import pandas as pd
 from lsdi_pipeline import reference
 from lsdi_pipeline.assets.metadata import ledger_type, table_output, table_type
 from lsdi_pipeline.derived import SET_ASIDE_DIR, set_aside_files
+from lsdi_pipeline.published import PUBLISHED_DIR, read_published
 from lsdi_pipeline.resources import LsdiPaths
 from lsdi_pipeline.returns.archive import archive_returns
 
@@ -44,6 +45,16 @@ def pilot_borough(paths: LsdiPaths) -> dg.Output:
 def dim_borough(paths: LsdiPaths, pilot_borough: pd.DataFrame) -> dg.Output:
     """The authorities that may send returns, with codes, aliases and child population, from boroughs.csv."""
     return table_output("dim_borough", reference.read_boroughs(paths.raw, pilot_borough))
+
+
+@dg.asset(group_name=GROUP, dagster_type=table_type("published_value"))
+def published_value(paths: LsdiPaths, dim_indicator: pd.DataFrame) -> dg.Output:
+    """DfE's published statistics for the PIs whose definition they match (published/, as dataset/published_measures.csv declares)."""
+    frame = read_published(paths.raw, dim_indicator)
+    periods = sorted(frame["period"].unique())
+    return table_output("published_value", frame, pis=", ".join(sorted(frame["pi_code"].unique())) or "none",
+                        periods=f"{periods[0]} to {periods[-1]}" if periods else "none",
+                        summary=f"{len(frame):,} published figures" if len(frame) else f"no DfE files in {PUBLISHED_DIR}/")
 
 
 @dg.asset(group_name=GROUP, dagster_type=table_type("mapping_response"))

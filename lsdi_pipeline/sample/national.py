@@ -42,15 +42,18 @@ import pandas as pd
 
 from lsdi_pipeline import reference
 from lsdi_pipeline.periods import financial_year
+from lsdi_pipeline.published import PUBLISHED_DIR
 from lsdi_pipeline.sample import generator as g
 
 AUTHORITIES_FILE = Path(__file__).with_name("authorities_2025.csv")
 #: the bundled raw directory of a checkout (not part of an installed wheel)
 BUNDLED_RAW = Path(__file__).resolve().parents[2] / "data" / "raw"
-CATALOGUE_FILES = ("goals.csv", "clusters.csv", "indicators.csv")
+CATALOGUE_FILES = ("goals.csv", "clusters.csv", "indicators.csv", "published_measures.csv")
 BOROUGH_COLUMNS = ["borough_code", "legacy_code", "dfe_la_code", "borough_name", "aliases", "inner_outer", "comparison_group",
-                   "child_population", "child_population_year", "statistical_neighbours", "source"]
+                   "child_population", "child_population_year", "statistical_neighbours", "neighbour_model", "region_code", "source"]
 POPULATION_YEAR = 2024
+#: the model the statistical neighbours come from (DfE LAIT reference tables)
+NEIGHBOUR_MODEL = "DfE May 2025"
 #: the last financial year generated (2007/08), as in the bundled data
 LAST_YEAR = g.RETURN_YEAR
 #: share of pilots whose LSCB chair has confirmed, as in the bundled register (7 of 11)
@@ -97,6 +100,7 @@ def write_national_sample(raw_dir: Path, authorities: str | int = "all", years: 
                          "choose another --output")
     raw_dir.mkdir(parents=True, exist_ok=True)
     _copy_catalogue(raw_dir)
+    selected = selected.assign(neighbour_model=selected["statistical_neighbours"].notna().map({True: NEIGHBOUR_MODEL, False: None}))
     g._write_csv(raw_dir / "boroughs.csv", selected[BOROUGH_COLUMNS])
     # read back exactly as the bundled generator and the pipeline read it
     boroughs = pd.read_csv(raw_dir / "boroughs.csv", dtype=str)
@@ -148,7 +152,7 @@ def _check_names_are_unique(boroughs: pd.DataFrame) -> None:
 
 
 def _copy_catalogue(raw_dir: Path) -> None:
-    """dataset/: the bundled catalogue of a checkout; else a catalogue already in `raw_dir`."""
+    """dataset/ and published/: the bundled catalogue and DfE files of a checkout; else those already in `raw_dir`."""
     target = raw_dir / reference.DATASET_DIR
     source = BUNDLED_RAW / reference.DATASET_DIR
     if all((source / name).is_file() for name in CATALOGUE_FILES):
@@ -156,6 +160,9 @@ def _copy_catalogue(raw_dir: Path) -> None:
         for name in CATALOGUE_FILES:
             if not (target / name).exists() or not (target / name).samefile(source / name):
                 shutil.copyfile(source / name, target / name)
+        published = BUNDLED_RAW / PUBLISHED_DIR
+        if (raw_dir / PUBLISHED_DIR).resolve() != published.resolve():
+            shutil.copytree(published, raw_dir / PUBLISHED_DIR, dirs_exist_ok=True)
         return
     if not all((target / name).is_file() for name in CATALOGUE_FILES):
         raise FileNotFoundError(f"no PI catalogue: {source} is not there (lsdi sample --authorities needs a checkout of the "
