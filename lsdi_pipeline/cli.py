@@ -3,6 +3,7 @@
     lsdi run      [--raw-dir DIR] [--warehouse-dir DIR] [--new-returns]
     lsdi sample   [--output DIR] [--seed N]
     lsdi sample   --authorities all|N [--years N] --output DIR [--seed N]
+    lsdi sample   --published [--years N] --output DIR
     lsdi rules    > docs/data-quality-rules.md
     lsdi bench    [--scales 15,50,153] [--years 3] [--repeat 3]
     lsdi template --borough E09000003 --period 2007/08 --output barnet.xlsx
@@ -35,8 +36,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="national shape: write a complete raw directory (boroughs.csv, dataset/, mapping/, pilot/, "
                              "returns/) for all 153 English local authorities or the first N (DfE order: by region, then "
                              "name), every one a pilot sending one workbook a year; needs --output")
+    sample.add_argument("--published", action="store_true",
+                        help="a real example: a raw directory whose returns are the 32 boroughs' own DfE published figures "
+                             "for the PIs DfE publishes (L01, L02, L03, NI65), one CSV per borough and year, nothing "
+                             "invented; needs --output")
     sample.add_argument("--years", type=int, default=None, metavar="N",
-                        help="with --authorities: the N financial years ending with 2007/08 (default 1)")
+                        help="with --authorities: the N financial years ending with 2007/08 (default 1); with --published: "
+                             "the latest N years DfE publishes (default 5)")
     bench = commands.add_parser("bench", help="Time lsdi run from the bundled data to every English authority; "
                                               "writes JSON under the warehouse's reports/bench/.")
     bench.add_argument("--scales", default="15,50,153", help="authority counts of the generated data sets (default 15,50,153)")
@@ -73,8 +79,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.authorities is not None and args.output is None:
         parser.error("sample --authorities needs --output DIR (it writes a whole raw directory, boroughs.csv included)")
+    if args.published:
+        if args.output is None or args.authorities is not None:
+            parser.error("sample --published needs --output DIR, and no --authorities")
+        return write_published_example(Path(args.output), 5 if args.years is None else args.years)
     if args.years is not None and args.authorities is None:
-        parser.error("sample --years needs --authorities")
+        parser.error("sample --years needs --authorities or --published")
     output = args.output if args.output is not None else os.environ.get("LSDI_RAW_DIR", "data/raw")
     return write_sample_data(Path(output), args.seed, args.authorities, args.years)
 
@@ -101,6 +111,21 @@ def write_sample_data(output: Path, seed: int | None, authorities: str | None = 
     counts = write_sample(output, SEED if seed is None else seed)
     print(f"wrote {counts['returns']} returns, {counts['mapping_responses']} mapping responses and "
           f"{counts['pilot_boroughs']} pilot boroughs under {output}")
+    return 0
+
+
+def write_published_example(output: Path, years: int) -> int:
+    from lsdi_pipeline.periods import financial_year
+    from lsdi_pipeline.sample.published_returns import write_published_returns
+
+    try:
+        counts = write_published_returns(output, years)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"lsdi sample: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {counts['returns']} CSV returns of DfE published figures ({counts['boroughs']} boroughs × {counts['years']} "
+          f"years, {financial_year(counts['first_year']).label}–{financial_year(counts['last_year']).label}) under {output}; "
+          f"build it with: lsdi run --raw-dir {output} --warehouse-dir DIR")
     return 0
 
 

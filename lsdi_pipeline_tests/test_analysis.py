@@ -31,35 +31,51 @@ def _close(a: pd.Series, b: pd.Series) -> bool:
     return bool(np.allclose(a.astype(float), b.astype(float), equal_nan=True))
 
 
-def test_group_statistics_are_sql_medians_quartiles_and_means(warehouse):
+#: the figures every statistic is computed on: usable, and published (not hidden by primary or secondary suppression)
+SHOWN = f"""shown AS (SELECT f.* FROM fact_pi_value f JOIN cmp_borough_pi c USING (pi_code, period, borough_code)
+                     WHERE {USABLE} AND NOT c.suppressed)"""
+
+
+def test_group_statistics_are_sql_medians_quartiles_and_means_of_the_figures_shown(warehouse):
     expected = query(warehouse, f"""
-        SELECT f.pi_code, f.period, avg(f.value) mean, median(f.value) med, quantile_cont(f.value, 0.25) q1,
-               quantile_cont(f.value, 0.75) q3, count(*) n
-        FROM fact_pi_value f WHERE {USABLE} GROUP BY ALL ORDER BY 1, 2""")
+        WITH {SHOWN}, stats AS (
+            SELECT pi_code, period, avg(value) mean, median(value) med, quantile_cont(value, 0.25) q1,
+                   quantile_cont(value, 0.75) q3, count(*) n FROM shown GROUP BY ALL)
+        SELECT DISTINCT c.pi_code, c.period, CASE WHEN n >= 3 THEN mean END mean, CASE WHEN n >= 3 THEN med END med,
+               CASE WHEN n >= 3 THEN q1 END q1, CASE WHEN n >= 3 THEN q3 END q3, coalesce(n, 0) n
+        FROM cmp_borough_pi c LEFT JOIN stats USING (pi_code, period) ORDER BY 1, 2""")
     got = query(warehouse, """SELECT DISTINCT pi_code, period, group_mean, group_median, group_q1, group_q3, boroughs_reporting
                               FROM cmp_borough_pi ORDER BY 1, 2""")
     assert len(got) == len(expected) > 50
     for ours, sql in (("group_mean", "mean"), ("group_median", "med"), ("group_q1", "q1"), ("group_q3", "q3"), ("boroughs_reporting", "n")):
         assert _close(got[ours], expected[sql]), ours
+    assert got["group_median"].notna().sum() > 40 and got["group_median"].isna().any()  # small groups publish no statistic
 
 
-def test_pooled_figures_are_sums_of_numerators_over_sums_of_denominators(warehouse):
+def test_pooled_figures_are_sums_of_numerators_over_sums_of_denominators_of_the_figures_shown(warehouse):
     expected = query(warehouse, f"""
-        SELECT f.pi_code, f.period,
-               sum(f.numerator) FILTER (WHERE f.numerator IS NOT NULL AND f.denominator IS NOT NULL)
-               / sum(f.denominator) FILTER (WHERE f.numerator IS NOT NULL AND f.denominator IS NOT NULL)
-               * CASE i.unit WHEN 'percent' THEN 100 WHEN 'rate_per_1k' THEN 1000 WHEN 'rate_per_10k' THEN 10000
-                             WHEN 'rate_per_100k' THEN 100000 END AS pooled
-        FROM fact_pi_value f JOIN dim_indicator i USING (pi_code) WHERE {USABLE} GROUP BY f.pi_code, f.period, i.unit ORDER BY 1, 2""")
-    got = query(warehouse, "SELECT DISTINCT pi_code, period, group_pooled FROM cmp_borough_pi ORDER BY 1, 2")
+        WITH {SHOWN}
+        SELECT DISTINCT c.pi_code, c.period, p.pooled, coalesce(p.n, 0) n FROM cmp_borough_pi c LEFT JOIN (
+            SELECT f.pi_code, f.period, count(*) n,
+                   CASE WHEN count(*) >= 3 THEN sum(f.numerator) / sum(f.denominator)
+                        * CASE i.unit WHEN 'percent' THEN 100 WHEN 'rate_per_1k' THEN 1000 WHEN 'rate_per_10k' THEN 10000
+                                      WHEN 'rate_per_100k' THEN 100000 END END AS pooled
+            FROM shown f JOIN dim_indicator i USING (pi_code)
+            WHERE f.numerator IS NOT NULL AND f.denominator IS NOT NULL AND i.unit <> 'count' AND i.unit IN
+                  ('percent', 'rate_per_1k', 'rate_per_10k', 'rate_per_100k')
+            GROUP BY f.pi_code, f.period, i.unit) p USING (pi_code, period) ORDER BY 1, 2""")
+    got = query(warehouse, "SELECT DISTINCT pi_code, period, group_pooled, pooled_reporting FROM cmp_borough_pi ORDER BY 1, 2")
     assert _close(got["group_pooled"], expected["pooled"])
+    assert (got["pooled_reporting"].to_numpy() == expected["n"].to_numpy()).all()
     assert got["group_pooled"].notna().sum() > 20
 
 
-def test_ranks_follow_polarity_with_shared_ties_and_none_for_neutral(warehouse):
+def test_ranks_follow_polarity_among_the_figures_shown_with_shared_ties_and_none_for_neutral(warehouse):
     expected = query(warehouse, f"""
-        SELECT f.pi_code, f.period, f.borough_code, {RANK_SQL} AS rank
-        FROM fact_pi_value f JOIN dim_indicator i USING (pi_code) WHERE {USABLE} ORDER BY 1, 2, 3""")
+        WITH {SHOWN}
+        SELECT c.pi_code, c.period, c.borough_code, r.rank FROM cmp_borough_pi c LEFT JOIN (
+            SELECT f.pi_code, f.period, f.borough_code, {RANK_SQL} AS rank FROM shown f JOIN dim_indicator i USING (pi_code)
+        ) r USING (pi_code, period, borough_code) ORDER BY 1, 2, 3""")
     got = query(warehouse, "SELECT pi_code, period, borough_code, rank FROM cmp_borough_pi ORDER BY 1, 2, 3")
     assert _close(got["rank"], expected["rank"])
     neutral = query(warehouse, """SELECT count(*) n FROM cmp_borough_pi c JOIN dim_indicator i USING (pi_code)
@@ -67,16 +83,19 @@ def test_ranks_follow_polarity_with_shared_ties_and_none_for_neutral(warehouse):
     assert neutral["n"][0] == 0
 
 
-def test_small_counts_are_suppressed_in_the_published_value_but_not_in_the_aggregates(warehouse):
+def test_small_counts_are_primary_suppressed_and_take_no_part_in_any_statistic(warehouse):
     expected = query(warehouse, f"""
         SELECT f.pi_code, f.period, f.borough_code, f.value,
                (i.unit = 'count' AND f.value BETWEEN 1 AND 5)
                OR (i.unit IN ('percent', 'rate_per_1k', 'rate_per_10k', 'rate_per_100k') AND coalesce(f.numerator BETWEEN 1 AND 5, false)) AS hide
         FROM fact_pi_value f JOIN dim_indicator i USING (pi_code) WHERE {USABLE} ORDER BY 1, 2, 3""")
-    got = query(warehouse, "SELECT pi_code, period, borough_code, value, suppressed FROM cmp_borough_pi ORDER BY 1, 2, 3")
-    assert (got["suppressed"] == expected["hide"]).all() and expected["hide"].any()
-    assert got.loc[got["suppressed"], "value"].isna().all()
-    assert _close(got.loc[~got["suppressed"], "value"], expected.loc[~expected["hide"], "value"])
+    got = query(warehouse, "SELECT * FROM cmp_borough_pi ORDER BY 1, 2, 3")
+    assert ((got["suppression"] == "primary") == expected["hide"]).all() and expected["hide"].any()
+    assert (got["suppressed"] == got["suppression"].notna()).all() and (got["suppression"] == "secondary").any()
+    hidden = got.loc[got["suppressed"]]
+    for column in ("value", "rank", "quartile_band", "diff_from_group", "change_from_previous", "national_rank", "national_band"):
+        assert hidden[column].isna().all(), column
+    assert _close(got.loc[~got["suppressed"], "value"], expected.loc[~got["suppressed"].to_numpy(), "value"])
 
 
 def test_availability_matrix_accounts_for_every_expected_period(warehouse):
@@ -139,7 +158,7 @@ def _crafted():
     boroughs = pd.DataFrame({"borough_code": [f"B{i}" for i in range(5)], "comparison_group": "Test", "dfe_la_code": range(1, 6),
                              "statistical_neighbours": ["2;3", "1", "", "5;1", "4"]})
     facts = pd.DataFrame([{"submission_id": 1, "borough_code": f"B{i}", "pi_code": pi, "period": "2007/08", "period_type": "year",
-                           "period_start": pd.Timestamp("2007-04-01"), "value": v, "numerator": None if v is None else v * 10,
+                           "period_start": pd.Timestamp("2007-04-01"), "period_end": pd.Timestamp("2008-03-31"), "value": v, "numerator": None if v is None else v * 10,
                            "denominator": 1000, "value_status": "reported", "quality_status": "ok", "is_current": True}
                           for pi, vs in values.items() for i, v in enumerate(vs) if v is not None])
     return facts, indicators, boroughs
@@ -160,11 +179,11 @@ def test_crafted_ties_rank_and_band_the_same_way_sql_does():
     # lower is better: 5, 5 | 7 | 9, 9 — the worst two sit on the upper quartile itself, so they are in band C
     assert [got.loc[("P_LO", b), "quartile_band"] for b in ("B0", "B1", "B2", "B3", "B4")] == ["A", "A", "B", "C", "C"]
     assert got.loc[("P_NEU", "B0"), "rank"] is pd.NA and pd.isna(got.loc[("P_NEU", "B0"), "quartile_band"])
-    assert got.loc[("P_HI", "B0"), "sn_median"] == np.median([80, 80])  # neighbours B1 and B2
-    assert pd.isna(got.loc[("P_HI", "B2"), "sn_median"])  # no neighbours listed
-    # P_NEU counts of 1–5 are all suppressed, but the group median still uses them
+    assert pd.isna(got.loc[("P_HI", "B0"), "sn_median"])  # two neighbours (B1, B2): too few to publish a statistic
+    assert got.loc[("P_HI", "B0"), "group_median"] == 80  # four boroughs reported
+    # P_NEU counts of 1–5 are all suppressed, and no statistic is computed on them
     assert got.loc["P_NEU", "suppressed"].all() and got.loc["P_NEU", "value"].isna().all()
-    assert (got.loc["P_NEU", "group_median"] == 3).all()
+    assert got.loc["P_NEU", "group_median"].isna().all() and (got.loc["P_NEU", "boroughs_reporting"] == 0).all()
 
 
 def test_the_run_writes_the_phase1_report_from_the_published_warehouse(warehouse):

@@ -15,6 +15,7 @@ from lsdi_pipeline.periods import read_period
 from lsdi_pipeline.rules import RULES, RULES_BY_NAME
 from lsdi_pipeline_tests.returns_builder import PI_DATA_HEADER, RAW_DIR, parse, pi_row, reference_data, write_return
 from lsdi_pipeline import reference
+from lsdi_pipeline.published import read_published
 
 
 # -- rules on one figure ----------------------------------------------------------------------------
@@ -30,6 +31,7 @@ FIGURE_CASES = {
     "pi_postponed": (figure("NI58", "2007/08", 14), figure("NI62", "2007/08", 12)),
     "pi_not_provided": (figure("NI62", "2007/08", status="not_provided", raw_value="n/a"), figure("NI62", "2007/08", 12)),
     "pi_suppressed": (figure("NI62", "2007/08", status="suppressed", raw_value="<5"), figure("NI62", "2007/08", 12)),
+    "pi_marked_unreliable": (figure("NI62", "2007/08", status="low_reliability", raw_value="u"), figure("NI62", "2007/08", 12)),
     "period_ambiguous": (figure("NI62", "2007-08", 12, frequency="annual"), figure("NI62", "2007/08", 12, frequency="annual")),
     "period_incomplete": (figure("NI62", "2007/08", 12, submitted_on=dt.date(2008, 3, 14)), figure("NI62", "2007/08", 12)),
     "cadence_mismatch": (figure("NI62", "2007/08 Q1", 12), figure("NI62", "2007/08", 12)),
@@ -69,10 +71,17 @@ def facts(*rows) -> pd.DataFrame:
 
 
 def series_findings(frame: pd.DataFrame) -> set[str]:
+    return {f["check_name"] for f in series_finding_records(frame)}
+
+
+def series_finding_records(frame: pd.DataFrame) -> list[dict]:
+    """The findings across figures on `frame`, with the bundled catalogue, boroughs' DfE numbers and DfE's published files."""
     clusters = reference.read_clusters(RAW_DIR)
     indicators = reference.read_indicators(RAW_DIR, clusters)
-    boroughs = pd.DataFrame({"borough_code": sorted(set(frame["borough_code"])), "child_population": 60_000})
-    return {f["check_name"] for f in check_series(frame, indicators, boroughs)}
+    dfe_numbers = reference.read_boroughs(RAW_DIR, pd.DataFrame(columns=["borough_code"])).set_index("borough_code")["dfe_la_code"]
+    codes_ = sorted(set(frame["borough_code"]))
+    boroughs = pd.DataFrame({"borough_code": codes_, "child_population": 60_000, "dfe_la_code": [dfe_numbers.get(c) for c in codes_]})
+    return check_series(frame, indicators, boroughs, read_published(RAW_DIR, indicators))
 
 
 QUARTERS = [f"2007/08 Q{q}" for q in range(1, 5)]
@@ -87,7 +96,26 @@ SERIES_CASES = {
         facts(*[("E09000002", "NI59", q, 50, 50, 100) for q in QUARTERS], ("E09000002", "NI59", "2007/08", 50, 200, 400))),
     "outlier": (facts(*[(b, "NI62", "2007/08", 12 + i % 3) for i, b in enumerate(TEN_BOROUGHS[:-1])], (TEN_BOROUGHS[-1], "NI62", "2007/08", 60)),
                 facts(*[(b, "NI62", "2007/08", 12 + i % 3) for i, b in enumerate(TEN_BOROUGHS)])),
+    # Camden's NI 65 for 2024/25 as DfE published it (data/raw/published/): 21.9 %
+    "differs_from_published": (facts(("E09000007", "NI65", "2024/25", 25.0)), facts(("E09000007", "NI65", "2024/25", 21.9))),
 }
+
+
+@pytest.mark.parametrize(("pi_code", "period", "value", "differs"), [
+    ("NI65", "2024/25", 21.94, False), ("NI65", "2024/25", 21.96, True), ("NI65", "2024/25", 21.86, False),
+    ("L01", "2024/25", 2086.4, False), ("L01", "2024/25", 2087, True),  # a count DfE shows whole: ±0.5
+    ("L03", "2025-03-31", 42.8, False), ("L03", "2025-03-31", 43.0, True),  # a rate DfE gives as its parts: 1 d.p.
+])
+def test_a_figure_differs_from_published_only_beyond_dfe_rounding(pi_code, period, value, differs):
+    """Camden's figures against DfE's: a figure within half DfE's last digit agrees; beyond it, a warning quoting both,
+    located to the Value cell of the row."""
+    findings = [f for f in series_finding_records(facts(("E09000007", pi_code, period, value)))
+                if f["check_name"] == "differs_from_published"]
+    assert bool(findings) is differs
+    if differs:
+        (finding,) = findings
+        assert finding["cell_ref"] == "E2" and finding["severity"] == "warning" and finding["value_found"] == str(value)
+        assert f"{value:g}" in finding["message"] and "DfE published" in finding["message"]
 
 
 @pytest.mark.parametrize("check_name", sorted(SERIES_CASES))

@@ -47,10 +47,15 @@ def feasibility_summary(fact_feasibility: pd.DataFrame, dim_indicator: pd.DataFr
 
 
 @dg.asset(group_name=GROUP, dagster_type=table_type("cmp_borough_pi"))
-def cmp_borough_pi(fact_pi_value: pd.DataFrame, dim_indicator: pd.DataFrame, dim_borough: pd.DataFrame) -> dg.Output:
-    """Each borough against its comparison group per PI and period: median, quartiles, pooled figure, rank, band, neighbours."""
-    frame = compare(fact_pi_value, dim_indicator, dim_borough)
-    return table_output("cmp_borough_pi", frame, suppressed=int(frame["suppressed"].sum()))
+def cmp_borough_pi(fact_pi_value: pd.DataFrame, dim_indicator: pd.DataFrame, dim_borough: pd.DataFrame,
+                   published_value: pd.DataFrame) -> dg.Output:
+    """Each borough against London and England per PI and period: London's median, quartiles, pooled figure, rank and
+    band; DfE's England and region figures, LAIT's national rank and band; statistical neighbours. Safe to publish."""
+    frame = compare(fact_pi_value, dim_indicator, dim_borough, published_value)
+    kinds = frame["suppression"].value_counts()
+    return table_output("cmp_borough_pi", frame, suppressed_primary=int(kinds.get("primary", 0)),
+                        suppressed_secondary=int(kinds.get("secondary", 0)),
+                        with_england_figures=int(frame["england_value"].notna().sum()))
 
 
 @dg.asset(group_name=GROUP, dagster_type=table_type("bias_by_source"))

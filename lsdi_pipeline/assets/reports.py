@@ -43,7 +43,8 @@ def phase1_report(paths: LsdiPaths) -> dg.MaterializeResult:
 
 REPORT_TABLES = ("dim_borough", "dim_goal", "dim_cluster", "dim_indicator", "mapping_response", "mapping_summary", "mapping_inventory",
                  "pilot_borough", "submission", "fact_pi_value", "fact_feasibility", "fact_narrative", "dq_issue", "availability_matrix",
-                 "cadence_mismatch", "feasibility_summary", "cmp_borough_pi", "bias_by_source", "phase2_recommendation")
+                 "cadence_mismatch", "feasibility_summary", "cmp_borough_pi", "bias_by_source", "phase2_recommendation",
+                 "published_value")
 
 
 @dg.asset(group_name="reports", deps=["lsdi_warehouse"])

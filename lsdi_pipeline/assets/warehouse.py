@@ -20,9 +20,10 @@ GROUP = "warehouse"
     outs={name: dg.AssetOut(dagster_type=table_type(name), description=TABLES[name].comment) for name in RETURN_TABLES},
 )
 def return_tables(parsed_returns: ReturnBatch, pilot_borough: pd.DataFrame, dim_borough: pd.DataFrame,
-                  dim_indicator: pd.DataFrame):
-    """The Returns tables: submissions, facts with the current-figure rule applied, rejected rows and findings."""
-    tables = build_return_tables(parsed_returns, pilot_borough, dim_indicator, dim_borough)
+                  dim_indicator: pd.DataFrame, published_value: pd.DataFrame):
+    """The Returns tables: submissions, facts with the current-figure rule applied, rejected rows and findings
+    (figures that differ from DfE's published ones among them)."""
+    tables = build_return_tables(parsed_returns, pilot_borough, dim_indicator, dim_borough, published_value)
     extra = {
         "submission": lambda f: {f"status_{k}": int(v) for k, v in f["status"].value_counts().items()},
         "fact_pi_value": lambda f: {"current": int(f["is_current"].sum()),
@@ -43,6 +44,7 @@ def dq_rule() -> dg.Output:
 ANALYSIS_TABLES = ("mapping_summary", "availability_matrix", "cadence_mismatch", "feasibility_summary", "cmp_borough_pi",
                    "bias_by_source", "phase2_recommendation")
 PUBLISHED = ("dim_borough", "dim_goal", "dim_cluster", "dim_indicator", "mapping_response", "mapping_inventory", "pilot_borough",
+             "published_value",
              *RETURN_TABLES, "dq_rule", "dq_expectation", *ANALYSIS_TABLES)
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 
 from lsdi_pipeline import codes
 from lsdi_pipeline.periods import expected_periods
+from lsdi_pipeline.published import RATE_DECIMALS
 from lsdi_pipeline.rules import registering_in, rule
 
 #: robust z-score beyond which a figure is an outlier, and how many boroughs it takes to say so
@@ -30,16 +31,28 @@ def series_rule(check_name: str) -> Callable[[SeriesRule], SeriesRule]:
     return registering_in(SERIES_RULES, check_name)
 
 
-def current_figures(facts: pd.DataFrame, indicators: pd.DataFrame, boroughs: pd.DataFrame) -> pd.DataFrame:
-    """The current figures with what the rules need to know of their PI and borough."""
-    return facts.loc[facts["is_current"]].merge(
+def current_figures(facts: pd.DataFrame, indicators: pd.DataFrame, boroughs: pd.DataFrame,
+                    published: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The current figures with what the rules need to know of their PI and borough, and DfE's published figure for
+    the same borough, PI and period (`published_figure`, `published_raw`, `published_file`) where there is one."""
+    current = facts.loc[facts["is_current"]].merge(
         indicators[["pi_code", "unit", "expected_cadence", "period_basis", "status"]], on="pi_code", how="left").merge(
-        boroughs[["borough_code", "child_population"]], on="borough_code", how="left")
+        boroughs[[c for c in ("borough_code", "child_population", "dfe_la_code") if c in boroughs]], on="borough_code", how="left")
+    if published is None or published.empty or "dfe_la_code" not in current:
+        return current.assign(published_figure=np.nan, published_raw=None, published_file=None)
+    la = published.loc[(published["geographic_level"] == "local_authority") & (published["value_status"] == "reported")
+                       & published["dfe_la_code"].notna()]
+    la = la.drop_duplicates(["pi_code", "period", "dfe_la_code"]).rename(columns={
+        "value": "published_figure", "raw_value": "published_raw", "source_file": "published_file"})
+    current["dfe_la_code"] = pd.to_numeric(current["dfe_la_code"], errors="coerce").astype("Int64")
+    return current.merge(la[["pi_code", "period", "dfe_la_code", "published_figure", "published_raw", "published_file"]]
+                         .astype({"dfe_la_code": "Int64"}), on=["pi_code", "period", "dfe_la_code"], how="left")
 
 
-def check_series(facts: pd.DataFrame, indicators: pd.DataFrame, boroughs: pd.DataFrame) -> list[dict]:
+def check_series(facts: pd.DataFrame, indicators: pd.DataFrame, boroughs: pd.DataFrame,
+                 published: pd.DataFrame | None = None) -> list[dict]:
     """Every finding across figures, on the current figures of `facts` (the fact_pi_value table)."""
-    current = current_figures(facts, indicators, boroughs)
+    current = current_figures(facts, indicators, boroughs, published)
     findings = []
     for rule_fn in SERIES_RULES.values():
         findings += rule_fn(current)
@@ -188,6 +201,28 @@ def _off(annual: pd.Series, total: pd.Series) -> np.ndarray:
     annual = annual.to_numpy(dtype=float, na_value=np.nan)
     total = total.to_numpy(dtype=float, na_value=np.nan)
     return np.abs(total - annual) > np.maximum(1.0, RECONCILE_TOLERANCE * np.abs(annual))
+
+
+def published_rounding(raw: pd.Series) -> pd.Series:
+    """Half the last digit DfE shows: 18.6 is 18.55–18.65 (±0.05), 2241 is ±0.5; a rate DfE publishes as its parts
+    (`151 / 35276`) is rounded to one decimal place (±0.05)."""
+    text = raw.fillna("").astype(str).str.strip()
+    decimals = text.str.extract(r"\.(\d+)$")[0].str.len().astype("float64").fillna(0.0)
+    decimals = decimals.where(~text.str.contains("/", regex=False), RATE_DECIMALS)
+    return 0.5 * 10.0 ** -decimals
+
+
+@series_rule("differs_from_published")
+def differs_from_published(current: pd.DataFrame) -> list[dict]:
+    """A returned figure further from DfE's published figure for the same borough, PI and period than DfE's rounding."""
+    both = current.loc[(current["value_status"] == "reported") & current["value"].notna() & current["published_figure"].notna()].copy()
+    both["tolerance"] = published_rounding(both["published_raw"])
+    off = both.loc[(both["value"].astype(float) - both["published_figure"].astype(float)).abs() > both["tolerance"] + 1e-9]
+    messages = [f"{pi} {period}: the return gives {value:g} but DfE published {published:g} for this borough ({file}); they "
+                f"differ by more than DfE's rounding (±{tolerance:g})"
+                for pi, period, value, published, file, tolerance
+                in zip(off["pi_code"], off["period"], off["value"], off["published_figure"], off["published_file"], off["tolerance"])]
+    return _findings("differs_from_published", off, messages)
 
 
 @series_rule("outlier")

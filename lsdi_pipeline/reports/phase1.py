@@ -24,6 +24,7 @@ from plotly.io.json import to_json_plotly
 from plotly.offline import get_plotlyjs
 
 from lsdi_pipeline import codes
+from lsdi_pipeline.analysis.comparison import MIN_CONTRIBUTORS
 from lsdi_pipeline.analysis.timeliness import first_return_for_due_year
 from lsdi_pipeline.checks.personal_data import mask
 from lsdi_pipeline.periods import read_period, year_due_on
@@ -717,10 +718,12 @@ def comparison_section(data: Warehouse) -> Section:
         section.findings.append(_no_returns_yet(data, "cross-borough comparison"))
         return section
     section.body.append(_paragraph(
-        "One chart per PI, at the PI's latest period at its expected cadence. Bars are coloured by quartile band "
-        "(A best, by the PI's polarity); the dashed line is the group median and the grey band runs from the lower "
-        "to the upper quartile. A suppressed figure is a gap marked 'suppressed': it is hidden to avoid disclosing a "
-        "small count, but it still counts in the group figures."))
+        "One chart per PI, at the PI's latest period at its expected cadence. Bars are coloured by London quartile band "
+        "(A best, by the PI's polarity); the dashed line is the London median, the grey band runs from the lower "
+        "to the upper quartile, and the dotted line is DfE's figure for England where DfE publishes one. A suppressed "
+        "figure is a gap marked 'suppressed': a small count, or a figure hidden with it so that it cannot be worked out "
+        "from a total. Suppressed figures take no part in any statistic, and a statistic of fewer than "
+        f"{MIN_CONTRIBUTORS} figures is not shown."))
 
     # One pass over the table, not one filter per PI: each PI's periods, the period it is compared on, and
     # then the rows charted, as plain records grouped by PI.
@@ -741,6 +744,7 @@ def comparison_section(data: Warehouse) -> Section:
     for pi in pis:
         section.body.append(_comparison_chart(data, pi, compared_on[pi], by_pi[pi]))
 
+    section.body.append(_london_and_england(data, charted, pis, compared_on))
     groups = sorted(charted["comparison_group"].dropna().unique())
     section.findings.append(
         f"{_plural(len(pis), 'PI')} compared across {_plural(charted['borough_code'].nunique(), 'borough')} "
@@ -760,6 +764,60 @@ def comparison_section(data: Warehouse) -> Section:
     return section
 
 
+def neighbour_models(data: Warehouse) -> str:
+    """The statistical-neighbour model(s) of dim_borough, e.g. 'DfE May 2025'."""
+    models = sorted({m for m in data["dim_borough"].get("neighbour_model", pd.Series(dtype=object)).dropna() if m})
+    return _listing(models) or "model not recorded"
+
+
+def _london_and_england(data: Warehouse, charted: pd.DataFrame, pis: list[str], compared_on: dict[str, str]) -> str:
+    """London and England side by side for each PI charted, or why there is no England-wide figure to show."""
+    parts = [_heading("London and England, side by side")]
+    published = data["published_value"]
+    with_england = charted.loc[charted["england_value"].notna()]
+    if with_england.empty:
+        if published.empty:
+            parts.append(_paragraph("No England-wide comparison: the raw directory holds no DfE published statistics "
+                                    "(published/, declared in dataset/published_measures.csv)."))
+        else:
+            pis_published = _listing(sorted(published["pi_code"].unique()))
+            ends = [p.end.year for p in map(_period_reading, published["period"].unique()) if p]
+            parts.append(_paragraph(
+                f"No England-wide comparison for the periods charted ({_listing(sorted(set(compared_on.values()), key=_period_key))}): "
+                f"DfE's published statistics here cover {pis_published} for the years ending 31 March {min(ends)} to "
+                f"{max(ends)}, so these returns "
+                "have no published year to compare with. `lsdi sample --published` builds a raw directory of the boroughs' "
+                "own published figures that fills these columns."))
+        return "".join(parts)
+    rows = []
+    for pi in pis:
+        first = charted.loc[charted["pi_code"] == pi]
+        if first["england_value"].isna().all():
+            continue
+        r = first.iloc[0]
+        shown = first.loc[~first["suppressed"]]
+        best = shown.loc[shown["national_rank"].notna()].sort_values("national_rank")
+        rows.append({"pi": f"{pi} {data.pi_title(pi)}", "period": compared_on[pi], "london_median": _text(r["group_median"]),
+                     "london_pooled": f"{_text(r['group_pooled'])} ({_n(r['pooled_reporting'])} boroughs)" if _present(r["group_pooled"]) else "–",
+                     "dfe_london": _text(r["region_value"]), "england": _text(r["england_value"]),
+                     "bands": ", ".join(f"{b}: {int((shown['national_band'] == b).sum())}" for b in "ABCD") if best.size else "not banded",
+                     "ranked": _text(r["authorities_ranked"]) if best.size else "–",
+                     "sn": f"{_n(shown['sn_mean'].notna().sum())} of {len(first)}"})
+    parts.append(html_table(pd.DataFrame(rows), {
+        "pi": "PI", "period": "Period", "london_median": "London median (returns)", "london_pooled": "London pooled (returns)",
+        "dfe_london": "London (DfE published)", "england": "England (DfE published)",
+        "bands": "Boroughs by England band (LAIT)", "ranked": "Authorities ranked", "sn": "Boroughs with a neighbours' mean"}))
+    parts.append(f'<p class="meta">{html.escape(_neighbour_note(data))}</p>')
+    return "".join(parts)
+
+
+def _neighbour_note(data: Warehouse) -> str:
+    return (f"Statistical neighbours: the {neighbour_models(data)} model, applied to every period shown. A neighbour's figure "
+            "is its return where it sent one, else DfE's published figure; a neighbour whose figure is suppressed is left out, "
+            f"and a mean of fewer than {MIN_CONTRIBUTORS} neighbours is not shown. England bands and ranks follow DfE's LAIT: "
+            "every English local authority with a figure, quartile intervals closed at their upper end, A the best quarter.")
+
+
 def _polarity_text(indicator: dict) -> str:
     polarity = indicator.get("polarity")
     if polarity == "in_band":
@@ -773,6 +831,7 @@ def _comparison_chart(data: Warehouse, pi: str, period: str, rows: list[dict]) -
     """One PI's chart from its rows of cmp_borough_pi at `period` (records, each with its `borough` name)."""
     indicator = data.indicators.get(pi) or {}
     polarity = indicator.get("polarity")
+    models = neighbour_models(data)
     shown = [r for r in rows if not r["suppressed"]]
     hidden = [r for r in rows if r["suppressed"]]
     # Ranked PIs by rank, others by value (best first by polarity); missing values last, then by name.
@@ -792,15 +851,17 @@ def _comparison_chart(data: Warehouse, pi: str, period: str, rows: list[dict]) -
     def trace(names: list, values: list, **extra) -> dict:
         return {value_axis: values, name_axis: names, **({"orientation": "h"} if long else {}), **extra}
 
-    records = [(r["borough"], r["value"] if _present(r["value"]) else None, r["rank"], r["quartile_band"]) for r in shown]
+    records = [(r["borough"], r["value"] if _present(r["value"]) else None, r["rank"], r["quartile_band"],
+                _text(r["national_rank"]), _text(r["sn_mean"])) for r in shown]
     traces = []
     for band in ["A", "B", "C", "D", None]:
         subset = [r for r in records if (r[3] == band if band else not _present(r[3]))]
         if not subset:
             continue
         traces.append(trace([r[0] for r in subset], [r[1] for r in subset], type="bar", marker={"color": BAND_COLOURS[band]},
-                            name=f"band {band}" if band else "not banded", customdata=[[_text(r[2])] for r in subset],
-                            hovertemplate=f"%{{{name_axis}}}: %{{{value_axis}}} (rank %{{customdata[0]}})<extra></extra>"))
+                            name=f"band {band}" if band else "not banded", customdata=[[_text(r[2]), r[4], r[5]] for r in subset],
+                            hovertemplate=f"%{{{name_axis}}}: %{{{value_axis}}} (London rank %{{customdata[0]}}, England rank "
+                                          f"%{{customdata[1]}}; neighbours' mean %{{customdata[2]}}, {models} model)<extra></extra>"))
     if hidden_names:
         traces.append(trace(hidden_names, [0] * len(hidden_names), type="scatter", mode="markers+text", text="suppressed",
                             textposition="middle right" if long else "top center",
@@ -829,6 +890,12 @@ def _comparison_chart(data: Warehouse, pi: str, period: str, rows: list[dict]) -
             if _present(indicator.get(edge)):
                 value = float(indicator[edge])
                 shapes.append(across(value, value, type="line", line={"color": "#1a9850", "dash": "dot"}))
+    england = float(first["england_value"]) if _present(first.get("england_value")) else None
+    if england is not None and indicator.get("unit") != "count":  # England's count is a total, off any borough's scale
+        shapes.append(across(england, england, type="line", line={"color": "#7b3294", "dash": "dot"}))
+        annotations.append({"showarrow": False, "text": f"England {_text(england)}", value_axis: england,
+                            f"{value_axis}ref": value_axis, name_axis: 0, f"{name_axis}ref": f"{name_axis} domain",
+                            "xanchor": "left", "yanchor": "top" if long else "bottom"})
     unit = UNIT_LABELS.get(indicator.get("unit"), indicator.get("unit") or "value")
     names = {"type": "category", "categoryorder": "array", "categoryarray": order}
     layout = {f"{name_axis}axis": names, f"{value_axis}axis": {"title": {"text": unit}}, "barmode": "overlay",
@@ -847,8 +914,13 @@ def _comparison_chart(data: Warehouse, pi: str, period: str, rows: list[dict]) -
                f"{_text(first['boroughs_reporting'])} boroughs "
                f"reporting; median {_text(median)}, Q1 {_text(q1)}, Q3 {_text(q3)}")
     if _present(first["group_pooled"]):
-        caption += f", pooled {_text(first['group_pooled'])}"
+        caption += f", pooled {_text(first['group_pooled'])} over {_n(first['pooled_reporting'])} boroughs"
     caption += "."
+    if england is not None:
+        caption += (f" DfE published: England {_text(england)}, London {_text(first.get('region_value'))}"
+                    + (f"; England bands over {_text(first['authorities_ranked'])} authorities" if any(
+                        _present(r["authorities_ranked"]) for r in rows) else "") + ".")
+    caption += f" Statistical neighbours: the {models} model."
     if hidden_names:
         caption += f" Suppressed (shown as a gap): {_listing(hidden_names)}."
     return chart(traces, layout, _chart_id("cmp", pi), caption, height=height)
@@ -1035,16 +1107,28 @@ def phase2_section(data: Warehouse) -> Section:
 # The page and the summary
 # ---------------------------------------------------------------------------------------------
 
-def _synthetic_note(data: Warehouse) -> str | None:
+RETURN_SOURCES = [("fact_pi_value", "note"), ("fact_narrative", "narrative"), ("fact_feasibility", "comment")]
+
+
+def _synthetic_note(data: Warehouse, sources=(("mapping_response", "note"), ("dim_borough", "source"), *RETURN_SOURCES)) -> str | None:
     """The first provenance note that says the data are synthetic (masked), mapping notes first; None for real data."""
-    sources = [("mapping_response", "note"), ("dim_borough", "source"), ("fact_pi_value", "note"),
-               ("fact_narrative", "narrative"), ("fact_feasibility", "comment")]
     for table, column in sources:
         texts = data[table][column].dropna().astype(str)
         said = texts[texts.str.contains("synthetic", case=False, regex=False)]
         if len(said):
             return mask(said.iloc[0])
     return None
+
+
+def _synthetic_banner(data: Warehouse) -> tuple[str, str] | None:
+    """(label, explanation) of what is synthetic: everything, or (as in `lsdi sample --published`) all but the returns."""
+    note = _synthetic_note(data)
+    if note is None:
+        return None
+    if _synthetic_note(data, RETURN_SOURCES) is None and len(data["fact_pi_value"]):
+        return ("Some of these data are SYNTHETIC.", "The mapping stage and the pilot register are; the returns are not "
+                "(their notes say where each figure comes from). The synthetic tables say so themselves, e.g. “" + note + "”")
+    return "These data are SYNTHETIC.", "No real borough returns are used: the tables say so themselves, e.g. “" + note + "”"
 
 
 def _generated(generated_at: datetime) -> str:
@@ -1062,11 +1146,10 @@ def _source_note(data: Warehouse) -> str:
 
 
 def _page(data: Warehouse, sections: list[Section], generated_at: datetime) -> str:
-    note = _synthetic_note(data)
+    banner = _synthetic_banner(data)
     synthetic = ""
-    if note is not None:
-        synthetic = ('<p class="synthetic" role="note"><strong>These data are SYNTHETIC.</strong> No real borough returns '
-                     "are used: the tables say so themselves, e.g. “" + html.escape(note) + "”</p>")
+    if banner:
+        synthetic = f'<p class="synthetic" role="note"><strong>{html.escape(banner[0])}</strong> {html.escape(banner[1])}</p>'
     contents = "".join(f'<li><a href="#{s.id}">{html.escape(s.heading)}</a></li>' for s in sections)
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -1097,8 +1180,8 @@ def _page(data: Warehouse, sections: list[Section], generated_at: datetime) -> s
 
 def _markdown(data: Warehouse, sections: list[Section], generated_at: datetime) -> str:
     lines = [f"# {TITLE}: summary", "", f"Generated {_generated(generated_at)}. {_source_note(data)}"]
-    if _synthetic_note(data) is not None:
-        lines.append("**The data are SYNTHETIC** (the tables say so): no real borough returns are used.")
+    if banner := _synthetic_banner(data):
+        lines.append(f"**{banner[0]}** {banner[1]}")
     lines.append("")
     for section in sections:
         lines.append(f"- **{section.heading}**: " + " ".join(section.findings))

@@ -191,11 +191,12 @@ def missing_pilot_returns(pilot: pd.DataFrame, submissions: pd.DataFrame, boroug
 
 
 def build_return_tables(batch: ReturnBatch, pilot: pd.DataFrame, indicators: pd.DataFrame,
-                        boroughs: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The Returns tables: current figures marked, rules across figures applied, missing pilot returns found."""
+                        boroughs: pd.DataFrame, published: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """The Returns tables: current figures marked, rules across figures applied (against DfE's `published` figures
+    too), missing pilot returns found."""
     subs = batch.submission.sort_values("submission_id")
     facts = mark_current(batch.fact_pi_value, subs, ["borough_code", "pi_code", "period"])
-    series_findings = check_series(facts, indicators, boroughs)
+    series_findings = check_series(facts, indicators, boroughs, published)
     facts = _downgrade_quality(facts, series_findings)
     flagged = {f["submission_id"] for f in series_findings}
     subs = subs.assign(status=subs["status"].where(~(subs["submission_id"].isin(flagged) & (subs["status"] == "accepted")),
