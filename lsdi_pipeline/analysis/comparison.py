@@ -16,8 +16,6 @@ so none depends on a suppressed one; see `suppression` for which figures are hid
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pandas as pd
 
@@ -73,12 +71,13 @@ def compare(fact_pi_value: pd.DataFrame, dim_indicator: pd.DataFrame, dim_boroug
     figures["quartile_band"] = _quartile_band(figures)
     figures["diff_from_group"] = figures["value"] - figures["group_median"]
     figures["change_from_previous"] = _change_from_previous(figures)
-    figures["sn_median"] = _neighbour_statistic(figures, _returned(figures), "median")[0]
+    pairs, returned = _neighbour_pairs(figures), _returned(figures)
+    figures["sn_median"] = _neighbour_statistic(figures, pairs, returned, "median")[0]
 
     published = _published_figures(published_value, dim_indicator)
     figures = _with_published_context(figures, published_value)
     figures[["national_rank", "authorities_ranked", "national_band"]] = _national(figures, published)
-    figures["sn_mean"], figures["sn_reporting"] = _neighbour_statistic(figures, _returned(figures), "mean", published)
+    figures["sn_mean"], figures["sn_reporting"] = _neighbour_statistic(figures, pairs, returned, "mean", published)
 
     hidden = figures["suppressed"]
     for column in ("value", "diff_from_group", "change_from_previous", "rank", "quartile_band", "national_rank",
@@ -191,30 +190,25 @@ def _change_from_previous(figures: pd.DataFrame) -> pd.Series:
     series = ordered.groupby(["borough_code", "pi_code", "period_type"])
     previous_value = series["value"].shift(1)
     previous_hidden = series["suppressed"].shift(1, fill_value=True).astype(bool)
-    previous_end = series["period_end"].shift(1)
-    adjacent = [_adjacent(end, start, stop, kind, cadence) for end, start, stop, kind, cadence
-                in zip(previous_end, ordered["period_start"], ordered["period_end"], ordered["period_type"], ordered["expected_cadence"])]
-    change = (ordered["value"] - previous_value).where(pd.Series(adjacent, index=ordered.index) & ~previous_hidden & ~ordered["suppressed"])
+    previous_end = pd.to_datetime(series["period_end"].shift(1))
+    start, end = pd.to_datetime(ordered["period_start"]), pd.to_datetime(ordered["period_end"])
+    earlier = {n: _months_before(end, n) for n in CADENCE_MONTHS.values()}
+    step = ordered["expected_cadence"].map(CADENCE_MONTHS).fillna(12)
+    one_step = pd.Series(np.select([step == n for n in earlier], list(earlier.values()), pd.NaT), index=ordered.index)
+    adjacent = np.where(ordered["period_type"] == "snapshot", (previous_end == pd.to_datetime(one_step)) | (previous_end == earlier[12]),
+                        previous_end + pd.Timedelta(days=1) == start)
+    change = (ordered["value"] - previous_value).where(adjacent & ~previous_hidden & ~ordered["suppressed"])
     return change.reindex(figures.index)
 
 
-def _adjacent(previous_end, start, end, period_type: str, cadence: str | None) -> bool:
-    if pd.isna(previous_end):
-        return False
-    previous_end, start, end = (pd.Timestamp(d).date() for d in (previous_end, start, end))
-    if period_type != "snapshot":
-        return previous_end + dt.timedelta(days=1) == start
-    step = {"monthly": 1, "quarterly": 3, "annual": 12}.get(cadence, 12)
-    return previous_end in {_months_before(end, step), _months_before(end, 12)}
+#: months between one period and the next at each cadence
+CADENCE_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12}
 
 
-def _months_before(day: dt.date, months: int) -> dt.date:
+def _months_before(days: pd.Series, months: int) -> pd.Series:
     """The same day `months` earlier; a month end to the month end."""
-    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
-    month += 1
-    month_end = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1))
-    is_month_end = (day + dt.timedelta(days=1)).day == 1
-    return month_end if is_month_end else dt.date(year, month, min(day.day, month_end.day))
+    return days.where(~days.dt.is_month_end, days + pd.offsets.MonthEnd(-months)).where(
+        days.dt.is_month_end, days - pd.DateOffset(months=months))
 
 
 # -- neighbours and England ---------------------------------------------------------------------------------------------
@@ -225,16 +219,22 @@ def _returned(figures: pd.DataFrame) -> pd.DataFrame:
     return returned[["pi_code", "period", "neighbour", "value", "suppressed"]].drop_duplicates(["pi_code", "period", "neighbour"], keep="last")
 
 
-def _neighbour_statistic(figures: pd.DataFrame, returned: pd.DataFrame, how: str,
+def _neighbour_pairs(figures: pd.DataFrame) -> pd.DataFrame:
+    """(row, pi_code, period, neighbour): each figure's borough's statistical neighbours, by DfE LA number."""
+    boroughs = figures[["borough_code", "statistical_neighbours"]].drop_duplicates("borough_code")
+    lists = boroughs["statistical_neighbours"].where(boroughs["statistical_neighbours"].map(lambda v: isinstance(v, str)), "")
+    pairs = boroughs[["borough_code"]].assign(neighbour=lists.str.split(";")).explode("neighbour")
+    pairs["neighbour"] = pairs["neighbour"].str.strip()
+    pairs = pairs.loc[pairs["neighbour"].str.isdigit().fillna(False)].astype({"neighbour": "int64"})
+    return figures[["borough_code", "pi_code", "period"]].reset_index(names="row").merge(pairs, on="borough_code")
+
+
+def _neighbour_statistic(figures: pd.DataFrame, pairs: pd.DataFrame, returned: pd.DataFrame, how: str,
                          published: pd.DataFrame | None = None) -> tuple[pd.Series, pd.Series]:
     """The median (London returns only) or mean (a neighbour's return, else its DfE published figure) of the borough's
     statistical neighbours' figures, and how many counted; NULL with fewer than MIN_CONTRIBUTORS. A neighbour whose
     return is hidden counts for nothing (its published figure does not stand in for it)."""
-    lists = figures["statistical_neighbours"].where(figures["statistical_neighbours"].map(lambda v: isinstance(v, str)), "")
-    wanted = figures[["pi_code", "period"]].assign(neighbour=lists.str.split(";")).explode("neighbour")
-    wanted["neighbour"] = wanted["neighbour"].str.strip()
-    wanted = wanted.loc[wanted["neighbour"].str.isdigit().fillna(False)].astype({"neighbour": "int64"}).reset_index(names="row")
-    values = wanted.merge(returned, on=["pi_code", "period", "neighbour"], how="left")
+    values = pairs.merge(returned, on=["pi_code", "period", "neighbour"], how="left")
     if published is not None and not published.empty:
         dfe = published.rename(columns={"dfe_la_code": "neighbour", "value": "published"})[["pi_code", "period", "neighbour", "published"]]
         values = values.merge(dfe, on=["pi_code", "period", "neighbour"], how="left")
