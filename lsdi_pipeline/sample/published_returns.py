@@ -37,7 +37,10 @@ DfE's symbols where DfE shows no figure. Nothing in them is invented. Crown copy
 (DfE/ONS), Open Government Licence v3.0.
 
 Everything else is copied from the bundled raw directory: the catalogue, boroughs.csv, DfE's
-files, and the (synthetic) mapping stage and pilot register of the 2007/08 Phase I.
+files, and the (synthetic) mapping stage and pilot register of the 2007/08 Phase I — so the
+availability and Phase II tables built from this directory say nothing about the published
+years, and annual returns draw cadence warnings for PIs asked for quarterly or monthly. It is
+for the comparison with England (cmp_borough_pi).
 """
 
 
