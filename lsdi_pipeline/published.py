@@ -17,6 +17,7 @@ import pandas as pd
 
 from lsdi_pipeline import codes
 from lsdi_pipeline.periods import financial_year, snapshot
+from lsdi_pipeline.returns.values import is_figure
 
 PUBLISHED_DIR = "published"
 MEASURES_FILE = "published_measures.csv"
@@ -64,7 +65,15 @@ def read_published(raw_dir: Path, indicators: pd.DataFrame, measures: pd.DataFra
         frames.append(_measure(raw_dir, m, source, basis[m.pi_code], units[m.pi_code], files))
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
-    return pd.concat(frames, ignore_index=True)[COLUMNS]
+    published = pd.concat(frames, ignore_index=True)[COLUMNS]
+    key = ["pi_code", "period", "geographic_level", "area_code"]
+    published = published.drop_duplicates()
+    clash = published.loc[published.duplicated(key, keep=False)]
+    if len(clash):
+        first = clash.iloc[0]
+        raise PublishedDataError(f"{first['source_file']} gives {first['area_name']} ({first['area_code']}) more than one figure for "
+                                 f"{first['pi_code']} {first['period']}: {', '.join(clash.loc[(clash[key] == first[key]).all(axis=1), 'raw_value'])}")
+    return published
 
 
 def _read_file(raw_dir: Path, name: str) -> pd.DataFrame:
@@ -165,7 +174,7 @@ def read_cell(text: object) -> tuple[float | None, str]:
         number = float(cell.replace(",", ""))
     except ValueError:
         return None, "not_available"
-    return (number, "reported") if math.isfinite(number) else (None, "not_available")
+    return (number, "reported") if is_figure(number) else (None, "not_available")
 
 
 def _ratio(numerator: tuple, denominator: tuple, scale: int) -> tuple[float | None, str]:

@@ -90,6 +90,22 @@ def test_a_damaged_declaration_or_file_is_a_located_error(tmp_path):
         read_published(raw, _indicators(raw))
 
 
+def test_a_published_cell_that_is_no_figure_is_not_available_and_a_clash_is_a_located_error(tmp_path):
+    raw = copy_bundled_raw(tmp_path / "raw")
+    path = raw / "published" / "dfe_d3_cpps_subsequent_plan_2013_to_2025.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    camden = next(i for i, line in enumerate(lines) if line.startswith("2025,") and ",E09000007," in line)
+    lines[camden] = lines[camden].rsplit(",", 1)[0] + ",1e300"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    published = read_published(raw, _indicators(raw))
+    cell = published.loc[(published["pi_code"] == "NI65") & (published["area_code"] == "E09000007") & (published["period"] == "2024/25")]
+    assert cell[["value_status", "raw_value"]].values.tolist() == [["not_available", "1e300"]] and cell["value"].isna().all()
+    lines.insert(camden + 1, lines[camden].rsplit(",", 1)[0] + ",23.0")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(PublishedDataError, match=r"Camden \(E09000007\) more than one figure for NI65 2024/25: 1e300, 23.0"):
+        read_published(raw, _indicators(raw))
+
+
 def test_each_symbol_in_a_return_loads_with_its_meaning_and_rejects_no_row(tmp_path):
     """Every DfE symbol in the Value cell of a real workbook, through `lsdi run`: loaded with its status, no row rejected."""
     raw = copy_bundled_raw(tmp_path / "raw")
