@@ -29,6 +29,11 @@ LEVELS = {"National": "national", "Regional": "regional", "Local authority": "lo
 RATE_DECIMALS = 1
 
 
+#: the columns of dataset/published_measures.csv
+MEASURE_COLUMNS = ("pi_code", "source_file", "value_column", "numerator_column", "denominator_column", "denominator_file",
+                   "denominator_lag_years", "national_polarity", "lait_measure", "note")
+
+
 class PublishedDataError(ValueError):
     """A published file or the declaration cannot be read as declared; the message names the file (and line)."""
 
@@ -37,13 +42,22 @@ def read_measures(raw_dir: Path) -> pd.DataFrame:
     """The declaration of which published file and columns give which PI (empty if there is none)."""
     path = Path(raw_dir) / "dataset" / MEASURES_FILE
     if not path.exists():
-        return pd.DataFrame(columns=["pi_code", "source_file", "value_column", "numerator_column", "denominator_column",
-                                     "denominator_file", "denominator_lag_years", "national_polarity", "lait_measure", "note"])
+        return pd.DataFrame(columns=list(MEASURE_COLUMNS))
     measures = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
-    unknown = set(measures["national_polarity"].dropna()) - {"higher_is_better", "lower_is_better", "neutral"}
-    if unknown:
-        raise PublishedDataError(f"dataset/{MEASURES_FILE}: national_polarity must be higher_is_better, lower_is_better or "
-                                 f"neutral, not {', '.join(sorted(unknown))}")
+    missing = [c for c in MEASURE_COLUMNS if c not in measures.columns]
+    if missing:
+        raise PublishedDataError(f"dataset/{MEASURES_FILE} has no column {', '.join(missing)}")
+    for line, m in enumerate(measures.itertuples(index=False), start=2):
+        where = f"dataset/{MEASURES_FILE}, line {line} ({m.pi_code})"
+        if not isinstance(m.pi_code, str) or not isinstance(m.source_file, str):
+            raise PublishedDataError(f"{where}: pi_code and source_file are needed")
+        if not isinstance(m.value_column, str) and not (isinstance(m.numerator_column, str) and isinstance(m.denominator_column, str)):
+            raise PublishedDataError(f"{where}: give value_column, or numerator_column and denominator_column")
+        if m.national_polarity not in ("higher_is_better", "lower_is_better", "neutral"):
+            raise PublishedDataError(f"{where}: national_polarity must be higher_is_better, lower_is_better or neutral, "
+                                     f"not '{m.national_polarity}'")
+        if isinstance(m.denominator_lag_years, str) and not m.denominator_lag_years.strip().isdigit():
+            raise PublishedDataError(f"{where}: denominator_lag_years must be a whole number of years, not '{m.denominator_lag_years}'")
     return measures
 
 
@@ -113,8 +127,10 @@ def _measure(raw_dir: Path, m, source: pd.DataFrame, period_basis: str, unit: st
         raw = _column(rows, m.value_column, m.source_file)
         readings = raw.map(read_cell)
     else:  # a rate DfE does not publish in this file: numerator ÷ denominator × the unit's scale, as DfE computes it
+        if unit not in codes.UNIT_SCALE:
+            raise PublishedDataError(f"dataset/{MEASURES_FILE}: {m.pi_code} is a {unit}, so it needs a value_column")
         readings = pd.Series([_ratio(n, d, codes.UNIT_SCALE[unit]) for n, d in zip(readings_num, readings_den)], index=rows.index)
-        raw = pd.Series([_text(n, d) for n, d in zip(numerator, denominator)], index=rows.index)
+        raw = pd.Series([f"{n} / {d}" for n, d in zip(numerator, denominator)], index=rows.index)
     level = rows["geographic_level"].map(LEVELS)
     area_code = rows.get("new_la_code", pd.Series("", index=rows.index)).where(level == "local_authority", "")
     area_code = area_code.where(area_code != "", rows.get("region_code", "").where(level == "regional", rows["country_code"]))
@@ -139,7 +155,7 @@ def _lagged(raw_dir: Path, m, rows: pd.DataFrame, files: dict) -> pd.Series:
     other = files.get(m.denominator_file)
     if other is None:
         other = files[m.denominator_file] = _read_file(raw_dir, m.denominator_file)
-    lag = int(m.denominator_lag_years) if isinstance(m.denominator_lag_years, str) else 0
+    lag = int(m.denominator_lag_years.strip()) if isinstance(m.denominator_lag_years, str) else 0
     column = _column(other, m.denominator_column, m.denominator_file)
     key = ["geographic_level", "country_code", "region_code", "new_la_code"]
     lookup = other.assign(_year=pd.to_numeric(other["time_period"], errors="coerce") + lag, _value=column)
@@ -184,12 +200,3 @@ def _ratio(numerator: tuple, denominator: tuple, scale: int) -> tuple[float | No
     if d is None or d <= 0:
         return None, d_status if d is None else "not_applicable"
     return round(n / d * scale, RATE_DECIMALS), "reported"
-
-
-def _text(numerator: str, denominator: str) -> str:
-    return f"{numerator} / {denominator}"
-
-
-def declared_polarity(measures: pd.DataFrame) -> dict[str, str]:
-    """Each declared PI's polarity by LAIT (the England-wide rank and band follow it)."""
-    return dict(zip(measures["pi_code"], measures["national_polarity"].fillna("neutral")))

@@ -6,12 +6,14 @@ from __future__ import annotations
 import calendar
 import csv
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from lsdi_pipeline import codes, reference
+from lsdi_pipeline import codes, published, reference
 from lsdi_pipeline.published import PublishedDataError, read_published
 from lsdi_pipeline.sample.published_returns import write_published_returns
 from lsdi_pipeline_tests.pipeline import (
@@ -195,3 +197,53 @@ def test_an_altered_figure_differs_from_published_and_the_finding_points_at_its_
 def test_the_example_refuses_to_overwrite_the_raw_directory_it_copies():
     with pytest.raises(ValueError, match="refusing"):
         write_published_returns(BUNDLED_RAW)
+
+
+def test_the_example_never_deletes_returns_it_did_not_write(tmp_path):
+    """Pointed at a raw directory holding a borough's return, it refuses and leaves the return; its own files it rewrites."""
+    write_published_returns(tmp_path / "raw", years=1)
+    theirs = tmp_path / "raw" / "returns" / "barnet_lsdi_return_2024-25.xlsx"
+    theirs.write_bytes(b"a borough's own return")
+    with pytest.raises(ValueError, match="barnet_lsdi_return_2024-25.xlsx"):
+        write_published_returns(tmp_path / "raw", years=2)
+    assert theirs.read_bytes() == b"a borough's own return"
+    assert len(list((tmp_path / "raw" / "returns").glob("*_dfe_published_*.csv"))) == 32
+    theirs.unlink()
+    assert write_published_returns(tmp_path / "raw", years=2)["returns"] == 64
+    assert len(list((tmp_path / "raw" / "returns").glob("*"))) == 64
+
+
+def test_lsdi_sample_published_writes_the_example_and_explains_a_missing_output(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "lsdi_pipeline.cli", "sample", "--published", "--years", "2", "--output",
+                           str(tmp_path / "raw")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "64 CSV returns" in done.stdout and "2023/24–2024/25" in done.stdout and "lsdi run --raw-dir" in done.stdout
+    assert len(list((tmp_path / "raw" / "returns").glob("*.csv"))) == 64
+    missing = subprocess.run([sys.executable, "-m", "lsdi_pipeline.cli", "sample", "--published"], capture_output=True, text=True,
+                             timeout=120)
+    assert missing.returncode == 2 and "--published needs --output" in missing.stderr
+
+
+def _declaration(raw: Path, edit) -> None:
+    path = raw / "dataset" / "published_measures.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    edit(rows)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda rows: rows[1].update(national_polarity="Low"), r"line 3 \(L02\): national_polarity must be .* not 'Low'"),
+    (lambda rows: rows[2].update(denominator_lag_years="one"), r"line 4 \(L03\): denominator_lag_years must be a whole number"),
+    (lambda rows: rows[0].update(value_column=""), r"line 2 \(L01\): give value_column, or numerator_column and denominator_column"),
+    (lambda rows: rows[3].update(value_column="CPP_subsequent_pct"), r"dfe_d3_cpps_subsequent_plan_2013_to_2025.csv has no column CPP_subsequent_pct"),
+    (lambda rows: rows[3].update(pi_code="NI99"), r"NI99 is not a PI of the catalogue"),
+    (lambda rows: [row.pop("national_polarity") for row in rows], r"has no column national_polarity"),
+])
+def test_a_damaged_declaration_is_an_error_naming_its_line_and_what_is_wrong(tmp_path, edit, message):
+    raw = copy_bundled_raw(tmp_path / "raw")
+    _declaration(raw, edit)
+    with pytest.raises(PublishedDataError, match=message):
+        read_published(raw, _indicators(), published.read_measures(raw))

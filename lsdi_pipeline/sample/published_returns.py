@@ -22,10 +22,13 @@ import pandas as pd
 
 from lsdi_pipeline import reference
 from lsdi_pipeline.published import PUBLISHED_DIR, read_published
+from lsdi_pipeline.sample import generator as g
 from lsdi_pipeline.sample.national import BUNDLED_RAW, file_slug
 
 HEADER = ["borough_code", "pi_code", "period", "numerator", "denominator", "value", "source_agency", "reporting_frequency", "note"]
 COPIED = ("boroughs.csv", "dataset", PUBLISHED_DIR, "mapping", "pilot")
+#: what the name of every return this command writes holds: <borough>_dfe_published_<year>.csv
+NAME_MARK = "_dfe_published_"
 #: DfE's symbol for each status a published cell can have
 SYMBOL = {"suppressed": "c", "not_available": "x", "not_applicable": "z", "low_reliability": "u", "rounds_to_zero": "low"}
 README = """# A real example: DfE's published figures as LSDI-R1 returns
@@ -51,6 +54,11 @@ def write_published_returns(raw_dir: Path, years: int = 5, source: Path = BUNDLE
         raise ValueError(f"refusing to replace the raw directory {source} with the published example; choose another --output")
     if years < 1:
         raise ValueError(f"--years must be at least 1, not {years}")
+    returns = raw_dir / reference.RETURNS_DIR
+    foreign = sorted(p.name for p in returns.glob("*") if p.is_file() and not _written_here(p.name)) if returns.is_dir() else []
+    if foreign:
+        raise ValueError(f"refusing to write the published example over {returns}: it holds returns this command did not "
+                         f"write ({', '.join(foreign[:3])}{', …' if len(foreign) > 3 else ''}); choose an empty --output")
     raw_dir.mkdir(parents=True, exist_ok=True)
     for name in COPIED:
         if (source / name).is_dir():
@@ -67,14 +75,11 @@ def write_published_returns(raw_dir: Path, years: int = 5, source: Path = BUNDLE
     figures["year"] = figures["period"].str[:4].astype(int) - figures["period"].str.contains("-").astype(int)
     chosen = sorted(figures["year"].unique())[-years:]
     figures = figures.loc[figures["year"].isin(chosen)]
-    returns = raw_dir / reference.RETURNS_DIR
-    if returns.exists():
-        shutil.rmtree(returns)
-    returns.mkdir(parents=True)
+    g._clear_returns(returns)
     agency = dict(zip(indicators["pi_code"], indicators["source_agency"]))
     written = 0
     for (code, name, year), rows in figures.groupby(["borough_code", "borough_name", "year"]):
-        path = returns / f"{file_slug(name)}_dfe_published_{year}-{(year + 1) % 100:02d}.csv"
+        path = returns / f"{file_slug(name)}{NAME_MARK}{year}-{(year + 1) % 100:02d}.csv"
         with open(path, "w", newline="", encoding="utf-8") as f:
             out = csv.writer(f)
             out.writerow(HEADER)
@@ -85,6 +90,10 @@ def write_published_returns(raw_dir: Path, years: int = 5, source: Path = BUNDLE
         written += 1
     return {"returns": written, "boroughs": int(figures["borough_code"].nunique()), "years": len(chosen),
             "first_year": int(chosen[0]) if chosen else 0, "last_year": int(chosen[-1]) if chosen else 0}
+
+
+def _written_here(name: str) -> bool:
+    return NAME_MARK in name and name.endswith(".csv")
 
 
 def _number(value: object) -> str:
