@@ -782,27 +782,26 @@ def _london_and_england(data: Warehouse, charted: pd.DataFrame, pis: list[str], 
         else:
             pis_published = _listing(sorted(published["pi_code"].unique()))
             ends = [p.end.year for p in map(_period_reading, published["period"].unique()) if p]
-            parts.append(_paragraph(
+            parts.append("<p>" + html.escape(
                 f"No England-wide comparison for the periods charted ({_listing(sorted(set(compared_on.values()), key=_period_key))}): "
                 f"DfE's published statistics here cover {pis_published} for the years ending 31 March {min(ends)} to "
-                f"{max(ends)}, so these returns "
-                "have no published year to compare with. `lsdi sample --published` builds a raw directory of the boroughs' "
-                "own published figures that fills these columns."))
+                f"{max(ends)}, so these returns have no published year to compare with. ") + "<code>lsdi sample --published</code>"
+                + html.escape(" builds a raw directory of the boroughs' own published figures that fills these columns.") + "</p>")
         return "".join(parts)
     rows = []
     for pi in pis:
-        first = charted.loc[charted["pi_code"] == pi]
-        if first["england_value"].isna().all():
+        of_pi = charted.loc[charted["pi_code"] == pi]
+        if of_pi["england_value"].isna().all():
             continue
-        r = first.iloc[0]
-        shown = first.loc[~first["suppressed"]]
-        best = shown.loc[shown["national_rank"].notna()].sort_values("national_rank")
+        r = of_pi.iloc[0]
+        shown = of_pi.loc[~of_pi["suppressed"]]
+        ranked = shown["national_rank"].notna().any()
         rows.append({"pi": f"{pi} {data.pi_title(pi)}", "period": compared_on[pi], "london_median": _text(r["group_median"]),
                      "london_pooled": f"{_text(r['group_pooled'])} ({_n(r['pooled_reporting'])} boroughs)" if _present(r["group_pooled"]) else "–",
                      "dfe_london": _text(r["region_value"]), "england": _text(r["england_value"]),
-                     "bands": ", ".join(f"{b}: {int((shown['national_band'] == b).sum())}" for b in "ABCD") if best.size else "not banded",
-                     "ranked": _text(r["authorities_ranked"]) if best.size else "–",
-                     "sn": f"{_n(shown['sn_mean'].notna().sum())} of {len(first)}"})
+                     "bands": ", ".join(f"{b}: {int((shown['national_band'] == b).sum())}" for b in "ABCD") if ranked else "not banded",
+                     "ranked": _text(shown["authorities_ranked"].max()) if ranked else "–",
+                     "sn": f"{_n(shown['sn_mean'].notna().sum())} of {len(of_pi)}"})
     parts.append(html_table(pd.DataFrame(rows), {
         "pi": "PI", "period": "Period", "london_median": "London median (returns)", "london_pooled": "London pooled (returns)",
         "dfe_london": "London (DfE published)", "england": "England (DfE published)",
@@ -851,8 +850,11 @@ def _comparison_chart(data: Warehouse, pi: str, period: str, rows: list[dict]) -
     def trace(names: list, values: list, **extra) -> dict:
         return {value_axis: values, name_axis: names, **({"orientation": "h"} if long else {}), **extra}
 
+    first = rows[0]
+    england = float(first["england_value"]) if _present(first.get("england_value")) else None
     records = [(r["borough"], r["value"] if _present(r["value"]) else None, r["rank"], r["quartile_band"],
                 _text(r["national_rank"]), _text(r["sn_mean"])) for r in shown]
+    england_rank = ", England rank %{customdata[1]}" if england is not None else ""
     traces = []
     for band in ["A", "B", "C", "D", None]:
         subset = [r for r in records if (r[3] == band if band else not _present(r[3]))]
@@ -860,8 +862,8 @@ def _comparison_chart(data: Warehouse, pi: str, period: str, rows: list[dict]) -
             continue
         traces.append(trace([r[0] for r in subset], [r[1] for r in subset], type="bar", marker={"color": BAND_COLOURS[band]},
                             name=f"band {band}" if band else "not banded", customdata=[[_text(r[2]), r[4], r[5]] for r in subset],
-                            hovertemplate=f"%{{{name_axis}}}: %{{{value_axis}}} (London rank %{{customdata[0]}}, England rank "
-                                          f"%{{customdata[1]}}; neighbours' mean %{{customdata[2]}}, {models} model)<extra></extra>"))
+                            hovertemplate=f"%{{{name_axis}}}: %{{{value_axis}}} (London rank %{{customdata[0]}}{england_rank}; "
+                                          f"neighbours' mean %{{customdata[2]}}, {models} model)<extra></extra>"))
     if hidden_names:
         traces.append(trace(hidden_names, [0] * len(hidden_names), type="scatter", mode="markers+text", text="suppressed",
                             textposition="middle right" if long else "top center",
@@ -870,7 +872,6 @@ def _comparison_chart(data: Warehouse, pi: str, period: str, rows: list[dict]) -
 
     # Reference lines and the quartile band are layout shapes across the whole plot (as plotly's add_hline and
     # add_hrect would write them, without rebuilding the figure for each).
-    first = rows[0]
     q1, median, q3 = (float(first[c]) if _present(first[c]) else None for c in ("group_q1", "group_median", "group_q3"))
 
     def across(low: float, high: float, **style) -> dict:
@@ -890,7 +891,6 @@ def _comparison_chart(data: Warehouse, pi: str, period: str, rows: list[dict]) -
             if _present(indicator.get(edge)):
                 value = float(indicator[edge])
                 shapes.append(across(value, value, type="line", line={"color": "#1a9850", "dash": "dot"}))
-    england = float(first["england_value"]) if _present(first.get("england_value")) else None
     if england is not None and indicator.get("unit") != "count":  # England's count is a total, off any borough's scale
         shapes.append(across(england, england, type="line", line={"color": "#7b3294", "dash": "dot"}))
         annotations.append({"showarrow": False, "text": f"England {_text(england)}", value_axis: england,
@@ -917,9 +917,9 @@ def _comparison_chart(data: Warehouse, pi: str, period: str, rows: list[dict]) -
         caption += f", pooled {_text(first['group_pooled'])} over {_n(first['pooled_reporting'])} boroughs"
     caption += "."
     if england is not None:
+        ranked_over = [r["authorities_ranked"] for r in rows if _present(r["authorities_ranked"])]
         caption += (f" DfE published: England {_text(england)}, London {_text(first.get('region_value'))}"
-                    + (f"; England bands over {_text(first['authorities_ranked'])} authorities" if any(
-                        _present(r["authorities_ranked"]) for r in rows) else "") + ".")
+                    + (f"; England bands over {_text(max(ranked_over))} authorities" if ranked_over else "") + ".")
     caption += f" Statistical neighbours: the {models} model."
     if hidden_names:
         caption += f" Suppressed (shown as a gap): {_listing(hidden_names)}."
