@@ -13,6 +13,7 @@ import datetime as dt
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from lsdi_pipeline import codes
@@ -25,6 +26,8 @@ COLUMNS = ["pi_code", "period", "geographic_level", "area_code", "dfe_la_code", 
            "value_status", "raw_value", "source_file"]
 #: DfE's geographic levels, as the warehouse codes them
 LEVELS = {"National": "national", "Regional": "regional", "Local authority": "local_authority"}
+#: the area columns of an Explore Education Statistics file
+GEOGRAPHY = ("country_name", "region_code", "region_name", "old_la_code", "new_la_code", "la_name")
 #: DfE publishes rates per 10,000 to one decimal place
 RATE_DECIMALS = 1
 
@@ -100,6 +103,9 @@ def _read_file(raw_dir: Path, name: str) -> pd.DataFrame:
         raise PublishedDataError(f"{PUBLISHED_DIR}/{name} is not an Explore Education Statistics file: it has no "
                                  f"{', '.join(sorted(missing))} column")
     frame = frame.loc[frame["geographic_level"].isin(LEVELS)].copy()
+    for column in GEOGRAPHY:  # a file of one level may lack the columns of the others
+        if column not in frame.columns:
+            frame[column] = ""
     frame["_line"] = frame.index + 2  # the header is line 1
     return frame
 
@@ -132,12 +138,10 @@ def _measure(raw_dir: Path, m, source: pd.DataFrame, period_basis: str, unit: st
         readings = pd.Series([_ratio(n, d, codes.UNIT_SCALE[unit]) for n, d in zip(readings_num, readings_den)], index=rows.index)
         raw = pd.Series([f"{n} / {d}" for n, d in zip(numerator, denominator)], index=rows.index)
     level = rows["geographic_level"].map(LEVELS)
-    area_code = rows.get("new_la_code", pd.Series("", index=rows.index)).where(level == "local_authority", "")
-    area_code = area_code.where(area_code != "", rows.get("region_code", "").where(level == "regional", rows["country_code"]))
-    names = rows.get("la_name", pd.Series("", index=rows.index)).where(level == "local_authority",
-                                                                        rows.get("region_name", "").where(level == "regional",
-                                                                                                         rows.get("country_name", "England")))
-    dfe = pd.to_numeric(rows.get("old_la_code", pd.Series("", index=rows.index)).where(level == "local_authority"), errors="coerce")
+    by_level = [level == "local_authority", level == "regional"]
+    area_code = np.select(by_level, [rows["new_la_code"], rows["region_code"]], rows["country_code"])
+    names = np.select(by_level, [rows["la_name"], rows["region_name"]], rows["country_name"].replace("", "England"))
+    dfe = pd.to_numeric(rows["old_la_code"].where(by_level[0]), errors="coerce")
     return pd.DataFrame({
         "pi_code": m.pi_code, "period": rows["period"], "geographic_level": level, "area_code": area_code, "dfe_la_code": dfe.astype("Int64"),
         "area_name": names, "value": _numbers(readings, len(rows)), "value_status": [r[1] for r in readings], "raw_value": raw,
