@@ -25,25 +25,50 @@ from pathlib import Path
 
 from lsdi_pipeline.sample.hostile import HOSTILE
 
-TARGETS = {"bundled_run_s": 10.0, "national_run_s": 60.0, "national_peak_rss_mib": 1536.0, "new_return_national_s": 5.0,
-           "definitions_validate_s": 3.0, "hostile_extra_s": 10.0, "hostile_extra_rss_mib": 1024.0}
+TARGETS = {
+    "bundled_run_s": 10.0,
+    "national_run_s": 60.0,
+    "national_peak_rss_mib": 1536.0,
+    "new_return_national_s": 5.0,
+    "definitions_validate_s": 3.0,
+    "hostile_extra_s": 10.0,
+    "hostile_extra_rss_mib": 1024.0,
+}
 #: stage → the steps (assets and checks) it is made of; the rest of a run's wall time is start-up and bookkeeping
 STAGES = {
     "parse": ("return_files", "parsed_returns"),
     "gx": ("dq_expectation", "expectation_checks"),
-    "load": ("dim_goal", "dim_cluster", "dim_indicator", "dim_borough", "pilot_borough", "mapping_response", "mapping_inventory",
-             "return_tables", "dq_rule"),
+    "load": (
+        "dim_goal",
+        "dim_cluster",
+        "dim_indicator",
+        "dim_borough",
+        "pilot_borough",
+        "mapping_response",
+        "mapping_inventory",
+        "return_tables",
+        "dq_rule",
+    ),
     "checks": ("finding_families", "fact_pi_value_warehouse_is_consistent"),
-    "analysis": ("mapping_summary", "availability_matrix", "cadence_mismatch", "feasibility_summary", "cmp_borough_pi",
-                 "bias_by_source", "phase2_recommendation"),
+    "analysis": (
+        "mapping_summary",
+        "availability_matrix",
+        "cadence_mismatch",
+        "feasibility_summary",
+        "cmp_borough_pi",
+        "bias_by_source",
+        "phase2_recommendation",
+    ),
     "publish": ("lsdi_warehouse",),
     "report": ("phase1_report", "borough_feedback", "return_templates", "run_summary"),
 }
 
 #: `lsdi run`'s own path, materialising one asset with no inputs, and exiting as the `lsdi` command does
 FIXED_COST_RUN = "from lsdi_pipeline.cli import exit_quickly, run_pipeline; exit_quickly(run_pipeline(None, None, only=('dq_rule',)))"
-NEW_RETURN = ("borough_code,pi_code,period,numerator,denominator,value,source_agency,reporting_frequency,note\n"
-              "{code},L01,2007-04,,,{value},Police,Monthly,bench: a return arriving on its own\n")
+NEW_RETURN = (
+    "borough_code,pi_code,period,numerator,denominator,value,source_agency,reporting_frequency,note\n"
+    "{code},L01,2007-04,,,{value},Police,Monthly,bench: a return arriving on its own\n"
+)
 
 
 @dataclass
@@ -57,34 +82,59 @@ class Measured:
     facts: int | None = None
 
     def median(self) -> dict:
-        stages = {name: round(statistics.median(run.get(name, 0.0) for run in self.stages_s), 2)
-                  for name in [*STAGES, "schema_validation", "startup_and_bookkeeping"]} if self.stages_s else {}
+        stages = (
+            {
+                name: round(statistics.median(run.get(name, 0.0) for run in self.stages_s), 2)
+                for name in [*STAGES, "schema_validation", "startup_and_bookkeeping"]
+            }
+            if self.stages_s
+            else {}
+        )
         wall = statistics.median(self.wall_s)
-        out = {"label": self.label, "runs": len(self.wall_s), "wall_s": round(wall, 2), "wall_s_min": round(min(self.wall_s), 2),
-               "wall_s_max": round(max(self.wall_s), 2), "peak_rss_mib": round(statistics.median(self.peak_rss_mib), 1),
-               "stages_s": stages}
+        out = {
+            "label": self.label,
+            "runs": len(self.wall_s),
+            "wall_s": round(wall, 2),
+            "wall_s_min": round(min(self.wall_s), 2),
+            "wall_s_max": round(max(self.wall_s), 2),
+            "peak_rss_mib": round(statistics.median(self.peak_rss_mib), 1),
+            "stages_s": stages,
+        }
         if self.facts:
-            out |= {"facts": self.facts, "facts_per_s": round(self.facts / wall), "s_per_1000_facts": round(wall / self.facts * 1000, 3)}
+            out |= {
+                "facts": self.facts,
+                "facts_per_s": round(self.facts / wall),
+                "s_per_1000_facts": round(wall / self.facts * 1000, 3),
+            }
         return out
 
 
-def run_bench(work: Path, scales: list[int], years: int, repeat: int, project: Path, hostile: list[str] | None = None) -> dict:
+def run_bench(
+    work: Path, scales: list[int], years: int, repeat: int, project: Path, hostile: list[str] | None = None
+) -> dict:
     """Measure everything; return the results as a JSON-ready dict."""
     work.mkdir(parents=True, exist_ok=True)
     instance = _bench_instance(work, project)
-    results: dict = {"machine": _machine(), "started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                     "repeat": repeat, "years": years, "targets": TARGETS}
+    results: dict = {
+        "machine": _machine(),
+        "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "repeat": repeat,
+        "years": years,
+        "targets": TARGETS,
+    }
 
     bundled_raw = work / "raw-bundled"
     shutil.rmtree(bundled_raw, ignore_errors=True)
     shutil.copytree(project / "data" / "raw", bundled_raw)
     bundled = _full_runs("bundled data", bundled_raw, work / "wh-bundled", instance, repeat)
     results["bundled"] = bundled.median()
-    results["new_return_bundled"] = _new_returns("one new return, bundled warehouse", bundled_raw, work / "wh-bundled",
-                                                 instance, repeat).median()
+    results["new_return_bundled"] = _new_returns(
+        "one new return, bundled warehouse", bundled_raw, work / "wh-bundled", instance, repeat
+    ).median()
     results["fixed_cost"] = _fixed_cost_runs(bundled_raw, work / "wh-bundled", instance, repeat).median()
-    results["hostile"] = _hostile_runs(project, work, instance, repeat, results["bundled"],
-                                       list(HOSTILE) if hostile is None else hostile)
+    results["hostile"] = _hostile_runs(
+        project, work, instance, repeat, results["bundled"], list(HOSTILE) if hostile is None else hostile
+    )
 
     results["scales"] = []
     for n in scales:
@@ -92,12 +142,16 @@ def run_bench(work: Path, scales: list[int], years: int, repeat: int, project: P
         measured = _full_runs(f"{n} authorities × {years} years", raw, work / f"wh-{n}", instance, repeat)
         results["scales"].append({"authorities": n, **measured.median()})
         if n == max(scales):
-            results["new_return_national"] = _new_returns(f"one new return, {n}-authority warehouse", raw, work / f"wh-{n}",
-                                                          instance, repeat).median()
+            results["new_return_national"] = _new_returns(
+                f"one new return, {n}-authority warehouse", raw, work / f"wh-{n}", instance, repeat
+            ).median()
     validate = Measured("cold dagster definitions validate")
     for _ in range(max(repeat, 3)):
-        wall, rss = _timed([sys.executable, "-m", "dagster", "definitions", "validate", "-m", "lsdi_pipeline.definitions"],
-                           {"DAGSTER_HOME": str(instance)}, project)
+        wall, rss = _timed(
+            [sys.executable, "-m", "dagster", "definitions", "validate", "-m", "lsdi_pipeline.definitions"],
+            {"DAGSTER_HOME": str(instance)},
+            project,
+        )
         validate.wall_s.append(wall)
         validate.peak_rss_mib.append(rss)
     results["definitions_validate"] = validate.median()
@@ -135,7 +189,9 @@ def _new_returns(label: str, raw: Path, warehouse: Path, instance: Path, repeat:
     return measured
 
 
-def _hostile_runs(project: Path, work: Path, instance: Path, repeat: int, bundled: dict, names: list[str]) -> list[dict]:
+def _hostile_runs(
+    project: Path, work: Path, instance: Path, repeat: int, bundled: dict, names: list[str]
+) -> list[dict]:
     """A full run with one hostile file (the costliest we know of each kind, `sample/hostile.py`) beside the bundled
     returns, against the bundled run: what one file can add to a run's wall time and peak memory."""
     rows = []
@@ -145,10 +201,13 @@ def _hostile_runs(project: Path, work: Path, instance: Path, repeat: int, bundle
         shutil.copytree(project / "data" / "raw", raw)
         HOSTILE[name](raw / "returns" / name)
         row = _full_runs(f"bundled + hostile {name}", raw, work / "wh-hostile", instance, repeat).median()
-        row |= {"file": name, "size_bytes": (raw / "returns" / name).stat().st_size,
-                "extra_s": round(row["wall_s"] - bundled["wall_s"], 2),
-                "extra_rss_mib": round(row["peak_rss_mib"] - bundled["peak_rss_mib"], 1),
-                "status": _submission_status(work / "wh-hostile", name)}
+        row |= {
+            "file": name,
+            "size_bytes": (raw / "returns" / name).stat().st_size,
+            "extra_s": round(row["wall_s"] - bundled["wall_s"], 2),
+            "extra_rss_mib": round(row["peak_rss_mib"] - bundled["peak_rss_mib"], 1),
+            "status": _submission_status(work / "wh-hostile", name),
+        }
         rows.append(row)
     return rows
 
@@ -157,7 +216,9 @@ def _submission_status(warehouse: Path, file_name: str) -> str:
     import duckdb
 
     with duckdb.connect(str(warehouse / "lsdi.duckdb"), read_only=True) as con:
-        status, reason = con.execute("SELECT status, reject_reason FROM submission WHERE file_name = ?", [file_name]).fetchone()
+        status, reason = con.execute(
+            "SELECT status, reject_reason FROM submission WHERE file_name = ?", [file_name]
+        ).fetchone()
     return status + (f": {reason}" if reason else "")
 
 
@@ -175,10 +236,20 @@ def _new_return_share(results: dict) -> dict:
     fixed = results["fixed_cost"]["wall_s"]
     pairs = [("bundled", results["bundled"], results["new_return_bundled"])]
     if "new_return_national" in results:
-        pairs.append((f"{results['scales'][-1]['authorities']} authorities", results["scales"][-1], results["new_return_national"]))
-    return {name: {"whole_process": round(new["wall_s"] / full["wall_s"], 3),
-                   "above_fixed_cost": round(max(new["wall_s"] - fixed, 0.0) / (full["wall_s"] - fixed), 3)}
-            for name, full, new in pairs}
+        pairs.append(
+            (
+                f"{results['scales'][-1]['authorities']} authorities",
+                results["scales"][-1],
+                results["new_return_national"],
+            )
+        )
+    return {
+        name: {
+            "whole_process": round(new["wall_s"] / full["wall_s"], 3),
+            "above_fixed_cost": round(max(new["wall_s"] - fixed, 0.0) / (full["wall_s"] - fixed), 3),
+        }
+        for name, full, new in pairs
+    }
 
 
 def _lsdi_run(measured: Measured, raw: Path, warehouse: Path, instance: Path, *args: str) -> None:
@@ -200,8 +271,9 @@ def _timed(command: list[str], env: dict, cwd: Path) -> tuple[float, float]:
     processes that read returns and write feedback."""
     with tempfile.TemporaryFile() as errors:
         started = time.perf_counter()
-        process = subprocess.Popen(command, env=os.environ | env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, env=os.environ | env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True
+        )
         sampler = _SessionMemory(process.pid)
         sampler.start()
         _, status, usage = os.wait4(process.pid, 0)
@@ -264,7 +336,9 @@ def _stages_of_last_run(instance: Path, wall: float) -> dict[str, float]:
     stages = {name: round(sum(s for key, s in steps.items() if key in keys), 3) for name, keys in STAGES.items()}
     stages["parse"] = round(stages["parse"] - steps.get("schema_validation", 0.0), 3)
     stages["schema_validation"] = round(steps.get("schema_validation", 0.0), 3)
-    stages["startup_and_bookkeeping"] = round(wall - sum(s for key, s in steps.items() if key != "schema_validation"), 3)
+    stages["startup_and_bookkeeping"] = round(
+        wall - sum(s for key, s in steps.items() if key != "schema_validation"), 3
+    )
     return stages
 
 
@@ -299,8 +373,13 @@ def _bench_instance(work: Path, project: Path) -> Path:
 
 def _machine() -> dict:
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return {"cpus": os.cpu_count(), "memory_gib": round(memory, 1), "platform": platform.platform(),
-            "python": platform.python_version(), "processor": platform.processor() or platform.machine()}
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gib": round(memory, 1),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "processor": platform.processor() or platform.machine(),
+    }
 
 
 def _verdicts(results: dict) -> list[dict]:
@@ -308,62 +387,120 @@ def _verdicts(results: dict) -> list[dict]:
     per_1000 = [s["s_per_1000_facts"] for s in results["scales"]]
     rows = [("bundled lsdi run ≤ 10 s", results["bundled"]["wall_s"], TARGETS["bundled_run_s"])]
     if largest:
-        rows += [(f"{largest['authorities']}-authority lsdi run ≤ 60 s", largest["wall_s"], TARGETS["national_run_s"]),
-                 (f"{largest['authorities']}-authority peak RSS ≤ 1536 MiB", largest["peak_rss_mib"], TARGETS["national_peak_rss_mib"])]
+        rows += [
+            (f"{largest['authorities']}-authority lsdi run ≤ 60 s", largest["wall_s"], TARGETS["national_run_s"]),
+            (
+                f"{largest['authorities']}-authority peak RSS ≤ 1536 MiB",
+                largest["peak_rss_mib"],
+                TARGETS["national_peak_rss_mib"],
+            ),
+        ]
     if "new_return_national" in results:
-        rows.append(("one new return on the largest warehouse ≤ 5 s", results["new_return_national"]["wall_s"],
-                     TARGETS["new_return_national_s"]))
-    rows.append(("cold dagster definitions validate ≤ 3 s", results["definitions_validate"]["wall_s"], TARGETS["definitions_validate_s"]))
+        rows.append(
+            (
+                "one new return on the largest warehouse ≤ 5 s",
+                results["new_return_national"]["wall_s"],
+                TARGETS["new_return_national_s"],
+            )
+        )
+    rows.append(
+        (
+            "cold dagster definitions validate ≤ 3 s",
+            results["definitions_validate"]["wall_s"],
+            TARGETS["definitions_validate_s"],
+        )
+    )
     if results["hostile"]:
         worst_s = max(results["hostile"], key=lambda r: r["extra_s"])
         worst_rss = max(results["hostile"], key=lambda r: r["extra_rss_mib"])
-        rows += [(f"one hostile file adds ≤ 10 s ({worst_s['file']})", worst_s["extra_s"], TARGETS["hostile_extra_s"]),
-                 (f"one hostile file adds ≤ 1024 MiB ({worst_rss['file']})", worst_rss["extra_rss_mib"], TARGETS["hostile_extra_rss_mib"])]
-    verdicts = [{"target": name, "measured": value, "limit": limit, "met": value <= limit} for name, value, limit in rows]
+        rows += [
+            (f"one hostile file adds ≤ 10 s ({worst_s['file']})", worst_s["extra_s"], TARGETS["hostile_extra_s"]),
+            (
+                f"one hostile file adds ≤ 1024 MiB ({worst_rss['file']})",
+                worst_rss["extra_rss_mib"],
+                TARGETS["hostile_extra_rss_mib"],
+            ),
+        ]
+    verdicts = [
+        {"target": name, "measured": value, "limit": limit, "met": value <= limit} for name, value, limit in rows
+    ]
     if len(per_1000) > 1:
-        verdicts.append({"target": "s per 1,000 facts does not rise with scale", "measured": per_1000, "limit": per_1000[0],
-                         "met": per_1000[-1] <= per_1000[0] * 1.05})
+        verdicts.append(
+            {
+                "target": "s per 1,000 facts does not rise with scale",
+                "measured": per_1000,
+                "limit": per_1000[0],
+                "met": per_1000[-1] <= per_1000[0] * 1.05,
+            }
+        )
     return verdicts
 
 
 def render(results: dict) -> str:
     """The results as a text table."""
-    rows = [results["bundled"], results["new_return_bundled"], results["fixed_cost"], *results["hostile"], *results["scales"]]
+    rows = [
+        results["bundled"],
+        results["new_return_bundled"],
+        results["fixed_cost"],
+        *results["hostile"],
+        *results["scales"],
+    ]
     if "new_return_national" in results:
         rows.append(results["new_return_national"])
     rows.append(results["definitions_validate"])
     stage_names = [*STAGES, "schema_validation", "startup_and_bookkeeping"]
     head = f"{'':42} {'wall s':>7} {'min–max':>11} {'RSS MiB':>8} {'facts':>7} {'facts/s':>8} {'s/1000':>7}"
-    lines = [f"lsdi bench — {results['machine']['cpus']} CPUs, {results['machine']['memory_gib']} GiB, "
-             f"Python {results['machine']['python']}, {results['machine']['platform']}; median of {results['repeat']} runs", "", head]
+    lines = [
+        f"lsdi bench — {results['machine']['cpus']} CPUs, {results['machine']['memory_gib']} GiB, "
+        f"Python {results['machine']['python']}, {results['machine']['platform']}; median of {results['repeat']} runs",
+        "",
+        head,
+    ]
     for row in rows:
-        lines.append(f"{row['label']:42} {row['wall_s']:7.2f} {row['wall_s_min']:5.1f}–{row['wall_s_max']:<5.1f} "
-                     f"{row['peak_rss_mib']:8.0f} {row.get('facts', ''):>7} {row.get('facts_per_s', ''):>8} "
-                     f"{row.get('s_per_1000_facts', ''):>7}")
+        lines.append(
+            f"{row['label']:42} {row['wall_s']:7.2f} {row['wall_s_min']:5.1f}–{row['wall_s_max']:<5.1f} "
+            f"{row['peak_rss_mib']:8.0f} {row.get('facts', ''):>7} {row.get('facts_per_s', ''):>8} "
+            f"{row.get('s_per_1000_facts', ''):>7}"
+        )
     lines += ["", "seconds per stage (median): " + ", ".join(stage_names)]
     for row in rows:
         if row["stages_s"]:
             lines.append(f"  {row['label']:40} " + " ".join(f"{row['stages_s'][name]:6.2f}" for name in stage_names))
-    lines += ["", f"one new return as a share of a full run (whole process; above the {results['fixed_cost']['wall_s']:.2f} s "
-                  "fixed cost of any run):"]
-    lines += [f"  {name:40} {share['whole_process']:6.0%} {share['above_fixed_cost']:6.0%}"
-              for name, share in results["new_return_share"].items()]
+    lines += [
+        "",
+        f"one new return as a share of a full run (whole process; above the {results['fixed_cost']['wall_s']:.2f} s "
+        "fixed cost of any run):",
+    ]
+    lines += [
+        f"  {name:40} {share['whole_process']:6.0%} {share['above_fixed_cost']:6.0%}"
+        for name, share in results["new_return_share"].items()
+    ]
     if results["hostile"]:
         lines += ["", "one hostile file beside the bundled returns (extra wall s, extra peak MiB; what became of it):"]
-        lines += [f"  {r['file']:40} {r['extra_s']:+6.2f} {r['extra_rss_mib']:+7.0f}  {r['status'][:110]}" for r in results["hostile"]]
+        lines += [
+            f"  {r['file']:40} {r['extra_s']:+6.2f} {r['extra_rss_mib']:+7.0f}  {r['status'][:110]}"
+            for r in results["hostile"]
+        ]
     lines += ["", "targets:"]
     lines += [f"  {'met   ' if v['met'] else 'MISSED'} {v['target']}: {v['measured']}" for v in results["verdicts"]]
     return "\n".join(lines)
 
 
-def main(warehouse_dir: Path, scales: list[int], years: int, repeat: int, project: Path, hostile: list[str] | None = None) -> int:
-    if not (project / "data" / "raw" / "boroughs.csv").exists() or not (project / "dagster_home" / "dagster.yaml").exists():
+def main(
+    warehouse_dir: Path, scales: list[int], years: int, repeat: int, project: Path, hostile: list[str] | None = None
+) -> int:
+    if (
+        not (project / "data" / "raw" / "boroughs.csv").exists()
+        or not (project / "dagster_home" / "dagster.yaml").exists()
+    ):
         print(f"lsdi bench: run it from the project folder (no data/raw or dagster_home in {project})", file=sys.stderr)
         return 2
     warehouse_dir, project = warehouse_dir.resolve(), project.resolve()
     unknown = sorted(set(hostile or ()) - set(HOSTILE))
     if unknown:
-        print(f"lsdi bench: no hostile file named {', '.join(unknown)} (there are: {', '.join(HOSTILE)})", file=sys.stderr)
+        print(
+            f"lsdi bench: no hostile file named {', '.join(unknown)} (there are: {', '.join(HOSTILE)})", file=sys.stderr
+        )
         return 2
     results = run_bench(warehouse_dir / "bench", scales, years, repeat, project, hostile)
     out = warehouse_dir / "reports" / "bench"

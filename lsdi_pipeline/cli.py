@@ -1,12 +1,12 @@
 """`lsdi`: run the whole pipeline, or regenerate the bundled synthetic data.
 
-    lsdi run      [--raw-dir DIR] [--warehouse-dir DIR] [--new-returns]
-    lsdi sample   [--output DIR] [--seed N]
-    lsdi sample   --authorities all|N [--years N] --output DIR [--seed N]
-    lsdi sample   --published [--years N] --output DIR
-    lsdi rules    > docs/data-quality-rules.md
-    lsdi bench    [--scales 15,50,153] [--years 3] [--repeat 3]
-    lsdi template --borough E09000003 --period 2007/08 --output barnet.xlsx
+lsdi run      [--raw-dir DIR] [--warehouse-dir DIR] [--new-returns]
+lsdi sample   [--output DIR] [--seed N]
+lsdi sample   --authorities all|N [--years N] --output DIR [--seed N]
+lsdi sample   --published [--years N] --output DIR
+lsdi rules    > docs/data-quality-rules.md
+lsdi bench    [--scales 15,50,153] [--years 3] [--repeat 3]
+lsdi template --borough E09000003 --period 2007/08 --output barnet.xlsx
 """
 
 from __future__ import annotations
@@ -25,42 +25,79 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run", help="Materialise every asset in one run and publish the warehouse.")
     run.add_argument("--raw-dir", help="raw input directory (default: $LSDI_RAW_DIR or data/raw)")
     run.add_argument("--warehouse-dir", help="warehouse directory (default: $LSDI_WAREHOUSE_DIR or data/warehouse)")
-    run.add_argument("--new-returns", action="store_true",
-                     help="only what newly arrived returns change, as the file-arrival sensor does: the Great Expectations "
-                          "suites and the templates are left to the next full run")
+    run.add_argument(
+        "--new-returns",
+        action="store_true",
+        help="only what newly arrived returns change, as the file-arrival sensor does: the Great Expectations "
+        "suites and the templates are left to the next full run",
+    )
     sample = commands.add_parser("sample", help="Write the deterministic synthetic mapping, pilot and return files.")
-    sample.add_argument("--output", default=None,
-                        help="raw directory holding boroughs.csv and dataset/ (default: $LSDI_RAW_DIR or data/raw)")
+    sample.add_argument(
+        "--output",
+        default=None,
+        help="raw directory holding boroughs.csv and dataset/ (default: $LSDI_RAW_DIR or data/raw)",
+    )
     sample.add_argument("--seed", type=int, default=None, help="random seed (default: the bundled data's seed)")
-    sample.add_argument("--authorities", metavar="all|N", default=None,
-                        help="national shape: write a complete raw directory (boroughs.csv, dataset/, mapping/, pilot/, "
-                             "returns/) for all 153 English local authorities or the first N (DfE order: by region, then "
-                             "name), every one a pilot sending one workbook a year; needs --output")
-    sample.add_argument("--published", action="store_true",
-                        help="a real example: a raw directory whose returns are the 32 boroughs' own DfE published figures "
-                             "for the PIs DfE publishes (L01, L02, L03, NI65), one CSV per borough and year, nothing "
-                             "invented; needs --output")
-    sample.add_argument("--years", type=int, default=None, metavar="N",
-                        help="with --authorities: the N financial years ending with 2007/08 (default 1); with --published: "
-                             "the latest N years DfE publishes (default 5)")
-    bench = commands.add_parser("bench", help="Time lsdi run from the bundled data to every English authority; "
-                                              "writes JSON under the warehouse's reports/bench/.")
-    bench.add_argument("--scales", default="15,50,153", help="authority counts of the generated data sets (default 15,50,153)")
+    sample.add_argument(
+        "--authorities",
+        metavar="all|N",
+        default=None,
+        help="national shape: write a complete raw directory (boroughs.csv, dataset/, mapping/, pilot/, "
+        "returns/) for all 153 English local authorities or the first N (DfE order: by region, then "
+        "name), every one a pilot sending one workbook a year; needs --output",
+    )
+    sample.add_argument(
+        "--published",
+        action="store_true",
+        help="a real example: a raw directory whose returns are the 32 boroughs' own DfE published figures "
+        "for the PIs DfE publishes (L01, L02, L03, NI65), one CSV per borough and year, nothing "
+        "invented; needs --output",
+    )
+    sample.add_argument(
+        "--years",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --authorities: the N financial years ending with 2007/08 (default 1); with --published: "
+        "the latest N years DfE publishes (default 5)",
+    )
+    bench = commands.add_parser(
+        "bench",
+        help="Time lsdi run from the bundled data to every English authority; "
+        "writes JSON under the warehouse's reports/bench/.",
+    )
+    bench.add_argument(
+        "--scales", default="15,50,153", help="authority counts of the generated data sets (default 15,50,153)"
+    )
     bench.add_argument("--years", type=int, default=3, help="financial years per data set, ending 2007/08 (default 3)")
     bench.add_argument("--repeat", type=int, default=3, help="runs per figure; each figure is their median (default 3)")
-    bench.add_argument("--hostile", default=None, metavar="NAMES",
-                       help="hostile files to time beside the bundled returns, comma-separated (default: all of "
-                            "lsdi_pipeline/sample/hostile.py; '' for none)")
-    bench.add_argument("--warehouse-dir", default=None, help="where reports/bench/ and the scratch folder bench/ go "
-                                                             "(default: $LSDI_WAREHOUSE_DIR or data/warehouse)")
+    bench.add_argument(
+        "--hostile",
+        default=None,
+        metavar="NAMES",
+        help="hostile files to time beside the bundled returns, comma-separated (default: all of "
+        "lsdi_pipeline/sample/hostile.py; '' for none)",
+    )
+    bench.add_argument(
+        "--warehouse-dir",
+        default=None,
+        help="where reports/bench/ and the scratch folder bench/ go (default: $LSDI_WAREHOUSE_DIR or data/warehouse)",
+    )
     commands.add_parser("rules", help="Print the data-quality rule list as Markdown (docs/data-quality-rules.md).")
-    template = commands.add_parser("template", help="Write an LSDI-R1 return template (.xlsx) for one borough and year.")
+    template = commands.add_parser(
+        "template", help="Write an LSDI-R1 return template (.xlsx) for one borough and year."
+    )
     template.add_argument("--borough", required=True, help="GSS code, legacy code or name (E09000003, 00AC, Barnet)")
     template.add_argument("--period", required=True, help="the financial year, e.g. 2007/08")
-    template.add_argument("--output", required=True,
-                          help="the .xlsx file to write, or a directory (an existing one, or a path ending in /) to write "
-                               "<borough code>_<year>_LSDI-R1.xlsx in")
-    template.add_argument("--raw-dir", default=os.environ.get("LSDI_RAW_DIR", "data/raw"), help="where the catalogue and boroughs.csv are")
+    template.add_argument(
+        "--output",
+        required=True,
+        help="the .xlsx file to write, or a directory (an existing one, or a path ending in /) to write "
+        "<borough code>_<year>_LSDI-R1.xlsx in",
+    )
+    template.add_argument(
+        "--raw-dir", default=os.environ.get("LSDI_RAW_DIR", "data/raw"), help="where the catalogue and boroughs.csv are"
+    )
     args = parser.parse_args(argv)
     if args.command == "run":
         return run_pipeline(args.raw_dir, args.warehouse_dir, args.new_returns)
@@ -71,7 +108,9 @@ def main(argv: list[str] | None = None) -> int:
 
         warehouse = args.warehouse_dir or os.environ.get("LSDI_WAREHOUSE_DIR", "data/warehouse")
         hostile = None if args.hostile is None else [name for name in args.hostile.split(",") if name]
-        return bench_main(Path(warehouse), [int(n) for n in args.scales.split(",") if n], args.years, args.repeat, Path.cwd(), hostile)
+        return bench_main(
+            Path(warehouse), [int(n) for n in args.scales.split(",") if n], args.years, args.repeat, Path.cwd(), hostile
+        )
     if args.command == "rules":
         from lsdi_pipeline.rules import rule_page
 
@@ -98,19 +137,25 @@ def write_sample_data(output: Path, seed: int | None, authorities: str | None = 
 
         started = time.perf_counter()
         try:
-            counts = write_national_sample(output, authorities, 1 if years is None else years, SEED if seed is None else seed)
+            counts = write_national_sample(
+                output, authorities, 1 if years is None else years, SEED if seed is None else seed
+            )
         except (ValueError, FileNotFoundError) as exc:
             print(f"lsdi sample: {exc}", file=sys.stderr)
             return 2
         first, last = financial_year(counts["first_year"]).label, financial_year(counts["last_year"]).label
         years_text = f"{counts['years']} years, {first}–{last}" if counts["years"] > 1 else f"1 year, {last}"
-        print(f"wrote {counts['returns']} returns ({counts['authorities']} authorities × {years_text}), "
-              f"{counts['mapping_responses']} mapping responses and {counts['pilot_boroughs']} pilot authorities under {output} "
-              f"in {time.perf_counter() - started:.1f} s")
+        print(
+            f"wrote {counts['returns']} returns ({counts['authorities']} authorities × {years_text}), "
+            f"{counts['mapping_responses']} mapping responses and {counts['pilot_boroughs']} pilot authorities under {output} "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
         return 0
     counts = write_sample(output, SEED if seed is None else seed)
-    print(f"wrote {counts['returns']} returns, {counts['mapping_responses']} mapping responses and "
-          f"{counts['pilot_boroughs']} pilot boroughs under {output}")
+    print(
+        f"wrote {counts['returns']} returns, {counts['mapping_responses']} mapping responses and "
+        f"{counts['pilot_boroughs']} pilot boroughs under {output}"
+    )
     return 0
 
 
@@ -123,9 +168,11 @@ def write_published_example(output: Path, years: int) -> int:
     except (ValueError, FileNotFoundError) as exc:
         print(f"lsdi sample: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {counts['returns']} CSV returns of DfE published figures ({counts['boroughs']} boroughs × {counts['years']} "
-          f"years, {financial_year(counts['first_year']).label}–{financial_year(counts['last_year']).label}) under {output}; "
-          f"build it with: lsdi run --raw-dir {output} --warehouse-dir DIR")
+    print(
+        f"wrote {counts['returns']} CSV returns of DfE published figures ({counts['boroughs']} boroughs × {counts['years']} "
+        f"years, {financial_year(counts['first_year']).label}–{financial_year(counts['last_year']).label}) under {output}; "
+        f"build it with: lsdi run --raw-dir {output} --warehouse-dir DIR"
+    )
     return 0
 
 
@@ -138,8 +185,11 @@ def write_template_file(raw_dir: Path, borough: str, period: str, output: str) -
     from lsdi_pipeline.templates.workbook import write_template
 
     if not (raw_dir / "boroughs.csv").exists():
-        print(f"lsdi template: no raw data in '{raw_dir}' (boroughs.csv not found): run from the project folder, "
-              "or set LSDI_RAW_DIR / --raw-dir", file=sys.stderr)
+        print(
+            f"lsdi template: no raw data in '{raw_dir}' (boroughs.csv not found): run from the project folder, "
+            "or set LSDI_RAW_DIR / --raw-dir",
+            file=sys.stderr,
+        )
         return 2
     boroughs = reference.read_boroughs(raw_dir, pd.DataFrame({"borough_code": []}))
     register = reference.AuthorityRegister.from_frame(boroughs)
@@ -158,8 +208,11 @@ def write_template_file(raw_dir: Path, borough: str, period: str, output: str) -
         path = _template_path(output, f"{code}_{year.label.replace('/', '-')}_LSDI-R1.xlsx")
         write_template(path, {"borough_code": code, **row.to_dict()}, year.start.year, indicators, clusters)
     except OSError as exc:
-        print(f"lsdi template: cannot write '{output}' ({exc.strerror or exc}): give an --output whose folder exists and "
-              "that you can write", file=sys.stderr)
+        print(
+            f"lsdi template: cannot write '{output}' ({exc.strerror or exc}): give an --output whose folder exists and "
+            "that you can write",
+            file=sys.stderr,
+        )
         return 2
     print(f"wrote the {year.label} LSDI-R1 template for {row['borough_name']} to {path}")
     return 0
@@ -180,8 +233,9 @@ def _use_project_dagster_home() -> None:
         os.environ["DAGSTER_HOME"] = str(Path("dagster_home").resolve())
 
 
-def run_pipeline(raw_dir: str | None, warehouse_dir: str | None, new_returns: bool = False,
-                 only: tuple[str, ...] | None = None) -> int:
+def run_pipeline(
+    raw_dir: str | None, warehouse_dir: str | None, new_returns: bool = False, only: tuple[str, ...] | None = None
+) -> int:
     """`lsdi run`: the whole job, the job for new returns, or `only` the named assets of the whole job."""
     if raw_dir:
         os.environ["LSDI_RAW_DIR"] = raw_dir
@@ -197,21 +251,32 @@ def run_pipeline(raw_dir: str | None, warehouse_dir: str | None, new_returns: bo
 
     paths = defs.resources["paths"]
     if not (paths.raw / "boroughs.csv").exists():
-        print(f"lsdi run: no raw data in '{paths.raw_dir}' (boroughs.csv not found): run from the project folder, "
-              "or set LSDI_RAW_DIR / --raw-dir", file=sys.stderr)
+        print(
+            f"lsdi run: no raw data in '{paths.raw_dir}' (boroughs.csv not found): run from the project folder, "
+            "or set LSDI_RAW_DIR / --raw-dir",
+            file=sys.stderr,
+        )
         return 2
     cannot_write = _cannot_write(paths.warehouse)
     if cannot_write:
-        print(f"lsdi run: cannot write to the warehouse directory '{paths.warehouse_dir}' ({cannot_write}): make it a "
-              "directory you can write, or choose another with LSDI_WAREHOUSE_DIR / --warehouse-dir", file=sys.stderr)
+        print(
+            f"lsdi run: cannot write to the warehouse directory '{paths.warehouse_dir}' ({cannot_write}): make it a "
+            "directory you can write, or choose another with LSDI_WAREHOUSE_DIR / --warehouse-dir",
+            file=sys.stderr,
+        )
         return 2
     job = defs.resolve_job_def((job_for_new_returns(paths) if new_returns else lsdi_job).name)
     print(f"lsdi run: {paths.raw_dir} → {paths.warehouse_dir} ({job.name})", file=sys.stderr)
     progress.set_stages(_stages(defs))
     instance = dg.DagsterInstance.get() if "DAGSTER_HOME" in os.environ else dg.DagsterInstance.ephemeral()
     result = job.execute_in_process(
-        instance=instance, raise_on_error=False, asset_selection=[dg.AssetKey(name) for name in only] if only else None,
-        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}, "progress": {"config": {"enabled": True}}}})
+        instance=instance,
+        raise_on_error=False,
+        asset_selection=[dg.AssetKey(name) for name in only] if only else None,
+        run_config={
+            "loggers": {"console": {"config": {"log_level": "CRITICAL"}}, "progress": {"config": {"enabled": True}}}
+        },
+    )
     elapsed = time.perf_counter() - started
     if not result.success:
         errors = _errors(result)
@@ -241,8 +306,11 @@ def _errors(result) -> dict:
     """Failed step → its error; when no step failed (a resource could not start), "run" → the run's error."""
     errors = {event.step_key: event.event_specific_data.error for event in result.all_events if event.is_step_failure}
     if not errors:
-        errors = {"run": event.event_specific_data.error for event in result.all_events
-                  if event.is_run_failure and event.event_specific_data.error is not None}
+        errors = {
+            "run": event.event_specific_data.error
+            for event in result.all_events
+            if event.is_run_failure and event.event_specific_data.error is not None
+        }
     return errors
 
 
@@ -253,8 +321,10 @@ def _what_failed(result, errors: dict) -> str:
     plural = len(steps) > 1
     where = f"in step{'s' if plural else ''} {', '.join(steps)}" if steps else "outside any step"
     if any(event.is_step_success and event.step_key == "lsdi_warehouse" for event in result.all_events):
-        return (f"{where}; the warehouse WAS published in this run (lsdi_warehouse succeeded), but what the failed "
-                f"step{'s write' if plural else ' writes'} was not brought up to date.")
+        return (
+            f"{where}; the warehouse WAS published in this run (lsdi_warehouse succeeded), but what the failed "
+            f"step{'s write' if plural else ' writes'} was not brought up to date."
+        )
     return f"{where}; the warehouse was not published in this run: the published warehouse was left as it was."
 
 

@@ -11,8 +11,15 @@ POLARITIES = ("higher_is_better", "lower_is_better", "in_band", "neutral")
 LOCAL_AUTHORITY_AGENCIES = ("childrens_social_care", "education", "lscb")
 MULTI_AGENCY_AGENCIES = ("health", "police", "probation", "youth_offending", "cafcass", "other")
 AGENCIES = (
-    "childrens_social_care", "education", "health", "police", "probation",
-    "youth_offending", "cafcass", "lscb", "other",
+    "childrens_social_care",
+    "education",
+    "health",
+    "police",
+    "probation",
+    "youth_offending",
+    "cafcass",
+    "lscb",
+    "other",
 )
 AGENCY_LABELS = {
     "childrens_social_care": "Children's social care",
@@ -49,20 +56,39 @@ MAPPING_CONTRIBUTIONS = ("full_report", "partial_report", "acknowledged_only", "
 SUBMISSION_STATUSES = ("accepted", "accepted_with_issues", "rejected", "duplicate")
 #: the statuses of a submission whose rows were loaded
 LOADED_STATUSES = ("accepted", "accepted_with_issues")
-VALUE_STATUSES = ("reported", "not_provided", "suppressed", "not_available", "not_applicable", "low_reliability", "rounds_to_zero")
+VALUE_STATUSES = (
+    "reported",
+    "not_provided",
+    "suppressed",
+    "not_available",
+    "not_applicable",
+    "low_reliability",
+    "rounds_to_zero",
+)
 #: DfE's Explore Education Statistics symbols (the GSS standard), in returns and in DfE's published files: each is a
 #: NULL value with this status, never a rejected row
 DFE_SYMBOLS = {
-    "c": "suppressed", "[c]": "suppressed",
-    "x": "not_available", ":": "not_available", "[x]": "not_available",
-    "z": "not_applicable", "[z]": "not_applicable",
-    "u": "low_reliability", "[u]": "low_reliability",
-    "low": "rounds_to_zero", "k": "rounds_to_zero", "~": "rounds_to_zero",
+    "c": "suppressed",
+    "[c]": "suppressed",
+    "x": "not_available",
+    ":": "not_available",
+    "[x]": "not_available",
+    "z": "not_applicable",
+    "[z]": "not_applicable",
+    "u": "low_reliability",
+    "[u]": "low_reliability",
+    "low": "rounds_to_zero",
+    "k": "rounds_to_zero",
+    "~": "rounds_to_zero",
 }
 #: what each status says about a figure, for messages and the data dictionary
 VALUE_STATUS_MEANINGS = {
-    "reported": "a figure", "not_provided": "not provided", "suppressed": "suppressed",
-    "not_available": "not available", "not_applicable": "not applicable", "low_reliability": "low reliability",
+    "reported": "a figure",
+    "not_provided": "not provided",
+    "suppressed": "suppressed",
+    "not_available": "not available",
+    "not_applicable": "not applicable",
+    "low_reliability": "low reliability",
     "rounds_to_zero": "rounding to zero (under half the last digit shown)",
 }
 QUALITY_STATUSES = ("ok", "warning", "error")
@@ -97,8 +123,14 @@ def normalise_label(text: str) -> str:
 
 _AGENCY_LOOKUP = {normalise_label(label): code for code, label in AGENCY_LABELS.items()}
 _AGENCY_LOOKUP.update({normalise_label(code): code for code in AGENCIES})
-_AGENCY_LOOKUP.update({"childrens social care": "childrens_social_care", "yos": "youth_offending",
-                       "youth offending": "youth_offending", "yot": "youth_offending"})
+_AGENCY_LOOKUP.update(
+    {
+        "childrens social care": "childrens_social_care",
+        "yos": "youth_offending",
+        "youth offending": "youth_offending",
+        "yot": "youth_offending",
+    }
+)
 _FREQUENCY_LOOKUP = {normalise_label(label): code for code, label in FREQUENCY_LABELS.items()}
 
 

@@ -24,7 +24,11 @@ defs = dg.Definitions(
     sensors=[returns_folder_sensor],
     # intermediate frames live beside the warehouse they were built for, so materialising one asset
     # never picks up frames built from another raw or warehouse directory
-    resources={"paths": paths, "gx": ExpectationsWorker(), "io_manager": dg.FilesystemIOManager(base_dir=str(paths.intermediate))},
+    resources={
+        "paths": paths,
+        "gx": ExpectationsWorker(),
+        "io_manager": dg.FilesystemIOManager(base_dir=str(paths.intermediate)),
+    },
     executor=dg.in_process_executor,
     loggers={"console": dg.colored_console_logger, "progress": progress_logger},
 )

@@ -28,7 +28,7 @@ def set_aside(path: Path, warehouse_dir: Path, why: str, keep_name: bool = False
     """
     folder = warehouse_dir / SET_ASIDE_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     relative = path.relative_to(warehouse_dir).as_posix().lstrip(".").replace("/", "_")
     target = folder / f"{stamp}-{relative}"
     (os.link if keep_name else os.replace)(path, target)
@@ -63,5 +63,8 @@ def sweep_intermediates(folder: Path, warehouse_dir: Path) -> list[str]:
     """Set aside every intermediate frame that is not whole; the run builds them again (or a full run does)."""
     if not folder.is_dir():
         return []
-    return [set_aside(path, warehouse_dir, "an output of an earlier run is damaged")
-            for path in sorted(folder.iterdir()) if path.is_file() and not looks_whole(path)]
+    return [
+        set_aside(path, warehouse_dir, "an output of an earlier run is damaged")
+        for path in sorted(folder.iterdir())
+        if path.is_file() and not looks_whole(path)
+    ]

@@ -36,8 +36,9 @@ class PeriodReading:
 
 
 def financial_year(start_year: int) -> Period:
-    return Period(f"{start_year}/{(start_year + 1) % 100:02d}", "year",
-                  dt.date(start_year, 4, 1), dt.date(start_year + 1, 3, 31))
+    return Period(
+        f"{start_year}/{(start_year + 1) % 100:02d}", "year", dt.date(start_year, 4, 1), dt.date(start_year + 1, 3, 31)
+    )
 
 
 def year_due_on(due: dt.date) -> Period:
@@ -63,7 +64,9 @@ def calendar_year(year: int) -> Period:
 
 def calendar_quarter(year: int, quarter: int) -> Period:
     first_month = 1 + 3 * (quarter - 1)
-    return Period(f"{year} Q{quarter}", "calendar_quarter", dt.date(year, first_month, 1), _month_end(year, first_month + 2))
+    return Period(
+        f"{year} Q{quarter}", "calendar_quarter", dt.date(year, first_month, 1), _month_end(year, first_month + 2)
+    )
 
 
 def snapshot(day: dt.date) -> Period:
@@ -153,12 +156,20 @@ def _read_text(text: str, frequency: str | None) -> PeriodReading:
             as_month = int(second) if 1 <= int(second) <= 12 else None
             if start is not None and as_month is not None:
                 if frequency == "monthly":
-                    return PeriodReading(month(int(first), as_month), ambiguity=(
-                        f"'{text}' read as the month {month(int(first), as_month).label} because the row is "
-                        f"Monthly; write {financial_year(start).label} for the financial year"))
-                return PeriodReading(financial_year(start), ambiguity=(
-                    f"'{text}' read as the financial year {financial_year(start).label}; if you meant the month, "
-                    f"write {month(int(first), as_month).start:%b %Y} with the reporting frequency Monthly"))
+                    return PeriodReading(
+                        month(int(first), as_month),
+                        ambiguity=(
+                            f"'{text}' read as the month {month(int(first), as_month).label} because the row is "
+                            f"Monthly; write {financial_year(start).label} for the financial year"
+                        ),
+                    )
+                return PeriodReading(
+                    financial_year(start),
+                    ambiguity=(
+                        f"'{text}' read as the financial year {financial_year(start).label}; if you meant the month, "
+                        f"write {month(int(first), as_month).start:%b %Y} with the reporting frequency Monthly"
+                    ),
+                )
             if as_month is not None:
                 return PeriodReading(month(int(first), as_month))
         if start is not None:
@@ -185,8 +196,12 @@ def _read_text(text: str, frequency: str | None) -> PeriodReading:
         return PeriodReading(snapshot(dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))))
     if m := _DMY.match(text):
         return PeriodReading(snapshot(dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))))
-    return PeriodReading(error=(f"'{text}' is not a period this return format knows "
-                                "(e.g. 2007/08, 2007/08 Q3, 2007-12, 2007, 2007 Q4, 2008-03-31)"))
+    return PeriodReading(
+        error=(
+            f"'{text}' is not a period this return format knows "
+            "(e.g. 2007/08, 2007/08 Q3, 2007-12, 2007, 2007 Q4, 2008-03-31)"
+        )
+    )
 
 
 def expected_periods(financial_year_start: int, cadence: str, basis: str) -> list[Period]:

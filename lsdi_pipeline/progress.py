@@ -55,8 +55,10 @@ def set_stages(stage_of_step: dict[str, str]) -> None:
     _STAGE_OF.update(stage_of_step)
 
 
-@dg.logger(config_schema={"enabled": dg.Field(bool, default_value=False, description="Print progress lines to stderr.")},
-           description="One line per materialised asset, grouped by stage (used by `lsdi run`).")
+@dg.logger(
+    config_schema={"enabled": dg.Field(bool, default_value=False, description="Print progress lines to stderr.")},
+    description="One line per materialised asset, grouped by stage (used by `lsdi run`).",
+)
 def progress_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
     logger = logging.Logger("lsdi.progress", level=logging.DEBUG)
     if init_context.logger_config["enabled"]:

@@ -22,8 +22,20 @@ from lsdi_pipeline.returns.values import is_figure
 
 PUBLISHED_DIR = "published"
 MEASURES_FILE = "published_measures.csv"
-COLUMNS = ["pi_code", "period", "geographic_level", "area_code", "dfe_la_code", "area_name", "value", "numerator", "denominator",
-           "value_status", "raw_value", "source_file"]
+COLUMNS = [
+    "pi_code",
+    "period",
+    "geographic_level",
+    "area_code",
+    "dfe_la_code",
+    "area_name",
+    "value",
+    "numerator",
+    "denominator",
+    "value_status",
+    "raw_value",
+    "source_file",
+]
 #: DfE's geographic levels, as the warehouse codes them
 LEVELS = {"National": "national", "Regional": "regional", "Local authority": "local_authority"}
 #: the area columns of an Explore Education Statistics file
@@ -33,8 +45,18 @@ RATE_DECIMALS = 1
 
 
 #: the columns of dataset/published_measures.csv
-MEASURE_COLUMNS = ("pi_code", "source_file", "value_column", "numerator_column", "denominator_column", "denominator_file",
-                   "denominator_lag_years", "national_polarity", "lait_measure", "note")
+MEASURE_COLUMNS = (
+    "pi_code",
+    "source_file",
+    "value_column",
+    "numerator_column",
+    "denominator_column",
+    "denominator_file",
+    "denominator_lag_years",
+    "national_polarity",
+    "lait_measure",
+    "note",
+)
 
 
 class PublishedDataError(ValueError):
@@ -54,13 +76,19 @@ def read_measures(raw_dir: Path) -> pd.DataFrame:
         where = f"dataset/{MEASURES_FILE}, line {line} ({m.pi_code})"
         if not isinstance(m.pi_code, str) or not isinstance(m.source_file, str):
             raise PublishedDataError(f"{where}: pi_code and source_file are needed")
-        if not isinstance(m.value_column, str) and not (isinstance(m.numerator_column, str) and isinstance(m.denominator_column, str)):
+        if not isinstance(m.value_column, str) and not (
+            isinstance(m.numerator_column, str) and isinstance(m.denominator_column, str)
+        ):
             raise PublishedDataError(f"{where}: give value_column, or numerator_column and denominator_column")
         if m.national_polarity not in ("higher_is_better", "lower_is_better", "neutral"):
-            raise PublishedDataError(f"{where}: national_polarity must be higher_is_better, lower_is_better or neutral, "
-                                     f"not '{m.national_polarity}'")
+            raise PublishedDataError(
+                f"{where}: national_polarity must be higher_is_better, lower_is_better or neutral, "
+                f"not '{m.national_polarity}'"
+            )
         if isinstance(m.denominator_lag_years, str) and not m.denominator_lag_years.strip().isdigit():
-            raise PublishedDataError(f"{where}: denominator_lag_years must be a whole number of years, not '{m.denominator_lag_years}'")
+            raise PublishedDataError(
+                f"{where}: denominator_lag_years must be a whole number of years, not '{m.denominator_lag_years}'"
+            )
     return measures
 
 
@@ -88,8 +116,10 @@ def read_published(raw_dir: Path, indicators: pd.DataFrame, measures: pd.DataFra
     clash = published.loc[published.duplicated(key, keep=False)]
     if len(clash):
         first = clash.iloc[0]
-        raise PublishedDataError(f"{first['source_file']} gives {first['area_name']} ({first['area_code']}) more than one figure for "
-                                 f"{first['pi_code']} {first['period']}: {', '.join(clash.loc[(clash[key] == first[key]).all(axis=1), 'raw_value'])}")
+        raise PublishedDataError(
+            f"{first['source_file']} gives {first['area_name']} ({first['area_code']}) more than one figure for "
+            f"{first['pi_code']} {first['period']}: {', '.join(clash.loc[(clash[key] == first[key]).all(axis=1), 'raw_value'])}"
+        )
     return published
 
 
@@ -100,8 +130,10 @@ def _read_file(raw_dir: Path, name: str) -> pd.DataFrame:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8-sig")
     missing = {"time_period", "time_identifier", "geographic_level", "country_code"} - set(frame.columns)
     if missing:
-        raise PublishedDataError(f"{PUBLISHED_DIR}/{name} is not an Explore Education Statistics file: it has no "
-                                 f"{', '.join(sorted(missing))} column")
+        raise PublishedDataError(
+            f"{PUBLISHED_DIR}/{name} is not an Explore Education Statistics file: it has no "
+            f"{', '.join(sorted(missing))} column"
+        )
     frame = frame.loc[frame["geographic_level"].isin(LEVELS)].copy()
     for column in GEOGRAPHY:  # a file of one level may lack the columns of the others
         if column not in frame.columns:
@@ -118,8 +150,10 @@ def _column(frame: pd.DataFrame, name: str, file: str) -> pd.Series:
 
 def _measure(raw_dir: Path, m, source: pd.DataFrame, period_basis: str, unit: str, files: dict) -> pd.DataFrame:
     rows = source.copy()
-    rows["period"] = [_period(tp, ti, period_basis, m.source_file, line)
-                      for tp, ti, line in zip(rows["time_period"], rows["time_identifier"], rows["_line"])]
+    rows["period"] = [
+        _period(tp, ti, period_basis, m.source_file, line)
+        for tp, ti, line in zip(rows["time_period"], rows["time_identifier"], rows["_line"])
+    ]
     numerator = _column(rows, m.numerator_column, m.source_file) if isinstance(m.numerator_column, str) else None
     if isinstance(m.denominator_file, str):
         denominator = _lagged(raw_dir, m, rows, files)
@@ -135,18 +169,31 @@ def _measure(raw_dir: Path, m, source: pd.DataFrame, period_basis: str, unit: st
     else:  # a rate DfE does not publish in this file: numerator ÷ denominator × the unit's scale, as DfE computes it
         if unit not in codes.UNIT_SCALE:
             raise PublishedDataError(f"dataset/{MEASURES_FILE}: {m.pi_code} is a {unit}, so it needs a value_column")
-        readings = pd.Series([_ratio(n, d, codes.UNIT_SCALE[unit]) for n, d in zip(readings_num, readings_den)], index=rows.index)
+        readings = pd.Series(
+            [_ratio(n, d, codes.UNIT_SCALE[unit]) for n, d in zip(readings_num, readings_den)], index=rows.index
+        )
         raw = pd.Series([f"{n} / {d}" for n, d in zip(numerator, denominator)], index=rows.index)
     level = rows["geographic_level"].map(LEVELS)
     by_level = [level == "local_authority", level == "regional"]
     area_code = np.select(by_level, [rows["new_la_code"], rows["region_code"]], rows["country_code"])
     names = np.select(by_level, [rows["la_name"], rows["region_name"]], rows["country_name"].replace("", "England"))
     dfe = pd.to_numeric(rows["old_la_code"].where(by_level[0]), errors="coerce")
-    return pd.DataFrame({
-        "pi_code": m.pi_code, "period": rows["period"], "geographic_level": level, "area_code": area_code, "dfe_la_code": dfe.astype("Int64"),
-        "area_name": names, "value": _numbers(readings, len(rows)), "value_status": [r[1] for r in readings], "raw_value": raw,
-        "numerator": _numbers(readings_num, len(rows)), "denominator": _numbers(readings_den, len(rows)),
-        "source_file": f"{PUBLISHED_DIR}/{m.source_file}"}).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "pi_code": m.pi_code,
+            "period": rows["period"],
+            "geographic_level": level,
+            "area_code": area_code,
+            "dfe_la_code": dfe.astype("Int64"),
+            "area_name": names,
+            "value": _numbers(readings, len(rows)),
+            "value_status": [r[1] for r in readings],
+            "raw_value": raw,
+            "numerator": _numbers(readings_num, len(rows)),
+            "denominator": _numbers(readings_den, len(rows)),
+            "source_file": f"{PUBLISHED_DIR}/{m.source_file}",
+        }
+    ).reset_index(drop=True)
 
 
 def _numbers(readings: pd.Series | None, n: int) -> list[float]:
@@ -174,11 +221,18 @@ def _period(time_period: str, time_identifier: str, period_basis: str, file: str
     text = str(time_period).strip()
     if text.isdigit() and len(text) == 4 and time_identifier in ("Reporting year", "Financial year end"):
         end_year = int(text)
-    elif text.isdigit() and len(text) == 6 and time_identifier == "Financial year" and int(text[4:]) == (int(text[:4]) + 1) % 100:
+    elif (
+        text.isdigit()
+        and len(text) == 6
+        and time_identifier == "Financial year"
+        and int(text[4:]) == (int(text[:4]) + 1) % 100
+    ):
         end_year = int(text[:4]) + 1
     else:
-        raise PublishedDataError(f"{PUBLISHED_DIR}/{file}, line {line}: time_period '{time_period}' ({time_identifier}) is "
-                                 "not a reporting or financial year")
+        raise PublishedDataError(
+            f"{PUBLISHED_DIR}/{file}, line {line}: time_period '{time_period}' ({time_identifier}) is "
+            "not a reporting or financial year"
+        )
     if period_basis == "snapshot":
         return snapshot(dt.date(end_year, 3, 31)).label
     return financial_year(end_year - 1).label

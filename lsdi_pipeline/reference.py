@@ -38,7 +38,11 @@ def read_indicators(raw_dir: Path, clusters: pd.DataFrame) -> pd.DataFrame:
     measures = published.read_measures(raw_dir).set_index("pi_code")
     indicators["national_polarity"] = indicators["pi_code"].map(measures["national_polarity"])
     indicators["published_source"] = indicators["pi_code"].map(
-        measures["source_file"] + " (" + measures["value_column"].fillna(measures["numerator_column"] + " per " + measures["denominator_column"]) + ")")
+        measures["source_file"]
+        + " ("
+        + measures["value_column"].fillna(measures["numerator_column"] + " per " + measures["denominator_column"])
+        + ")"
+    )
     return indicators
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import dagster as dg
 
 from lsdi_pipeline.derived import sweep_intermediates
-from lsdi_pipeline.workers import start_sandbox
 from lsdi_pipeline.warehouse.store import remove_stale_staging, warehouse_lock
+from lsdi_pipeline.workers import start_sandbox
 
 DEFAULT_RAW_DIR = "data/raw"
 DEFAULT_WAREHOUSE_DIR = "data/warehouse"
@@ -29,8 +29,10 @@ class LsdiPaths(dg.ConfigurableResource):
 
     @classmethod
     def from_env(cls) -> LsdiPaths:
-        return cls(raw_dir=os.environ.get("LSDI_RAW_DIR", DEFAULT_RAW_DIR),
-                   warehouse_dir=os.environ.get("LSDI_WAREHOUSE_DIR", DEFAULT_WAREHOUSE_DIR))
+        return cls(
+            raw_dir=os.environ.get("LSDI_RAW_DIR", DEFAULT_RAW_DIR),
+            warehouse_dir=os.environ.get("LSDI_WAREHOUSE_DIR", DEFAULT_WAREHOUSE_DIR),
+        )
 
     @property
     def raw(self) -> Path:

@@ -43,12 +43,15 @@ def scan(paths: LsdiPaths, cursor: str | None) -> tuple[list[tuple[str, str]], s
     return ready, json.dumps({"files": files, "requested": requested}, sort_keys=True)
 
 
-@dg.sensor(jobs=[returns_arrival_job, lsdi_job], minimum_interval_seconds=TICK_SECONDS,
-           default_status=dg.DefaultSensorStatus.STOPPED,
-           description="Watches the returns folder (LSDI_RAW_DIR/returns) for new or changed .xlsx/.csv files; once a file's "
-                       "size is stable across two ticks it starts one run of returns_arrival_job that archives and reads the new "
-                       "files and rebuilds the tables, feedback and report they affect (the whole lsdi_job until a full run has "
-                       "validated the expectations once). An unchanged folder requests nothing.")
+@dg.sensor(
+    jobs=[returns_arrival_job, lsdi_job],
+    minimum_interval_seconds=TICK_SECONDS,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="Watches the returns folder (LSDI_RAW_DIR/returns) for new or changed .xlsx/.csv files; once a file's "
+    "size is stable across two ticks it starts one run of returns_arrival_job that archives and reads the new "
+    "files and rebuilds the tables, feedback and report they affect (the whole lsdi_job until a full run has "
+    "validated the expectations once). An unchanged folder requests nothing.",
+)
 def returns_folder_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     # the paths come from the environment as the runs' do, but not as the resource: that would take
     # the warehouse lock and make the sensor wait while a run is publishing
@@ -58,6 +61,9 @@ def returns_folder_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResul
         return dg.SensorResult(run_requests=[], cursor=cursor)
     run_key = ";".join(f"{path}@{sha}" for path, sha in ready)
     names = ", ".join(path for path, _ in ready)
-    request = dg.RunRequest(run_key=run_key, job_name=job_for_new_returns(paths).name,
-                            tags={"lsdi/trigger": "file_arrival", "lsdi/files": names[:1000]})
+    request = dg.RunRequest(
+        run_key=run_key,
+        job_name=job_for_new_returns(paths).name,
+        tags={"lsdi/trigger": "file_arrival", "lsdi/files": names[:1000]},
+    )
     return dg.SensorResult(run_requests=[request], cursor=cursor)

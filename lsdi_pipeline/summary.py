@@ -18,10 +18,15 @@ def warehouse_summary(database: Path) -> str:
             FROM dq_issue GROUP BY category ORDER BY category""").fetchall()
         facts = con.execute("SELECT count(*), count(*) FILTER (WHERE is_current) FROM fact_pi_value").fetchone()
         rejected_rows = con.execute("SELECT count(*) FROM rejected_row").fetchone()[0]
-        missing = [r[0] for r in con.execute("""
+        missing = [
+            r[0]
+            for r in con.execute("""
             SELECT b.borough_name FROM dq_issue i JOIN dim_borough b USING (borough_code)
-            WHERE i.check_name = 'pilot_return_missing' ORDER BY 1""").fetchall()]
-        rejected = con.execute("SELECT file_name, reject_reason FROM submission WHERE status = 'rejected' ORDER BY submission_id").fetchall()
+            WHERE i.check_name = 'pilot_return_missing' ORDER BY 1""").fetchall()
+        ]
+        rejected = con.execute(
+            "SELECT file_name, reject_reason FROM submission WHERE status = 'rejected' ORDER BY submission_id"
+        ).fetchall()
     lines = [
         f"Submissions: {status.get('accepted', 0)} accepted, {status.get('accepted_with_issues', 0)} accepted with issues, "
         f"{status.get('rejected', 0)} rejected, {status.get('duplicate', 0)} duplicate",
@@ -34,7 +39,10 @@ def warehouse_summary(database: Path) -> str:
         lines.append(f"Rejected file {file_name}: {reason}")
     aside = set_aside_files(database.parent)
     if aside:
-        lines.append(f"Set aside (damaged, rebuilt; delete once looked at): {len(aside)} in {database.parent / SET_ASIDE_DIR}: "
-                     + ", ".join(Path(name).name for name in aside[-5:]) + (" …" if len(aside) > 5 else ""))
+        lines.append(
+            f"Set aside (damaged, rebuilt; delete once looked at): {len(aside)} in {database.parent / SET_ASIDE_DIR}: "
+            + ", ".join(Path(name).name for name in aside[-5:])
+            + (" …" if len(aside) > 5 else "")
+        )
     lines.append(f"Warehouse: {database}")
     return "\n".join(lines)

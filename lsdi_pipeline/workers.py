@@ -31,8 +31,9 @@ def map_items(function: Callable, items: Sequence, initializer: Callable | None 
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
     if len(items) >= PARALLEL_FROM and workers > 1:
         try:
-            with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                                        initializer=initializer, initargs=initargs) as pool:
+            with concurrent.futures.ProcessPoolExecutor(
+                workers, mp_context=multiprocessing.get_context("spawn"), initializer=initializer, initargs=initargs
+            ) as pool:
                 return list(pool.map(function, items, chunksize=max(1, min(16, len(items) // (4 * workers)))))
         except BrokenProcessPool:
             log.warning("a worker process stopped; doing the %d items in this process", len(items))
@@ -57,8 +58,15 @@ def start_sandbox() -> None:
     forkserver.ensure_running()
 
 
-def map_untrusted(function: Callable, items: Sequence, on_failure: Callable[[object, str], object], memory_mib: int,
-                  seconds: float, initializer: Callable | None = None, initargs: tuple = ()) -> list:
+def map_untrusted(
+    function: Callable,
+    items: Sequence,
+    on_failure: Callable[[object, str], object],
+    memory_mib: int,
+    seconds: float,
+    initializer: Callable | None = None,
+    initargs: tuple = (),
+) -> list:
     """`[function(item) for item in items]`, each item in a worker process that may use at most `memory_mib` MiB of
     address space more than it held before the item, for at most `seconds` of wall-clock time.
 
@@ -82,14 +90,27 @@ def map_untrusted(function: Callable, items: Sequence, on_failure: Callable[[obj
             except concurrent.futures.TimeoutError:
                 results.append(on_failure(item, f"reading it took longer than {seconds:g} s, the limit for one file"))
             except MemoryError:
-                results.append(on_failure(item, f"reading it needed more than the {memory_mib:,} MiB of memory one file may use"))
+                results.append(
+                    on_failure(item, f"reading it needed more than the {memory_mib:,} MiB of memory one file may use")
+                )
             except pebble.ProcessExpired as died:
-                cause = f"signal {-died.exitcode}" if died.exitcode and died.exitcode < 0 else f"exit code {died.exitcode}"
-                results.append(on_failure(item, f"the process reading it stopped ({cause}); a file needing more than the "
-                                                f"{memory_mib:,} MiB of memory one file may use stops it"))
-            except BrokenProcessPool as exc:  # no worker could start: the machine's fault, not the item's; nothing is recorded
-                raise RuntimeError(f"the worker processes that read untrusted files could not start ({exc}); "
-                                   "no file was read or rejected") from exc
+                cause = (
+                    f"signal {-died.exitcode}" if died.exitcode and died.exitcode < 0 else f"exit code {died.exitcode}"
+                )
+                results.append(
+                    on_failure(
+                        item,
+                        f"the process reading it stopped ({cause}); a file needing more than the "
+                        f"{memory_mib:,} MiB of memory one file may use stops it",
+                    )
+                )
+            except (
+                BrokenProcessPool
+            ) as exc:  # no worker could start: the machine's fault, not the item's; nothing is recorded
+                raise RuntimeError(
+                    f"the worker processes that read untrusted files could not start ({exc}); "
+                    "no file was read or rejected"
+                ) from exc
             except Exception as exc:  # noqa: BLE001 — whatever the item raised is that item's failure, not the run's
                 log.warning("an untrusted item failed in its worker: %s: %s", type(exc).__name__, exc)
                 results.append(on_failure(item, f"reading it failed ({type(exc).__name__})"))

@@ -31,7 +31,9 @@ def resources(raw_dir: Path, warehouse_dir: Path) -> dict:
 
 def materialize_all(raw_dir: Path, warehouse_dir: Path, raise_on_error: bool = True) -> dg.ExecuteInProcessResult:
     """Materialise every asset, as `lsdi run` does, into a real DuckDB file."""
-    return dg.materialize([*all_assets, *all_asset_checks], resources=resources(raw_dir, warehouse_dir), raise_on_error=raise_on_error)
+    return dg.materialize(
+        [*all_assets, *all_asset_checks], resources=resources(raw_dir, warehouse_dir), raise_on_error=raise_on_error
+    )
 
 
 def query(warehouse_dir: Path, sql: str) -> pd.DataFrame:
@@ -43,12 +45,23 @@ def table(warehouse_dir: Path, name: str) -> pd.DataFrame:
     return query(warehouse_dir, f"SELECT * FROM {name}")
 
 
-def lsdi_run(raw_dir: Path, warehouse_dir: Path, *args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+def lsdi_run(
+    raw_dir: Path, warehouse_dir: Path, *args: str, env_extra: dict | None = None
+) -> subprocess.CompletedProcess:
     """`lsdi run` as an operator starts it: a new process, this instance-free environment, its exit code and output."""
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"} | {
-        "LSDI_RAW_DIR": str(raw_dir), "LSDI_WAREHOUSE_DIR": str(warehouse_dir), **(env_extra or {})}
-    return subprocess.run([sys.executable, "-m", "lsdi_pipeline.cli", "run", *args], capture_output=True, text=True, env=env,
-                          cwd=raw_dir.parent, timeout=600)
+        "LSDI_RAW_DIR": str(raw_dir),
+        "LSDI_WAREHOUSE_DIR": str(warehouse_dir),
+        **(env_extra or {}),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "lsdi_pipeline.cli", "run", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=raw_dir.parent,
+        timeout=600,
+    )
 
 
 def lsdi_run_ok(raw_dir: Path, warehouse_dir: Path, *args: str) -> subprocess.CompletedProcess:

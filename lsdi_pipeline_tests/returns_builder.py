@@ -33,11 +33,29 @@ ABOUT = {
     "Submitted on": dt.datetime(2008, 4, 14),
     "Submitted by (role)": "LSCB performance officer",
 }
-PI_DATA_HEADER = ["PI code", "Period", "Numerator", "Denominator", "Value", "Source agency", "Reporting frequency", "Note"]
+PI_DATA_HEADER = [
+    "PI code",
+    "Period",
+    "Numerator",
+    "Denominator",
+    "Value",
+    "Source agency",
+    "Reporting frequency",
+    "Note",
+]
 FEASIBILITY_HEADER = ["PI code", "Can provide", "Main issue", "Comment"]
 NARRATIVE_HEADER = ["Cluster code", "Narrative"]
-CSV_HEADER = ["borough_code", "pi_code", "period", "numerator", "denominator", "value", "source_agency",
-              "reporting_frequency", "note"]
+CSV_HEADER = [
+    "borough_code",
+    "pi_code",
+    "period",
+    "numerator",
+    "denominator",
+    "value",
+    "source_agency",
+    "reporting_frequency",
+    "note",
+]
 SHEETS = ("About", "PI data", "Feasibility", "Narrative")
 
 
@@ -49,21 +67,37 @@ class Formatted:
     number_format: str
 
 
-def pi_row(pi_code, period, *, numerator=None, denominator=None, value=None, agency=None, frequency=None, note=None) -> list:
+def pi_row(
+    pi_code, period, *, numerator=None, denominator=None, value=None, agency=None, frequency=None, note=None
+) -> list:
     """One `PI data` row in the template's column order."""
     return [pi_code, period, numerator, denominator, value, agency, frequency, note]
 
 
-def write_return(path: Path, *, about: dict | None = None, pi_rows=(), feasibility_rows=(), narrative_rows=(),
-                 headers: dict[str, list] | None = None, sheet_names: dict[str, str] | None = None,
-                 omit=(), extra_sheets: dict[str, list[list]] | None = None) -> Path:
+def write_return(
+    path: Path,
+    *,
+    about: dict | None = None,
+    pi_rows=(),
+    feasibility_rows=(),
+    narrative_rows=(),
+    headers: dict[str, list] | None = None,
+    sheet_names: dict[str, str] | None = None,
+    omit=(),
+    extra_sheets: dict[str, list[list]] | None = None,
+) -> Path:
     """Write an LSDI-R1 workbook.
 
     `about` overrides About fields (None writes a blank value); `headers` replaces a sheet's
     header row; `sheet_names` renames a sheet; `omit` leaves sheets out; `extra_sheets` adds
     sheets of rows after the template's own.
     """
-    headers = {"PI data": PI_DATA_HEADER, "Feasibility": FEASIBILITY_HEADER, "Narrative": NARRATIVE_HEADER, **(headers or {})}
+    headers = {
+        "PI data": PI_DATA_HEADER,
+        "Feasibility": FEASIBILITY_HEADER,
+        "Narrative": NARRATIVE_HEADER,
+        **(headers or {}),
+    }
     contents = {
         "About": [[field, value] for field, value in {**ABOUT, **(about or {})}.items()],
         "PI data": [headers["PI data"], *pi_rows],
@@ -99,7 +133,7 @@ def write_csv(path: Path, rows, *, header=CSV_HEADER, encoding: str = "utf-8", b
     return path
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def reference_data() -> tuple[AuthorityRegister, Catalogue]:
     """The authority register and PI catalogue built from the bundled data/raw."""
     clusters = reference.read_clusters(RAW_DIR)

@@ -20,8 +20,20 @@ import pytest
 
 from lsdi_pipeline import codes
 from lsdi_pipeline.resources import LsdiPaths
-from lsdi_pipeline.returns.archive import (LEDGER_COLUMNS, OLD_LEDGER_COLUMNS, Entry, LedgerError, archive_entry, archive_name,
-                                           archive_returns, entry_kind, file_sha256, read_ledger, return_entries, return_files)
+from lsdi_pipeline.returns.archive import (
+    LEDGER_COLUMNS,
+    OLD_LEDGER_COLUMNS,
+    Entry,
+    LedgerError,
+    archive_entry,
+    archive_name,
+    archive_returns,
+    entry_kind,
+    file_sha256,
+    read_ledger,
+    return_entries,
+    return_files,
+)
 from lsdi_pipeline.sensors import scan
 from lsdi_pipeline.warehouse.store import WAREHOUSE_FILE
 from lsdi_pipeline_tests.pipeline import copy_bundled_raw, lsdi_run_ok, query, table
@@ -35,7 +47,7 @@ HOSTILE_NAMES = {
     "quote": 'barnet "final".csv',
     "comma": "barnet, brent.csv",
     "tab": "barnet\treturn.csv",
-    "formula": "=HYPERLINK(\"x\").csv",
+    "formula": '=HYPERLINK("x").csv',
     "long": "b" * 196 + ".csv",
     "not utf-8": os.fsdecode(b"bad\xff\xfe.csv"),
     "control characters": "a\x01\x1b[31m\x7f.csv",
@@ -58,6 +70,7 @@ def archive(tmp_path) -> Path:
 @pytest.fixture()
 def no_hang():
     """Fail, rather than hang, a test that blocks (opening a FIFO without O_NONBLOCK would)."""
+
     def timed_out(signum, frame):
         raise TimeoutError("blocked for 20 s")
 
@@ -86,6 +99,7 @@ def archived_copies(archive: Path) -> list[Path]:
 # Any file name round-trips through the ledger
 # ---------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", HOSTILE_NAMES.values(), ids=HOSTILE_NAMES.keys())
 def test_a_hostile_file_name_is_archived_and_reads_back_the_same_on_every_later_run(returns, archive, name):
     write(returns / name, name.encode("utf-8", "surrogateescape"))
@@ -109,7 +123,11 @@ def test_all_hostile_names_together_read_back_in_order_and_a_rerun_adds_nothing(
     written = ledger_bytes(archive)
     with open(archive / "ledger.csv", encoding="utf-8", errors="surrogateescape", newline="") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == LEDGER_COLUMNS and len(rows) == len(HOSTILE_NAMES) + 1 and all(len(r) == len(LEDGER_COLUMNS) for r in rows)
+    assert (
+        rows[0] == LEDGER_COLUMNS
+        and len(rows) == len(HOSTILE_NAMES) + 1
+        and all(len(r) == len(LEDGER_COLUMNS) for r in rows)
+    )
     every_field_quoted = io.StringIO(newline="")
     csv.writer(every_field_quoted, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(rows)
     assert written == every_field_quoted.getvalue().encode("utf-8", "surrogateescape")
@@ -117,11 +135,23 @@ def test_all_hostile_names_together_read_back_in_order_and_a_rerun_adds_nothing(
     assert new == 0 and again.equals(ledger) and ledger_bytes(archive) == written  # not even rewritten
 
 
-@pytest.mark.parametrize(("name", "suffix"), [
-    ("return.xlsx", ".xlsx"), ("RETURN.CSV", ".csv"), ("a.tar.gz", ".gz"), ("no suffix", ""), ("trailing dot.", ""),
-    ("barnet.csv\r", ""), ("barnet.c\nsv", ""), ("x.abcdefghijk", ""), ("x.abcdefghi", ".abcdefghi"), ("x.çsv", ""),
-    ("x.cs v", ""), (os.fsdecode(b"x.\xff"), ""),
-])
+@pytest.mark.parametrize(
+    ("name", "suffix"),
+    [
+        ("return.xlsx", ".xlsx"),
+        ("RETURN.CSV", ".csv"),
+        ("a.tar.gz", ".gz"),
+        ("no suffix", ""),
+        ("trailing dot.", ""),
+        ("barnet.csv\r", ""),
+        ("barnet.c\nsv", ""),
+        ("x.abcdefghijk", ""),
+        ("x.abcdefghi", ".abcdefghi"),
+        ("x.çsv", ""),
+        ("x.cs v", ""),
+        (os.fsdecode(b"x.\xff"), ""),
+    ],
+)
 def test_the_archive_copy_keeps_only_a_plain_suffix(name, suffix):
     sha = "0" * 64
     assert archive_name(sha, name) == sha + suffix
@@ -131,13 +161,19 @@ def test_the_archive_copy_keeps_only_a_plain_suffix(name, suffix):
 # Only regular files are read: links and special files are recorded, never followed
 # ---------------------------------------------------------------------------------------------
 
+
 def test_links_pipes_and_sockets_are_recorded_but_never_followed_or_read(returns, archive, tmp_path, no_hang):
     real = write(returns / "brent.csv")
     outside = tmp_path / "outside"
     outside.mkdir()
     write(outside / "secret.csv", b"borough_code\nSECRET\n")
-    links = {"inside.csv": real, "passwd.csv": PASSWD, "folder": outside, "dangling.csv": tmp_path / "nothing here",
-             "relative.csv": Path("../../outside/secret.csv")}
+    links = {
+        "inside.csv": real,
+        "passwd.csv": PASSWD,
+        "folder": outside,
+        "dangling.csv": tmp_path / "nothing here",
+        "relative.csv": Path("../../outside/secret.csv"),
+    }
     for name, target in links.items():
         (returns / name).symlink_to(target)
     os.mkfifo(returns / "pipe.csv")
@@ -147,14 +183,21 @@ def test_links_pipes_and_sockets_are_recorded_but_never_followed_or_read(returns
         ledger, new = archive_returns(returns, archive, now=NOW)
         assert new == len(links) + 3
         kinds = dict(zip(ledger["original_path"], ledger["kind"]))
-        assert kinds == {"brent.csv": "file", **{name: "symlink" for name in links}, "pipe.csv": "fifo", "socket.csv": "socket"}
+        assert kinds == {
+            "brent.csv": "file",
+            **{name: "symlink" for name in links},
+            "pipe.csv": "fifo",
+            "socket.csv": "socket",
+        }
         others = ledger[ledger["kind"] != "file"]
         assert others["archive_path"].isna().all() and (others["size_bytes"] == 0).all()
         link_sha = dict(zip(ledger["original_path"], ledger["file_sha256"]))
         for name, target in links.items():
             assert link_sha[name] == hashlib.sha256(b"symlink\n" + os.fsencode(str(target))).hexdigest()
         assert link_sha["pipe.csv"] == hashlib.sha256(b"fifo\n").hexdigest()
-        assert [p.name for p in archived_copies(archive)] == [f"{file_sha256(real)}.csv"]  # only the regular file's bytes
+        assert [p.name for p in archived_copies(archive)] == [
+            f"{file_sha256(real)}.csv"
+        ]  # only the regular file's bytes
         assert read_ledger(archive).equals(ledger)
         assert archive_returns(returns, archive)[1] == 0  # unchanged links are not recorded again
         (returns / "inside.csv").unlink()
@@ -175,9 +218,18 @@ def test_a_device_is_recorded_not_opened(returns, archive):
     assert new == 1 and ledger["kind"].tolist() == ["device"] and ledger["archive_path"].isna().all()
 
 
-@pytest.mark.parametrize(("mode", "kind"), [(stat.S_IFREG, "file"), (stat.S_IFLNK, "symlink"), (stat.S_IFIFO, "fifo"),
-                                            (stat.S_IFSOCK, "socket"), (stat.S_IFCHR, "device"), (stat.S_IFBLK, "device"),
-                                            (stat.S_IFDIR, "other")])
+@pytest.mark.parametrize(
+    ("mode", "kind"),
+    [
+        (stat.S_IFREG, "file"),
+        (stat.S_IFLNK, "symlink"),
+        (stat.S_IFIFO, "fifo"),
+        (stat.S_IFSOCK, "socket"),
+        (stat.S_IFCHR, "device"),
+        (stat.S_IFBLK, "device"),
+        (stat.S_IFDIR, "other"),
+    ],
+)
 def test_each_kind_of_entry_is_named(mode, kind):
     assert entry_kind(mode | 0o644) == kind
 
@@ -191,8 +243,11 @@ def test_hidden_files_hidden_folders_and_office_lock_files_are_left_out_without_
     (returns / "resent").mkdir()
     write(returns / "resent" / "barnet.csv")
     (returns / "etc").symlink_to("/etc")  # a link to a folder is an entry, not a folder to walk into
-    assert return_entries(returns) == [Entry(returns / "brent.csv", "file"), Entry(returns / "etc", "symlink"),
-                                       Entry(returns / "resent" / "barnet.csv", "file")]
+    assert return_entries(returns) == [
+        Entry(returns / "brent.csv", "file"),
+        Entry(returns / "etc", "symlink"),
+        Entry(returns / "resent" / "barnet.csv", "file"),
+    ]
 
 
 def test_the_sensor_lists_and_hashes_regular_files_only(tmp_path, returns, no_hang):
@@ -209,6 +264,7 @@ def test_the_sensor_lists_and_hashes_regular_files_only(tmp_path, returns, no_ha
 # An entry that changes between the listing and the reading
 # ---------------------------------------------------------------------------------------------
 
+
 def swapped_for_a_link(path: Path) -> None:
     path.unlink()
     path.symlink_to(PASSWD)
@@ -224,8 +280,11 @@ def swapped_for_a_folder(path: Path) -> None:
     path.mkdir()
 
 
-@pytest.mark.parametrize("change", [Path.unlink, swapped_for_a_link, swapped_for_a_fifo, swapped_for_a_folder],
-                         ids=["deleted", "link", "fifo", "folder"])
+@pytest.mark.parametrize(
+    "change",
+    [Path.unlink, swapped_for_a_link, swapped_for_a_fifo, swapped_for_a_folder],
+    ids=["deleted", "link", "fifo", "folder"],
+)
 def test_a_file_gone_or_swapped_after_the_listing_is_skipped_for_this_run(returns, archive, caplog, change, no_hang):
     path = write(returns / "brent.csv")
     (entry,) = return_entries(returns)
@@ -233,7 +292,9 @@ def test_a_file_gone_or_swapped_after_the_listing_is_skipped_for_this_run(return
     change(path)
     with caplog.at_level(logging.WARNING, logger="lsdi_pipeline.returns.archive"):
         assert archive_entry(entry, returns, archive) is None
-    assert "'brent.csv'" in caplog.text and str(returns) not in caplog.text  # the path under the folder, never the full path
+    assert (
+        "'brent.csv'" in caplog.text and str(returns) not in caplog.text
+    )  # the path under the folder, never the full path
     assert archived_copies(archive) == []  # nothing was copied, not even in part
 
 
@@ -258,6 +319,7 @@ def test_file_sha256_refuses_what_is_not_a_regular_file(returns, no_hang):
 # The ledger is read strictly: damage is an error a person must repair, never rebuilt
 # ---------------------------------------------------------------------------------------------
 
+
 @pytest.fixture()
 def good_ledger(returns, archive) -> bytes:
     write(returns / "a.csv", b"one")
@@ -270,7 +332,11 @@ def good_ledger(returns, archive) -> bytes:
 def damaged(text: str) -> list[tuple[str, str, str]]:
     """Damage done to the good ledger's text as (what, the damaged text, the line the error names)."""
     lines = text.split("\n")
-    header, first, third = lines[0], lines[1], lines[5]  # the second record spans lines 3 to 5: its name holds a newline, twice
+    header, first, third = (
+        lines[0],
+        lines[1],
+        lines[5],
+    )  # the second record spans lines 3 to 5: its name holds a newline, twice
     sha = first.split(",")[3]
     return [
         ("truncated inside a quoted field", text[: text.index(third) + 20], "line 6"),
@@ -283,18 +349,32 @@ def damaged(text: str) -> list[tuple[str, str, str]]:
         ("a repeated submission_id", text.replace(third, third.replace('"3"', '"1"', 1)), "line 6"),
         ("a size that is negative", text.replace(first, first.replace('"3"', '"-3"', 1)), "line 2"),
         ("a bad SHA-256", text.replace(first, first.replace(sha, sha.upper())), "line 2"),
-        ("an unparsable received_at", text.replace(first, first.replace("2008-04-04 10:00:00", "2008-04-31 10:00:00")), "line 2"),
+        (
+            "an unparsable received_at",
+            text.replace(first, first.replace("2008-04-04 10:00:00", "2008-04-31 10:00:00")),
+            "line 2",
+        ),
         ("a received_at with a time zone", text.replace(first, first.replace("10:00:00", "10:00:00+01:00")), "line 2"),
         ("an unknown kind", text.replace(third, third.replace('"symlink"', '"portal"')), "line 6"),
         ("a file with no archive copy", text.replace(first, first.replace(first.split(",")[6], '""')), "line 2"),
-        ("an archive copy outside the warehouse", text.replace(first, first.replace('"archive/files/', '"../../../etc/')), "line 2"),
-        ("a link with an archive copy", text.replace(third, third.replace(',"","symlink"', ',"archive/files/x","symlink"')), "line 6"),
+        (
+            "an archive copy outside the warehouse",
+            text.replace(first, first.replace('"archive/files/', '"../../../etc/')),
+            "line 2",
+        ),
+        (
+            "a link with an archive copy",
+            text.replace(third, third.replace(',"","symlink"', ',"archive/files/x","symlink"')),
+            "line 6",
+        ),
         ("a stray quote", text.replace(first, first.replace('"a.csv"', '"a"x.csv"', 1)), "line 2"),
         ("a NUL character", text.replace(first, first.replace("a.csv", "a\0.csv", 1)), "line 2"),
     ]
 
 
-def test_every_kind_of_damage_to_the_ledger_is_an_error_naming_the_ledger_and_the_line(good_ledger, archive, returns, tmp_path):
+def test_every_kind_of_damage_to_the_ledger_is_an_error_naming_the_ledger_and_the_line(
+    good_ledger, archive, returns, tmp_path
+):
     assert good_ledger.count(b"\n") == 6
     for what, text, line in damaged(good_ledger.decode()):
         (archive / "ledger.csv").write_text(text, encoding="utf-8", newline="")
@@ -311,11 +391,21 @@ def test_every_kind_of_damage_to_the_ledger_is_an_error_naming_the_ledger_and_th
 
 def test_a_ledger_written_by_the_earlier_code_reads_as_before_and_is_extended(returns, archive):
     """The earlier code wrote the ledger with pandas: minimal quoting, no `kind`."""
-    old = pd.DataFrame({
-        "submission_id": [1, 2, 3], "original_path": ["brent.csv", "resent/a, \"b\".xlsx", "NA"],
-        "file_name": ["brent.csv", "a, \"b\".xlsx", "NA"], "file_sha256": ["a" * 64, "b" * 64, "c" * 64],
-        "size_bytes": [10, 0, 7], "received_at": pd.to_datetime(["2008-04-04 10:00:00", "2008-04-05 11:30:00", "2008-04-06 00:00:00"]),
-        "archive_path": [f"archive/files/{'a' * 64}.csv", f"archive/files/{'b' * 64}.xlsx", f"archive/files/{'c' * 64}"]})
+    old = pd.DataFrame(
+        {
+            "submission_id": [1, 2, 3],
+            "original_path": ["brent.csv", 'resent/a, "b".xlsx', "NA"],
+            "file_name": ["brent.csv", 'a, "b".xlsx', "NA"],
+            "file_sha256": ["a" * 64, "b" * 64, "c" * 64],
+            "size_bytes": [10, 0, 7],
+            "received_at": pd.to_datetime(["2008-04-04 10:00:00", "2008-04-05 11:30:00", "2008-04-06 00:00:00"]),
+            "archive_path": [
+                f"archive/files/{'a' * 64}.csv",
+                f"archive/files/{'b' * 64}.xlsx",
+                f"archive/files/{'c' * 64}",
+            ],
+        }
+    )
     archive.mkdir(parents=True)
     old[OLD_LEDGER_COLUMNS].to_csv(archive / "ledger.csv", index=False, date_format="%Y-%m-%d %H:%M:%S")
     ledger = read_ledger(archive)
@@ -342,17 +432,23 @@ def test_an_empty_archive_gives_an_empty_ledger_of_the_right_types(returns, arch
 # ---------------------------------------------------------------------------------------------
 
 CR_NAME = "barnet\rreturn 2007-08.csv"
-BARNET_RETURN = ("borough_code,pi_code,period,numerator,denominator,value,source_agency,reporting_frequency,note\n"
-                 "E09000003,L01,2007-04,,,210,Children's social care,Monthly,synthetic\n")
+BARNET_RETURN = (
+    "borough_code,pi_code,period,numerator,denominator,value,source_agency,reporting_frequency,note\n"
+    "E09000003,L01,2007-04,,,210,Children's social care,Monthly,synthetic\n"
+)
 
 
 def warehouse_text_containing(warehouse: Path, needle: str) -> list[str]:
     """Every table.column of the warehouse whose text contains `needle`."""
     with duckdb.connect(str(warehouse / WAREHOUSE_FILE), read_only=True) as con:
-        columns = con.execute("SELECT table_name, column_name FROM duckdb_columns() "
-                              "WHERE data_type = 'VARCHAR' AND NOT internal").fetchall()
-        return [f"{t}.{c}" for t, c in columns
-                if con.execute(f'SELECT count(*) FROM "{t}" WHERE position(? IN "{c}") > 0', [needle]).fetchone()[0]]
+        columns = con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE data_type = 'VARCHAR' AND NOT internal"
+        ).fetchall()
+        return [
+            f"{t}.{c}"
+            for t, c in columns
+            if con.execute(f'SELECT count(*) FROM "{t}" WHERE position(? IN "{c}") > 0', [needle]).fetchone()[0]
+        ]
 
 
 def test_lsdi_run_twice_with_a_cr_named_return_a_link_to_passwd_and_a_fifo(tmp_path):
@@ -379,4 +475,6 @@ def test_lsdi_run_twice_with_a_cr_named_return_a_link_to_passwd_and_a_fifo(tmp_p
     passwd_line = PASSWD.read_text().split("\n", 1)[0]
     assert passwd_line.startswith("root:")
     assert warehouse_text_containing(warehouse, "root:") == []
-    assert not [p for p in warehouse.rglob("*") if p.is_file() and not p.is_symlink() and passwd_line.encode() in p.read_bytes()]
+    assert not [
+        p for p in warehouse.rglob("*") if p.is_file() and not p.is_symlink() and passwd_line.encode() in p.read_bytes()
+    ]

@@ -21,31 +21,51 @@ def test_the_bench_measures_every_figure_and_writes_them_as_json(tmp_path, capsy
         assert set(run["stages_s"]) == {*STAGES, "schema_validation", "startup_and_bookkeeping"}
         steps = sum(v for k, v in run["stages_s"].items() if k not in ("schema_validation", "startup_and_bookkeeping"))
         assert 0 < steps < run["wall_s"]
-        assert run["s_per_1000_facts"] == pytest.approx(run["wall_s"] / run["facts"] * 1000, rel=1e-3)  # wall_s is rounded
-    assert results["bundled"]["stages_s"]["gx"] > 0 and results["new_return_bundled"]["stages_s"]["gx"] == 0  # left to nightly
+        assert run["s_per_1000_facts"] == pytest.approx(
+            run["wall_s"] / run["facts"] * 1000, rel=1e-3
+        )  # wall_s is rounded
+    assert (
+        results["bundled"]["stages_s"]["gx"] > 0 and results["new_return_bundled"]["stages_s"]["gx"] == 0
+    )  # left to nightly
     assert results["new_return_bundled"]["facts"] == results["bundled"]["facts"] + 1  # the one new figure, and only it
     assert results["scales"][0]["authorities"] == 2 and results["scales"][0]["facts"] > 0
     # the fixed cost of any run: one asset with no inputs, on lsdi run's own path in a fresh process
     fixed = results["fixed_cost"]
     assert fixed["runs"] == 1 and 0 < fixed["stages_s"]["load"] < fixed["wall_s"] and fixed["stages_s"]["parse"] == 0
-    for name, full, new in [("bundled", results["bundled"], results["new_return_bundled"]),
-                            ("2 authorities", results["scales"][0], results["new_return_national"])]:
+    for name, full, new in [
+        ("bundled", results["bundled"], results["new_return_bundled"]),
+        ("2 authorities", results["scales"][0], results["new_return_national"]),
+    ]:
         share = results["new_return_share"][name]
         assert share["whole_process"] == pytest.approx(new["wall_s"] / full["wall_s"], abs=1e-3)
-        assert share["above_fixed_cost"] == pytest.approx(max(new["wall_s"] - fixed["wall_s"], 0) / (full["wall_s"] - fixed["wall_s"]),
-                                                          abs=1e-3)
+        assert share["above_fixed_cost"] == pytest.approx(
+            max(new["wall_s"] - fixed["wall_s"], 0) / (full["wall_s"] - fixed["wall_s"]), abs=1e-3
+        )
     assert results["definitions_validate"]["runs"] == 3 and results["definitions_validate"]["wall_s"] > 0
     # a hostile file beside the bundled returns: its extra cost against the bundled run, and what became of it
     [hostile] = results["hostile"]
-    assert hostile["file"] == "deep_nesting.xlsx" and hostile["status"].startswith("rejected: ") and hostile["facts"] == results["bundled"]["facts"]
+    assert (
+        hostile["file"] == "deep_nesting.xlsx"
+        and hostile["status"].startswith("rejected: ")
+        and hostile["facts"] == results["bundled"]["facts"]
+    )
     assert hostile["extra_s"] == pytest.approx(hostile["wall_s"] - results["bundled"]["wall_s"], abs=0.02)
-    assert {"one hostile file adds ≤ 10 s (deep_nesting.xlsx)", "one hostile file adds ≤ 1024 MiB (deep_nesting.xlsx)"} <= \
-        {v["target"] for v in results["verdicts"]}
+    assert {
+        "one hostile file adds ≤ 10 s (deep_nesting.xlsx)",
+        "one hostile file adds ≤ 1024 MiB (deep_nesting.xlsx)",
+    } <= {v["target"] for v in results["verdicts"]}
     assert results["machine"]["cpus"] >= 1
-    assert {v["target"].split(" ≤")[0] for v in results["verdicts"]} >= {"bundled lsdi run", "cold dagster definitions validate"}
+    assert {v["target"].split(" ≤")[0] for v in results["verdicts"]} >= {
+        "bundled lsdi run",
+        "cold dagster definitions validate",
+    }
     assert all(isinstance(v["met"], bool) for v in results["verdicts"])
     printed = capsys.readouterr().out
-    assert "targets:" in printed and "one new return, 2-authority warehouse" in printed and "fixed cost of a run" in printed
+    assert (
+        "targets:" in printed
+        and "one new return, 2-authority warehouse" in printed
+        and "fixed cost of a run" in printed
+    )
     assert "one hostile file beside the bundled returns" in printed
     # the files the bench drops in to time a new return are removed: the generated data stays as generated
     assert not list((tmp_path / "warehouse" / "bench" / "raw-2x1" / "returns").glob("bench_new_return_*"))

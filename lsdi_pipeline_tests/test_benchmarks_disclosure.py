@@ -136,8 +136,9 @@ def _period(time_period: int) -> str:
     return f"{time_period - 1}/{time_period % 100:02d}"
 
 
-@pytest.mark.parametrize("pi_code, file, column", [("NI65", NI65_FILE, "CPP_subsequent_percent"),
-                                                   ("L02", L02_FILE, "rereferral_percent")])
+@pytest.mark.parametrize(
+    "pi_code, file, column", [("NI65", NI65_FILE, "CPP_subsequent_percent"), ("L02", L02_FILE, "rereferral_percent")]
+)
 @pytest.mark.parametrize("time_period", [2025, 2023])
 def test_national_rank_and_band_match_an_independent_lait(real, pi_code, file, column, time_period):
     """For every London borough with a DfE figure: national_rank, national_band and authorities_ranked equal LAIT's
@@ -156,8 +157,13 @@ def test_national_rank_and_band_match_an_independent_lait(real, pi_code, file, c
         row = rows.loc[borough]
         rank, band = _lait_low(dfe["la"][borough], everyone)
         assert row["value"] == pytest.approx(dfe["la"][borough])
-        assert (int(row["national_rank"]), row["national_band"], int(row["authorities_ranked"])) == (rank, band, len(everyone)), \
+        assert (int(row["national_rank"]), row["national_band"], int(row["authorities_ranked"])) == (
+            rank,
+            band,
+            len(everyone),
+        ), (
             f"{pi_code} {period} {borough}: cmp gives {row['national_rank']}/{row['national_band']}/{row['authorities_ranked']}"
+        )
         checked += 1
     assert checked >= 30, f"only {checked} London boroughs have a DfE figure for {pi_code} {period}"
     assert rows["england_value"].to_numpy() == pytest.approx([dfe["national"]] * len(rows))
@@ -195,8 +201,12 @@ def _tolerance(unit: str) -> float:
 
 def _usable(facts: pd.DataFrame) -> pd.DataFrame:
     """The data team's true figures that comparisons are computed on (current, reported, not flagged error)."""
-    return facts.loc[facts["is_current"] & (facts["value_status"] == "reported") & (facts["quality_status"] != "error")
-                     & facts["value"].notna()]
+    return facts.loc[
+        facts["is_current"]
+        & (facts["value_status"] == "reported")
+        & (facts["quality_status"] != "error")
+        & facts["value"].notna()
+    ]
 
 
 def _fact_index(facts: pd.DataFrame, keys: pd.DataFrame) -> list:
@@ -223,24 +233,32 @@ def _set_small(facts: pd.DataFrame, index: list, units: dict[str, str], small) -
 
 def _other_small(step: int):
     """Another number in 1–5 (at most the denominator), at least `step` away where it can be."""
+
     def choose(old, denominator) -> int:
         old = int(old)
         top = 5 if denominator is None or pd.isna(denominator) else int(min(5, denominator))
         candidates = [(old - 1 + step + k) % 5 + 1 for k in range(5)]
         candidates = [c for c in candidates if c != old and c <= top]
         return candidates[0] if candidates else old
+
     return choose
 
 
 def _compare(frames: dict, facts: pd.DataFrame | None = None) -> pd.DataFrame:
-    return compare(frames["fact_pi_value"] if facts is None else facts, frames["dim_indicator"], frames["dim_borough"],
-                   frames["published_value"])
+    return compare(
+        frames["fact_pi_value"] if facts is None else facts,
+        frames["dim_indicator"],
+        frames["dim_borough"],
+        frames["published_value"],
+    )
 
 
 def _assert_same_table(actual: pd.DataFrame, expected: pd.DataFrame, what: str) -> None:
     """Every column identical (NULLs compared as NULL, whatever pandas' spelling of them)."""
+
     def normal(frame):
         return frame.astype(object).where(frame.notna(), None).reset_index(drop=True)
+
     try:
         pd.testing.assert_frame_equal(normal(actual), normal(expected), check_dtype=False)
     except AssertionError as error:
@@ -259,8 +277,10 @@ def derivations(cmp: pd.DataFrame, facts: pd.DataFrame, frames: dict) -> pd.Data
     by_number = {int(n): code for code, n in dfe_number.dropna().items()}
     published = frames["published_value"]
     dfe_la = published.loc[(published["geographic_level"] == "local_authority") & published["value"].notna()]
-    dfe_la = {(p, per, int(n)): v
-              for p, per, n, v in zip(dfe_la["pi_code"], dfe_la["period"], dfe_la["dfe_la_code"], dfe_la["value"])}
+    dfe_la = {
+        (p, per, int(n)): v
+        for p, per, n, v in zip(dfe_la["pi_code"], dfe_la["period"], dfe_la["dfe_la_code"], dfe_la["value"])
+    }
 
     facts = _usable(facts)[[*KEY, "period_type", "period_start", "period_end", "value", "numerator", "denominator"]]
     rows = cmp.merge(facts.rename(columns={"value": "true"}), on=KEY, how="left")
@@ -271,12 +291,21 @@ def derivations(cmp: pd.DataFrame, facts: pd.DataFrame, frames: dict) -> pd.Data
 
     def add(h, name: str, candidate) -> None:
         if candidate is not None and pd.notna(candidate) and np.isfinite(float(candidate)):
-            out.append({**{c: h[c] for c in KEY}, "derivation": name, "candidate": float(candidate), "true": h["true"],
-                        "unit": h["unit"]})
+            out.append(
+                {
+                    **{c: h[c] for c in KEY},
+                    "derivation": name,
+                    "candidate": float(candidate),
+                    "true": h["true"],
+                    "unit": h["unit"],
+                }
+            )
 
     groups = {k: g for k, g in rows.groupby(["comparison_group", "pi_code", "period"])}
-    series = {k: g.sort_values("period_start").reset_index(drop=True)
-              for k, g in rows.groupby(["borough_code", "pi_code", "period_type"])}
+    series = {
+        k: g.sort_values("period_start").reset_index(drop=True)
+        for k, g in rows.groupby(["borough_code", "pi_code", "period_type"])
+    }
     spans = {k: g for k, g in rows.loc[rows["period_type"] != "snapshot"].groupby(["borough_code", "pi_code"])}
     for _, h in rows.loc[rows["suppressed"]].iterrows():
         group = groups[(h["comparison_group"], h["pi_code"], h["period"])]
@@ -296,8 +325,11 @@ def derivations(cmp: pd.DataFrame, facts: pd.DataFrame, frames: dict) -> pd.Data
         for _, r in group.iterrows():
             if r["borough_code"] == h["borough_code"] or pd.isna(r["sn_mean"]):
                 continue
-            listed = [int(c) for c in str(boroughs.at[r["borough_code"], "statistical_neighbours"]).split(";")
-                      if c.strip().isdigit()]
+            listed = [
+                int(c)
+                for c in str(boroughs.at[r["borough_code"], "statistical_neighbours"]).split(";")
+                if c.strip().isdigit()
+            ]
             if pd.isna(code) or int(code) not in listed:
                 continue
             known = []
@@ -309,8 +341,16 @@ def derivations(cmp: pd.DataFrame, facts: pd.DataFrame, frames: dict) -> pd.Data
                     known.append(shown_value[(h["pi_code"], h["period"], london)])
                 elif london is None and (h["pi_code"], h["period"], number) in dfe_la:
                     known.append(dfe_la[(h["pi_code"], h["period"], number)])
-            add(h, f"b: sn_mean of {r['borough_code']} * (known+1) - known", r["sn_mean"] * (len(known) + 1) - sum(known))
-            add(h, f"b: sn_mean of {r['borough_code']} * sn_reporting - known", r["sn_mean"] * r["sn_reporting"] - sum(known))
+            add(
+                h,
+                f"b: sn_mean of {r['borough_code']} * (known+1) - known",
+                r["sn_mean"] * (len(known) + 1) - sum(known),
+            )
+            add(
+                h,
+                f"b: sn_mean of {r['borough_code']} * sn_reporting - known",
+                r["sn_mean"] * r["sn_reporting"] - sum(known),
+            )
 
         # (c) the next period's value less its change, the previous period's value plus this one's change
         if pd.notna(h["period_type"]):
@@ -325,15 +365,20 @@ def derivations(cmp: pd.DataFrame, facts: pd.DataFrame, frames: dict) -> pd.Data
         # (d) the pooled value, solved for this figure's numerator given its denominator and everyone else's parts
         if scale and pd.notna(h["group_pooled"]) and pd.notna(h["denominator"]) and h["denominator"] > 0:
             parts = others.dropna(subset=["numerator", "denominator"])
-            numerator = h["group_pooled"] / scale * (parts["denominator"].sum() + h["denominator"]) - parts["numerator"].sum()
+            numerator = (
+                h["group_pooled"] / scale * (parts["denominator"].sum() + h["denominator"]) - parts["numerator"].sum()
+            )
             add(h, "d: pooled solved", numerator / h["denominator"] * scale)
 
         # (e) DfE's London total less the other London counts published (and less DfE's figures of boroughs not shown)
         if h["unit"] == "count" and pd.notna(h["region_value"]):
             london = others.loc[others["borough_code"].map(boroughs["region_code"]) == LONDON_REGION]
             add(h, "e: region - shown", h["region_value"] - london["value"].sum())
-            missing = [b for b in boroughs.index[boroughs["region_code"] == LONDON_REGION]
-                       if b != h["borough_code"] and b not in set(london["borough_code"])]
+            missing = [
+                b
+                for b in boroughs.index[boroughs["region_code"] == LONDON_REGION]
+                if b != h["borough_code"] and b not in set(london["borough_code"])
+            ]
             dfe_missing = [dfe_la.get((h["pi_code"], h["period"], int(dfe_number[b]))) for b in missing]
             if all(v is not None for v in dfe_missing):
                 add(h, "e: region - shown - DfE's others", h["region_value"] - london["value"].sum() - sum(dfe_missing))
@@ -341,11 +386,18 @@ def derivations(cmp: pd.DataFrame, facts: pd.DataFrame, frames: dict) -> pd.Data
         # (f) a borough's year less its quarters/months shown; a hidden year as the sum of its parts shown
         if h["period_type"] != "snapshot" and (h["borough_code"], h["pi_code"]) in spans:
             mine = spans[(h["borough_code"], h["pi_code"])]
-            outers = mine.loc[(mine["period_start"] <= h["period_start"]) & (mine["period_end"] >= h["period_end"])
-                              & (mine["period_type"] != h["period_type"])]
+            outers = mine.loc[
+                (mine["period_start"] <= h["period_start"])
+                & (mine["period_end"] >= h["period_end"])
+                & (mine["period_type"] != h["period_type"])
+            ]
             for _, outer in outers.iterrows():
-                siblings = mine.loc[(mine["period_start"] >= outer["period_start"]) & (mine["period_end"] <= outer["period_end"])
-                                    & (mine["period_type"] == h["period_type"]) & (mine["period"] != h["period"])]
+                siblings = mine.loc[
+                    (mine["period_start"] >= outer["period_start"])
+                    & (mine["period_end"] <= outer["period_end"])
+                    & (mine["period_type"] == h["period_type"])
+                    & (mine["period"] != h["period"])
+                ]
                 if outer["suppressed"] or siblings["suppressed"].any():
                     continue
                 if h["unit"] == "count":
@@ -353,8 +405,11 @@ def derivations(cmp: pd.DataFrame, facts: pd.DataFrame, frames: dict) -> pd.Data
                 elif scale and pd.notna(outer["denominator"]) and pd.notna(h["denominator"]) and h["denominator"] > 0:
                     numerator = outer["value"] / scale * outer["denominator"] - siblings["numerator"].sum()
                     add(h, f"f: {outer['period']} - parts", numerator / h["denominator"] * scale)
-            inside = mine.loc[(mine["period_start"] >= h["period_start"]) & (mine["period_end"] <= h["period_end"])
-                              & (mine["period_type"] != h["period_type"])]
+            inside = mine.loc[
+                (mine["period_start"] >= h["period_start"])
+                & (mine["period_end"] <= h["period_end"])
+                & (mine["period_type"] != h["period_type"])
+            ]
             for kind, parts in inside.groupby("period_type"):
                 if parts["suppressed"].any():
                     continue
@@ -372,8 +427,9 @@ def _recovered(found: pd.DataFrame) -> pd.DataFrame:
     return found.loc[(found["candidate"] - found["true"]).abs() <= found["unit"].map(_tolerance)]
 
 
-def _assert_nothing_recovered(frames: dict, baseline_facts: pd.DataFrame, baseline_cmp: pd.DataFrame,
-                              perturbed_facts: pd.DataFrame) -> int:
+def _assert_nothing_recovered(
+    frames: dict, baseline_facts: pd.DataFrame, baseline_cmp: pd.DataFrame, perturbed_facts: pd.DataFrame
+) -> int:
     """Differential attack: a derivation recovers a hidden figure only if it gives it within rounding both on the
     baseline and after the hidden figures were changed (a coincidence does not survive the change). Returns how
     many derivations were tried."""
@@ -448,12 +504,19 @@ def _inject_small_figures(real: dict) -> tuple[pd.DataFrame, list]:
     boroughs = real["dim_borough"].set_index("borough_code")
     by_number = {int(n): code for code, n in pd.to_numeric(boroughs["dfe_la_code"], errors="coerce").dropna().items()}
     first = LONDON_BOROUGHS[0]
-    london_neighbours = [by_number[int(n)] for n in str(boroughs.at[first, "statistical_neighbours"]).split(";")
-                         if int(n) in by_number][:2]
+    london_neighbours = [
+        by_number[int(n)] for n in str(boroughs.at[first, "statistical_neighbours"]).split(";") if int(n) in by_number
+    ][:2]
     chosen = [("NI65", "2024/25", b) for b in [first, *london_neighbours, LONDON_BOROUGHS[10]]]
-    chosen += [("NI65", "2023/24", first), ("L02", "2024/25", LONDON_BOROUGHS[12]), ("L02", "2021/22", LONDON_BOROUGHS[12]),
-               ("L01", "2022/23", LONDON_BOROUGHS[3])]
-    l03 = usable.loc[(usable["pi_code"] == "L03") & (usable["borough_code"] == LONDON_BOROUGHS[7])].sort_values("period")
+    chosen += [
+        ("NI65", "2023/24", first),
+        ("L02", "2024/25", LONDON_BOROUGHS[12]),
+        ("L02", "2021/22", LONDON_BOROUGHS[12]),
+        ("L01", "2022/23", LONDON_BOROUGHS[3]),
+    ]
+    l03 = usable.loc[(usable["pi_code"] == "L03") & (usable["borough_code"] == LONDON_BOROUGHS[7])].sort_values(
+        "period"
+    )
     chosen.append(("L03", l03["period"].iloc[-1], LONDON_BOROUGHS[7]))
     keys = pd.DataFrame(chosen, columns=KEY)
     index = _fact_index(facts, keys)
@@ -515,11 +578,19 @@ def test_report_charts_show_no_hidden_figure(bundled, bundled_warehouse):
         chart_id = "chart-cmp-" + "".join(ch if ch.isalnum() else "_" for ch in pi)
         if chart_id not in charts:
             continue
-        bars = {(n, round(float(v), 6))
-                for t in charts[chart_id] if t.get("type") == "bar" for n, v in _points(t) if v is not None}
+        bars = {
+            (n, round(float(v), 6))
+            for t in charts[chart_id]
+            if t.get("type") == "bar"
+            for n, v in _points(t)
+            if v is not None
+        }
         # the period charted is the one whose published figures are exactly the chart's bars
-        periods = [p for p, r in rows.groupby("period")
-                   if {(names[b], round(float(v), 6)) for b, v in zip(r["borough_code"], r["value"]) if pd.notna(v)} == bars]
+        periods = [
+            p
+            for p, r in rows.groupby("period")
+            if {(names[b], round(float(v), 6)) for b, v in zip(r["borough_code"], r["value"]) if pd.notna(v)} == bars
+        ]
         assert len(periods) >= 1, f"{pi}: no period's figures match the chart's bars"
         hidden = rows.loc[rows["period"].isin(periods) & rows["suppressed"]]
         for b, period in zip(hidden["borough_code"], hidden["period"]):
@@ -527,8 +598,9 @@ def test_report_charts_show_no_hidden_figure(bundled, bundled_warehouse):
             assert names[b] not in {n for n, _ in bars}, f"{pi} {period}: suppressed {names[b]} is drawn as a bar"
             for trace in charts[chart_id]:
                 for n, v in _points(trace):
-                    assert not (n == names[b] and v is not None and abs(float(v) - value) < 1e-9 and value != 0), \
+                    assert not (n == names[b] and v is not None and abs(float(v) - value) < 1e-9 and value != 0), (
                         f"{pi} {period}: {names[b]}'s hidden {value} is in trace {trace.get('name')}"
+                    )
                 text = json.dumps(trace)
                 assert f'"{names[b]}: {value:g}' not in text
             checked += 1
@@ -541,9 +613,20 @@ def test_report_charts_show_no_hidden_figure(bundled, bundled_warehouse):
 def _fact(template: pd.Series, borough: str, pi: str, period, value: float, numerator=None, denominator=None) -> dict:
     """A usable figure, copied from a real row of fact_pi_value with its borough, PI, period and figures replaced."""
     row = template.to_dict()
-    row.update(borough_code=borough, pi_code=pi, period=period.label, period_type=period.period_type,
-               period_start=pd.Timestamp(period.start), period_end=pd.Timestamp(period.end), value=value,
-               numerator=numerator, denominator=denominator, is_current=True, value_status="reported", quality_status="ok")
+    row.update(
+        borough_code=borough,
+        pi_code=pi,
+        period=period.label,
+        period_type=period.period_type,
+        period_start=pd.Timestamp(period.start),
+        period_end=pd.Timestamp(period.end),
+        value=value,
+        numerator=numerator,
+        denominator=denominator,
+        is_current=True,
+        value_status="reported",
+        quality_status="ok",
+    )
     return row
 
 
@@ -553,14 +636,21 @@ def test_change_from_previous_is_null_across_a_gap(bundled):
     plain difference for each adjacent pair."""
     template = _usable(bundled["fact_pi_value"]).iloc[0]
     a, b, c = LONDON_BOROUGHS[:3]
-    facts = pd.DataFrame([
-        _fact(template, a, "L01", financial_year(2019), 100.0), _fact(template, a, "L01", financial_year(2022), 130.0),
-        _fact(template, b, "L01", financial_year(2021), 200.0), _fact(template, b, "L01", financial_year(2022), 215.0),
-        _fact(template, c, "L01", financial_quarter(2022, 1), 40.0), _fact(template, c, "L01", financial_quarter(2022, 3), 55.0),
-        _fact(template, c, "L01", financial_quarter(2022, 4), 52.0),
-        *[_fact(template, c, "L03", snapshot(pd.Timestamp(day).date()), n / 50_000 * 10_000, n, 50_000.0)
-          for day, n in (("2021-09-30", 190), ("2022-03-31", 200), ("2022-06-30", 230), ("2022-09-30", 220))],
-    ])
+    facts = pd.DataFrame(
+        [
+            _fact(template, a, "L01", financial_year(2019), 100.0),
+            _fact(template, a, "L01", financial_year(2022), 130.0),
+            _fact(template, b, "L01", financial_year(2021), 200.0),
+            _fact(template, b, "L01", financial_year(2022), 215.0),
+            _fact(template, c, "L01", financial_quarter(2022, 1), 40.0),
+            _fact(template, c, "L01", financial_quarter(2022, 3), 55.0),
+            _fact(template, c, "L01", financial_quarter(2022, 4), 52.0),
+            *[
+                _fact(template, c, "L03", snapshot(pd.Timestamp(day).date()), n / 50_000 * 10_000, n, 50_000.0)
+                for day, n in (("2021-09-30", 190), ("2022-03-31", 200), ("2022-06-30", 230), ("2022-09-30", 220))
+            ],
+        ]
+    )
     change = compare(facts, bundled["dim_indicator"], bundled["dim_borough"]).set_index(KEY)["change_from_previous"]
     assert pd.isna(change[("L01", "2022/23", a)]), "2019/20 → 2022/23 is across a gap"
     assert pd.isna(change[("L01", "2019/20", a)]) and pd.isna(change[("L01", "2021/22", b)])
@@ -587,16 +677,38 @@ def test_secondary_suppressed_year_cannot_be_rebuilt_from_its_quarters(bundled):
     year = financial_year(2022)
     recovered = {}
     for small in (4.0, 2.0):
-        facts = pd.DataFrame([
-            _fact(template, a, "L01", year, small), _fact(template, b, "L01", year, 50.0), _fact(template, c, "L01", year, 60.0),
-            _fact(template, d, "L01", year, 70.0), _fact(template, e, "L01", year, 80.0),
-            *[_fact(template, b, "L01", financial_quarter(2022, q), v) for q, v in zip((1, 2, 3, 4), (10.0, 10.0, 15.0, 15.0))]])
+        facts = pd.DataFrame(
+            [
+                _fact(template, a, "L01", year, small),
+                _fact(template, b, "L01", year, 50.0),
+                _fact(template, c, "L01", year, 60.0),
+                _fact(template, d, "L01", year, 70.0),
+                _fact(template, e, "L01", year, 80.0),
+                *[
+                    _fact(template, b, "L01", financial_quarter(2022, q), v)
+                    for q, v in zip((1, 2, 3, 4), (10.0, 10.0, 15.0, 15.0))
+                ],
+            ]
+        )
         london_total = float(facts.loc[facts["period"] == year.label, "value"].sum())  # what DfE publishes for London
-        published = pd.DataFrame([{"pi_code": "L01", "period": year.label, "geographic_level": "regional",
-                                   "area_code": LONDON_REGION,
-                                   "dfe_la_code": pd.NA, "area_name": "London", "value": london_total, "numerator": np.nan,
-                                   "denominator": np.nan, "value_status": "reported", "raw_value": str(london_total),
-                                   "source_file": "published/test.csv"}])
+        published = pd.DataFrame(
+            [
+                {
+                    "pi_code": "L01",
+                    "period": year.label,
+                    "geographic_level": "regional",
+                    "area_code": LONDON_REGION,
+                    "dfe_la_code": pd.NA,
+                    "area_name": "London",
+                    "value": london_total,
+                    "numerator": np.nan,
+                    "denominator": np.nan,
+                    "value_status": "reported",
+                    "raw_value": str(london_total),
+                    "source_file": "published/test.csv",
+                }
+            ]
+        )
         cmp = compare(facts, bundled["dim_indicator"], bundled["dim_borough"], published).set_index(KEY)
         assert cmp.at[("L01", year.label, a), "suppression"] == "primary"
         years = cmp.xs(year.label, level="period")
@@ -608,4 +720,5 @@ def test_secondary_suppressed_year_cannot_be_rebuilt_from_its_quarters(bundled):
     found = _recovered(derivations(cmp.reset_index(), facts, {**bundled, "published_value": published}))
     assert recovered != {4.0: 4.0, 2.0: 2.0}, (
         "London's total − the years shown − the quarters of the secondarily suppressed borough gives back the hidden "
-        f"count exactly, and moves with it: {recovered}; the attacker's derivations find:\n{found.to_string()}")
+        f"count exactly, and moves with it: {recovered}; the attacker's derivations find:\n{found.to_string()}"
+    )

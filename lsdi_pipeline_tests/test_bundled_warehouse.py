@@ -8,8 +8,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from lsdi_pipeline.sample.generator import PILOT_NAMES
 from lsdi_pipeline.reference import normalise_name
+from lsdi_pipeline.sample.generator import PILOT_NAMES
 from lsdi_pipeline.warehouse.store import WAREHOUSE_FILE
 from lsdi_pipeline_tests.pipeline import copy_bundled_raw, materialize_all, query, table
 
@@ -42,7 +42,9 @@ def test_36_pis_in_clusters_of_3_or_4_under_a_few_goals(built):
     assert 2 <= len(goals) <= 5
     clusters = table(built[1], "dim_cluster")
     assert set(pis["goal_code"]) == set(goals["goal_code"])
-    assert (pis.merge(clusters, on="cluster_code")["goal_code_x"] == pis.merge(clusters, on="cluster_code")["goal_code_y"]).all()
+    assert (
+        pis.merge(clusters, on="cluster_code")["goal_code_x"] == pis.merge(clusters, on="cluster_code")["goal_code_y"]
+    ).all()
 
 
 def test_core_national_indicators_present_and_some_postponed(built):
@@ -76,15 +78,21 @@ def test_mapping_figures_match_the_report(built):
 def test_the_eleven_named_pilots_with_some_chairs_unconfirmed(built):
     pilots = query(built[1], "SELECT b.borough_name, p.* FROM pilot_borough p JOIN dim_borough b USING (borough_code)")
     assert sorted(map(normalise_name, PILOT_NAMES)) == sorted(
-        normalise_name(n) for n in pilots["borough_name"].replace({"Kensington and Chelsea": "Kensington & Chelsea",
-                                                                   "Kingston upon Thames": "Kingston-upon-Thames"}))
+        normalise_name(n)
+        for n in pilots["borough_name"].replace(
+            {"Kensington and Chelsea": "Kensington & Chelsea", "Kingston upon Thames": "Kingston-upon-Thames"}
+        )
+    )
     assert pilots["chair_confirmed_on"].isna().any() and pilots["chair_confirmed_on"].notna().any()
     assert query(built[1], "SELECT count(*) n FROM dim_borough WHERE is_pilot")["n"][0] == 11
 
 
 def test_bundled_returns_come_from_pilot_boroughs_only_and_most_pilots_sent_one(built):
-    senders = query(built[1], """SELECT DISTINCT s.borough_code, b.is_pilot FROM submission s
-                                 JOIN dim_borough b USING (borough_code) WHERE s.status <> 'rejected'""")
+    senders = query(
+        built[1],
+        """SELECT DISTINCT s.borough_code, b.is_pilot FROM submission s
+                                 JOIN dim_borough b USING (borough_code) WHERE s.status <> 'rejected'""",
+    )
     assert senders["is_pilot"].all()
     assert 8 <= len(senders) < 11
     missing = query(built[1], "SELECT borough_code FROM dq_issue WHERE check_name = 'pilot_return_missing'")
@@ -93,8 +101,14 @@ def test_bundled_returns_come_from_pilot_boroughs_only_and_most_pilots_sent_one(
 
 def test_returns_contain_the_faults_the_pilot_was_meant_to_find(built):
     found = set(query(built[1], "SELECT DISTINCT check_name FROM dq_issue")["check_name"])
-    assert {"cadence_mismatch", "pi_not_provided", "numerator_exceeds_denominator", "value_unreadable",
-            "pi_missing_from_return", "pilot_return_missing"} <= found
+    assert {
+        "cadence_mismatch",
+        "pi_not_provided",
+        "numerator_exceeds_denominator",
+        "value_unreadable",
+        "pi_missing_from_return",
+        "pilot_return_missing",
+    } <= found
     raw_values = set(query(built[1], "SELECT raw_value FROM fact_pi_value WHERE raw_value IS NOT NULL")["raw_value"])
     assert any(v.endswith("%") for v in raw_values)
     assert {"n/a", "N/A"} & raw_values
@@ -105,14 +119,20 @@ def test_returns_contain_the_faults_the_pilot_was_meant_to_find(built):
 
 
 def test_a_late_resubmission_supersedes_the_earlier_figures(built):
-    resubmitted = query(built[1], """
+    resubmitted = query(
+        built[1],
+        """
         SELECT borough_code FROM submission WHERE status <> 'rejected' GROUP BY borough_code
-        HAVING count(*) FILTER (WHERE file_format = 'xlsx') > 1""")
+        HAVING count(*) FILTER (WHERE file_format = 'xlsx') > 1""",
+    )
     assert len(resubmitted) == 1
     borough = resubmitted["borough_code"][0]
-    current = query(built[1], f"""
+    current = query(
+        built[1],
+        f"""
         SELECT s.submitted_on, f.is_current FROM fact_pi_value f JOIN submission s USING (submission_id)
-        WHERE f.borough_code = '{borough}' AND s.file_format = 'xlsx'""")
+        WHERE f.borough_code = '{borough}' AND s.file_format = 'xlsx'""",
+    )
     latest = current["submitted_on"].max()
     assert current.loc[current["submitted_on"] == latest, "is_current"].all()
     assert not current.loc[current["submitted_on"] < latest, "is_current"].any()
@@ -122,7 +142,9 @@ def test_every_synthetic_file_says_it_is_synthetic(built):
     raw = built[0]
     for path in sorted((raw / "returns").iterdir()):
         if path.suffix == ".xlsx":
-            about = {r[0]: r[1] for r in openpyxl.load_workbook(path, read_only=True)["About"].iter_rows(values_only=True)}
+            about = {
+                r[0]: r[1] for r in openpyxl.load_workbook(path, read_only=True)["About"].iter_rows(values_only=True)
+            }
             assert "SYNTHETIC" in str(about.get("Synthetic data")), path.name
         else:
             assert all("SYNTHETIC" in line for line in path.read_text(encoding="cp1252").splitlines()[1:]), path.name
@@ -133,32 +155,55 @@ def test_every_synthetic_file_says_it_is_synthetic(built):
 def test_every_non_empty_data_row_is_in_exactly_one_place(built):
     raw, warehouse = built
     submissions = table(warehouse, "submission").set_index("file_name")
-    placed = query(warehouse, """
+    placed = query(
+        warehouse,
+        """
         SELECT submission_id, sheet, row_number FROM fact_pi_value
         UNION ALL SELECT submission_id, 'Feasibility', row_number FROM fact_feasibility
         UNION ALL SELECT submission_id, 'Narrative', row_number FROM fact_narrative
-        UNION ALL SELECT submission_id, sheet, row_number FROM rejected_row""")
+        UNION ALL SELECT submission_id, sheet, row_number FROM rejected_row""",
+    )
     assert not placed.duplicated().any()
     for path in sorted((raw / "returns").glob("*.xlsx")):
         book = openpyxl.load_workbook(path, read_only=True)
-        expected = {(sheet, i) for sheet in ("PI data", "Feasibility", "Narrative")
-                    for i, row in enumerate(book[sheet].iter_rows(values_only=True), start=1)
-                    if i > 1 and any(v not in (None, "") for v in row)}
+        expected = {
+            (sheet, i)
+            for sheet in ("PI data", "Feasibility", "Narrative")
+            for i, row in enumerate(book[sheet].iter_rows(values_only=True), start=1)
+            if i > 1 and any(v not in (None, "") for v in row)
+        }
         sid = submissions.loc[path.name, "submission_id"]
-        got = {(s, r) for s, r in placed.loc[placed["submission_id"] == sid, ["sheet", "row_number"]].itertuples(index=False)}
+        got = {
+            (s, r)
+            for s, r in placed.loc[placed["submission_id"] == sid, ["sheet", "row_number"]].itertuples(index=False)
+        }
         assert got == expected, path.name
 
 
 def test_published_file_opens_read_only_with_a_duckdb_1x_cli(built):
     cli = Path(__import__("sys").executable).parent / "duckdb"
-    out = subprocess.run([str(cli), "-readonly", str(built[1] / WAREHOUSE_FILE), "-csv", "-c",
-                          "SELECT version() v, (SELECT count(*) FROM dim_borough) n"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [
+            str(cli),
+            "-readonly",
+            str(built[1] / WAREHOUSE_FILE),
+            "-csv",
+            "-c",
+            "SELECT version() v, (SELECT count(*) FROM dim_borough) n",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     version, boroughs = out.stdout.strip().splitlines()[1].split(",")
     assert version.startswith("v1.") and boroughs == "32"
 
 
 def test_every_table_and_column_has_a_comment(built):
-    missing = query(built[1], """
+    missing = query(
+        built[1],
+        """
         SELECT table_name, NULL AS column_name FROM duckdb_tables() WHERE comment IS NULL
-        UNION ALL SELECT table_name, column_name FROM duckdb_columns() WHERE comment IS NULL AND NOT internal""")
+        UNION ALL SELECT table_name, column_name FROM duckdb_columns() WHERE comment IS NULL AND NOT internal""",
+    )
     assert missing.empty, missing

@@ -40,13 +40,18 @@ def test_every_check_has_a_description():
 
 
 def test_structural_problems_are_found_in_an_inconsistent_warehouse(bundled):
-    tables = {name: table(bundled[1], name) for name in ("submission", "fact_pi_value", "rejected_row", "dq_issue", "dim_borough", "dim_indicator")}
+    tables = {
+        name: table(bundled[1], name)
+        for name in ("submission", "fact_pi_value", "rejected_row", "dq_issue", "dim_borough", "dim_indicator")
+    }
     assert warehouse_problems(**tables) == {}
     facts = tables["fact_pi_value"]
     doubled = pd.concat([facts, facts.loc[facts["is_current"]].head(1).assign(submission_id=999)], ignore_index=True)
     problems = warehouse_problems(**{**tables, "fact_pi_value": doubled})
-    assert set(problems) == {"facts from a submission that was not loaded",
-                             "more than one current figure for a borough, PI and period"}
+    assert set(problems) == {
+        "facts from a submission that was not loaded",
+        "more than one current figure for a borough, PI and period",
+    }
 
 
 @dg.multi_asset(group_name="warehouse", outs={name: dg.AssetOut() for name in RETURN_TABLES})
@@ -55,7 +60,8 @@ def return_tables(parsed_returns, pilot_borough, dim_borough, dim_indicator):
     tables = build_return_tables(parsed_returns, pilot_borough, dim_indicator, dim_borough)
     facts = tables["fact_pi_value"]
     tables["fact_pi_value"] = TABLES["fact_pi_value"].conform(
-        pd.concat([facts, facts.loc[facts["is_current"]].head(1).assign(row_number=9999)], ignore_index=True))
+        pd.concat([facts, facts.loc[facts["is_current"]].head(1).assign(row_number=9999)], ignore_index=True)
+    )
     for name in RETURN_TABLES:
         yield dg.Output(tables[name], output_name=name)
 
@@ -66,13 +72,17 @@ def test_a_failing_structural_check_stops_the_publish_and_keeps_the_published_fi
     before = (published_dir / WAREHOUSE_FILE).read_bytes()
     replaced = {dg.AssetKey(name) for name in RETURN_TABLES}
     assets = [a for a in all_assets if not set(a.keys) & replaced] + [return_tables]
-    result = dg.materialize([*assets, *all_asset_checks], raise_on_error=False,
-                            resources=resources(raw, published_dir))
+    result = dg.materialize([*assets, *all_asset_checks], raise_on_error=False, resources=resources(raw, published_dir))
     evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert not evaluations["warehouse_is_consistent"].passed
-    assert "more than one current figure for a borough, PI and period" in evaluations["warehouse_is_consistent"].metadata
-    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()
-                    for e in [e.event_specific_data.materialization]}
+    assert (
+        "more than one current figure for a borough, PI and period" in evaluations["warehouse_is_consistent"].metadata
+    )
+    materialized = {
+        e.asset_key.to_user_string()
+        for e in result.get_asset_materialization_events()
+        for e in [e.event_specific_data.materialization]
+    }
     assert "lsdi_warehouse" not in materialized
     assert (published_dir / WAREHOUSE_FILE).read_bytes() == before
 
@@ -82,7 +92,13 @@ def test_the_business_expectations_are_recorded_with_data_docs_and_a_check_each(
 
     outcomes = table(bundled[1], "dq_expectation")
     assert list(outcomes["check_name"]) == [spec.check_name for spec in EXPECTATIONS]
-    assert set(outcomes["suite"]) == {"availability", "availability_by_pi", "availability_by_borough", "cadence", "integrity"}
+    assert set(outcomes["suite"]) == {
+        "availability",
+        "availability_by_pi",
+        "availability_by_borough",
+        "cadence",
+        "integrity",
+    }
     missing = outcomes.loc[outcomes["suite"] == "availability"].set_index("check_name").loc["period_missing"]
     assert not missing["success"] and missing["unexpected_count"] > 0  # two pilots sent nothing
     docs = bundled[1] / "reports" / "data_docs"
@@ -90,5 +106,7 @@ def test_the_business_expectations_are_recorded_with_data_docs_and_a_check_each(
     evaluations = {e.check_name: e for e in bundled[2].get_asset_check_evaluations()}
     expectation_checks = [name for name in evaluations if name.startswith("expect_")]
     assert len(expectation_checks) == len(EXPECTATIONS)
-    assert evaluations["expect_availability_period_missing"].metadata["rows_failed"].value == missing["unexpected_count"]
+    assert (
+        evaluations["expect_availability_period_missing"].metadata["rows_failed"].value == missing["unexpected_count"]
+    )
     assert all(evaluations[name].severity == dg.AssetCheckSeverity.WARN for name in expectation_checks)

@@ -97,7 +97,9 @@ def _relative(path: Path, warehouse: Path) -> str:
     return path.relative_to(warehouse).as_posix()
 
 
-def test_a_damaged_published_file_or_backup_is_set_aside_never_trusted_and_the_run_publishes_a_fresh_one(tmp_path, instance_home):
+def test_a_damaged_published_file_or_backup_is_set_aside_never_trusted_and_the_run_publishes_a_fresh_one(
+    tmp_path, instance_home
+):
     raw, warehouse = copy_bundled_raw(tmp_path / "raw"), tmp_path / "warehouse"
     materialize_all(raw, warehouse)
     clean = len(table(warehouse, "submission"))
@@ -114,7 +116,9 @@ def test_a_damaged_published_file_or_backup_is_set_aside_never_trusted_and_the_r
     assert metadata["compared_with"] == f"{BACKUP_FILE}, an earlier publish ({WAREHOUSE_FILE} could not be read)"
     assert metadata["submissions_added"] == 0 and metadata["set_aside"] == _relative(first_aside, warehouse)
     assert any(first_aside.name in w and "could not be read" in w for w in warnings)
-    assert f"{WAREHOUSE_FILE} could not be read" in done.stderr and first_aside.name in done.stderr  # the progress lines
+    assert (
+        f"{WAREHOUSE_FILE} could not be read" in done.stderr and first_aside.name in done.stderr
+    )  # the progress lines
     assert len(table(warehouse, "submission")) == clean
 
     _random_bytes(published)  # shape 2: the published file overwritten, and the backup a text file
@@ -156,7 +160,8 @@ def _read_write_session(path: Path, *statements: str) -> subprocess.Popen:
         "        break\n"
         "    con.execute(line)\n"
         "    print('done', flush=True)\n"
-        "con.close()\n")
+        "con.close()\n"
+    )
     session = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert session.stdout.readline().strip() == "ready"
     return session
@@ -180,7 +185,9 @@ def _tables(path: Path) -> set[str]:
 NOTE = "CREATE TABLE analyst_note AS SELECT 'mine' AS note"
 
 
-def test_a_read_write_session_held_across_runs_neither_stops_them_nor_gets_its_changes_published(tmp_path, instance_home):
+def test_a_read_write_session_held_across_runs_neither_stops_them_nor_gets_its_changes_published(
+    tmp_path, instance_home
+):
     raw, warehouse = copy_bundled_raw(tmp_path / "raw"), tmp_path / "warehouse"
     materialize_all(raw, warehouse)
     clean = len(table(warehouse, "submission"))
@@ -190,7 +197,9 @@ def test_a_read_write_session_held_across_runs_neither_stops_them_nor_gets_its_c
     held = published.stat().st_ino
     try:
         _, metadata, warnings = _run_ok(raw, warehouse, instance_home)
-        assert any(f"a read-write session held {WAREHOUSE_FILE}" in w and "not part of the warehouse" in w for w in warnings)
+        assert any(
+            f"a read-write session held {WAREHOUSE_FILE}" in w and "not part of the warehouse" in w for w in warnings
+        )
         assert "read-write session" in metadata["warnings"] and metadata["set_aside"] == "none"
         assert metadata["compared_with"].startswith(f"{BACKUP_FILE}, the last publish (copied from {WAREHOUSE_FILE}")
         assert metadata["submissions_added"] == 0
@@ -201,7 +210,9 @@ def test_a_read_write_session_held_across_runs_neither_stops_them_nor_gets_its_c
     assert "analyst_note" not in _tables(backup) | _tables(published)
     assert len(table(warehouse, "submission")) == clean
 
-    writer = _read_write_session(published, NOTE)  # run 2: a session that has written a row, so a write-ahead log exists
+    writer = _read_write_session(
+        published, NOTE
+    )  # run 2: a session that has written a row, so a write-ahead log exists
     try:
         assert (warehouse / (WAREHOUSE_FILE + ".wal")).exists()
         _, metadata, warnings = _run_ok(raw, warehouse, instance_home)
@@ -219,7 +230,9 @@ def test_a_read_write_session_held_across_runs_neither_stops_them_nor_gets_its_c
 
 def test_lsdi_run_says_whether_it_published_and_which_step_failed(tmp_path):
     raw, warehouse = copy_bundled_raw(tmp_path / "raw"), tmp_path / "warehouse"
-    (warehouse / "reports" / "run_summary.md").mkdir(parents=True)  # where run_summary, after the publish, writes its file
+    (warehouse / "reports" / "run_summary.md").mkdir(
+        parents=True
+    )  # where run_summary, after the publish, writes its file
     done = lsdi_run(raw, warehouse)
     assert done.returncode == 1
     message = next(line for line in done.stderr.splitlines() if line.startswith("lsdi run failed"))
@@ -237,8 +250,14 @@ def test_lsdi_run_says_whether_it_published_and_which_step_failed(tmp_path):
 
 def _lsdi(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "LSDI_RAW_DIR", "LSDI_WAREHOUSE_DIR")}
-    return subprocess.run([sys.executable, "-m", "lsdi_pipeline.cli", *args], capture_output=True, text=True, env=env, cwd=cwd,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "lsdi_pipeline.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=300,
+    )
 
 
 def _one_clear_line(done: subprocess.CompletedProcess, *expected: str) -> str:
@@ -261,7 +280,9 @@ def _read_only_directory(tmp_path: Path) -> str:
     return "locked/warehouse"
 
 
-@pytest.mark.parametrize("unwritable", [_not_a_directory, _read_only_directory], ids=["parent is a file", "read-only parent"])
+@pytest.mark.parametrize(
+    "unwritable", [_not_a_directory, _read_only_directory], ids=["parent is a file", "read-only parent"]
+)
 def test_a_warehouse_directory_that_cannot_be_written_is_one_clear_line_and_exit_2(tmp_path, unwritable):
     given = unwritable(tmp_path)
     done = _lsdi("run", "--raw-dir", str(BUNDLED_RAW), "--warehouse-dir", given, cwd=tmp_path)

@@ -47,7 +47,16 @@ CADENCE_CLEAN = [
 ]
 CADENCE_FAULTY = CADENCE_CLEAN + [
     ("00AD", "NI63", "2007/08 Q3", "annual", "quarterly", None, "financial_year", "financial_year"),  # cadence_mismatch
-    ("00AE", "NI64", "2007/08", "annual", "annual", "monthly", "financial_year", "financial_year"),  # frequency_contradicts_period
+    (
+        "00AE",
+        "NI64",
+        "2007/08",
+        "annual",
+        "annual",
+        "monthly",
+        "financial_year",
+        "financial_year",
+    ),  # frequency_contradicts_period
     ("00AF", "NI65", "2007", "annual", "annual", "annual", "financial_year", "calendar_year"),  # basis_mixed
 ]
 
@@ -55,7 +64,19 @@ INTEGRITY_CLEAN = [
     # borough, PI, period, unit, value, numerator, denominator, valid_min, valid_max, computed_value, robust_z
     ("00AA", "NI59", "2007/08", "percent", 50.0, 5, 10, 0, 100, 50.0, 0.5),
     ("00AB", "NI60", "2007/08", "percent", 33.3, 1, 3, 0, 100, 100 / 3, -3.5),  # rounding; z on the limit
-    ("00AC", "NI62", "2007/08", "percent", 1.1, 3, 500, 0, 100, 0.6, NaN),  # 0.5 off (0.5000000000000001 in floats): rounding
+    (
+        "00AC",
+        "NI62",
+        "2007/08",
+        "percent",
+        1.1,
+        3,
+        500,
+        0,
+        100,
+        0.6,
+        NaN,
+    ),  # 0.5 off (0.5000000000000001 in floats): rounding
     ("00AD", "NI63", "2007/08", "count", 0.0, NaN, NaN, 0, NaN, NaN, 3.5),  # no maximum
     ("00AE", "NI64", "2007/08", "percent", 100.0, 7, 7, 0, 100, 100.0, NaN),  # numerator = denominator
 ]
@@ -91,19 +112,45 @@ def availability_frame(rows) -> pd.DataFrame:
 
 
 def cadence_frame(rows) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["borough_code", "pi_code", "period", "expected_cadence", "period_cadence",
-                                       "declared_frequency", "expected_basis", "period_basis"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "borough_code",
+            "pi_code",
+            "period",
+            "expected_cadence",
+            "period_cadence",
+            "declared_frequency",
+            "expected_basis",
+            "period_basis",
+        ],
+    )
 
 
 def integrity_frame(rows) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["borough_code", "pi_code", "period", "unit", "value", "numerator",
-                                       "denominator", "valid_min", "valid_max", "computed_value", "robust_z"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "borough_code",
+            "pi_code",
+            "period",
+            "unit",
+            "value",
+            "numerator",
+            "denominator",
+            "valid_min",
+            "valid_max",
+            "computed_value",
+            "robust_z",
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
 def clean() -> pd.DataFrame:
-    return run_expectations(availability_frame(AVAILABILITY_CLEAN), cadence_frame(CADENCE_CLEAN),
-                            integrity_frame(INTEGRITY_CLEAN))
+    return run_expectations(
+        availability_frame(AVAILABILITY_CLEAN), cadence_frame(CADENCE_CLEAN), integrity_frame(INTEGRITY_CLEAN)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +160,12 @@ def data_docs_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def faulty(data_docs_dir) -> pd.DataFrame:
-    return run_expectations(availability_frame(AVAILABILITY_FAULTY), cadence_frame(CADENCE_FAULTY),
-                            integrity_frame(INTEGRITY_FAULTY), data_docs_dir=data_docs_dir)
+    return run_expectations(
+        availability_frame(AVAILABILITY_FAULTY),
+        cadence_frame(CADENCE_FAULTY),
+        integrity_frame(INTEGRITY_FAULTY),
+        data_docs_dir=data_docs_dir,
+    )
 
 
 def outcomes_of(results: pd.DataFrame, check_name: str) -> pd.DataFrame:
@@ -136,6 +187,7 @@ def located(rows: pd.DataFrame) -> list[tuple]:
 # One passing and one failing case for every rule
 # ---------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("check_name", list(BROKEN_BY))
 def test_rule_passes_on_families_that_keep_it(clean, check_name):
     rows = outcomes_of(clean, check_name)
@@ -155,15 +207,29 @@ def test_rule_fails_and_names_the_rows_that_break_it(faulty, check_name, broken_
 def test_availability_per_pi_and_per_borough_is_held_against_the_target():
     from lsdi_pipeline.checks.expectations import AVAILABILITY_TARGET
 
-    grid = [(b, pi, p, "provided") for b in ("00AB", "00AC") for pi in ("NI59", "NI60") for p in ("2007/08 Q1", "2007/08 Q2")]
+    grid = [
+        (b, pi, p, "provided")
+        for b in ("00AB", "00AC")
+        for pi in ("NI59", "NI60")
+        for p in ("2007/08 Q1", "2007/08 Q2")
+    ]
     grid = [(b, pi, p, "missing" if (pi == "NI60" or b == "00AC") and p.endswith("Q2") else s) for b, pi, p, s in grid]
     grid += [("00AD", "NI59", "2007/08 Q1", "not_provided"), ("00AD", "NI60", "2007/08 Q1", "not_provided")]
     results = run_expectations(availability_frame(grid), cadence_frame([]), integrity_frame([]))
-    by = {suite: results.loc[results["suite"] == suite].iloc[0] for suite in ("availability_by_pi", "availability_by_borough")}
+    by = {
+        suite: results.loc[results["suite"] == suite].iloc[0]
+        for suite in ("availability_by_pi", "availability_by_borough")
+    }
     # NI59: 3 of 5 provided (60%), NI60: 2 of 5 (40%); 00AB 3 of 4 (75%), 00AC 2 of 4 (50%), 00AD 0 of 2
     assert AVAILABILITY_TARGET == 75
-    assert sorted(row["pi_code"] for row in json.loads(by["availability_by_pi"]["unexpected_sample"])) == ["NI59", "NI60"]
-    assert sorted(row["borough_code"] for row in json.loads(by["availability_by_borough"]["unexpected_sample"])) == ["00AC", "00AD"]
+    assert sorted(row["pi_code"] for row in json.loads(by["availability_by_pi"]["unexpected_sample"])) == [
+        "NI59",
+        "NI60",
+    ]
+    assert sorted(row["borough_code"] for row in json.loads(by["availability_by_borough"]["unexpected_sample"])) == [
+        "00AC",
+        "00AD",
+    ]
     assert by["availability_by_borough"]["element_count"] == 3
 
 
@@ -174,6 +240,7 @@ def test_every_expectation_is_exercised():
 # ---------------------------------------------------------------------------------------------
 # What the outcomes say
 # ---------------------------------------------------------------------------------------------
+
 
 def test_one_row_per_expectation_in_suite_order(faulty):
     assert list(faulty.columns) == OUTCOME_COLUMNS
@@ -187,7 +254,9 @@ def test_outcome_names_the_gx_expectation_and_the_column_under_test(faulty):
     assert grid["column"] is None
     numerator = outcomes_of(faulty, "numerator_exceeds_denominator").iloc[0]
     assert (numerator["expectation"], numerator["column"]) == (
-        "expect_column_pair_values_a_to_be_greater_than_b", "numerator")
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        "numerator",
+    )
 
 
 def test_sample_carries_the_values_under_test(faulty):
@@ -247,6 +316,7 @@ def test_frame_index_does_not_matter():
 # Empty families, missing columns
 # ---------------------------------------------------------------------------------------------
 
+
 def test_empty_families_pass_with_nothing_counted():
     results = run_expectations(availability_frame([]), pd.DataFrame(), integrity_frame([]))
     assert len(results) == len(EXPECTATIONS)
@@ -265,6 +335,7 @@ def test_family_without_a_column_it_needs_is_refused():
 # ---------------------------------------------------------------------------------------------
 # Data Docs and the cost of importing GX
 # ---------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("suite", SUITES)
 def test_data_docs_index_links_a_validation_page_per_suite(faulty, data_docs_dir, suite):

@@ -25,10 +25,15 @@ def _as_text(path: Path, sheet: str, ref: str) -> None:
 def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("feedback")
     raw = copy_bundled_raw(root / "raw")
-    path = write_return(raw / "returns" / "barnet_return.xlsx", about={"Submitted on": dt.datetime(2008, 4, 14)},
-                        pi_rows=[pi_row("NI62", "2007/08", numerator=12, denominator=100, value=12, frequency="Annual"),
-                                 pi_row("NI59", "2007/08 Q1", numerator=50, denominator=60, value="=1+2", frequency="Quarterly")],
-                        narrative_rows=[["C01", HYPERLINK]])
+    path = write_return(
+        raw / "returns" / "barnet_return.xlsx",
+        about={"Submitted on": dt.datetime(2008, 4, 14)},
+        pi_rows=[
+            pi_row("NI62", "2007/08", numerator=12, denominator=100, value=12, frequency="Annual"),
+            pi_row("NI59", "2007/08 Q1", numerator=50, denominator=60, value="=1+2", frequency="Quarterly"),
+        ],
+        narrative_rows=[["C01", HYPERLINK]],
+    )
     _as_text(path, "PI data", "E3")
     _as_text(path, "Narrative", "B2")
     (raw / "returns" / "notes.xlsx").write_text("not a workbook")
@@ -50,7 +55,9 @@ def test_every_finding_of_a_run_appears_in_its_submissions_feedback(built):
         [workbook] = [p for p in folder.glob(f"{sub.submission_id:04d}-*.xlsx")]
         got = sorted((f["Rule"], f["Cell"] or "", f["What is wrong"]) for f in _findings_sheet(workbook))
         own = issues.loc[issues["submission_id"].eq(sub.submission_id).fillna(False).astype(bool)]
-        expected = sorted((i.check_name, i.cell_ref if isinstance(i.cell_ref, str) else "", i.message) for i in own.itertuples())
+        expected = sorted(
+            (i.check_name, i.cell_ref if isinstance(i.cell_ref, str) else "", i.message) for i in own.itertuples()
+        )
         assert got == expected, workbook.name
         html = workbook.with_suffix(".html").read_text(encoding="utf-8")
         assert html.count("<tr class=") == len(expected)
@@ -105,11 +112,43 @@ def test_lsdi_template_writes_a_borough_template_from_the_command_line(tmp_path)
     import sys
 
     out = tmp_path / "barnet.xlsx"
-    done = subprocess.run([sys.executable, "-m", "lsdi_pipeline.cli", "template", "--borough", "E09000003", "--period", "2007/08",
-                           "--output", str(out)], cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lsdi_pipeline.cli",
+            "template",
+            "--borough",
+            "E09000003",
+            "--period",
+            "2007/08",
+            "--output",
+            str(out),
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     about = {r[0]: r[1] for r in openpyxl.load_workbook(out)["About"].iter_rows(values_only=True)}
     assert about["Borough code"] == "E09000003" and about["Return period"] == "2007/08"
-    wrong = subprocess.run([sys.executable, "-m", "lsdi_pipeline.cli", "template", "--borough", "Atlantis", "--period", "2007/08",
-                            "--output", str(out)], cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=120)
+    wrong = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lsdi_pipeline.cli",
+            "template",
+            "--borough",
+            "Atlantis",
+            "--period",
+            "2007/08",
+            "--output",
+            str(out),
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert wrong.returncode == 2 and "Atlantis" in wrong.stderr

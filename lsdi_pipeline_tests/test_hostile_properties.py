@@ -20,12 +20,33 @@ from lsdi_pipeline.returns.values import MAX_MAGNITUDE
 from lsdi_pipeline_tests.pipeline import BUNDLED_RAW, copy_bundled_raw, lsdi_run_ok, query
 from lsdi_pipeline_tests.returns_builder import RECEIVED_AT, reference_data
 
-BUNDLED = {path.name: path.read_bytes() for path in sorted((BUNDLED_RAW / "returns").iterdir()) if path.suffix in (".xlsx", ".csv")}
+BUNDLED = {
+    path.name: path.read_bytes()
+    for path in sorted((BUNDLED_RAW / "returns").iterdir())
+    if path.suffix in (".xlsx", ".csv")
+}
 WORKBOOKS = sorted(name for name in BUNDLED if name.endswith(".xlsx"))
 #: fragments a mutation splices into a part: far cells, formulas, odd numbers, broken markup, entities
-SNIPPETS = [b'<row r="10001"><c r="A10001"><v>1</v></c></row>', b"<c r='cv3'><v>1</v></c>", b"<c><f>1/0</f><v>1e999</v></c>",
-            b'<c r="E2"><v>5e306</v></c>', b"<c <c <c <c", b"&lol;", b"<!DOCTYPE x>", b"</sheetData>", b"<row>", b"\x00\xff",
-            b'<mergeCell ref="A1:Z99"/>', b't="s"', b"<v>-0</v>", b"\"", b"E09000005", b"2080-01-01", b"\r\n,\"", b"NaN"]
+SNIPPETS = [
+    b'<row r="10001"><c r="A10001"><v>1</v></c></row>',
+    b"<c r='cv3'><v>1</v></c>",
+    b"<c><f>1/0</f><v>1e999</v></c>",
+    b'<c r="E2"><v>5e306</v></c>',
+    b"<c <c <c <c",
+    b"&lol;",
+    b"<!DOCTYPE x>",
+    b"</sheetData>",
+    b"<row>",
+    b"\x00\xff",
+    b'<mergeCell ref="A1:Z99"/>',
+    b't="s"',
+    b"<v>-0</v>",
+    b'"',
+    b"E09000005",
+    b"2080-01-01",
+    b'\r\n,"',
+    b"NaN",
+]
 
 
 def _rezip(members: dict[str, bytes]) -> bytes:
@@ -41,21 +62,36 @@ def mutated_workbook(draw) -> tuple[str, bytes]:
     data = BUNDLED[draw(st.sampled_from(WORKBOOKS))]
     if draw(st.booleans()):  # damage the archive's bytes
         cut = draw(st.integers(0, len(data)))
-        return "xlsx", data[:cut] + draw(st.binary(max_size=64)) + data[cut + draw(st.integers(0, 64)):]
+        return "xlsx", data[:cut] + draw(st.binary(max_size=64)) + data[cut + draw(st.integers(0, 64)) :]
     with zipfile.ZipFile(io.BytesIO(data)) as z:  # damage one part's markup, keeping the archive valid
         members = {info.filename: z.read(info) for info in z.infolist()}
     name = draw(st.sampled_from(sorted(members)))
     part = members[name]
     at = draw(st.integers(0, len(part)))
-    members[name] = part[:at] + draw(st.sampled_from(SNIPPETS)) * draw(st.integers(1, 40)) + part[at + draw(st.integers(0, 200)):]
+    members[name] = (
+        part[:at] + draw(st.sampled_from(SNIPPETS)) * draw(st.integers(1, 40)) + part[at + draw(st.integers(0, 200)) :]
+    )
     return "xlsx", _rezip(members)
 
 
 @st.composite
 def random_zip(draw) -> tuple[str, bytes]:
-    names = st.sampled_from(["[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/worksheets/sheet1.xml",
-                             "xl/sharedStrings.xml", "xl/styles.xml", "_rels/.rels", "docProps/core.xml", "../../etc/x"])
-    contents = st.one_of(st.binary(max_size=300), st.sampled_from(SNIPPETS), st.just(b'<?xml version="1.0"?><workbook/>'))
+    names = st.sampled_from(
+        [
+            "[Content_Types].xml",
+            "xl/workbook.xml",
+            "xl/_rels/workbook.xml.rels",
+            "xl/worksheets/sheet1.xml",
+            "xl/sharedStrings.xml",
+            "xl/styles.xml",
+            "_rels/.rels",
+            "docProps/core.xml",
+            "../../etc/x",
+        ]
+    )
+    contents = st.one_of(
+        st.binary(max_size=300), st.sampled_from(SNIPPETS), st.just(b'<?xml version="1.0"?><workbook/>')
+    )
     return "xlsx", _rezip(draw(st.dictionaries(names, contents, max_size=8)))
 
 
@@ -63,11 +99,15 @@ def random_zip(draw) -> tuple[str, bytes]:
 def mutated_csv(draw) -> tuple[str, bytes]:
     data = BUNDLED["tower_hamlets_police_export.csv"]
     at = draw(st.integers(0, len(data)))
-    return "csv", data[:at] + draw(st.sampled_from(SNIPPETS)) + data[at + draw(st.integers(0, 100)):]
+    return "csv", data[:at] + draw(st.sampled_from(SNIPPETS)) + data[at + draw(st.integers(0, 100)) :]
 
 
-ANY_FILE = st.one_of(mutated_workbook(), random_zip(), mutated_csv(),
-                     st.tuples(st.sampled_from(["xlsx", "csv"]), st.binary(max_size=2048)))
+ANY_FILE = st.one_of(
+    mutated_workbook(),
+    random_zip(),
+    mutated_csv(),
+    st.tuples(st.sampled_from(["xlsx", "csv"]), st.binary(max_size=2048)),
+)
 
 
 def _data_rows(path: Path) -> set[int] | None:
@@ -77,20 +117,31 @@ def _data_rows(path: Path) -> set[int] | None:
     except FileRejected:
         return None
     sheet = next((s for name, s in book.sheets.items() if codes.normalise_label(name) == "pi data"), None)
-    return None if sheet is None else {n for n, cells in sheet.rows[1:] if any(c.value not in (None, "") and str(c.value).strip(
-        "\u00a0 ") for c in cells)}
+    return (
+        None
+        if sheet is None
+        else {
+            n
+            for n, cells in sheet.rows[1:]
+            if any(c.value not in (None, "") and str(c.value).strip("\u00a0 ") for c in cells)
+        }
+    )
 
 
 def _check_accounted(path: Path, result) -> None:
     reason = result.submission["reject_reason"] or ""
-    assert "longer than" not in reason and "MiB of memory" not in reason and "process reading it stopped" not in reason, reason
+    assert (
+        "longer than" not in reason and "MiB of memory" not in reason and "process reading it stopped" not in reason
+    ), reason
     for fact in result.pi_values:
         for name in ("value", "numerator", "denominator"):
             assert fact[name] is None or (math.isfinite(fact[name]) and abs(fact[name]) <= MAX_MAGNITUDE)
     if result.submission["status"] == "rejected":
         assert not result.pi_values and not result.rejected_rows and [i["severity"] for i in result.issues] == ["error"]
         return
-    placed = [f["row_number"] for f in result.pi_values] + [r["row_number"] for r in result.rejected_rows if r["sheet"] == "PI data"]
+    placed = [f["row_number"] for f in result.pi_values] + [
+        r["row_number"] for r in result.rejected_rows if r["sheet"] == "PI data"
+    ]
     assert len(placed) == len(set(placed))
     assert set(placed) == _data_rows(path)
 
@@ -104,8 +155,10 @@ def test_any_file_is_read_within_its_limits_and_every_row_is_accounted_for(files
         for i, (suffix, data) in enumerate(files):
             paths.append(Path(folder) / f"file{i}.{suffix}")
             paths[-1].write_bytes(data)
-        entries = [{"submission_id": i, "file_name": p.name, "received_at": RECEIVED_AT, "archive_path": p.name}
-                   for i, p in enumerate(paths, start=1)]
+        entries = [
+            {"submission_id": i, "file_name": p.name, "received_at": RECEIVED_AT, "archive_path": p.name}
+            for i, p in enumerate(paths, start=1)
+        ]
         results = _parse_all(entries, Path(folder), register, catalogue, Limits())
         for path, result in zip(paths, results):
             event(result.submission["status"])

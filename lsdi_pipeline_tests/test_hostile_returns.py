@@ -18,8 +18,15 @@ import pytest
 
 from lsdi_pipeline.returns.reader import Limits
 from lsdi_pipeline_tests.pipeline import copy_bundled_raw, lsdi_run_ok, materialize_all, query
-from lsdi_pipeline_tests.returns_builder import (CSV_HEADER, PI_DATA_HEADER, Formatted, parse, pi_row, write_csv,
-                                                 write_return)
+from lsdi_pipeline_tests.returns_builder import (
+    CSV_HEADER,
+    PI_DATA_HEADER,
+    Formatted,
+    parse,
+    pi_row,
+    write_csv,
+    write_return,
+)
 
 BARNET = "E09000003"  # a pilot borough with no bundled return: its files supersede nothing
 GOOD = [pi_row("NI62", "2007/08", numerator=12, denominator=100, value=12, frequency="Annual")]
@@ -38,10 +45,16 @@ def bundled(tmp_path_factory) -> dict[str, pd.DataFrame]:
 
 def _loaded(warehouse: Path) -> dict[str, pd.DataFrame]:
     """Per file (by name): the figures and the rows set aside, as the borough sent them."""
-    facts = query(warehouse, """SELECT s.file_name, f.sheet, f.row_number, f.pi_code, f.period, f.value, f.value_status,
-                                       f.numerator, f.denominator FROM fact_pi_value f JOIN submission s USING (submission_id)""")
-    rejected = query(warehouse, """SELECT s.file_name, r.sheet, r.row_number, r.raw_record, r.reason
-                                   FROM rejected_row r JOIN submission s USING (submission_id)""")
+    facts = query(
+        warehouse,
+        """SELECT s.file_name, f.sheet, f.row_number, f.pi_code, f.period, f.value, f.value_status,
+                                       f.numerator, f.denominator FROM fact_pi_value f JOIN submission s USING (submission_id)""",
+    )
+    rejected = query(
+        warehouse,
+        """SELECT s.file_name, r.sheet, r.row_number, r.raw_record, r.reason
+                                   FROM rejected_row r JOIN submission s USING (submission_id)""",
+    )
     return {"facts": facts, "rejected": rejected}
 
 
@@ -50,8 +63,11 @@ def _same_as_bundled(warehouse: Path, bundled: dict[str, pd.DataFrame]) -> None:
     for name, before in bundled.items():
         after = now[name][now[name]["file_name"].isin(set(before["file_name"]))]
         columns = list(before.columns)
-        pd.testing.assert_frame_equal(after.sort_values(columns).reset_index(drop=True),
-                                      before.sort_values(columns).reset_index(drop=True), check_dtype=False)
+        pd.testing.assert_frame_equal(
+            after.sort_values(columns).reset_index(drop=True),
+            before.sort_values(columns).reset_index(drop=True),
+            check_dtype=False,
+        )
 
 
 def _beside_bundled(tmp_path: Path, bundled, files: dict) -> tuple[pd.DataFrame, Path]:
@@ -116,12 +132,19 @@ FAR_CELLS = {  # every way a cell beyond 10,000 rows or 100 columns can be writt
 
 PATHOLOGICAL_XML = {  # shapes that once cost the pre-parse scan quadratic time, or that stress a parser
     "c_c_c": lambda sheet: sheet.replace("</sheetData>", "<c " * 4000 + "</sheetData>"),
-    "unclosed_attribute": lambda sheet: sheet.replace("</sheetData>", '<row r="3"><c r="' + "A" * 20000 + "</sheetData>"),
-    "billion_laughs": lambda sheet: ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-                                     + "".join(f'<!ENTITY lol{i} "{"&lol;" * 10 if i == 1 else f"&lol{i - 1};" * 10}">' for i in range(1, 9))
-                                     + "]>" + sheet.replace("<t>NI62</t>", "<t>&lol8;</t>")),
-    "external_entity": lambda sheet: ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-                                      + sheet.replace("<t>NI62</t>", "<t>&xxe;</t>")),
+    "unclosed_attribute": lambda sheet: sheet.replace(
+        "</sheetData>", '<row r="3"><c r="' + "A" * 20000 + "</sheetData>"
+    ),
+    "billion_laughs": lambda sheet: (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + "".join(f'<!ENTITY lol{i} "{"&lol;" * 10 if i == 1 else f"&lol{i - 1};" * 10}">' for i in range(1, 9))
+        + "]>"
+        + sheet.replace("<t>NI62</t>", "<t>&lol8;</t>")
+    ),
+    "external_entity": lambda sheet: (
+        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+        + sheet.replace("<t>NI62</t>", "<t>&xxe;</t>")
+    ),
     "shared_string_out_of_range": _extra_rows('<row r="3"><c r="A3" t="s"><v>999999999</v></c></row>'),
     "rows_out_of_order": _extra_rows('<row r="2"><c r="A2"><v>5</v></c></row>'),
     "row_number_not_a_number": _extra_rows('<row r="three"><c r="A3"><v>5</v></c></row>'),
@@ -133,8 +156,10 @@ def test_a_far_cell_is_refused_however_it_is_written(tmp_path):
         result = parse(_hostile_workbook(tmp_path / f"{shape}.xlsx", _extra_rows(xml)))
         assert result.submission["status"] == "rejected", shape
         assert [i["check_name"] for i in result.issues] == ["file_limits"], shape
-        assert "has a cell at" in result.submission["reject_reason"] and "limited to 10,000 rows and 100 columns" in \
-            result.submission["reject_reason"], shape
+        assert (
+            "has a cell at" in result.submission["reject_reason"]
+            and "limited to 10,000 rows and 100 columns" in result.submission["reject_reason"]
+        ), shape
 
 
 def test_a_sparse_sheet_within_the_limits_is_read_cell_by_cell(tmp_path):
@@ -155,9 +180,20 @@ def test_pathological_xml_is_refused_in_linear_time_naming_the_part(tmp_path):
 
 
 def test_far_cells_and_pathological_xml_never_stop_a_run(tmp_path, bundled):
-    subs, _ = _beside_bundled(tmp_path, bundled, {
-        **{f"far_{shape}.xlsx": lambda p, xml=xml: _hostile_workbook(p, _extra_rows(xml)) for shape, xml in FAR_CELLS.items()},
-        **{f"xml_{shape}.xlsx": lambda p, edit=edit: _hostile_workbook(p, edit) for shape, edit in PATHOLOGICAL_XML.items()}})
+    subs, _ = _beside_bundled(
+        tmp_path,
+        bundled,
+        {
+            **{
+                f"far_{shape}.xlsx": lambda p, xml=xml: _hostile_workbook(p, _extra_rows(xml))
+                for shape, xml in FAR_CELLS.items()
+            },
+            **{
+                f"xml_{shape}.xlsx": lambda p, edit=edit: _hostile_workbook(p, edit)
+                for shape, edit in PATHOLOGICAL_XML.items()
+            },
+        },
+    )
     hostile = subs[subs.index.str.startswith(("far_", "xml_"))]
     assert len(hostile) == len(FAR_CELLS) + len(PATHOLOGICAL_XML)
     assert (hostile["status"] == "rejected").all()
@@ -166,16 +202,22 @@ def test_far_cells_and_pathological_xml_never_stop_a_run(tmp_path, bundled):
 
 # -- every figure is a finite number ------------------------------------------------------------------------
 NON_FINITE = {  # routes from finite-looking cells to an infinite or NaN figure
-    "ratio_of_a_tiny_denominator": lambda p: write_return(p, pi_rows=[pi_row("NI62", "2007/08", numerator=1, denominator=1e-320,
-                                                                             frequency="Annual")]),
-    "ratio_of_huge_numbers": lambda p: write_return(p, pi_rows=[pi_row("NI62", "2007/08", numerator=1e300, denominator=1e-300,
-                                                                       frequency="Annual")]),
-    "percent_format_overflow": lambda p: write_return(p, pi_rows=[pi_row("NI62", "2007/08", value=Formatted(5e306, "0%"),
-                                                                         frequency="Annual")]),
-    "infinity_in_the_xml": lambda p: _hostile_workbook(p, lambda s: s.replace("<v>12</v></c><c r=\"G2\"", "<v>1e999</v></c><c r=\"G2\"")),
+    "ratio_of_a_tiny_denominator": lambda p: write_return(
+        p, pi_rows=[pi_row("NI62", "2007/08", numerator=1, denominator=1e-320, frequency="Annual")]
+    ),
+    "ratio_of_huge_numbers": lambda p: write_return(
+        p, pi_rows=[pi_row("NI62", "2007/08", numerator=1e300, denominator=1e-300, frequency="Annual")]
+    ),
+    "percent_format_overflow": lambda p: write_return(
+        p, pi_rows=[pi_row("NI62", "2007/08", value=Formatted(5e306, "0%"), frequency="Annual")]
+    ),
+    "infinity_in_the_xml": lambda p: _hostile_workbook(
+        p, lambda s: s.replace('<v>12</v></c><c r="G2"', '<v>1e999</v></c><c r="G2"')
+    ),
     "minus_infinity_in_the_xml": lambda p: _hostile_workbook(p, lambda s: s.replace("<v>100</v>", "<v>-1E999</v>")),
-    "huge_numerator": lambda p: write_return(p, pi_rows=[pi_row("NI62", "2007/08", numerator=1e200, denominator=2e200, value=50,
-                                                                frequency="Annual")]),
+    "huge_numerator": lambda p: write_return(
+        p, pi_rows=[pi_row("NI62", "2007/08", numerator=1e200, denominator=2e200, value=50, frequency="Annual")]
+    ),
 }
 
 
@@ -185,7 +227,11 @@ def test_no_route_gives_a_figure_that_is_not_finite(tmp_path):
         assert result.submission["status"] == "accepted_with_issues", shape
         for fact in result.pi_values:
             for name in ("value", "numerator", "denominator"):
-                assert fact[name] is None or (math.isfinite(fact[name]) and abs(fact[name]) <= 1e12), (shape, name, fact[name])
+                assert fact[name] is None or (math.isfinite(fact[name]) and abs(fact[name]) <= 1e12), (
+                    shape,
+                    name,
+                    fact[name],
+                )
         [row] = result.rejected_rows
         [finding] = [i for i in result.issues if i["check_name"] == "value_unreadable"]
         assert finding["cell_ref"] and finding["row_number"] == 2, shape
@@ -193,11 +239,18 @@ def test_no_route_gives_a_figure_that_is_not_finite(tmp_path):
 
 
 def test_non_finite_figures_never_stop_a_run_and_get_feedback(tmp_path, bundled):
-    subs, warehouse = _beside_bundled(tmp_path, bundled, {f"inf_{shape}.xlsx": make for shape, make in NON_FINITE.items()})
+    subs, warehouse = _beside_bundled(
+        tmp_path, bundled, {f"inf_{shape}.xlsx": make for shape, make in NON_FINITE.items()}
+    )
     assert (subs.loc[[f"inf_{s}.xlsx" for s in NON_FINITE], "status"] == "accepted_with_issues").all()
-    extremes = query(warehouse, "SELECT max(abs(value)) v, max(abs(numerator)) n, max(abs(denominator)) d FROM fact_pi_value")
+    extremes = query(
+        warehouse, "SELECT max(abs(value)) v, max(abs(numerator)) n, max(abs(denominator)) d FROM fact_pi_value"
+    )
     assert extremes.notna().all(axis=None) and (extremes <= 1e12).all(axis=None)
-    assert query(warehouse, "SELECT count(*) n FROM cmp_borough_pi WHERE isinf(group_mean) OR isinf(group_pooled)")["n"][0] == 0
+    assert (
+        query(warehouse, "SELECT count(*) n FROM cmp_borough_pi WHERE isinf(group_mean) OR isinf(group_pooled)")["n"][0]
+        == 0
+    )
     feedback = warehouse / "reports" / "feedback" / BARNET
     assert len(list(feedback.glob("*.xlsx"))) == len(NON_FINITE)
 
@@ -209,10 +262,15 @@ def _csv_text(path: Path, text: str) -> Path:
 
 
 CSV_SHAPES = {
-    "unterminated_quote": lambda p: _csv_text(p, f'{BARNET},NI62,2007/08,12,100,12,Police,Annual,"a note never closed\r\n'
-                                                 + f"{BARNET},L01,2007-04,,,210,Police,Monthly,next\r\n" * 5),
-    "unterminated_quote_in_the_middle_column": lambda p: _csv_text(p, f'{BARNET},NI62,"2007/08,12,100,12,Police,Annual,x\r\n'
-                                                                      + f"{BARNET},L01,2007-05,,,211,Police,Monthly,next\r\n"),
+    "unterminated_quote": lambda p: _csv_text(
+        p,
+        f'{BARNET},NI62,2007/08,12,100,12,Police,Annual,"a note never closed\r\n'
+        + f"{BARNET},L01,2007-04,,,210,Police,Monthly,next\r\n" * 5,
+    ),
+    "unterminated_quote_in_the_middle_column": lambda p: _csv_text(
+        p,
+        f'{BARNET},NI62,"2007/08,12,100,12,Police,Annual,x\r\n' + f"{BARNET},L01,2007-05,,,211,Police,Monthly,next\r\n",
+    ),
     "too_many_rows": lambda p: _csv_text(p, f"{BARNET},L01,2007-04,,,210,Police,Monthly,again\r\n" * 10_001),
     "too_many_columns": lambda p: _csv_text(p, f"{BARNET},L01,2007-04,,,210,Police,Monthly,x" + ",y" * 100 + "\r\n"),
 }
@@ -227,7 +285,9 @@ def test_a_csv_keeps_the_limits_and_never_swallows_rows(tmp_path):
             assert "never closed" in reason and "row 2" in reason, reason
         else:
             assert result.issues[0]["check_name"] == "file_limits" and "limit is" in reason, reason
-    closed = parse(_csv_text(tmp_path / "closed.csv", f'{BARNET},NI62,2007/08,12,100,12,Police,Annual,"two\r\nlines"\r\n'))
+    closed = parse(
+        _csv_text(tmp_path / "closed.csv", f'{BARNET},NI62,2007/08,12,100,12,Police,Annual,"two\r\nlines"\r\n')
+    )
     assert [f["note"] for f in closed.pi_values] == ["two\r\nlines"]
 
 
@@ -250,24 +310,47 @@ def test_a_submission_date_after_arrival_is_an_error_and_cannot_keep_a_return_cu
     raw, warehouse = copy_bundled_raw(tmp_path / "raw"), tmp_path / "warehouse"
     today = dt.date.today()
     typo = {"Submitted on": "2080-04-14"}
-    write_return(raw / "returns" / "barnet_typo.xlsx", about=typo, pi_rows=[pi_row("NI62", "2007/08", value=11, frequency="Annual")])
-    write_return(raw / "returns" / "barnet_tomorrow.xlsx", about={"Submitted on": dt.datetime.combine(today + dt.timedelta(days=1), dt.time())},
-                 pi_rows=[pi_row("NI59", "2007/08", value=80, frequency="Annual")])
-    write_csv(raw / "returns" / "barnet_csv_typo.csv", [[BARNET, "L01", "2007-04", None, None, 200, "Police", "Monthly", "x", "2099-01-01"]],
-              header=[*CSV_HEADER, "submitted_on"])
+    write_return(
+        raw / "returns" / "barnet_typo.xlsx",
+        about=typo,
+        pi_rows=[pi_row("NI62", "2007/08", value=11, frequency="Annual")],
+    )
+    write_return(
+        raw / "returns" / "barnet_tomorrow.xlsx",
+        about={"Submitted on": dt.datetime.combine(today + dt.timedelta(days=1), dt.time())},
+        pi_rows=[pi_row("NI59", "2007/08", value=80, frequency="Annual")],
+    )
+    write_csv(
+        raw / "returns" / "barnet_csv_typo.csv",
+        [[BARNET, "L01", "2007-04", None, None, 200, "Police", "Monthly", "x", "2099-01-01"]],
+        header=[*CSV_HEADER, "submitted_on"],
+    )
     lsdi_run_ok(raw, warehouse)
     # the correction arrives later, honestly dated before the typo: it must become current
-    write_return(raw / "returns" / "barnet_correction.xlsx", about={"Submitted on": dt.datetime.combine(today, dt.time())},
-                 pi_rows=[pi_row("NI62", "2007/08", value=13, frequency="Annual")])
+    write_return(
+        raw / "returns" / "barnet_correction.xlsx",
+        about={"Submitted on": dt.datetime.combine(today, dt.time())},
+        pi_rows=[pi_row("NI62", "2007/08", value=13, frequency="Annual")],
+    )
     subs = _run_twice(raw, warehouse, bundled)
-    assert subs.loc[["barnet_typo.xlsx", "barnet_tomorrow.xlsx", "barnet_csv_typo.csv"], "submitted_on"].dt.date.le(today).all()
-    findings = query(warehouse, """SELECT s.file_name, i.cell_ref, i.value_found, i.severity FROM dq_issue i JOIN submission s
-                                   USING (submission_id) WHERE i.check_name = 'submitted_on_after_arrival' ORDER BY 1""")
+    assert (
+        subs.loc[["barnet_typo.xlsx", "barnet_tomorrow.xlsx", "barnet_csv_typo.csv"], "submitted_on"]
+        .dt.date.le(today)
+        .all()
+    )
+    findings = query(
+        warehouse,
+        """SELECT s.file_name, i.cell_ref, i.value_found, i.severity FROM dq_issue i JOIN submission s
+                                   USING (submission_id) WHERE i.check_name = 'submitted_on_after_arrival' ORDER BY 1""",
+    )
     assert list(findings["file_name"]) == ["barnet_csv_typo.csv", "barnet_tomorrow.xlsx", "barnet_typo.xlsx"]
     assert (findings["severity"] == "error").all() and findings["cell_ref"].notna().all()
     assert findings.set_index("file_name").loc["barnet_typo.xlsx", "value_found"] == "2080-04-14"
-    current = query(warehouse, f"""SELECT value FROM fact_pi_value WHERE borough_code = '{BARNET}' AND pi_code = 'NI62'
-                                   AND period = '2007/08' AND is_current""")
+    current = query(
+        warehouse,
+        f"""SELECT value FROM fact_pi_value WHERE borough_code = '{BARNET}' AND pi_code = 'NI62'
+                                   AND period = '2007/08' AND is_current""",
+    )
     assert list(current["value"]) == [13.0]
 
 
@@ -275,19 +358,27 @@ def test_a_submission_date_after_arrival_is_an_error_and_cannot_keep_a_return_cu
 def test_a_row_naming_another_borough_is_a_rejected_row(tmp_path, bundled):
     raw, warehouse = copy_bundled_raw(tmp_path / "raw"), tmp_path / "warehouse"
     header = [*PI_DATA_HEADER, "Borough code"]
-    rows = [[*pi_row("NI62", "2007/08", value=12, frequency="Annual"), BARNET],   # its own: loaded
-            [*pi_row("NI59", "2007/08", value=70, frequency="Annual"), "E09000005"],  # Brent's: set aside
-            [*pi_row("NI64", "2007/08", value=9, frequency="Annual"), "00AE"],        # Brent by its legacy code: set aside
-            [*pi_row("NI65", "2007/08", value=9, frequency="Annual"), "E09999999"],   # no authority: set aside
-            [*pi_row("NI66", "2007/08", value=90, frequency="Annual"), None]]         # blank: the return's borough
+    rows = [
+        [*pi_row("NI62", "2007/08", value=12, frequency="Annual"), BARNET],  # its own: loaded
+        [*pi_row("NI59", "2007/08", value=70, frequency="Annual"), "E09000005"],  # Brent's: set aside
+        [*pi_row("NI64", "2007/08", value=9, frequency="Annual"), "00AE"],  # Brent by its legacy code: set aside
+        [*pi_row("NI65", "2007/08", value=9, frequency="Annual"), "E09999999"],  # no authority: set aside
+        [*pi_row("NI66", "2007/08", value=90, frequency="Annual"), None],
+    ]  # blank: the return's borough
     write_return(raw / "returns" / "barnet_with_codes.xlsx", headers={"PI data": header}, pi_rows=rows)
     _run_twice(raw, warehouse, bundled)
-    facts = query(warehouse, "SELECT f.borough_code, f.pi_code FROM fact_pi_value f JOIN submission s USING (submission_id) "
-                             "WHERE s.file_name = 'barnet_with_codes.xlsx' ORDER BY f.pi_code")
+    facts = query(
+        warehouse,
+        "SELECT f.borough_code, f.pi_code FROM fact_pi_value f JOIN submission s USING (submission_id) "
+        "WHERE s.file_name = 'barnet_with_codes.xlsx' ORDER BY f.pi_code",
+    )
     assert list(facts.itertuples(index=False, name=None)) == [(BARNET, "NI62"), (BARNET, "NI66")]
-    rejected = query(warehouse, "SELECT r.row_number, i.cell_ref FROM rejected_row r JOIN submission s USING (submission_id) "
-                                "JOIN dq_issue i ON i.submission_id = r.submission_id AND i.row_number = r.row_number "
-                                "WHERE s.file_name = 'barnet_with_codes.xlsx' AND i.check_name = 'borough_row_mismatch' ORDER BY 1")
+    rejected = query(
+        warehouse,
+        "SELECT r.row_number, i.cell_ref FROM rejected_row r JOIN submission s USING (submission_id) "
+        "JOIN dq_issue i ON i.submission_id = r.submission_id AND i.row_number = r.row_number "
+        "WHERE s.file_name = 'barnet_with_codes.xlsx' AND i.check_name = 'borough_row_mismatch' ORDER BY 1",
+    )
     assert list(rejected.itertuples(index=False, name=None)) == [(3, "I3"), (4, "I4"), (5, "I5")]
 
 
@@ -295,13 +386,15 @@ def test_a_row_naming_another_borough_is_a_rejected_row(tmp_path, bundled):
 def test_bytes_rejected_for_their_name_are_read_when_they_arrive_under_a_name_that_works(tmp_path, bundled):
     raw, warehouse = copy_bundled_raw(tmp_path / "raw"), tmp_path / "warehouse"
     workbook = write_return(tmp_path / "barnet.xlsx", pi_rows=GOOD).read_bytes()
-    csv_bytes = write_csv(tmp_path / "barnet.csv", [[BARNET, "L01", "2007-04", None, None, 210, "Police", "Monthly", "x"]]).read_bytes()
-    (raw / "returns" / "barnet_return.csv").write_bytes(workbook)        # a workbook named .csv
-    (raw / "returns" / "barnet_return").write_bytes(workbook)            # no extension at all
-    (raw / "returns" / "police.txt").write_bytes(csv_bytes)              # a CSV named .txt
-    (raw / "returns" / "barnet_return_copy.csv").write_bytes(workbook)   # the same bytes, the same wrong name again
+    csv_bytes = write_csv(
+        tmp_path / "barnet.csv", [[BARNET, "L01", "2007-04", None, None, 210, "Police", "Monthly", "x"]]
+    ).read_bytes()
+    (raw / "returns" / "barnet_return.csv").write_bytes(workbook)  # a workbook named .csv
+    (raw / "returns" / "barnet_return").write_bytes(workbook)  # no extension at all
+    (raw / "returns" / "police.txt").write_bytes(csv_bytes)  # a CSV named .txt
+    (raw / "returns" / "barnet_return_copy.csv").write_bytes(workbook)  # the same bytes, the same wrong name again
     lsdi_run_ok(raw, warehouse)
-    (raw / "returns" / "barnet_return.xlsx").write_bytes(workbook)       # sent again, named right
+    (raw / "returns" / "barnet_return.xlsx").write_bytes(workbook)  # sent again, named right
     (raw / "returns" / "police.csv").write_bytes(csv_bytes)
     (raw / "returns" / "barnet_return_again.xlsx").write_bytes(workbook)  # and once more: now a duplicate
     subs = _run_twice(raw, warehouse, bundled)
@@ -309,7 +402,9 @@ def test_bytes_rejected_for_their_name_are_read_when_they_arrive_under_a_name_th
     assert subs.loc["police.txt", "status"] == "rejected"
     assert subs.loc["barnet_return.xlsx", "status"] == "accepted_with_issues"
     assert subs.loc["police.csv", "status"] in ("accepted", "accepted_with_issues")
-    assert "same bytes" not in subs.loc["police.csv", "reject_reason"] if subs.loc["police.csv", "reject_reason"] else True
+    assert (
+        "same bytes" not in subs.loc["police.csv", "reject_reason"] if subs.loc["police.csv", "reject_reason"] else True
+    )
     assert subs.loc["barnet_return_again.xlsx", "status"] == "duplicate"
     # bytes never loaded are not a duplicate: read the same way, they are rejected for the same reason, under their own id
     assert subs.loc["barnet_return_copy.csv", "status"] == "rejected"
@@ -348,10 +443,12 @@ def test_damaged_intermediate_frames_make_the_next_arrival_run_a_full_one(tmp_pa
     lsdi_run_ok(raw, warehouse)
     # a pickle carries no checksum: a flipped bit inside a string still reads, so only damage that shows is set aside
     damage = {k: v for k, v in DAMAGE.items() if k != "one_bit_flipped"}
-    for (name, damage_with) in zip(("dim_borough", "dq_rule", "dq_expectation", "dim_indicator"), damage.values()):
+    for name, damage_with in zip(("dim_borough", "dq_rule", "dq_expectation", "dim_indicator"), damage.values()):
         path = warehouse / ".intermediate" / name
         path.write_bytes(damage_with(path.read_bytes()))
-    write_csv(raw / "returns" / "barnet_police.csv", [[BARNET, "L01", "2007-04", None, None, 210, "Police", "Monthly", "x"]])
+    write_csv(
+        raw / "returns" / "barnet_police.csv", [[BARNET, "L01", "2007-04", None, None, 210, "Police", "Monthly", "x"]]
+    )
     done = lsdi_run_ok(raw, warehouse, "--new-returns")
     assert "(lsdi_job)" in done.stderr  # the damaged outputs could not be reused: a full run rebuilt them
     assert len(list((warehouse / "set-aside").iterdir())) == len(damage)
@@ -366,15 +463,24 @@ def test_a_file_over_the_memory_or_time_limit_is_rejected_naming_the_limit_and_t
     from lsdi_pipeline.returns.batch import _parse_all
     from lsdi_pipeline_tests.returns_builder import RECEIVED_AT, reference_data
 
-    big = write_return(tmp_path / "big.xlsx", pi_rows=[pi_row("L01", f"2007-{m:02d}", value=m, note="n" * 2000, frequency="Monthly")
-                                                        for m in range(1, 13)] * 800)
+    big = write_return(
+        tmp_path / "big.xlsx",
+        pi_rows=[pi_row("L01", f"2007-{m:02d}", value=m, note="n" * 2000, frequency="Monthly") for m in range(1, 13)]
+        * 800,
+    )
     small = write_return(tmp_path / "small.xlsx", pi_rows=GOOD)
-    entries = [{"submission_id": i, "file_name": p.name, "received_at": RECEIVED_AT, "archive_path": p.name}
-               for i, p in enumerate([small, big, small], start=1)]
+    entries = [
+        {"submission_id": i, "file_name": p.name, "received_at": RECEIVED_AT, "archive_path": p.name}
+        for i, p in enumerate([small, big, small], start=1)
+    ]
     register, catalogue = reference_data()
     for limits, words in ((Limits(max_memory_mib=20), "MiB of memory"), (Limits(max_seconds=0.5), "longer than 0.5 s")):
         results = _parse_all(entries, tmp_path, register, catalogue, limits)
-        assert [r.submission["status"] for r in results] == ["accepted_with_issues", "rejected", "accepted_with_issues"], words
+        assert [r.submission["status"] for r in results] == [
+            "accepted_with_issues",
+            "rejected",
+            "accepted_with_issues",
+        ], words
         assert results[1].issues[0]["check_name"] == "file_limits" and words in results[1].submission["reject_reason"]
 
 
@@ -388,9 +494,13 @@ def _prefixed(sheet: str) -> str:
 _FORMULA_E2 = '<c r="E2" t="n"><f>6*2</f><v>12</v></c>'
 FORMULAS = {  # a formula in the Value cell, however its tag and reference are written
     "prefixed_tags": lambda s: _prefixed(s.replace('<c r="E2" t="n"><v>12</v></c>', _FORMULA_E2)),
-    "lower_case_single_quotes": lambda s: s.replace('<c r="E2" t="n"><v>12</v></c>', "<c r='e2' t='n'><f>6*2</f><v>12</v></c>"),
+    "lower_case_single_quotes": lambda s: s.replace(
+        '<c r="E2" t="n"><v>12</v></c>', "<c r='e2' t='n'><f>6*2</f><v>12</v></c>"
+    ),
     "no_reference": lambda s: s.replace('<c r="E2" t="n"><v>12</v></c>', "<c t='n'><f>6*2</f><v>12</v></c>"),
-    "spaces_and_formula_after_value": lambda s: s.replace('<c r="E2" t="n"><v>12</v></c>', '<c r = "E2" ><v>12</v><f>6*2</f></c>'),
+    "spaces_and_formula_after_value": lambda s: s.replace(
+        '<c r="E2" t="n"><v>12</v></c>', '<c r = "E2" ><v>12</v><f>6*2</f></c>'
+    ),
 }
 
 
@@ -411,11 +521,20 @@ def test_the_costliest_files_we_know_cost_at_most_the_limits_of_one_return(tmp_p
     from lsdi_pipeline.sample.hostile import HOSTILE
     from lsdi_pipeline_tests.returns_builder import RECEIVED_AT, reference_data
 
-    entries = [{"submission_id": i, "file_name": name, "received_at": RECEIVED_AT, "archive_path": make(tmp_path / name, Limits()).name}
-               for i, (name, make) in enumerate(HOSTILE.items(), start=1)]
+    entries = [
+        {
+            "submission_id": i,
+            "file_name": name,
+            "received_at": RECEIVED_AT,
+            "archive_path": make(tmp_path / name, Limits()).name,
+        }
+        for i, (name, make) in enumerate(HOSTILE.items(), start=1)
+    ]
     started = time.perf_counter()
     results = _parse_all(entries, tmp_path, *reference_data())
-    assert time.perf_counter() - started < len(HOSTILE) * (Limits().max_seconds + 5)  # never beyond the limits, whatever the load
+    assert time.perf_counter() - started < len(HOSTILE) * (
+        Limits().max_seconds + 5
+    )  # never beyond the limits, whatever the load
     for entry, result in zip(entries, results):
         reason = result.submission["reject_reason"] or ""
         assert result.submission["status"] in ("rejected", "accepted_with_issues"), entry["file_name"]
@@ -425,11 +544,17 @@ def test_the_costliest_files_we_know_cost_at_most_the_limits_of_one_return(tmp_p
 
 def test_a_strict_open_xml_workbook_is_told_how_to_save_it(tmp_path):
     strict = "http://purl.oclc.org/ooxml/spreadsheetml/main"
-    path = _with_sheet_xml(write_return(tmp_path / "strict.xlsx", pi_rows=GOOD), lambda xml: xml.replace(_MAIN, strict),
-                           member="xl/workbook.xml")
+    path = _with_sheet_xml(
+        write_return(tmp_path / "strict.xlsx", pi_rows=GOOD),
+        lambda xml: xml.replace(_MAIN, strict),
+        member="xl/workbook.xml",
+    )
     result = parse(path)
     assert result.submission["status"] == "rejected" and result.issues[0]["check_name"] == "file_unsupported_type"
-    assert "Strict Open XML" in result.submission["reject_reason"] and "Excel Workbook (.xlsx)" in result.submission["reject_reason"]
+    assert (
+        "Strict Open XML" in result.submission["reject_reason"]
+        and "Excel Workbook (.xlsx)" in result.submission["reject_reason"]
+    )
 
 
 def _worker_cannot_start():
@@ -446,6 +571,8 @@ def test_when_no_worker_can_start_the_run_fails_and_no_file_is_rejected():
 
     failed = []
     with pytest.raises(RuntimeError, match="could not start.*no file was read or rejected"):
-        map_untrusted(_unchanged, [1, 2, 3], lambda item, reason: failed.append(item), 100, 5, initializer=_worker_cannot_start)
+        map_untrusted(
+            _unchanged, [1, 2, 3], lambda item, reason: failed.append(item), 100, 5, initializer=_worker_cannot_start
+        )
     assert failed == []
     assert map_untrusted(_unchanged, [1, 2, 3], lambda item, reason: failed.append(item), 100, 5) == [1, 2, 3]

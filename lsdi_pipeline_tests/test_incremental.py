@@ -13,8 +13,10 @@ import pytest
 from lsdi_pipeline.sensors import returns_folder_sensor
 from lsdi_pipeline_tests.pipeline import copy_bundled_raw, materialize_all, query, table
 
-NEW_RETURN = ("borough_code,pi_code,period,numerator,denominator,value,source_agency,reporting_frequency,note\n"
-              "E09000003,L01,2007-04,,,12,Police,Monthly,sent late\n")
+NEW_RETURN = (
+    "borough_code,pi_code,period,numerator,denominator,value,source_agency,reporting_frequency,note\n"
+    "E09000003,L01,2007-04,,,12,Police,Monthly,sent late\n"
+)
 
 
 @pytest.fixture()
@@ -40,7 +42,9 @@ def test_a_rerun_reads_no_file_again_and_changed_reference_data_reads_them_all(r
 
     # a new alias could attribute a file differently: nothing parsed against the old register is reused
     boroughs = raw / "boroughs.csv"
-    boroughs.write_text(boroughs.read_text(encoding="utf-8").replace(",Barnet,,", ",Barnet,Barnet LB,", 1), encoding="utf-8")
+    boroughs.write_text(
+        boroughs.read_text(encoding="utf-8").replace(",Barnet,,", ",Barnet,Barnet LB,", 1), encoding="utf-8"
+    )
     third = materialize_all(raw, warehouse)
     assert _metadata(third, "parsed_returns")["parsed_from_cache"] == 0
     assert len(list((warehouse / ".cache" / "parsed").glob("*.pickle"))) == files  # the stale entries were pruned
@@ -69,19 +73,30 @@ def test_feedback_and_templates_are_written_again_only_when_what_they_show_chang
     (raw / "returns" / "barnet_police.csv").write_text(NEW_RETURN, encoding="utf-8")
     second = materialize_all(raw, warehouse)
     assert _metadata(second, "borough_feedback")["submissions"] == submissions + 1
-    assert _metadata(second, "borough_feedback")["reused"] == submissions  # nothing the new file touches was sent before
-    assert {p.relative_to(feedback): p.stat().st_ino for p in feedback.rglob("*.xlsx") if p.relative_to(feedback) in inodes} == inodes
+    assert (
+        _metadata(second, "borough_feedback")["reused"] == submissions
+    )  # nothing the new file touches was sent before
+    assert {
+        p.relative_to(feedback): p.stat().st_ino for p in feedback.rglob("*.xlsx") if p.relative_to(feedback) in inodes
+    } == inodes
     assert list((feedback / "E09000003").glob("*barnet_police.xlsx"))
     assert _metadata(second, "return_templates")["written"] == 0
 
     # a figure superseded by a later file changes what the earlier file's feedback shows: that one is written again
-    fact = query(warehouse, "SELECT f.borough_code, f.pi_code, f.period, f.value FROM fact_pi_value f JOIN submission s "
-                            "USING (submission_id) WHERE f.is_current AND s.file_format = 'xlsx' AND f.value IS NOT NULL "
-                            "ORDER BY f.submission_id, f.row_number LIMIT 1").iloc[0]
+    fact = query(
+        warehouse,
+        "SELECT f.borough_code, f.pi_code, f.period, f.value FROM fact_pi_value f JOIN submission s "
+        "USING (submission_id) WHERE f.is_current AND s.file_format = 'xlsx' AND f.value IS NOT NULL "
+        "ORDER BY f.submission_id, f.row_number LIMIT 1",
+    ).iloc[0]
     (raw / "returns" / "correction.csv").write_text(
-        NEW_RETURN.splitlines()[0] + f"\n{fact.borough_code},{fact.pi_code},{fact.period},,,{fact.value:g},,,resent\n", encoding="utf-8")
+        NEW_RETURN.splitlines()[0] + f"\n{fact.borough_code},{fact.pi_code},{fact.period},,,{fact.value:g},,,resent\n",
+        encoding="utf-8",
+    )
     third = materialize_all(raw, warehouse)
-    assert _metadata(third, "borough_feedback")["reused"] == submissions  # all but the superseded file's (and the new one)
+    assert (
+        _metadata(third, "borough_feedback")["reused"] == submissions
+    )  # all but the superseded file's (and the new one)
     for path in feedback.rglob("*-findings.csv"):  # every page still matches its submission's findings
         sub_id = int(path.name.split("-")[0])
         expected = query(warehouse, f"SELECT count(*) AS n FROM dq_issue WHERE submission_id = {sub_id}")["n"][0]
@@ -89,9 +104,18 @@ def test_feedback_and_templates_are_written_again_only_when_what_they_show_chang
 
 
 def _lsdi(*args: str, raw: Path, warehouse: Path, cwd: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"} | {"LSDI_RAW_DIR": str(raw), "LSDI_WAREHOUSE_DIR": str(warehouse)}
-    return subprocess.run([sys.executable, "-m", "lsdi_pipeline.cli", *args], capture_output=True, text=True, env=env, cwd=cwd,
-                          timeout=300)
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"} | {
+        "LSDI_RAW_DIR": str(raw),
+        "LSDI_WAREHOUSE_DIR": str(warehouse),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "lsdi_pipeline.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=300,
+    )
 
 
 def _sensor_request() -> dg.RunRequest:
@@ -125,11 +149,21 @@ def test_a_new_return_is_published_by_the_arrival_job_which_keeps_the_last_expec
     files = len(list((raw / "returns").iterdir()))
     assert f"{files} files ({files - 1} read before)" in second.stderr  # the cache holds across processes
     assert len(table(warehouse, "submission")) == submissions + 1
-    assert query(warehouse, "SELECT count(*) AS n FROM fact_pi_value WHERE borough_code = 'E09000010' AND pi_code = 'L01' "
-                            "AND period = '2007-04' AND is_current")["n"][0] == 1
+    assert (
+        query(
+            warehouse,
+            "SELECT count(*) AS n FROM fact_pi_value WHERE borough_code = 'E09000010' AND pi_code = 'L01' "
+            "AND period = '2007-04' AND is_current",
+        )["n"][0]
+        == 1
+    )
     assert table(warehouse, "dq_expectation").equals(expectations)  # as last validated, and saying when
-    assert (table(warehouse, "dq_expectation")["evaluated_at"] <= table(warehouse, "submission")["received_at"].max()).all()
-    assert (warehouse / "reports" / "phase1_report.html").stat().st_mtime > (warehouse / "reports" / "data_docs" / "index.html").stat().st_mtime
+    assert (
+        table(warehouse, "dq_expectation")["evaluated_at"] <= table(warehouse, "submission")["received_at"].max()
+    ).all()
+    assert (warehouse / "reports" / "phase1_report.html").stat().st_mtime > (
+        warehouse / "reports" / "data_docs" / "index.html"
+    ).stat().st_mtime
 
 
 def test_files_read_and_feedback_written_in_worker_processes_give_the_same_results(raw, tmp_path, monkeypatch):
@@ -143,7 +177,9 @@ def test_files_read_and_feedback_written_in_worker_processes_give_the_same_resul
         drop = [c for c in ("received_at",) if c in ours]
         assert ours.drop(columns=drop).equals(theirs.drop(columns=drop)), name
     feedback = {run: tmp_path / run / "reports" / "feedback" for run in ("one_process", "workers")}
-    files = {run: sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file()) for run, folder in feedback.items()}
+    files = {
+        run: sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file()) for run, folder in feedback.items()
+    }
     assert files["one_process"] == files["workers"] and len(files["workers"]) > 3 * 11
     for name in files["workers"]:
         if name.suffix == ".csv":

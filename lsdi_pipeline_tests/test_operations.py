@@ -45,14 +45,19 @@ def test_an_overwritten_file_keeps_its_history_and_the_archive_keeps_both_versio
     csv_path.write_text(text, encoding="cp1252")
     result = materialize_all(raw, warehouse)
     published = result.asset_materializations_for_node("lsdi_warehouse")[0]
-    assert published.metadata["submissions_added"].value == 1 and published.metadata["files_added"].value == csv_path.name
+    assert (
+        published.metadata["submissions_added"].value == 1 and published.metadata["files_added"].value == csv_path.name
+    )
     assert published.metadata["figures_superseded"].value > 0  # the police figures of the first version
     subs = table(warehouse, "submission")
     versions = subs[subs["original_path"] == csv_path.name]
     assert len(subs) == old_count + 1 and len(versions) == 2
     assert all((warehouse / p).exists() for p in versions["archive_path"])
-    facts = query(warehouse, f"""SELECT submission_id, is_current FROM fact_pi_value
-                                 WHERE submission_id IN ({','.join(map(str, versions['submission_id']))})""")
+    facts = query(
+        warehouse,
+        f"""SELECT submission_id, is_current FROM fact_pi_value
+                                 WHERE submission_id IN ({",".join(map(str, versions["submission_id"]))})""",
+    )
     newest = versions["submission_id"].max()
     assert facts.loc[facts["submission_id"] == newest, "is_current"].all()
     assert not facts.loc[facts["submission_id"] != newest, "is_current"].any()
@@ -67,7 +72,10 @@ def test_a_byte_identical_copy_is_recorded_as_a_duplicate(raw, tmp_path):
     subs = table(warehouse, "submission")
     duplicate = subs[subs["status"] == "duplicate"]
     assert len(duplicate) == 1 and "same bytes" in duplicate["reject_reason"].iloc[0]
-    assert len(query(warehouse, f"SELECT * FROM fact_pi_value WHERE submission_id = {duplicate['submission_id'].iloc[0]}")) == 0
+    assert (
+        len(query(warehouse, f"SELECT * FROM fact_pi_value WHERE submission_id = {duplicate['submission_id'].iloc[0]}"))
+        == 0
+    )
 
 
 def test_broken_files_are_recorded_with_their_reason_while_the_other_returns_load(raw, tmp_path):
@@ -75,8 +83,19 @@ def test_broken_files_are_recorded_with_their_reason_while_the_other_returns_loa
     (raw / "returns" / "not_a_workbook.xlsx").write_text("this is a note, not a spreadsheet")
     with open(raw / "returns" / "unknown_borough.csv", "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["borough_code", "pi_code", "period", "numerator", "denominator", "value", "source_agency",
-                         "reporting_frequency", "note"])
+        writer.writerow(
+            [
+                "borough_code",
+                "pi_code",
+                "period",
+                "numerator",
+                "denominator",
+                "value",
+                "source_agency",
+                "reporting_frequency",
+                "note",
+            ]
+        )
         writer.writerow(["E09999999", "L01", "2007-04", "", "", "120", "Police", "Monthly", "synthetic"])
     materialize_all(raw, warehouse)
     subs = table(warehouse, "submission").set_index("file_name")
@@ -86,8 +105,11 @@ def test_broken_files_are_recorded_with_their_reason_while_the_other_returns_loa
     assert "E09999999" in subs.loc["unknown_borough.csv", "reject_reason"]
     others = subs.drop(["not_a_workbook.xlsx", "unknown_borough.csv"])
     assert others["status"].isin(["accepted", "accepted_with_issues"]).all()
-    issues = query(warehouse, "SELECT s.file_name, i.check_name FROM dq_issue i JOIN submission s USING (submission_id) "
-                              "WHERE s.status = 'rejected'")
+    issues = query(
+        warehouse,
+        "SELECT s.file_name, i.check_name FROM dq_issue i JOIN submission s USING (submission_id) "
+        "WHERE s.status = 'rejected'",
+    )
     assert set(issues["check_name"]) == {"file_unreadable", "borough_unknown"}
 
 
@@ -136,13 +158,21 @@ def test_the_sample_generator_reproduces_the_bundled_files_byte_for_byte(tmp_pat
         bundled = sorted(p.name for p in (BUNDLED_RAW / folder).iterdir())
         assert sorted(p.name for p in (target / folder).iterdir()) == bundled
         for name in bundled:
-            assert (target / folder / name).read_bytes() == (BUNDLED_RAW / folder / name).read_bytes(), f"{folder}/{name}"
+            assert (target / folder / name).read_bytes() == (BUNDLED_RAW / folder / name).read_bytes(), (
+                f"{folder}/{name}"
+            )
 
 
 def _lsdi(*args, env_extra: dict, cwd: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"} | env_extra
-    return subprocess.run([sys.executable, "-m", "lsdi_pipeline.cli", *args], capture_output=True, text=True, env=env, cwd=cwd,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "lsdi_pipeline.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=300,
+    )
 
 
 def test_lsdi_run_reads_the_environment_and_ends_with_a_summary(raw, tmp_path):
@@ -174,9 +204,11 @@ def test_a_write_ahead_log_left_by_a_read_write_session_does_not_rewrite_the_new
     warehouse = tmp_path / "warehouse"
     materialize_all(raw, warehouse)
     expected = len(table(warehouse, "dq_issue"))
-    script = (f"import duckdb, os; c = duckdb.connect({str(warehouse / WAREHOUSE_FILE)!r}); "
-              "c.execute('PRAGMA disable_checkpoint_on_shutdown'); c.execute('SET wal_autocheckpoint=\\'1TB\\''); "
-              "c.execute(\"DELETE FROM dq_issue WHERE severity = 'warning'\"); os._exit(0)")
+    script = (
+        f"import duckdb, os; c = duckdb.connect({str(warehouse / WAREHOUSE_FILE)!r}); "
+        "c.execute('PRAGMA disable_checkpoint_on_shutdown'); c.execute('SET wal_autocheckpoint=\\'1TB\\''); "
+        "c.execute(\"DELETE FROM dq_issue WHERE severity = 'warning'\"); os._exit(0)"
+    )
     subprocess.run([sys.executable, "-c", script], check=True)
     assert (warehouse / (WAREHOUSE_FILE + ".wal")).exists()
     materialize_all(raw, warehouse)
@@ -200,8 +232,11 @@ def test_a_run_started_from_the_command_line_is_in_the_instances_run_history(raw
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(Path(__file__).resolve().parent.parent / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
-    done = _lsdi("run", env_extra={"LSDI_RAW_DIR": str(raw), "LSDI_WAREHOUSE_DIR": str(tmp_path / "wh"), "DAGSTER_HOME": str(home)},
-                 cwd=tmp_path)
+    done = _lsdi(
+        "run",
+        env_extra={"LSDI_RAW_DIR": str(raw), "LSDI_WAREHOUSE_DIR": str(tmp_path / "wh"), "DAGSTER_HOME": str(home)},
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     with dg.DagsterInstance.from_config(str(home)) as instance:
         runs = instance.get_runs()
@@ -230,7 +265,15 @@ def test_a_borough_with_no_known_child_population_is_loaded_and_its_counts_are_n
         writer.writerows(rows)
     warehouse = tmp_path / "warehouse"
     materialize_all(raw, warehouse)
-    assert query(warehouse, f"SELECT count(*) AS n FROM fact_pi_value WHERE borough_code = '{brent['borough_code']}'")["n"][0] > 0
-    outliers = query(warehouse, "SELECT d.borough_code FROM dq_issue d JOIN dim_indicator i USING (pi_code) "
-                                "WHERE d.check_name = 'outlier' AND i.unit = 'count'")
+    assert (
+        query(warehouse, f"SELECT count(*) AS n FROM fact_pi_value WHERE borough_code = '{brent['borough_code']}'")[
+            "n"
+        ][0]
+        > 0
+    )
+    outliers = query(
+        warehouse,
+        "SELECT d.borough_code FROM dq_issue d JOIN dim_indicator i USING (pi_code) "
+        "WHERE d.check_name = 'outlier' AND i.unit = 'count'",
+    )
     assert brent["borough_code"] not in set(outliers["borough_code"])

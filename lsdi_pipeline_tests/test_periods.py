@@ -31,21 +31,28 @@ def test_canonical_label_reads_as_itself_with_its_dates(label, period_type, star
     reading = read_period(label)
     assert reading.error is None and reading.ambiguity is None
     assert (reading.period.label, reading.period.period_type, reading.period.start, reading.period.end) == (
-        label, period_type, start, end)
+        label,
+        period_type,
+        start,
+        end,
+    )
 
 
-@pytest.mark.parametrize("written, canonical", [
-    ("2007–08", "2007/08"),  # en dash
-    ("2007/2008", "2007/08"),
-    ("FY 2007/08", "2007/08"),
-    ("2007-08 Q3", "2007/08 Q3"),
-    ("Q3 2007/08", "2007/08 Q3"),
-    ("Dec 2007", "2007-12"),
-    ("December 2007", "2007-12"),
-    ("12/2007", "2007-12"),
-    ("Q4 2007", "2007 Q4"),
-    ("31/03/2008", "2008-03-31"),
-])
+@pytest.mark.parametrize(
+    "written, canonical",
+    [
+        ("2007–08", "2007/08"),  # en dash
+        ("2007/2008", "2007/08"),
+        ("FY 2007/08", "2007/08"),
+        ("2007-08 Q3", "2007/08 Q3"),
+        ("Q3 2007/08", "2007/08 Q3"),
+        ("Dec 2007", "2007-12"),
+        ("December 2007", "2007-12"),
+        ("12/2007", "2007-12"),
+        ("Q4 2007", "2007 Q4"),
+        ("31/03/2008", "2008-03-31"),
+    ],
+)
 def test_accepted_spelling_reads_as_the_canonical_period(written, canonical):
     reading = read_period(written)
     assert reading.error is None and reading.ambiguity is None
@@ -60,17 +67,30 @@ def test_day_first_date_is_read_day_first():
 @pytest.mark.parametrize("cell", [dt.datetime(2007, 12, 1), D(2007, 12, 1)])
 def test_date_cell_on_the_first_of_a_month_is_that_month(cell):
     period = read_period(cell).period
-    assert (period.label, period.period_type, period.start, period.end) == ("2007-12", "month", D(2007, 12, 1), D(2007, 12, 31))
+    assert (period.label, period.period_type, period.start, period.end) == (
+        "2007-12",
+        "month",
+        D(2007, 12, 1),
+        D(2007, 12, 31),
+    )
 
 
-@pytest.mark.parametrize("cell, label", [
-    (dt.datetime(2008, 3, 31), "2008-03-31"),
-    (D(2008, 3, 31), "2008-03-31"),
-    (dt.datetime(2007, 12, 15), "2007-12-15"),
-])
+@pytest.mark.parametrize(
+    "cell, label",
+    [
+        (dt.datetime(2008, 3, 31), "2008-03-31"),
+        (D(2008, 3, 31), "2008-03-31"),
+        (dt.datetime(2007, 12, 15), "2007-12-15"),
+    ],
+)
 def test_date_cell_on_any_other_day_is_a_snapshot(cell, label):
     period = read_period(cell).period
-    assert (period.label, period.period_type, period.start, period.end) == (label, "snapshot", cell_date(cell), cell_date(cell))
+    assert (period.label, period.period_type, period.start, period.end) == (
+        label,
+        "snapshot",
+        cell_date(cell),
+        cell_date(cell),
+    )
 
 
 def cell_date(cell) -> dt.date:
@@ -114,27 +134,67 @@ def test_unreadable_period_gives_an_error_not_an_exception(written):
 
 
 # -- expected periods -------------------------------------------------------------------------------
-MONTHS_2007_08 = ["2007-04", "2007-05", "2007-06", "2007-07", "2007-08", "2007-09",
-                  "2007-10", "2007-11", "2007-12", "2008-01", "2008-02", "2008-03"]
+MONTHS_2007_08 = [
+    "2007-04",
+    "2007-05",
+    "2007-06",
+    "2007-07",
+    "2007-08",
+    "2007-09",
+    "2007-10",
+    "2007-11",
+    "2007-12",
+    "2008-01",
+    "2008-02",
+    "2008-03",
+]
 
 
-@pytest.mark.parametrize("cadence, basis, labels", [
-    ("annual", "financial_year", ["2007/08"]),
-    ("quarterly", "financial_year", ["2007/08 Q1", "2007/08 Q2", "2007/08 Q3", "2007/08 Q4"]),
-    ("monthly", "financial_year", MONTHS_2007_08),
-    ("annual", "calendar_year", ["2007"]),
-    ("annual", "snapshot", ["2008-03-31"]),
-    ("quarterly", "snapshot", ["2007-06-30", "2007-09-30", "2007-12-31", "2008-03-31"]),
-    ("monthly", "snapshot", ["2007-04-30", "2007-05-31", "2007-06-30", "2007-07-31", "2007-08-31", "2007-09-30",
-                             "2007-10-31", "2007-11-30", "2007-12-31", "2008-01-31", "2008-02-29", "2008-03-31"]),
-])
+@pytest.mark.parametrize(
+    "cadence, basis, labels",
+    [
+        ("annual", "financial_year", ["2007/08"]),
+        ("quarterly", "financial_year", ["2007/08 Q1", "2007/08 Q2", "2007/08 Q3", "2007/08 Q4"]),
+        ("monthly", "financial_year", MONTHS_2007_08),
+        ("annual", "calendar_year", ["2007"]),
+        ("annual", "snapshot", ["2008-03-31"]),
+        ("quarterly", "snapshot", ["2007-06-30", "2007-09-30", "2007-12-31", "2008-03-31"]),
+        (
+            "monthly",
+            "snapshot",
+            [
+                "2007-04-30",
+                "2007-05-31",
+                "2007-06-30",
+                "2007-07-31",
+                "2007-08-31",
+                "2007-09-30",
+                "2007-10-31",
+                "2007-11-30",
+                "2007-12-31",
+                "2008-01-31",
+                "2008-02-29",
+                "2008-03-31",
+            ],
+        ),
+    ],
+)
 def test_expected_periods_of_a_financial_year_for_each_cadence_and_basis(cadence, basis, labels):
     assert [p.label for p in expected_periods(2007, cadence, basis)] == labels
 
 
-@pytest.mark.parametrize("cadence, basis", [("annual", "financial_year"), ("quarterly", "financial_year"),
-                                            ("monthly", "financial_year"), ("annual", "calendar_year"),
-                                            ("annual", "snapshot"), ("quarterly", "snapshot"), ("monthly", "snapshot")])
+@pytest.mark.parametrize(
+    "cadence, basis",
+    [
+        ("annual", "financial_year"),
+        ("quarterly", "financial_year"),
+        ("monthly", "financial_year"),
+        ("annual", "calendar_year"),
+        ("annual", "snapshot"),
+        ("quarterly", "snapshot"),
+        ("monthly", "snapshot"),
+    ],
+)
 def test_expected_periods_are_canonical_periods(cadence, basis):
     for period in expected_periods(2007, cadence, basis):
         assert read_period(period.label, cadence).period == period

@@ -53,18 +53,31 @@ def test_every_declared_figure_is_read_with_its_period_level_and_symbol():
     camden = l02.loc[(l02["area_code"] == "E09000007") & (l02["period"] == "2024/25")].iloc[0]
     source = next(r for r in c1 if r["new_la_code"] == "E09000007" and r["time_period"] == "2025")
     assert (camden["value"], camden["numerator"], camden["denominator"]) == (
-        float(source["rereferral_percent"]), float(source["rereferral_count"]), float(source["referral_count"]))
+        float(source["rereferral_percent"]),
+        float(source["rereferral_count"]),
+        float(source["referral_count"]),
+    )
     assert camden["dfe_la_code"] == 202 and camden["geographic_level"] == "local_authority"
     # every symbol DfE used in the cells read is a NULL value with its meaning
     for row in c1:
         cell = row["rereferral_percent"]
-        match = l02.loc[(l02["raw_value"] == cell) & (l02["area_name"] == (row["la_name"] or row["region_name"] or "England"))]
+        match = l02.loc[
+            (l02["raw_value"] == cell) & (l02["area_name"] == (row["la_name"] or row["region_name"] or "England"))
+        ]
         if cell.lower() in codes.DFE_SYMBOLS:
             assert (match["value_status"] == codes.DFE_SYMBOLS[cell.lower()]).all() and match["value"].isna().all()
     assert {"suppressed", "not_available", "low_reliability"} <= set(published["value_status"])
     # a rate DfE publishes as its parts: children on a plan at 31 March per 10,000 of the previous mid-year's children
-    l03 = published.loc[(published["pi_code"] == "L03") & (published["area_code"] == "E09000007") & (published["period"] == "2025-03-31")]
-    assert l03.iloc[0][["numerator", "denominator", "value"]].tolist() == [151.0, 35276.0, round(151 / 35276 * 10_000, 1)]
+    l03 = published.loc[
+        (published["pi_code"] == "L03")
+        & (published["area_code"] == "E09000007")
+        & (published["period"] == "2025-03-31")
+    ]
+    assert l03.iloc[0][["numerator", "denominator", "value"]].tolist() == [
+        151.0,
+        35276.0,
+        round(151 / 35276 * 10_000, 1),
+    ]
     england = published.loc[(published["geographic_level"] == "national") & (published["pi_code"] == "NI65")]
     assert set(england["period"]) == {f"{y}/{(y + 1) % 100:02d}" for y in range(2012, 2025)}
 
@@ -74,9 +87,13 @@ def test_the_catalogue_stays_at_36_pis_and_names_each_published_source():
     assert len(indicators) == 36
     mapped = indicators.loc[indicators["published_source"].notna()]
     assert set(mapped["pi_code"]) == {"L01", "L02", "L03", "NI65"}
-    assert indicators.loc[indicators["pi_code"] == "NI64", "published_source"].isna().all()  # not the 31 March duration table
+    assert (
+        indicators.loc[indicators["pi_code"] == "NI64", "published_source"].isna().all()
+    )  # not the 31 March duration table
     ni65 = indicators.set_index("pi_code").loc["NI65"]
-    assert (ni65["polarity"], ni65["national_polarity"]) == ("in_band", "lower_is_better") and "LAIT" in ni65["definition"]
+    assert (ni65["polarity"], ni65["national_polarity"]) == ("in_band", "lower_is_better") and "LAIT" in ni65[
+        "definition"
+    ]
 
 
 def test_a_damaged_declaration_or_file_is_a_located_error(tmp_path):
@@ -100,11 +117,18 @@ def test_a_published_cell_that_is_no_figure_is_not_available_and_a_clash_is_a_lo
     lines[camden] = lines[camden].rsplit(",", 1)[0] + ",1e300"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     published = read_published(raw, _indicators(raw))
-    cell = published.loc[(published["pi_code"] == "NI65") & (published["area_code"] == "E09000007") & (published["period"] == "2024/25")]
-    assert cell[["value_status", "raw_value"]].values.tolist() == [["not_available", "1e300"]] and cell["value"].isna().all()
+    cell = published.loc[
+        (published["pi_code"] == "NI65") & (published["area_code"] == "E09000007") & (published["period"] == "2024/25")
+    ]
+    assert (
+        cell[["value_status", "raw_value"]].values.tolist() == [["not_available", "1e300"]]
+        and cell["value"].isna().all()
+    )
     lines.insert(camden + 1, lines[camden].rsplit(",", 1)[0] + ",23.0")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(PublishedDataError, match=r"Camden \(E09000007\) more than one figure for NI65 2024/25: 1e300, 23.0"):
+    with pytest.raises(
+        PublishedDataError, match=r"Camden \(E09000007\) more than one figure for NI65 2024/25: 1e300, 23.0"
+    ):
         read_published(raw, _indicators(raw))
 
 
@@ -113,15 +137,23 @@ def test_each_symbol_in_a_return_loads_with_its_meaning_and_rejects_no_row(tmp_p
     raw = copy_bundled_raw(tmp_path / "raw")
     symbols = ["c", "[c]", "x", ":", "[x]", "z", "[z]", "u", "[u]", "low", "k", "~"]
     months = [f"{calendar.month_abbr[m]} {2007 + (m < 4)}" for m in (*range(4, 13), 1, 2, 3)]
-    write_return(raw / "returns" / "barnet_symbols.xlsx", pi_rows=[pi_row("L01", month, value=symbol)
-                                                                   for month, symbol in zip(months, symbols)])
+    write_return(
+        raw / "returns" / "barnet_symbols.xlsx",
+        pi_rows=[pi_row("L01", month, value=symbol) for month, symbol in zip(months, symbols)],
+    )
     lsdi_run_ok(raw, tmp_path / "wh")
-    loaded = query(tmp_path / "wh", """SELECT f.raw_value, f.value_status, f.value FROM fact_pi_value f JOIN submission s
-                                       USING (submission_id) WHERE s.file_name = 'barnet_symbols.xlsx' ORDER BY f.period""")
+    loaded = query(
+        tmp_path / "wh",
+        """SELECT f.raw_value, f.value_status, f.value FROM fact_pi_value f JOIN submission s
+                                       USING (submission_id) WHERE s.file_name = 'barnet_symbols.xlsx' ORDER BY f.period""",
+    )
     assert list(loaded["raw_value"]) == symbols
     assert list(loaded["value_status"]) == [codes.DFE_SYMBOLS[s] for s in symbols] and loaded["value"].isna().all()
-    rejected = query(tmp_path / "wh", """SELECT count(*) n FROM rejected_row r JOIN submission s USING (submission_id)
-                                         WHERE s.file_name = 'barnet_symbols.xlsx'""")
+    rejected = query(
+        tmp_path / "wh",
+        """SELECT count(*) n FROM rejected_row r JOIN submission s USING (submission_id)
+                                         WHERE s.file_name = 'barnet_symbols.xlsx'""",
+    )
     assert rejected["n"][0] == 0
 
 
@@ -138,10 +170,14 @@ def test_the_real_example_holds_only_published_figures_and_fills_the_england_col
     assert counts == {"returns": 96, "boroughs": 32, "years": 3, "first_year": 2022, "last_year": 2024}
     facts = table(root / "wh", "fact_pi_value")
     published = table(root / "wh", "published_value")
-    la = published.loc[published["geographic_level"] == "local_authority"].add_suffix("_dfe").rename(
-        columns={"pi_code_dfe": "pi_code", "period_dfe": "period"})
+    la = (
+        published.loc[published["geographic_level"] == "local_authority"]
+        .add_suffix("_dfe")
+        .rename(columns={"pi_code_dfe": "pi_code", "period_dfe": "period"})
+    )
     joined = facts.merge(la, on=["pi_code", "period"]).merge(
-        table(root / "wh", "dim_borough")[["borough_code", "dfe_la_code"]], on="borough_code")
+        table(root / "wh", "dim_borough")[["borough_code", "dfe_la_code"]], on="borough_code"
+    )
     same = joined.loc[joined["dfe_la_code"] == joined["dfe_la_code_dfe"]]
     assert len(same) == len(facts) > 300  # every figure is a published one of its own borough
     assert (same["value_status"] == same["value_status_dfe"]).all()
@@ -152,7 +188,11 @@ def test_the_real_example_holds_only_published_figures_and_fills_the_england_col
     assert len(table(root / "wh", "rejected_row")) == 0
     cmp = table(root / "wh", "cmp_borough_pi")
     ni65 = cmp.loc[(cmp["pi_code"] == "NI65") & (cmp["period"] == "2024/25")]
-    assert ni65["national_band"].notna().sum() >= 30 and ni65["england_value"].eq(24.5).all() and ni65["region_value"].eq(19.2).all()
+    assert (
+        ni65["national_band"].notna().sum() >= 30
+        and ni65["england_value"].eq(24.5).all()
+        and ni65["region_value"].eq(19.2).all()
+    )
     # Camden NI 65 2024/25: band D among London's boroughs, band B among England's authorities
     camden = ni65.set_index("borough_code").loc["E09000007"]
     assert (camden["quartile_band"], camden["national_band"]) == ("D", "B")
@@ -161,8 +201,8 @@ def test_the_real_example_holds_only_published_figures_and_fills_the_england_col
 def test_the_real_example_report_shows_london_and_england_and_names_the_neighbour_model(published_example):
     root, _ = published_example
     html = (root / "wh" / "reports" / "phase1_report.html").read_text(encoding="utf-8")
-    section = html[html.index('<section id="comparison"'):]
-    section = section[:section.index("</section>")]
+    section = html[html.index('<section id="comparison"') :]
+    section = section[: section.index("</section>")]
     assert "London and England, side by side" in section and "England (DfE published)" in section
     assert section.count("DfE May 2025 model") >= 5  # under each chart and the side-by-side table
     assert "Some of these data are SYNTHETIC" in html  # the mapping stage is synthetic, the returns are not
@@ -214,13 +254,31 @@ def test_the_example_never_deletes_returns_it_did_not_write(tmp_path):
 
 
 def test_lsdi_sample_published_writes_the_example_and_explains_a_missing_output(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "lsdi_pipeline.cli", "sample", "--published", "--years", "2", "--output",
-                           str(tmp_path / "raw")], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lsdi_pipeline.cli",
+            "sample",
+            "--published",
+            "--years",
+            "2",
+            "--output",
+            str(tmp_path / "raw"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "64 CSV returns" in done.stdout and "2023/24–2024/25" in done.stdout and "lsdi run --raw-dir" in done.stdout
     assert len(list((tmp_path / "raw" / "returns").glob("*.csv"))) == 64
-    missing = subprocess.run([sys.executable, "-m", "lsdi_pipeline.cli", "sample", "--published"], capture_output=True, text=True,
-                             timeout=120)
+    missing = subprocess.run(
+        [sys.executable, "-m", "lsdi_pipeline.cli", "sample", "--published"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert missing.returncode == 2 and "--published needs --output" in missing.stderr
 
 
@@ -234,14 +292,29 @@ def _declaration(raw: Path, edit) -> None:
         writer.writerows(rows)
 
 
-@pytest.mark.parametrize(("edit", "message"), [
-    (lambda rows: rows[1].update(national_polarity="Low"), r"line 3 \(L02\): national_polarity must be .* not 'Low'"),
-    (lambda rows: rows[2].update(denominator_lag_years="one"), r"line 4 \(L03\): denominator_lag_years must be a whole number"),
-    (lambda rows: rows[0].update(value_column=""), r"line 2 \(L01\): give value_column, or numerator_column and denominator_column"),
-    (lambda rows: rows[3].update(value_column="CPP_subsequent_pct"), r"dfe_d3_cpps_subsequent_plan_2013_to_2025.csv has no column CPP_subsequent_pct"),
-    (lambda rows: rows[3].update(pi_code="NI99"), r"NI99 is not a PI of the catalogue"),
-    (lambda rows: [row.pop("national_polarity") for row in rows], r"has no column national_polarity"),
-])
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda rows: rows[1].update(national_polarity="Low"),
+            r"line 3 \(L02\): national_polarity must be .* not 'Low'",
+        ),
+        (
+            lambda rows: rows[2].update(denominator_lag_years="one"),
+            r"line 4 \(L03\): denominator_lag_years must be a whole number",
+        ),
+        (
+            lambda rows: rows[0].update(value_column=""),
+            r"line 2 \(L01\): give value_column, or numerator_column and denominator_column",
+        ),
+        (
+            lambda rows: rows[3].update(value_column="CPP_subsequent_pct"),
+            r"dfe_d3_cpps_subsequent_plan_2013_to_2025.csv has no column CPP_subsequent_pct",
+        ),
+        (lambda rows: rows[3].update(pi_code="NI99"), r"NI99 is not a PI of the catalogue"),
+        (lambda rows: [row.pop("national_polarity") for row in rows], r"has no column national_polarity"),
+    ],
+)
 def test_a_damaged_declaration_is_an_error_naming_its_line_and_what_is_wrong(tmp_path, edit, message):
     raw = copy_bundled_raw(tmp_path / "raw")
     _declaration(raw, edit)

@@ -15,14 +15,30 @@ import pytest
 from lsdi_pipeline.returns.parse import parse_return
 from lsdi_pipeline.returns.reader import Limits
 from lsdi_pipeline_tests.returns_builder import (
-    CSV_HEADER, PI_DATA_HEADER, RECEIVED_AT, Formatted, parse, pi_row, reference_data, write_csv, write_return,
+    CSV_HEADER,
+    PI_DATA_HEADER,
+    RECEIVED_AT,
+    Formatted,
+    parse,
+    pi_row,
+    reference_data,
+    write_csv,
+    write_return,
 )
 
 NBSP = "\u00a0"
 BARNET = "E09000003"
-AGENCY_CODES = {"Children's social care": "childrens_social_care", "Education": "education", "Health": "health",
-                "Police": "police", "Probation": "probation", "Youth offending service": "youth_offending",
-                "CAFCASS": "cafcass", "LSCB": "lscb", "Other": "other"}
+AGENCY_CODES = {
+    "Children's social care": "childrens_social_care",
+    "Education": "education",
+    "Health": "health",
+    "Police": "police",
+    "Probation": "probation",
+    "Youth offending service": "youth_offending",
+    "CAFCASS": "cafcass",
+    "LSCB": "lscb",
+    "Other": "other",
+}
 
 
 # -- reading the result ----------------------------------------------------------------------------
@@ -67,12 +83,19 @@ def clean_row(pi: dict) -> list:
     return pi_row(pi["pi_code"], period, value=value, frequency=pi["expected_cadence"].capitalize())
 
 
-def test_a_workbook_with_a_clean_figure_for_every_phase_1_pi_is_accepted_without_findings(workbook_path, catalogue_rows):
+def test_a_workbook_with_a_clean_figure_for_every_phase_1_pi_is_accepted_without_findings(
+    workbook_path, catalogue_rows
+):
     phase_1 = [pi for pi in catalogue_rows if pi["status"] == "phase_1"]
     clusters = sorted({pi["cluster_code"] for pi in catalogue_rows})
-    result = parse(write_return(workbook_path, pi_rows=[clean_row(pi) for pi in phase_1],
-                                feasibility_rows=[[pi["pi_code"], "Yes", "None", None] for pi in phase_1],
-                                narrative_rows=[[code, f"How {code} went"] for code in clusters]))
+    result = parse(
+        write_return(
+            workbook_path,
+            pi_rows=[clean_row(pi) for pi in phase_1],
+            feasibility_rows=[[pi["pi_code"], "Yes", "None", None] for pi in phase_1],
+            narrative_rows=[[code, f"How {code} went"] for code in clusters],
+        )
+    )
     assert result.issues == [] and result.rejected_rows == []
     assert result.submission["status"] == "accepted"
     assert sorted(f["pi_code"] for f in result.pi_values) == sorted(pi["pi_code"] for pi in phase_1)
@@ -118,31 +141,67 @@ def test_return_period_that_is_not_a_financial_year_is_a_located_warning(workboo
     result = one_pi(workbook_path, pi_row("NI59", "2007/08 Q3", value=45), about={"Return period": written})
     assert result.submission["status"] == "accepted_with_issues"
     [finding] = [i for i in result.issues if i["check_name"] == "return_period_invalid"]
-    assert (finding["sheet"], finding["row_number"], finding["cell_ref"], finding["severity"]) == ("About", 4, "B4", "warning")
+    assert (finding["sheet"], finding["row_number"], finding["cell_ref"], finding["severity"]) == (
+        "About",
+        4,
+        "B4",
+        "warning",
+    )
     assert fact_on(result, 2)["value"] == 45
 
 
 # -- tolerated header variations -------------------------------------------------------------------------
-@pytest.mark.parametrize("header", [
-    ["pi code", "PERIOD", "numerator", "DENOMINATOR", "value", "SOURCE AGENCY", "reporting frequency", "NOTE"],
-    ["  PI code ", " Period", "Numerator ", f"{NBSP}Denominator", "Value  ", "Source agency", "Reporting frequency", "Note"],
-    ["pi_code", "period", "numerator", "denominator", "value", "source_agency", "reporting_frequency", "note"],
-    ["PI_Code", "Period", "Numerator", "Denominator", "Value", "Source_Agency", "Reporting_Frequency", "Note"],
-], ids=["any case", "surrounding spaces", "snake_case", "mixed snake_case"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        ["pi code", "PERIOD", "numerator", "DENOMINATOR", "value", "SOURCE AGENCY", "reporting frequency", "NOTE"],
+        [
+            "  PI code ",
+            " Period",
+            "Numerator ",
+            f"{NBSP}Denominator",
+            "Value  ",
+            "Source agency",
+            "Reporting frequency",
+            "Note",
+        ],
+        ["pi_code", "period", "numerator", "denominator", "value", "source_agency", "reporting_frequency", "note"],
+        ["PI_Code", "Period", "Numerator", "Denominator", "Value", "Source_Agency", "Reporting_Frequency", "Note"],
+    ],
+    ids=["any case", "surrounding spaces", "snake_case", "mixed snake_case"],
+)
 def test_header_names_are_read_in_any_case_spacing_or_snake_case(workbook_path, header):
-    result = one_pi(workbook_path, pi_row("NI59", "2007/08 Q3", numerator=45, denominator=100, value=45,
-                                          agency="Children's social care", frequency="Quarterly", note="checked"),
-                    headers={"PI data": header})
+    result = one_pi(
+        workbook_path,
+        pi_row(
+            "NI59",
+            "2007/08 Q3",
+            numerator=45,
+            denominator=100,
+            value=45,
+            agency="Children's social care",
+            frequency="Quarterly",
+            note="checked",
+        ),
+        headers={"PI data": header},
+    )
     fact = fact_on(result, 2)
     assert pick(fact, "pi_code", "period", "value", "numerator", "denominator") == ("NI59", "2007/08 Q3", 45, 45, 100)
-    assert (fact["source_agency"], fact["reported_frequency"], fact["note"]) == ("childrens_social_care", "quarterly", "checked")
+    assert (fact["source_agency"], fact["reported_frequency"], fact["note"]) == (
+        "childrens_social_care",
+        "quarterly",
+        "checked",
+    )
     assert checks_on(result, 2) == set()
 
 
 def test_columns_may_come_in_any_order(workbook_path):
     header = ["Note", "Value", "Reporting frequency", "Period", "Denominator", "Source agency", "Numerator", "PI code"]
-    result = one_pi(workbook_path, ["checked", 45, "Quarterly", "2007/08 Q3", 100, "Children's social care", 45, "NI59"],
-                    headers={"PI data": header})
+    result = one_pi(
+        workbook_path,
+        ["checked", 45, "Quarterly", "2007/08 Q3", 100, "Children's social care", 45, "NI59"],
+        headers={"PI data": header},
+    )
     fact = fact_on(result, 2)
     assert pick(fact, "pi_code", "period", "value", "numerator", "denominator") == ("NI59", "2007/08 Q3", 45, 45, 100)
     assert (fact["reported_frequency"], fact["note"]) == ("quarterly", "checked")
@@ -150,15 +209,21 @@ def test_columns_may_come_in_any_order(workbook_path):
 
 
 def test_extra_columns_are_ignored_on_a_loaded_row(workbook_path):
-    result = one_pi(workbook_path, [*pi_row("NI59", "2007/08 Q3", value=45), "J. Smith", "=see cell F2"],
-                    headers={"PI data": [*PI_DATA_HEADER, "Checked by", "Workings"]})
+    result = one_pi(
+        workbook_path,
+        [*pi_row("NI59", "2007/08 Q3", value=45), "J. Smith", "=see cell F2"],
+        headers={"PI data": [*PI_DATA_HEADER, "Checked by", "Workings"]},
+    )
     assert fact_on(result, 2)["value"] == 45
     assert checks_on(result, 2) == set()
 
 
 def test_extra_columns_are_kept_in_a_rejected_rows_raw_record(workbook_path):
-    result = one_pi(workbook_path, ["NI999", "2007/08", None, None, "45", None, None, "typo", "J. Smith"],
-                    headers={"PI data": [*PI_DATA_HEADER, "Checked by"]})
+    result = one_pi(
+        workbook_path,
+        ["NI999", "2007/08", None, None, "45", None, None, "typo", "J. Smith"],
+        headers={"PI data": [*PI_DATA_HEADER, "Checked by"]},
+    )
     raw = json.loads(rejected_on(result, 2)["raw_record"])
     assert raw == {"PI code": "NI999", "Period": "2007/08", "Value": "45", "Note": "typo", "Checked by": "J. Smith"}
 
@@ -187,10 +252,20 @@ def test_borough_code_with_surrounding_or_non_breaking_spaces_is_read(workbook_p
 
 # -- sheets ------------------------------------------------------------------------------------------
 def test_sheet_names_are_matched_case_insensitively_ignoring_surrounding_spaces(workbook_path):
-    result = parse(write_return(workbook_path, pi_rows=[pi_row("NI59", "2007/08 Q3", value=45)],
-                                feasibility_rows=[["NI59", "Yes", "None", None]], narrative_rows=[["C01", "Going well"]],
-                                sheet_names={"About": " ABOUT", "PI data": "  pi Data ", "Feasibility": "feasibility ",
-                                             "Narrative": "NARRATIVE"}))
+    result = parse(
+        write_return(
+            workbook_path,
+            pi_rows=[pi_row("NI59", "2007/08 Q3", value=45)],
+            feasibility_rows=[["NI59", "Yes", "None", None]],
+            narrative_rows=[["C01", "Going well"]],
+            sheet_names={
+                "About": " ABOUT",
+                "PI data": "  pi Data ",
+                "Feasibility": "feasibility ",
+                "Narrative": "NARRATIVE",
+            },
+        )
+    )
     assert result.submission["status"] != "rejected"
     assert fact_on(result, 2)["value"] == 45
     assert [f["pi_code"] for f in result.feasibility] == ["NI59"]
@@ -200,9 +275,16 @@ def test_sheet_names_are_matched_case_insensitively_ignoring_surrounding_spaces(
 
 
 def test_other_sheets_are_not_read_and_their_names_are_recorded(workbook_path):
-    result = parse(write_return(workbook_path, pi_rows=[pi_row("NI59", "2007/08 Q3", value=45)],
-                                extra_sheets={"Instructions": [["PI code", "Period", "Value"], ["NI999", "banana", "x"]],
-                                              "Our workings": [["NI59", "2007/08 Q1", 99]]}))
+    result = parse(
+        write_return(
+            workbook_path,
+            pi_rows=[pi_row("NI59", "2007/08 Q3", value=45)],
+            extra_sheets={
+                "Instructions": [["PI code", "Period", "Value"], ["NI999", "banana", "x"]],
+                "Our workings": [["NI59", "2007/08 Q1", 99]],
+            },
+        )
+    )
     ignored = result.submission["ignored_sheets"]
     assert "Instructions" in ignored and "Our workings" in ignored
     assert not any(name in ignored for name in ("About", "PI data", "Feasibility", "Narrative"))
@@ -234,39 +316,59 @@ def test_a_missing_feasibility_or_narrative_sheet_is_a_warning_not_a_rejection(w
 # -- the borough -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("code, expected", [("00AC", "E09000003"), ("00ab", "E09000002"), ("00BK", "E09000033")])
 def test_legacy_ons_code_identifies_the_borough(workbook_path, code, expected):
-    result = one_pi(workbook_path, pi_row("NI59", "2007/08 Q3", value=45), about={"Borough code": code, "Borough name": None})
+    result = one_pi(
+        workbook_path, pi_row("NI59", "2007/08 Q3", value=45), about={"Borough code": code, "Borough name": None}
+    )
     assert result.submission["borough_code"] == expected
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("Barnet", "E09000003"), ("Kensington & Chelsea", "E09000020"), ("Kingston", "E09000021"),
-    ("Barking & Dagenham", "E09000002"), ("London Borough of Barnet", "E09000003"), ("  barnet ", "E09000003"),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("Barnet", "E09000003"),
+        ("Kensington & Chelsea", "E09000020"),
+        ("Kingston", "E09000021"),
+        ("Barking & Dagenham", "E09000002"),
+        ("London Borough of Barnet", "E09000003"),
+        ("  barnet ", "E09000003"),
+    ],
+)
 def test_official_name_or_known_alias_identifies_the_borough_when_the_code_is_blank(workbook_path, name, expected):
-    result = one_pi(workbook_path, pi_row("NI59", "2007/08 Q3", value=45), about={"Borough code": None, "Borough name": name})
+    result = one_pi(
+        workbook_path, pi_row("NI59", "2007/08 Q3", value=45), about={"Borough code": None, "Borough name": name}
+    )
     assert result.submission["borough_code"] == expected
     assert result.submission["status"] != "rejected"
 
 
 @pytest.mark.parametrize("code, name", [("E09000020", "Kensington & Chelsea"), ("00AX", "Kingston")])
 def test_code_with_an_alias_of_the_same_authority_is_accepted(workbook_path, code, name):
-    result = one_pi(workbook_path, pi_row("NI59", "2007/08 Q3", value=45), about={"Borough code": code, "Borough name": name})
+    result = one_pi(
+        workbook_path, pi_row("NI59", "2007/08 Q3", value=45), about={"Borough code": code, "Borough name": name}
+    )
     assert result.submission["status"] != "rejected"
 
 
 def test_code_and_name_naming_different_authorities_reject_the_file_with_both_values(workbook_path):
-    result = one_pi(workbook_path, pi_row("NI59", "2007/08 Q3", value=45),
-                    about={"Borough code": "E09000003", "Borough name": "Camden"})
+    result = one_pi(
+        workbook_path,
+        pi_row("NI59", "2007/08 Q3", value=45),
+        about={"Borough code": "E09000003", "Borough name": "Camden"},
+    )
     assert_file_rejected(result, "borough_mismatch")
     assert "E09000003" in result.submission["reject_reason"] and "Camden" in result.submission["reject_reason"]
 
 
-@pytest.mark.parametrize("about", [
-    {"Borough code": "E09000001", "Borough name": None},  # the City of London is not one of the 32 boroughs
-    {"Borough code": "00ZZ", "Borough name": "Barnet"},
-    {"Borough code": None, "Borough name": "Gotham"},
-    {"Borough code": None, "Borough name": None},
-], ids=["city of london", "unknown code", "unknown name", "both blank"])
+@pytest.mark.parametrize(
+    "about",
+    [
+        {"Borough code": "E09000001", "Borough name": None},  # the City of London is not one of the 32 boroughs
+        {"Borough code": "00ZZ", "Borough name": "Barnet"},
+        {"Borough code": None, "Borough name": "Gotham"},
+        {"Borough code": None, "Borough name": None},
+    ],
+    ids=["city of london", "unknown code", "unknown name", "both blank"],
+)
 def test_unknown_borough_rejects_the_file(workbook_path, about):
     result = one_pi(workbook_path, pi_row("NI59", "2007/08 Q3", value=45), about=about)
     assert_file_rejected(result, "borough_unknown")
@@ -320,12 +422,16 @@ def test_a_small_workbook_with_a_cell_at_xfd1048576_is_rejected_quickly(workbook
 
 
 # -- Submitted on -------------------------------------------------------------------------------------
-@pytest.mark.parametrize("submitted_on, expected", [
-    (dt.datetime(2008, 3, 14), dt.date(2008, 3, 14)),
-    (dt.date(2008, 3, 14), dt.date(2008, 3, 14)),
-    ("2008-03-14", dt.date(2008, 3, 14)),
-    (None, RECEIVED_AT.date()),
-], ids=["datetime cell", "date cell", "ISO text", "blank"])
+@pytest.mark.parametrize(
+    "submitted_on, expected",
+    [
+        (dt.datetime(2008, 3, 14), dt.date(2008, 3, 14)),
+        (dt.date(2008, 3, 14), dt.date(2008, 3, 14)),
+        ("2008-03-14", dt.date(2008, 3, 14)),
+        (None, RECEIVED_AT.date()),
+    ],
+    ids=["datetime cell", "date cell", "ISO text", "blank"],
+)
 def test_submitted_on_is_a_date_cell_or_iso_text_else_the_day_the_file_arrived(workbook_path, submitted_on, expected):
     result = one_pi(workbook_path, pi_row("NI59", "2007/08 Q2", value=45), about={"Submitted on": submitted_on})
     assert result.submission["submitted_on"] == expected
@@ -340,18 +446,31 @@ def test_submitted_on_that_is_not_a_date_is_a_located_warning(workbook_path):
 
 
 # -- each row's fate: rejected rows ---------------------------------------------------------------------------
-@pytest.mark.parametrize("row, check_name", [
-    (pi_row("NI999", "2007/08", value=45), "pi_code_unknown"),
-    (pi_row(None, "2007/08", value=45, note="forgot the code"), "pi_code_unknown"),
-    (pi_row(f"{NBSP}", "2007/08", value=45), "pi_code_unknown"),
-    (pi_row("NI62", "banana", value=45), "period_unreadable"),
-    (pi_row("NI62", "2007/09", value=45), "period_unreadable"),
-    (pi_row("NI62", None, value=45), "period_unreadable"),
-    (pi_row("NI62", "2007/08", value="see note"), "value_unreadable"),
-    (pi_row("NI62", "2007/08", value="#DIV/0!"), "value_unreadable"),  # written as an Excel error cell
-    (pi_row("NI62", "2007/08", numerator="about twelve", denominator=100, value=12), "value_unreadable"),
-], ids=["unknown PI", "blank PI", "nbsp PI", "banana period", "non-consecutive years", "blank period",
-        "stray text value", "excel error", "stray text numerator"])
+@pytest.mark.parametrize(
+    "row, check_name",
+    [
+        (pi_row("NI999", "2007/08", value=45), "pi_code_unknown"),
+        (pi_row(None, "2007/08", value=45, note="forgot the code"), "pi_code_unknown"),
+        (pi_row(f"{NBSP}", "2007/08", value=45), "pi_code_unknown"),
+        (pi_row("NI62", "banana", value=45), "period_unreadable"),
+        (pi_row("NI62", "2007/09", value=45), "period_unreadable"),
+        (pi_row("NI62", None, value=45), "period_unreadable"),
+        (pi_row("NI62", "2007/08", value="see note"), "value_unreadable"),
+        (pi_row("NI62", "2007/08", value="#DIV/0!"), "value_unreadable"),  # written as an Excel error cell
+        (pi_row("NI62", "2007/08", numerator="about twelve", denominator=100, value=12), "value_unreadable"),
+    ],
+    ids=[
+        "unknown PI",
+        "blank PI",
+        "nbsp PI",
+        "banana period",
+        "non-consecutive years",
+        "blank period",
+        "stray text value",
+        "excel error",
+        "stray text numerator",
+    ],
+)
 def test_a_row_that_cannot_be_attributed_is_rejected_whole(workbook_path, row, check_name):
     result = one_pi(workbook_path, row)
     assert result.pi_values == []
@@ -364,17 +483,31 @@ def test_a_row_that_cannot_be_attributed_is_rejected_whole(workbook_path, row, c
 
 
 def test_rows_giving_different_figures_for_the_same_pi_and_period_are_all_rejected(workbook_path):
-    result = parse(write_return(workbook_path, pi_rows=[pi_row("NI62", "2007/08", value=12),
-                                                        pi_row("NI62", "2007/08", value=14),
-                                                        pi_row("NI62", "2007/08 Q1", value=13, frequency="Quarterly")]))
+    result = parse(
+        write_return(
+            workbook_path,
+            pi_rows=[
+                pi_row("NI62", "2007/08", value=12),
+                pi_row("NI62", "2007/08", value=14),
+                pi_row("NI62", "2007/08 Q1", value=13, frequency="Quarterly"),
+            ],
+        )
+    )
     assert [f["row_number"] for f in result.pi_values] == [4]
     assert sorted(r["row_number"] for r in result.rejected_rows) == [2, 3]
     assert checks_on(result, 2) == checks_on(result, 3) == {"duplicate_conflict"}
 
 
 def test_an_identical_repeat_row_is_set_aside_and_the_first_is_loaded(workbook_path):
-    result = parse(write_return(workbook_path, pi_rows=[pi_row("NI62", "2007/08", numerator=6, denominator=50, value=12),
-                                                        pi_row("NI62", "2007/08", numerator=6, denominator=50, value=12)]))
+    result = parse(
+        write_return(
+            workbook_path,
+            pi_rows=[
+                pi_row("NI62", "2007/08", numerator=6, denominator=50, value=12),
+                pi_row("NI62", "2007/08", numerator=6, denominator=50, value=12),
+            ],
+        )
+    )
     assert [f["row_number"] for f in result.pi_values] == [2]
     assert [r["row_number"] for r in result.rejected_rows] == [3]
     assert checks_on(result, 3) == {"duplicate_row"}
@@ -382,28 +515,46 @@ def test_an_identical_repeat_row_is_set_aside_and_the_first_is_loaded(workbook_p
 
 
 def test_the_same_figure_written_two_ways_is_a_repeat_not_a_conflict(workbook_path):
-    result = parse(write_return(workbook_path, pi_rows=[pi_row("NI62", "2007/08", value=12),
-                                                        pi_row("NI62", "2007-08", value="12%", frequency="Annual")]))
+    result = parse(
+        write_return(
+            workbook_path,
+            pi_rows=[pi_row("NI62", "2007/08", value=12), pi_row("NI62", "2007-08", value="12%", frequency="Annual")],
+        )
+    )
     assert [f["row_number"] for f in result.pi_values] == [2]
     assert checks_on(result, 3) == {"duplicate_row"}
 
 
 # -- loaded with quality_status = error ------------------------------------------------------------------
-@pytest.mark.parametrize("row, check_name", [
-    (pi_row("NI59", "2007/08 Q3", numerator=70, denominator=60, value=100), "numerator_exceeds_denominator"),
-    (pi_row("NI59", "2007/08 Q3", value=120), "percent_out_of_range"),
-    (pi_row("NI59", "2007/08 Q3", value=-1), "percent_out_of_range"),
-    (pi_row("L01", "2007-12", value=-3), "count_invalid"),
-    (pi_row("L01", "2007-12", value=2.5), "count_invalid"),
-    (pi_row("L01", "2007-12", value=25000), "value_out_of_range"),
-    (pi_row("NI51", "2007/08", value=20), "value_out_of_range"),
-    (pi_row("NI51", "2007/08", value=2), "value_out_of_range"),
-    (pi_row("NI59", "2007/08 Q3", numerator=45, denominator=100, value=60), "value_inconsistent"),
-    (pi_row("NI59", "2007/08 Q3", numerator=45, denominator=100, value=46), "value_inconsistent"),
-    (pi_row("L03", "2008-03-31", numerator=500, denominator=84803, value=80), "value_inconsistent"),
-], ids=["numerator over denominator", "percent over 100", "negative percent", "negative count", "fractional count",
-        "count over valid max", "score over valid max", "score under valid min", "percent inconsistent",
-        "percent one point off", "rate inconsistent"])
+@pytest.mark.parametrize(
+    "row, check_name",
+    [
+        (pi_row("NI59", "2007/08 Q3", numerator=70, denominator=60, value=100), "numerator_exceeds_denominator"),
+        (pi_row("NI59", "2007/08 Q3", value=120), "percent_out_of_range"),
+        (pi_row("NI59", "2007/08 Q3", value=-1), "percent_out_of_range"),
+        (pi_row("L01", "2007-12", value=-3), "count_invalid"),
+        (pi_row("L01", "2007-12", value=2.5), "count_invalid"),
+        (pi_row("L01", "2007-12", value=25000), "value_out_of_range"),
+        (pi_row("NI51", "2007/08", value=20), "value_out_of_range"),
+        (pi_row("NI51", "2007/08", value=2), "value_out_of_range"),
+        (pi_row("NI59", "2007/08 Q3", numerator=45, denominator=100, value=60), "value_inconsistent"),
+        (pi_row("NI59", "2007/08 Q3", numerator=45, denominator=100, value=46), "value_inconsistent"),
+        (pi_row("L03", "2008-03-31", numerator=500, denominator=84803, value=80), "value_inconsistent"),
+    ],
+    ids=[
+        "numerator over denominator",
+        "percent over 100",
+        "negative percent",
+        "negative count",
+        "fractional count",
+        "count over valid max",
+        "score over valid max",
+        "score under valid min",
+        "percent inconsistent",
+        "percent one point off",
+        "rate inconsistent",
+    ],
+)
 def test_an_impossible_figure_is_loaded_as_an_error(workbook_path, row, check_name):
     result = one_pi(workbook_path, row)
     fact = fact_on(result, 2)
@@ -412,17 +563,29 @@ def test_an_impossible_figure_is_loaded_as_an_error(workbook_path, row, check_na
     assert result.rejected_rows == []
 
 
-@pytest.mark.parametrize("row", [
-    pi_row("NI59", "2007/08 Q3", numerator=1, denominator=3, value=33.3),
-    pi_row("NI59", "2007/08 Q3", numerator=1, denominator=3, value=33),
-    pi_row("L03", "2008-03-31", numerator=500, denominator=84803, value=59),
-    pi_row("NI59", "2007/08 Q3", value=0),
-    pi_row("NI59", "2007/08 Q3", value=100),
-    pi_row("NI59", "2007/08 Q3", numerator=60, denominator=60, value=100),
-    pi_row("NI51", "2007/08", value=4),
-    pi_row("L01", "2007-12", value=0),
-], ids=["rounded to 1dp", "rounded to integer", "rate rounded", "0%", "100%", "numerator equals denominator",
-        "score at valid min", "zero count"])
+@pytest.mark.parametrize(
+    "row",
+    [
+        pi_row("NI59", "2007/08 Q3", numerator=1, denominator=3, value=33.3),
+        pi_row("NI59", "2007/08 Q3", numerator=1, denominator=3, value=33),
+        pi_row("L03", "2008-03-31", numerator=500, denominator=84803, value=59),
+        pi_row("NI59", "2007/08 Q3", value=0),
+        pi_row("NI59", "2007/08 Q3", value=100),
+        pi_row("NI59", "2007/08 Q3", numerator=60, denominator=60, value=100),
+        pi_row("NI51", "2007/08", value=4),
+        pi_row("L01", "2007-12", value=0),
+    ],
+    ids=[
+        "rounded to 1dp",
+        "rounded to integer",
+        "rate rounded",
+        "0%",
+        "100%",
+        "numerator equals denominator",
+        "score at valid min",
+        "zero count",
+    ],
+)
 def test_a_possible_figure_at_the_edge_is_loaded_ok(workbook_path, row):
     result = one_pi(workbook_path, row)
     assert fact_on(result, 2)["quality_status"] == "ok"
@@ -477,17 +640,29 @@ def test_a_month_that_cannot_be_a_financial_year_is_not_ambiguous(workbook_path)
 
 
 def test_a_figure_for_a_period_not_ended_by_submitted_on_is_a_warning(workbook_path):
-    result = parse(write_return(workbook_path, about={"Submitted on": dt.datetime(2008, 1, 15)},
-                                pi_rows=[pi_row("NI59", "2007/08 Q4", value=45), pi_row("NI59", "2007/08 Q3", value=45)]))
+    result = parse(
+        write_return(
+            workbook_path,
+            about={"Submitted on": dt.datetime(2008, 1, 15)},
+            pi_rows=[pi_row("NI59", "2007/08 Q4", value=45), pi_row("NI59", "2007/08 Q3", value=45)],
+        )
+    )
     assert fact_on(result, 2)["quality_status"] == "warning"
     assert checks_on(result, 2) == {"period_incomplete"}
     assert fact_on(result, 3)["quality_status"] == "ok"
 
 
 def test_a_blank_submitted_on_judges_completeness_by_the_day_the_file_arrived(workbook_path):
-    result = parse(write_return(workbook_path, about={"Submitted on": None},
-                                pi_rows=[pi_row("L01", "2008-04", value=300, frequency="Monthly"),
-                                         pi_row("L01", "2008-03", value=300, frequency="Monthly")]))
+    result = parse(
+        write_return(
+            workbook_path,
+            about={"Submitted on": None},
+            pi_rows=[
+                pi_row("L01", "2008-04", value=300, frequency="Monthly"),
+                pi_row("L01", "2008-03", value=300, frequency="Monthly"),
+            ],
+        )
+    )
     assert checks_on(result, 2) == {"period_incomplete"}
     assert checks_on(result, 3) == set()
 
@@ -502,8 +677,18 @@ def test_a_qualified_number_is_loaded_as_the_number_with_a_warning(workbook_path
 
 # -- loaded ok, and the values read ------------------------------------------------------------------------
 def test_a_sound_figure_is_loaded_ok_without_findings(workbook_path):
-    result = one_pi(workbook_path, pi_row("NI59", "2007/08 Q3", numerator=45, denominator=100, value=45,
-                                          agency="Children's social care", frequency="Quarterly"))
+    result = one_pi(
+        workbook_path,
+        pi_row(
+            "NI59",
+            "2007/08 Q3",
+            numerator=45,
+            denominator=100,
+            value=45,
+            agency="Children's social care",
+            frequency="Quarterly",
+        ),
+    )
     fact = fact_on(result, 2)
     assert pick(fact, "borough_code", "pi_code", "period", "period_type") == (BARNET, "NI59", "2007/08 Q3", "quarter")
     assert (fact["period_start"], fact["period_end"]) == (dt.date(2007, 10, 1), dt.date(2007, 12, 31))
@@ -511,13 +696,17 @@ def test_a_sound_figure_is_loaded_ok_without_findings(workbook_path):
     assert checks_on(result, 2) == set()
 
 
-@pytest.mark.parametrize("pi_code, period, cell, value", [
-    ("NI59", "2007/08 Q3", "45%", 45),
-    ("NI59", "2007/08 Q3", Formatted(0.45, "0%"), 45),
-    ("NI59", "2007/08 Q3", Formatted(0.455, "0.0%"), 45.5),
-    ("L01", "2007-12", "1,204", 1204),
-    ("L01", "2007-12", f"{NBSP}1,204 ", 1204),
-], ids=["percent text", "percent formatted", "percent formatted 1dp", "thousands separator", "nbsp"])
+@pytest.mark.parametrize(
+    "pi_code, period, cell, value",
+    [
+        ("NI59", "2007/08 Q3", "45%", 45),
+        ("NI59", "2007/08 Q3", Formatted(0.45, "0%"), 45),
+        ("NI59", "2007/08 Q3", Formatted(0.455, "0.0%"), 45.5),
+        ("L01", "2007-12", "1,204", 1204),
+        ("L01", "2007-12", f"{NBSP}1,204 ", 1204),
+    ],
+    ids=["percent text", "percent formatted", "percent formatted 1dp", "thousands separator", "nbsp"],
+)
 def test_tolerated_number_forms_are_read_as_their_number(workbook_path, pi_code, period, cell, value):
     result = one_pi(workbook_path, pi_row(pi_code, period, value=cell))
     fact = fact_on(result, 2)
@@ -525,12 +714,17 @@ def test_tolerated_number_forms_are_read_as_their_number(workbook_path, pi_code,
     assert fact["quality_status"] == "ok"
 
 
-@pytest.mark.parametrize("pi_code, period, numerator, denominator, value", [
-    ("NI59", "2007/08 Q3", 45, 60, 75),
-    ("L03", "2008-03-31", 170, 84803, 20.0465),
-    ("NI111", "2007/08 Q3", 25, 20000, 125),
-])
-def test_a_blank_value_is_derived_from_numerator_and_denominator(workbook_path, pi_code, period, numerator, denominator, value):
+@pytest.mark.parametrize(
+    "pi_code, period, numerator, denominator, value",
+    [
+        ("NI59", "2007/08 Q3", 45, 60, 75),
+        ("L03", "2008-03-31", 170, 84803, 20.0465),
+        ("NI111", "2007/08 Q3", 25, 20000, 125),
+    ],
+)
+def test_a_blank_value_is_derived_from_numerator_and_denominator(
+    workbook_path, pi_code, period, numerator, denominator, value
+):
     result = one_pi(workbook_path, pi_row(pi_code, period, numerator=numerator, denominator=denominator))
     fact = fact_on(result, 2)
     assert (fact["value_status"], fact["quality_status"]) == ("reported", "ok")
@@ -543,15 +737,23 @@ def test_a_count_with_a_blank_value_is_not_provided(workbook_path):
     assert (fact_on(result, 2)["value"], fact_on(result, 2)["value_status"]) == (None, "not_provided")
 
 
-@pytest.mark.parametrize("marker, status, check_name", [
-    *[(m, "not_provided", "pi_not_provided") for m in [None, "n/a", "N/A", "-", "not collected", "not available", "nk"]],
-    *[(m, "suppressed", "pi_suppressed") for m in ["<5", "c", "[c]", "*"]],
-    *[(m, "not_available", "pi_not_provided") for m in ["x", ":", "[x]"]],
-    *[(m, "not_applicable", "pi_not_provided") for m in ["z", "[z]"]],
-    *[(m, "low_reliability", "pi_marked_unreliable") for m in ["u", "[u]"]],
-    *[(m, "rounds_to_zero", "pi_marked_unreliable") for m in ["low", "k", "~"]],
-])
-def test_a_marker_is_loaded_with_its_status_a_null_value_and_an_availability_finding(workbook_path, marker, status, check_name):
+@pytest.mark.parametrize(
+    "marker, status, check_name",
+    [
+        *[
+            (m, "not_provided", "pi_not_provided")
+            for m in [None, "n/a", "N/A", "-", "not collected", "not available", "nk"]
+        ],
+        *[(m, "suppressed", "pi_suppressed") for m in ["<5", "c", "[c]", "*"]],
+        *[(m, "not_available", "pi_not_provided") for m in ["x", ":", "[x]"]],
+        *[(m, "not_applicable", "pi_not_provided") for m in ["z", "[z]"]],
+        *[(m, "low_reliability", "pi_marked_unreliable") for m in ["u", "[u]"]],
+        *[(m, "rounds_to_zero", "pi_marked_unreliable") for m in ["low", "k", "~"]],
+    ],
+)
+def test_a_marker_is_loaded_with_its_status_a_null_value_and_an_availability_finding(
+    workbook_path, marker, status, check_name
+):
     result = one_pi(workbook_path, pi_row("NI62", "2007/08", value=marker, frequency="Annual"))
     fact = fact_on(result, 2)
     assert (fact["value"], fact["value_status"], fact["quality_status"]) == (None, status, "ok")
@@ -586,8 +788,10 @@ def test_a_blank_source_agency_is_the_catalogues_agency(workbook_path):
     assert fact_on(result, 2)["source_agency"] == "police"
 
 
-@pytest.mark.parametrize("frequency, period, code", [("Monthly", "2007-12", "monthly"), ("Quarterly", "2007/08 Q3", "quarterly"),
-                                                     ("Annual", "2007/08", "annual")])
+@pytest.mark.parametrize(
+    "frequency, period, code",
+    [("Monthly", "2007-12", "monthly"), ("Quarterly", "2007/08 Q3", "quarterly"), ("Annual", "2007/08", "annual")],
+)
 def test_reporting_frequency_is_recorded(workbook_path, frequency, period, code):
     result = one_pi(workbook_path, pi_row("L01", period, value=300, frequency=frequency))
     assert fact_on(result, 2)["reported_frequency"] == code
@@ -596,9 +800,16 @@ def test_reporting_frequency_is_recorded(workbook_path, frequency, period, code)
 def test_text_a_borough_wrote_is_stored_exactly_as_written(workbook_path):
     note = "  Provisional – from the LSCB minutes; “see below”  "
     narrative = "Referrals rose by 12%.\nSee =HYPERLINK note  "
-    result = parse(write_return(workbook_path, pi_rows=[pi_row("NI59", "2007/08 Q3", value=45, note=note),
-                                                        pi_row("NI999", "2007/08", value=45, note=note)],
-                                narrative_rows=[["C01", narrative]]))
+    result = parse(
+        write_return(
+            workbook_path,
+            pi_rows=[
+                pi_row("NI59", "2007/08 Q3", value=45, note=note),
+                pi_row("NI999", "2007/08", value=45, note=note),
+            ],
+            narrative_rows=[["C01", narrative]],
+        )
+    )
     assert fact_on(result, 2)["note"] == note
     assert json.loads(rejected_on(result, 3)["raw_record"])["Note"] == note
     assert result.narratives[0]["narrative"] == narrative
@@ -607,38 +818,47 @@ def test_text_a_borough_wrote_is_stored_exactly_as_written(workbook_path):
 # -- the whole file: every row exactly once, every finding located -------------------------------------------------
 MIXED_PI_ROWS = [
     pi_row("NI59", "2007/08 Q1", numerator=45, denominator=100, value=45),  # 2 ok
-    pi_row("NI999", "2007/08", value="45"),                                  # 3 unknown PI
-    pi_row(None, "2007/08", value=5, note="code lost"),                      # 4 blank PI
-    pi_row("NI62", "banana", value=12),                                      # 5 unreadable period
-    pi_row("NI62", "2007/08", value="see note"),                             # 6 stray text
-    pi_row(None, None),                                                      # 7 fully empty: skipped
-    pi_row("L01", "2007-12", value=-3),                                      # 8 error
-    pi_row("NI59", "2007/08 Q2", value="approx 45"),                         # 9 warning
-    pi_row("L08", "2007-12", value="n/a"),                                   # 10 not provided
-    pi_row("NI65", "2007/08", value=12),                                     # 11 repeated by 12
-    pi_row("NI65", "2007/08", value=12),                                     # 12 repeat
-    pi_row("L02", "2007/08 Q1", value=10),                                   # 13 conflicts with 14
-    pi_row("L02", "2007/08 Q1", value=11),                                   # 14
-    pi_row("NI62", "2007/08 Q3", value=112, frequency="Annual"),             # 15 several findings
-    pi_row("L11", "2007/08 Q3", value="<5"),                                 # 16 suppressed
-    ["   ", None, NBSP, None, None, None, None, None],                       # 17 only spaces: skipped
-    pi_row("NI59", "2007/08 Q3", value="#DIV/0!"),                           # 18 excel error
+    pi_row("NI999", "2007/08", value="45"),  # 3 unknown PI
+    pi_row(None, "2007/08", value=5, note="code lost"),  # 4 blank PI
+    pi_row("NI62", "banana", value=12),  # 5 unreadable period
+    pi_row("NI62", "2007/08", value="see note"),  # 6 stray text
+    pi_row(None, None),  # 7 fully empty: skipped
+    pi_row("L01", "2007-12", value=-3),  # 8 error
+    pi_row("NI59", "2007/08 Q2", value="approx 45"),  # 9 warning
+    pi_row("L08", "2007-12", value="n/a"),  # 10 not provided
+    pi_row("NI65", "2007/08", value=12),  # 11 repeated by 12
+    pi_row("NI65", "2007/08", value=12),  # 12 repeat
+    pi_row("L02", "2007/08 Q1", value=10),  # 13 conflicts with 14
+    pi_row("L02", "2007/08 Q1", value=11),  # 14
+    pi_row("NI62", "2007/08 Q3", value=112, frequency="Annual"),  # 15 several findings
+    pi_row("L11", "2007/08 Q3", value="<5"),  # 16 suppressed
+    ["   ", None, NBSP, None, None, None, None, None],  # 17 only spaces: skipped
+    pi_row("NI59", "2007/08 Q3", value="#DIV/0!"),  # 18 excel error
 ]
-MIXED_FEASIBILITY = [["NI59", "Yes", "None", None], ["NI999", "No", None, None], ["NI62", "Maybe", None, None],
-                     [None, None, None, None], ["L01", "Partially", "Data integrity", "Manual count"]]
+MIXED_FEASIBILITY = [
+    ["NI59", "Yes", "None", None],
+    ["NI999", "No", None, None],
+    ["NI62", "Maybe", None, None],
+    [None, None, None, None],
+    ["L01", "Partially", "Data integrity", "Manual count"],
+]
 MIXED_NARRATIVE = [["C01", "Good"], ["C99", "Lost"], ["C01", "Again"]]
 
 
 @pytest.fixture
 def mixed_workbook(workbook_path):
-    return write_return(workbook_path, pi_rows=MIXED_PI_ROWS, feasibility_rows=MIXED_FEASIBILITY, narrative_rows=MIXED_NARRATIVE)
+    return write_return(
+        workbook_path, pi_rows=MIXED_PI_ROWS, feasibility_rows=MIXED_FEASIBILITY, narrative_rows=MIXED_NARRATIVE
+    )
 
 
 def test_every_non_empty_data_row_ends_up_exactly_once(mixed_workbook):
     result = parse(mixed_workbook)
-    for sheet, loaded, rows in (("PI data", result.pi_values, MIXED_PI_ROWS),
-                                ("Feasibility", result.feasibility, MIXED_FEASIBILITY),
-                                ("Narrative", result.narratives, MIXED_NARRATIVE)):
+    for sheet, loaded, rows in (
+        ("PI data", result.pi_values, MIXED_PI_ROWS),
+        ("Feasibility", result.feasibility, MIXED_FEASIBILITY),
+        ("Narrative", result.narratives, MIXED_NARRATIVE),
+    ):
         non_empty = [n for n, row in enumerate(rows, start=2) if any(str(v).strip() for v in row if v is not None)]
         rejected = [r["row_number"] for r in result.rejected_rows if r["sheet"] == sheet]
         placed = Counter([r["row_number"] for r in loaded] + rejected)
@@ -656,11 +876,30 @@ def test_fully_empty_rows_are_skipped_and_later_rows_keep_their_excel_row_number
 def test_the_mixed_workbook_rows_meet_their_fates(mixed_workbook):
     result = parse(mixed_workbook)
     assert {f["row_number"]: f["quality_status"] for f in result.pi_values} == {
-        2: "ok", 8: "error", 9: "warning", 10: "ok", 11: "ok", 15: "error", 16: "ok"}
-    assert sorted(r["row_number"] for r in result.rejected_rows if r["sheet"] == "PI data") == [3, 4, 5, 6, 12, 13, 14, 18]
+        2: "ok",
+        8: "error",
+        9: "warning",
+        10: "ok",
+        11: "ok",
+        15: "error",
+        16: "ok",
+    }
+    assert sorted(r["row_number"] for r in result.rejected_rows if r["sheet"] == "PI data") == [
+        3,
+        4,
+        5,
+        6,
+        12,
+        13,
+        14,
+        18,
+    ]
     assert result.submission["status"] == "accepted_with_issues"
     assert [f["pi_code"] for f in result.feasibility] == ["NI59", "L01"]
-    assert (result.feasibility[1]["can_provide"], result.feasibility[1]["main_issue"]) == ("partially", "data_integrity")
+    assert (result.feasibility[1]["can_provide"], result.feasibility[1]["main_issue"]) == (
+        "partially",
+        "data_integrity",
+    )
     assert [n["narrative"] for n in result.narratives] == ["Good"]
 
 
@@ -687,14 +926,16 @@ def test_every_finding_about_a_cell_names_its_sheet_row_column_cell_and_value(mi
 
 
 def test_every_finding_on_a_csv_names_its_row_column_cell_and_value(csv_path):
-    rows = [[BARNET, "NI59", "2007/08 Q1", "45", "100", "45", "", "", "", "yesterday"],
-            [BARNET, "NI999", "2007/08", "", "", "45", "", "", "", ""],
-            [BARNET, "NI62", "2007/08", "", "", "see note", "", "", "", ""],
-            [BARNET, "NI65", "2007/08", "", "", "12", "", "", "", ""],
-            [BARNET, "NI65", "2007/08", "", "", "12", "", "", "", ""],
-            [BARNET, "L02", "2007/08 Q1", "", "", "10", "", "", "", ""],
-            [BARNET, "L02", "2007/08 Q1", "", "", "11", "", "", "", ""],
-            [BARNET, "L01", "2007-08", "", "", "n/a", "", "Monthly", "", ""]]
+    rows = [
+        [BARNET, "NI59", "2007/08 Q1", "45", "100", "45", "", "", "", "yesterday"],
+        [BARNET, "NI999", "2007/08", "", "", "45", "", "", "", ""],
+        [BARNET, "NI62", "2007/08", "", "", "see note", "", "", "", ""],
+        [BARNET, "NI65", "2007/08", "", "", "12", "", "", "", ""],
+        [BARNET, "NI65", "2007/08", "", "", "12", "", "", "", ""],
+        [BARNET, "L02", "2007/08 Q1", "", "", "10", "", "", "", ""],
+        [BARNET, "L02", "2007/08 Q1", "", "", "11", "", "", "", ""],
+        [BARNET, "L01", "2007-08", "", "", "n/a", "", "Monthly", "", ""],
+    ]
     result = parse(write_csv(csv_path, rows, header=[*CSV_HEADER, "submitted_on"]))
     grid = [CSV_HEADER + ["submitted_on"], *rows]
     assert len(result.issues) >= 8
@@ -716,31 +957,41 @@ def test_a_phase_1_pi_absent_from_a_workbook_is_reported_missing(workbook_path, 
 def test_a_pi_whose_only_row_was_rejected_is_not_also_reported_missing(workbook_path):
     result = one_pi(workbook_path, pi_row("NI59", "banana", value=45))
     assert "NI59" not in {i["pi_code"] for i in result.issues if i["check_name"] == "pi_missing_from_return"}
-    assert [(i["check_name"], i["cell_ref"]) for i in result.issues if i["pi_code"] == "NI59"] == [("period_unreadable", "B2")]
+    assert [(i["check_name"], i["cell_ref"]) for i in result.issues if i["pi_code"] == "NI59"] == [
+        ("period_unreadable", "B2")
+    ]
 
 
 # -- feasibility and narrative -----------------------------------------------------------------------------
-@pytest.mark.parametrize("can_provide, main_issue, expected", [
-    ("Yes", "None", ("yes", "none")),
-    ("Partially", "Reporting cycle", ("partially", "reporting_cycle")),
-    ("No", "Data availability", ("no", "data_availability")),
-    ("Partially", "Data integrity", ("partially", "data_integrity")),
-    ("No", "Other", ("no", "other")),
-    ("no", " data availability ", ("no", "data_availability")),
-])
+@pytest.mark.parametrize(
+    "can_provide, main_issue, expected",
+    [
+        ("Yes", "None", ("yes", "none")),
+        ("Partially", "Reporting cycle", ("partially", "reporting_cycle")),
+        ("No", "Data availability", ("no", "data_availability")),
+        ("Partially", "Data integrity", ("partially", "data_integrity")),
+        ("No", "Other", ("no", "other")),
+        ("no", " data availability ", ("no", "data_availability")),
+    ],
+)
 def test_a_feasibility_answer_is_loaded(workbook_path, can_provide, main_issue, expected):
-    result = parse(write_return(workbook_path, feasibility_rows=[["NI59", can_provide, main_issue, "Held by the MASH"]]))
+    result = parse(
+        write_return(workbook_path, feasibility_rows=[["NI59", can_provide, main_issue, "Held by the MASH"]])
+    )
     [answer] = result.feasibility
     assert pick(answer, "pi_code", "can_provide", "main_issue", "comment") == ("NI59", *expected, "Held by the MASH")
     assert checks_on(result, 2, "Feasibility") == set()
 
 
-@pytest.mark.parametrize("row, column", [
-    (["NI59", "Maybe", "None", None], "Can provide"),
-    (["NI59", "Yes", "Staffing", None], "Main issue"),
-    (["NI999", "Yes", "None", None], "PI code"),
-    ([None, "Yes", "None", "no code"], "PI code"),
-])
+@pytest.mark.parametrize(
+    "row, column",
+    [
+        (["NI59", "Maybe", "None", None], "Can provide"),
+        (["NI59", "Yes", "Staffing", None], "Main issue"),
+        (["NI999", "Yes", "None", None], "PI code"),
+        ([None, "Yes", "None", "no code"], "PI code"),
+    ],
+)
 def test_an_invalid_feasibility_row_is_rejected(workbook_path, row, column):
     result = parse(write_return(workbook_path, feasibility_rows=[row]))
     assert result.feasibility == []
@@ -750,9 +1001,13 @@ def test_an_invalid_feasibility_row_is_rejected(workbook_path, row, column):
 
 
 def test_a_narrative_is_loaded_per_cluster(workbook_path):
-    result = parse(write_return(workbook_path, narrative_rows=[["C01", "Referrals are timely"], [" c02 ", "Plans reviewed"]]))
+    result = parse(
+        write_return(workbook_path, narrative_rows=[["C01", "Referrals are timely"], [" c02 ", "Plans reviewed"]])
+    )
     assert [pick(n, "cluster_code", "narrative") for n in result.narratives] == [
-        ("C01", "Referrals are timely"), ("C02", "Plans reviewed")]
+        ("C01", "Referrals are timely"),
+        ("C02", "Plans reviewed"),
+    ]
 
 
 @pytest.mark.parametrize("code", ["C99", "NI59", None])
@@ -764,7 +1019,9 @@ def test_a_narrative_for_an_unknown_cluster_is_rejected(workbook_path, code):
 
 
 # -- the CSV form ---------------------------------------------------------------------------------------
-def csv_row(pi_code, period, value, *, borough=BARNET, numerator=None, denominator=None, agency=None, frequency=None, note=None):
+def csv_row(
+    pi_code, period, value, *, borough=BARNET, numerator=None, denominator=None, agency=None, frequency=None, note=None
+):
     return [borough, pi_code, period, numerator, denominator, value, agency, frequency, note]
 
 
@@ -791,8 +1048,9 @@ def test_a_windows_1252_csv_is_read_and_its_encoding_recorded(csv_path):
 
 
 def test_a_csv_naming_two_boroughs_is_rejected(csv_path):
-    result = parse(write_csv(csv_path, [csv_row("NI59", "2007/08 Q3", 45),
-                                        csv_row("NI59", "2007/08 Q3", 50, borough="E09000007")]))
+    result = parse(
+        write_csv(csv_path, [csv_row("NI59", "2007/08 Q3", 45), csv_row("NI59", "2007/08 Q3", 50, borough="E09000007")])
+    )
     assert_file_rejected(result, "borough_mismatch")
 
 
@@ -803,8 +1061,15 @@ def test_a_csv_may_name_its_borough_by_legacy_code(csv_path):
 
 
 def test_a_csv_mixing_a_boroughs_current_and_legacy_codes_names_one_borough(csv_path):
-    result = parse(write_csv(csv_path, [csv_row("NI59", "2007/08 Q3", 45, borough="00AC"),
-                                        csv_row("NI59", "2007/08 Q4", 47, borough=f" {BARNET}{NBSP}")]))
+    result = parse(
+        write_csv(
+            csv_path,
+            [
+                csv_row("NI59", "2007/08 Q3", 45, borough="00AC"),
+                csv_row("NI59", "2007/08 Q4", 47, borough=f" {BARNET}{NBSP}"),
+            ],
+        )
+    )
     assert result.submission["borough_code"] == BARNET
     assert len(result.pi_values) == 2
 
@@ -828,13 +1093,20 @@ def test_a_csv_without_submitted_on_was_submitted_the_day_it_arrived(csv_path):
 
 
 def test_a_csvs_rows_follow_the_same_period_and_value_rules(csv_path):
-    result = parse(write_csv(csv_path, [csv_row("NI59", "Q3 2007/08", "45%"),
-                                        csv_row("L01", "2007-08", "1,204", frequency="Monthly"),
-                                        csv_row("NI62", "2007/08", "c"),
-                                        csv_row("NI62", "2007/08 Q1", "approx 12"),
-                                        csv_row("NI999", "2007/08", "45"),
-                                        csv_row("NI59", "2007/08 Q1", "see note"),
-                                        ["", "", "", "", "", "", "", "", ""]]))
+    result = parse(
+        write_csv(
+            csv_path,
+            [
+                csv_row("NI59", "Q3 2007/08", "45%"),
+                csv_row("L01", "2007-08", "1,204", frequency="Monthly"),
+                csv_row("NI62", "2007/08", "c"),
+                csv_row("NI62", "2007/08 Q1", "approx 12"),
+                csv_row("NI999", "2007/08", "45"),
+                csv_row("NI59", "2007/08 Q1", "see note"),
+                ["", "", "", "", "", "", "", "", ""],
+            ],
+        )
+    )
     assert (fact_on(result, 2)["period"], fact_on(result, 2)["value"]) == ("2007/08 Q3", 45)
     assert pick(fact_on(result, 3), "period", "value") == ("2007-08", 1204)
     assert checks_on(result, 3) == {"period_ambiguous"}
@@ -862,8 +1134,10 @@ def test_a_csv_that_is_binary_is_rejected(csv_path):
 
 
 def test_a_csv_saved_as_unicode_text_utf16_is_read(csv_path):
-    text = "borough_code,pi_code,period,numerator,denominator,value,source_agency,reporting_frequency,note\r\n" \
-           "E09000003,NI62,2007/08,12,100,12,Children's social care,Annual,Zoë’s note\r\n"
+    text = (
+        "borough_code,pi_code,period,numerator,denominator,value,source_agency,reporting_frequency,note\r\n"
+        "E09000003,NI62,2007/08,12,100,12,Children's social care,Annual,Zoë’s note\r\n"
+    )
     csv_path.write_bytes(text.encode("utf-16"))
     result = parse(csv_path)
     assert result.submission["encoding"] == "utf-16"
@@ -875,8 +1149,10 @@ def test_a_far_away_cell_is_found_whatever_the_tag_prefix_or_attribute_order():
 
     from lsdi_pipeline.returns.reader import FileRejected, Limits, scan_sheet
 
-    xml = (b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData><x:row>'
-           b'<x:c s="1" r="XFD1048576" t="n"><x:v>1</x:v></x:c></x:row></x:sheetData></x:worksheet>')
+    xml = (
+        b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData><x:row>'
+        b'<x:c s="1" r="XFD1048576" t="n"><x:v>1</x:v></x:c></x:row></x:sheetData></x:worksheet>'
+    )
     with pytest.raises(FileRejected) as rejected:
         scan_sheet("the 'PI data' sheet", io.BytesIO(xml), Limits())
     assert rejected.value.check_name == "file_limits" and "XFD1048576" in rejected.value.message
@@ -892,20 +1168,29 @@ def test_a_period_far_outside_any_real_year_is_a_rejected_row(workbook_path, per
 
 
 def test_a_submission_date_in_the_year_208_is_unreadable_and_the_arrival_date_is_used(workbook_path):
-    result = one_pi(workbook_path, pi_row("NI62", "2007/08", value=12, frequency="Annual"), about={"Submitted on": "0208-03-14"})
+    result = one_pi(
+        workbook_path, pi_row("NI62", "2007/08", value=12, frequency="Annual"), about={"Submitted on": "0208-03-14"}
+    )
     assert "submitted_on_invalid" in {i["check_name"] for i in result.issues}
     assert result.submission["submitted_on"] == dt.date(2008, 4, 20)
 
 
 def test_a_submission_date_written_in_words_is_read(workbook_path):
-    result = one_pi(workbook_path, pi_row("NI62", "2007/08", value=12, frequency="Annual"), about={"Submitted on": "14 April 2008"})
+    result = one_pi(
+        workbook_path, pi_row("NI62", "2007/08", value=12, frequency="Annual"), about={"Submitted on": "14 April 2008"}
+    )
     assert result.submission["submitted_on"] == dt.date(2008, 4, 14)
 
 
 def test_a_feasibility_sheet_with_its_header_out_of_place_keeps_its_rows_as_rejected_rows(workbook_path):
-    result = parse(write_return(workbook_path, pi_rows=[pi_row("NI62", "2007/08", value=12)],
-                                headers={"Feasibility": ["Feasibility of each PI"]},
-                                feasibility_rows=[["PI code", "Can provide", "Main issue", "Comment"], ["NI62", "Yes", "None", "ok"]]))
+    result = parse(
+        write_return(
+            workbook_path,
+            pi_rows=[pi_row("NI62", "2007/08", value=12)],
+            headers={"Feasibility": ["Feasibility of each PI"]},
+            feasibility_rows=[["PI code", "Can provide", "Main issue", "Comment"], ["NI62", "Yes", "None", "ok"]],
+        )
+    )
     rejected = [r for r in result.rejected_rows if r["sheet"] == "Feasibility"]
     assert [r["row_number"] for r in rejected] == [2, 3]
     assert "header row (row 1) lacks 'PI code'" in rejected[0]["reason"]

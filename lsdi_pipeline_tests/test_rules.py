@@ -8,44 +8,95 @@ import zipfile
 import pandas as pd
 import pytest
 
+from lsdi_pipeline import reference
 from lsdi_pipeline.checks.figures import Figure, check_figure
 from lsdi_pipeline.checks.series import check_series
-from lsdi_pipeline.returns.batch import missing_pilot_returns
 from lsdi_pipeline.periods import read_period
+from lsdi_pipeline.published import read_published
+from lsdi_pipeline.returns.batch import missing_pilot_returns
 from lsdi_pipeline.rules import RULES, RULES_BY_NAME
 from lsdi_pipeline_tests.returns_builder import PI_DATA_HEADER, RAW_DIR, parse, pi_row, reference_data, write_return
-from lsdi_pipeline import reference
-from lsdi_pipeline.published import read_published
 
 
 # -- rules on one figure ----------------------------------------------------------------------------
-def figure(pi_code, period, value=None, *, status="reported", numerator=None, denominator=None, frequency=None,
-           submitted_on=dt.date(2008, 4, 14), qualified=None, raw_value=None, typed_as_percent=False) -> Figure:
+def figure(
+    pi_code,
+    period,
+    value=None,
+    *,
+    status="reported",
+    numerator=None,
+    denominator=None,
+    frequency=None,
+    submitted_on=dt.date(2008, 4, 14),
+    qualified=None,
+    raw_value=None,
+    typed_as_percent=False,
+) -> Figure:
     _, catalogue = reference_data()
     reading = read_period(period, frequency)
-    return Figure(catalogue.indicators[pi_code], reading.period, value, status, numerator, denominator, frequency, submitted_on,
-                  reading.ambiguity, qualified or {}, raw_value, typed_as_percent)
+    return Figure(
+        catalogue.indicators[pi_code],
+        reading.period,
+        value,
+        status,
+        numerator,
+        denominator,
+        frequency,
+        submitted_on,
+        reading.ambiguity,
+        qualified or {},
+        raw_value,
+        typed_as_percent,
+    )
 
 
 FIGURE_CASES = {
     "pi_postponed": (figure("NI58", "2007/08", 14), figure("NI62", "2007/08", 12)),
-    "pi_not_provided": (figure("NI62", "2007/08", status="not_provided", raw_value="n/a"), figure("NI62", "2007/08", 12)),
+    "pi_not_provided": (
+        figure("NI62", "2007/08", status="not_provided", raw_value="n/a"),
+        figure("NI62", "2007/08", 12),
+    ),
     "pi_suppressed": (figure("NI62", "2007/08", status="suppressed", raw_value="<5"), figure("NI62", "2007/08", 12)),
-    "pi_marked_unreliable": (figure("NI62", "2007/08", status="low_reliability", raw_value="u"), figure("NI62", "2007/08", 12)),
-    "period_ambiguous": (figure("NI62", "2007-08", 12, frequency="annual"), figure("NI62", "2007/08", 12, frequency="annual")),
-    "period_incomplete": (figure("NI62", "2007/08", 12, submitted_on=dt.date(2008, 3, 14)), figure("NI62", "2007/08", 12)),
+    "pi_marked_unreliable": (
+        figure("NI62", "2007/08", status="low_reliability", raw_value="u"),
+        figure("NI62", "2007/08", 12),
+    ),
+    "period_ambiguous": (
+        figure("NI62", "2007-08", 12, frequency="annual"),
+        figure("NI62", "2007/08", 12, frequency="annual"),
+    ),
+    "period_incomplete": (
+        figure("NI62", "2007/08", 12, submitted_on=dt.date(2008, 3, 14)),
+        figure("NI62", "2007/08", 12),
+    ),
     "cadence_mismatch": (figure("NI62", "2007/08 Q1", 12), figure("NI62", "2007/08", 12)),
-    "frequency_contradicts_period": (figure("NI62", "2007/08", 12, frequency="quarterly"), figure("NI62", "2007/08", 12, frequency="annual")),
-    "qualified_number": (figure("NI62", "2007/08", 12, qualified={"value": "approx 12"}), figure("NI62", "2007/08", 12)),
-    "numerator_exceeds_denominator": (figure("NI62", "2007/08", 100, numerator=120, denominator=100),
-                                      figure("NI62", "2007/08", 12, numerator=12, denominator=100)),
+    "frequency_contradicts_period": (
+        figure("NI62", "2007/08", 12, frequency="quarterly"),
+        figure("NI62", "2007/08", 12, frequency="annual"),
+    ),
+    "qualified_number": (
+        figure("NI62", "2007/08", 12, qualified={"value": "approx 12"}),
+        figure("NI62", "2007/08", 12),
+    ),
+    "numerator_exceeds_denominator": (
+        figure("NI62", "2007/08", 100, numerator=120, denominator=100),
+        figure("NI62", "2007/08", 12, numerator=12, denominator=100),
+    ),
     "percent_out_of_range": (figure("NI62", "2007/08", 104), figure("NI62", "2007/08", 100)),
-    "count_invalid": (figure("L01", "2007-04", -3, frequency="monthly"), figure("L01", "2007-04", 3, frequency="monthly")),
+    "count_invalid": (
+        figure("L01", "2007-04", -3, frequency="monthly"),
+        figure("L01", "2007-04", 3, frequency="monthly"),
+    ),
     "value_out_of_range": (figure("NI51", "2007/08", 18), figure("NI51", "2007/08", 16)),
-    "unit_mismatch": (figure("L01", "2007-04", 45, frequency="monthly", raw_value="45%", typed_as_percent=True),
-                      figure("NI62", "2007/08", 45, raw_value="45%", typed_as_percent=True)),
-    "value_inconsistent": (figure("NI62", "2007/08", 20, numerator=12, denominator=100),
-                           figure("NI62", "2007/08", 12.4, numerator=12, denominator=97)),
+    "unit_mismatch": (
+        figure("L01", "2007-04", 45, frequency="monthly", raw_value="45%", typed_as_percent=True),
+        figure("NI62", "2007/08", 45, raw_value="45%", typed_as_percent=True),
+    ),
+    "value_inconsistent": (
+        figure("NI62", "2007/08", 20, numerator=12, denominator=100),
+        figure("NI62", "2007/08", 12.4, numerator=12, denominator=97),
+    ),
 }
 
 
@@ -63,10 +114,26 @@ def facts(*rows) -> pd.DataFrame:
     for i, (borough, pi_code, period, value, *ratio) in enumerate(rows, start=2):
         p = read_period(period).period
         numerator, denominator = (ratio + [None, None])[:2]
-        records.append({"submission_id": 1, "borough_code": borough, "pi_code": pi_code, "period": p.label, "period_type": p.period_type,
-                        "period_start": pd.Timestamp(p.start), "value": value, "value_status": "reported", "raw_value": str(value),
-                        "numerator": numerator, "denominator": denominator, "quality_status": "ok", "is_current": True,
-                        "sheet": "PI data", "row_number": i, "value_cell_ref": f"E{i}"})
+        records.append(
+            {
+                "submission_id": 1,
+                "borough_code": borough,
+                "pi_code": pi_code,
+                "period": p.label,
+                "period_type": p.period_type,
+                "period_start": pd.Timestamp(p.start),
+                "value": value,
+                "value_status": "reported",
+                "raw_value": str(value),
+                "numerator": numerator,
+                "denominator": denominator,
+                "quality_status": "ok",
+                "is_current": True,
+                "sheet": "PI data",
+                "row_number": i,
+                "value_cell_ref": f"E{i}",
+            }
+        )
     return pd.DataFrame(records)
 
 
@@ -78,39 +145,70 @@ def series_finding_records(frame: pd.DataFrame) -> list[dict]:
     """The findings across figures on `frame`, with the bundled catalogue, boroughs' DfE numbers and DfE's published files."""
     clusters = reference.read_clusters(RAW_DIR)
     indicators = reference.read_indicators(RAW_DIR, clusters)
-    dfe_numbers = reference.read_boroughs(RAW_DIR, pd.DataFrame(columns=["borough_code"])).set_index("borough_code")["dfe_la_code"]
+    dfe_numbers = reference.read_boroughs(RAW_DIR, pd.DataFrame(columns=["borough_code"])).set_index("borough_code")[
+        "dfe_la_code"
+    ]
     codes_ = sorted(set(frame["borough_code"]))
-    boroughs = pd.DataFrame({"borough_code": codes_, "child_population": 60_000, "dfe_la_code": [dfe_numbers.get(c) for c in codes_]})
+    boroughs = pd.DataFrame(
+        {"borough_code": codes_, "child_population": 60_000, "dfe_la_code": [dfe_numbers.get(c) for c in codes_]}
+    )
     return check_series(frame, indicators, boroughs, read_published(RAW_DIR, indicators))
 
 
 QUARTERS = [f"2007/08 Q{q}" for q in range(1, 5)]
 TEN_BOROUGHS = [f"E090000{n:02d}" for n in range(2, 12)]
 SERIES_CASES = {
-    "series_gap": (facts(*[("E09000002", "NI59", q, 70) for q in QUARTERS[:3]]),
-                   facts(*[("E09000002", "NI59", q, 70) for q in QUARTERS])),
-    "basis_mixed": (facts(("E09000002", "NI112", "2007", 40), ("E09000002", "NI112", "2006/07", 41)),
-                    facts(("E09000002", "NI112", "2007", 40), ("E09000002", "NI112", "2006", 41))),
+    "series_gap": (
+        facts(*[("E09000002", "NI59", q, 70) for q in QUARTERS[:3]]),
+        facts(*[("E09000002", "NI59", q, 70) for q in QUARTERS]),
+    ),
+    "basis_mixed": (
+        facts(("E09000002", "NI112", "2007", 40), ("E09000002", "NI112", "2006/07", 41)),
+        facts(("E09000002", "NI112", "2007", 40), ("E09000002", "NI112", "2006", 41)),
+    ),
     "subannual_unreconciled": (
-        facts(*[("E09000002", "NI59", q, 50, 50, 100) for q in QUARTERS], ("E09000002", "NI59", "2007/08", 50, 150, 400)),
-        facts(*[("E09000002", "NI59", q, 50, 50, 100) for q in QUARTERS], ("E09000002", "NI59", "2007/08", 50, 200, 400))),
-    "outlier": (facts(*[(b, "NI62", "2007/08", 12 + i % 3) for i, b in enumerate(TEN_BOROUGHS[:-1])], (TEN_BOROUGHS[-1], "NI62", "2007/08", 60)),
-                facts(*[(b, "NI62", "2007/08", 12 + i % 3) for i, b in enumerate(TEN_BOROUGHS)])),
+        facts(
+            *[("E09000002", "NI59", q, 50, 50, 100) for q in QUARTERS], ("E09000002", "NI59", "2007/08", 50, 150, 400)
+        ),
+        facts(
+            *[("E09000002", "NI59", q, 50, 50, 100) for q in QUARTERS], ("E09000002", "NI59", "2007/08", 50, 200, 400)
+        ),
+    ),
+    "outlier": (
+        facts(
+            *[(b, "NI62", "2007/08", 12 + i % 3) for i, b in enumerate(TEN_BOROUGHS[:-1])],
+            (TEN_BOROUGHS[-1], "NI62", "2007/08", 60),
+        ),
+        facts(*[(b, "NI62", "2007/08", 12 + i % 3) for i, b in enumerate(TEN_BOROUGHS)]),
+    ),
     # Camden's NI 65 for 2024/25 as DfE published it (data/raw/published/): 21.9 %
-    "differs_from_published": (facts(("E09000007", "NI65", "2024/25", 25.0)), facts(("E09000007", "NI65", "2024/25", 21.9))),
+    "differs_from_published": (
+        facts(("E09000007", "NI65", "2024/25", 25.0)),
+        facts(("E09000007", "NI65", "2024/25", 21.9)),
+    ),
 }
 
 
-@pytest.mark.parametrize(("pi_code", "period", "value", "differs"), [
-    ("NI65", "2024/25", 21.94, False), ("NI65", "2024/25", 21.96, True), ("NI65", "2024/25", 21.86, False),
-    ("L01", "2024/25", 2086.4, False), ("L01", "2024/25", 2087, True),  # a count DfE shows whole: ±0.5
-    ("L03", "2025-03-31", 42.8, False), ("L03", "2025-03-31", 43.0, True),  # a rate DfE gives as its parts: 1 d.p.
-])
+@pytest.mark.parametrize(
+    ("pi_code", "period", "value", "differs"),
+    [
+        ("NI65", "2024/25", 21.94, False),
+        ("NI65", "2024/25", 21.96, True),
+        ("NI65", "2024/25", 21.86, False),
+        ("L01", "2024/25", 2086.4, False),
+        ("L01", "2024/25", 2087, True),  # a count DfE shows whole: ±0.5
+        ("L03", "2025-03-31", 42.8, False),
+        ("L03", "2025-03-31", 43.0, True),  # a rate DfE gives as its parts: 1 d.p.
+    ],
+)
 def test_a_figure_differs_from_published_only_beyond_dfe_rounding(pi_code, period, value, differs):
     """Camden's figures against DfE's: a figure within half DfE's last digit agrees; beyond it, a warning quoting both,
     located to the Value cell of the row."""
-    findings = [f for f in series_finding_records(facts(("E09000007", pi_code, period, value)))
-                if f["check_name"] == "differs_from_published"]
+    findings = [
+        f
+        for f in series_finding_records(facts(("E09000007", pi_code, period, value)))
+        if f["check_name"] == "differs_from_published"
+    ]
     assert bool(findings) is differs
     if differs:
         (finding,) = findings
@@ -126,7 +224,10 @@ def test_series_rule_fails_and_passes(check_name):
 
 
 def test_counts_are_compared_per_child_so_a_large_borough_is_not_an_outlier():
-    frame = facts(*[(b, "L01", "2007-04", 240 + 3 * i) for i, b in enumerate(TEN_BOROUGHS[:-1])], (TEN_BOROUGHS[-1], "L01", "2007-04", 750))
+    frame = facts(
+        *[(b, "L01", "2007-04", 240 + 3 * i) for i, b in enumerate(TEN_BOROUGHS[:-1])],
+        (TEN_BOROUGHS[-1], "L01", "2007-04", 750),
+    )
     clusters = reference.read_clusters(RAW_DIR)
     indicators = reference.read_indicators(RAW_DIR, clusters)
     same_size = pd.DataFrame({"borough_code": TEN_BOROUGHS, "child_population": 60_000})
@@ -168,7 +269,10 @@ def _formula_value(book):
 
 GOOD_ROW = [pi_row("NI62", "2007/08", numerator=12, denominator=100, value=12, frequency="Annual")]
 FILE_CASES = {
-    "file_unreadable": (lambda p: (p.with_suffix(".xlsx").write_text("not a workbook"), p.with_suffix(".xlsx"))[1], None),
+    "file_unreadable": (
+        lambda p: (p.with_suffix(".xlsx").write_text("not a workbook"), p.with_suffix(".xlsx"))[1],
+        None,
+    ),
     "file_unsupported_type": (lambda p: (p.with_suffix(".xls").write_bytes(b"old"), p.with_suffix(".xls"))[1], None),
     "file_encrypted": (lambda p: (p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512), p)[1], None),
     "file_limits": (_zip_bomb, None),
@@ -180,23 +284,55 @@ FILE_CASES = {
     "optional_sheet_missing": (lambda p: write_return(p, omit=("Narrative",), pi_rows=GOOD_ROW), None),
     "return_period_invalid": (lambda p: write_return(p, about={"Return period": "last year"}, pi_rows=GOOD_ROW), None),
     "submitted_on_invalid": (lambda p: write_return(p, about={"Submitted on": "mid April"}, pi_rows=GOOD_ROW), None),
-    "submitted_on_after_arrival": (lambda p: write_return(p, about={"Submitted on": "2080-04-14"}, pi_rows=GOOD_ROW), None),
-    "borough_row_mismatch": (lambda p: write_return(p, headers={"PI data": [*PI_DATA_HEADER, "Borough code"]},
-                                                    pi_rows=[[*pi_row("NI62", "2007/08", value=12), "E09000005"]]), None),
+    "submitted_on_after_arrival": (
+        lambda p: write_return(p, about={"Submitted on": "2080-04-14"}, pi_rows=GOOD_ROW),
+        None,
+    ),
+    "borough_row_mismatch": (
+        lambda p: write_return(
+            p,
+            headers={"PI data": [*PI_DATA_HEADER, "Borough code"]},
+            pi_rows=[[*pi_row("NI62", "2007/08", value=12), "E09000005"]],
+        ),
+        None,
+    ),
     "pi_code_unknown": (lambda p: write_return(p, pi_rows=[pi_row("NI999", "2007/08", value=1)]), None),
     "period_unreadable": (lambda p: write_return(p, pi_rows=[pi_row("NI62", "2007/09", value=12)]), None),
     "value_unreadable": (lambda p: write_return(p, pi_rows=[pi_row("NI62", "2007/08", value="see note")]), None),
-    "duplicate_conflict": (lambda p: write_return(p, pi_rows=[pi_row("NI62", "2007/08", value=12), pi_row("NI62", "2007/08", value=13)]), None),
-    "duplicate_row": (lambda p: write_return(p, pi_rows=[pi_row("NI62", "2007/08", value=12), pi_row("NI62", "2007/08", value=12)]), None),
-    "answer_invalid": (lambda p: write_return(p, pi_rows=GOOD_ROW, feasibility_rows=[["NI62", "Maybe", "None", None]]), None),
-    "agency_unknown": (lambda p: write_return(p, pi_rows=[pi_row("NI62", "2007/08", value=12, agency="Council")]), None),
-    "frequency_unknown": (lambda p: write_return(p, pi_rows=[pi_row("NI62", "2007/08", value=12, frequency="Yearly-ish")]), None),
+    "duplicate_conflict": (
+        lambda p: write_return(p, pi_rows=[pi_row("NI62", "2007/08", value=12), pi_row("NI62", "2007/08", value=13)]),
+        None,
+    ),
+    "duplicate_row": (
+        lambda p: write_return(p, pi_rows=[pi_row("NI62", "2007/08", value=12), pi_row("NI62", "2007/08", value=12)]),
+        None,
+    ),
+    "answer_invalid": (
+        lambda p: write_return(p, pi_rows=GOOD_ROW, feasibility_rows=[["NI62", "Maybe", "None", None]]),
+        None,
+    ),
+    "agency_unknown": (
+        lambda p: write_return(p, pi_rows=[pi_row("NI62", "2007/08", value=12, agency="Council")]),
+        None,
+    ),
+    "frequency_unknown": (
+        lambda p: write_return(p, pi_rows=[pi_row("NI62", "2007/08", value=12, frequency="Yearly-ish")]),
+        None,
+    ),
     "pi_missing_from_return": (lambda p: write_return(p, pi_rows=GOOD_ROW), None),
     "sheet_hidden": (lambda p: _edited(p, _hide_feasibility), None),
     "merged_cells": (lambda p: _edited(p, _merge_header), None),
     "formula_cell": (lambda p: _edited(p, _formula_value), None),
-    "sheet_duplicated": (lambda p: write_return(p, pi_rows=GOOD_ROW, extra_sheets={" pi DATA ": [["PI code", "Period", "Value"]]}), None),
-    "personal_data": (lambda p: write_return(p, pi_rows=GOOD_ROW, narrative_rows=[["C01", "A boy called Jamie Smith, DOB 12/03/2001"]]), None),
+    "sheet_duplicated": (
+        lambda p: write_return(p, pi_rows=GOOD_ROW, extra_sheets={" pi DATA ": [["PI code", "Period", "Value"]]}),
+        None,
+    ),
+    "personal_data": (
+        lambda p: write_return(
+            p, pi_rows=GOOD_ROW, narrative_rows=[["C01", "A boy called Jamie Smith, DOB 12/03/2001"]]
+        ),
+        None,
+    ),
 }
 
 
@@ -213,11 +349,23 @@ def _passing_return(path):
             low = pi["valid_min"] or 0
             # a month such as 2007-08 could also be a financial year: officers write "Aug 2007"
             label = period.start.strftime("%b %Y") if period.period_type == "month" else period.label
-            rows.append(pi_row(pi["pi_code"], label, value=max(low, 1), frequency={"monthly": "Monthly", "quarterly": "Quarterly",
-                                                                                           "annual": "Annual"}[pi["expected_cadence"]]))
+            rows.append(
+                pi_row(
+                    pi["pi_code"],
+                    label,
+                    value=max(low, 1),
+                    frequency={"monthly": "Monthly", "quarterly": "Quarterly", "annual": "Annual"}[
+                        pi["expected_cadence"]
+                    ],
+                )
+            )
     clusters = sorted(catalogue.clusters)
-    return write_return(path, pi_rows=rows, feasibility_rows=[["NI62", "Yes", "None", None]],
-                        narrative_rows=[[c, "All on track."] for c in clusters])
+    return write_return(
+        path,
+        pi_rows=rows,
+        feasibility_rows=[["NI62", "Yes", "None", None]],
+        narrative_rows=[[c, "All on track."] for c in clusters],
+    )
 
 
 @pytest.mark.parametrize("check_name", sorted(FILE_CASES))
@@ -231,11 +379,15 @@ def test_file_and_row_rule_fails_and_passes(check_name, tmp_path):
 
 
 def test_a_pilot_with_no_return_is_a_finding_and_one_with_a_return_is_not():
-    pilot = pd.DataFrame({"borough_code": ["E09000003", "E09000005"], "return_due_on": [pd.Timestamp("2008-04-11")] * 2})
+    pilot = pd.DataFrame(
+        {"borough_code": ["E09000003", "E09000005"], "return_due_on": [pd.Timestamp("2008-04-11")] * 2}
+    )
     subs = pd.DataFrame({"borough_code": ["E09000005"], "status": ["accepted_with_issues"]})
     boroughs = pd.DataFrame({"borough_code": ["E09000003", "E09000005"], "borough_name": ["Barnet", "Brent"]})
     findings = missing_pilot_returns(pilot, subs, boroughs)
-    assert [(f["borough_code"], f["check_name"], f["submission_id"]) for f in findings] == [("E09000003", "pilot_return_missing", None)]
+    assert [(f["borough_code"], f["check_name"], f["submission_id"]) for f in findings] == [
+        ("E09000003", "pilot_return_missing", None)
+    ]
     assert "Barnet" in findings[0]["message"] and "2008-04-11" in findings[0]["message"]
 
 
@@ -243,8 +395,13 @@ def test_every_rule_has_a_failing_and_a_passing_case():
     from lsdi_pipeline_tests.test_expectations import BROKEN_BY  # rules measured across the pilot by an expectation
 
     # file_not_regular is decided before a file is read: test_hostile_returns.py covers it on links, pipes and sockets
-    covered = set(FIGURE_CASES) | set(SERIES_CASES) | set(FILE_CASES) | {"pilot_return_missing", "file_not_regular"} \
+    covered = (
+        set(FIGURE_CASES)
+        | set(SERIES_CASES)
+        | set(FILE_CASES)
+        | {"pilot_return_missing", "file_not_regular"}
         | (set(BROKEN_BY) & {"period_missing"})
+    )
     assert covered == set(RULES_BY_NAME)
 
 

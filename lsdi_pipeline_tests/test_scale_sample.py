@@ -44,8 +44,12 @@ def test_all_means_the_153_local_authorities_with_real_codes():
     assert len(everyone) == 153 and len(select_authorities("ALL")) == 153
     assert everyone["borough_code"].is_unique and everyone["borough_code"].str.match(r"^E(0[6-9]|10)\d{6}$").all()
     assert everyone["dfe_la_code"].is_unique and everyone["dfe_la_code"].str.match(r"^\d{3}$").all()
-    assert pd.to_numeric(everyone["child_population"]).gt(0).all() and (everyone["child_population_year"] == "2024").all()
-    assert everyone["source"].str.contains("OGL v3.0").all() and everyone["source"].str.contains("Crown copyright").all()
+    assert (
+        pd.to_numeric(everyone["child_population"]).gt(0).all() and (everyone["child_population_year"] == "2024").all()
+    )
+    assert (
+        everyone["source"].str.contains("OGL v3.0").all() and everyone["source"].str.contains("Crown copyright").all()
+    )
     # the 32 boroughs of data/raw/boroughs.csv keep their codes, neighbours and aliases; the City of London is the 33rd
     bundled = pd.read_csv(BUNDLED_RAW / "boroughs.csv", dtype=str, keep_default_na=False).set_index("borough_code")
     london = everyone.loc[everyone["comparison_group"] == "London"].set_index("borough_code").fillna("")
@@ -100,7 +104,9 @@ def test_a_complete_raw_directory_with_one_workbook_per_authority_per_year(gener
         assert (generated / "dataset" / name).read_bytes() == (BUNDLED_RAW / "dataset" / name).read_bytes()
     for csv_file in ("mapping/responses.csv", "pilot/pilot_boroughs.csv"):
         assert list(pd.read_csv(generated / csv_file, dtype=str)["borough_code"]) == list(expected["borough_code"])
-    assert set(pd.read_csv(generated / "mapping" / "inventory.csv", dtype=str)["borough_code"]) == set(expected["borough_code"])
+    assert set(pd.read_csv(generated / "mapping" / "inventory.csv", dtype=str)["borough_code"]) == set(
+        expected["borough_code"]
+    )
 
     files = sorted((generated / "returns").iterdir())
     assert len(files) == AUTHORITIES * YEARS and all(f.suffix == ".xlsx" for f in files)
@@ -141,9 +147,14 @@ def test_the_generated_directory_runs_through_the_real_pipeline(generated, tmp_p
     assert set(submissions["status"]) <= {"accepted", "accepted_with_issues"}
     assert set(submissions["return_period"]) == {"2006/07", "2007/08"}
     assert len(table(warehouse, "dim_borough")) == AUTHORITIES
-    years = query(warehouse, "SELECT DISTINCT borough_code, left(period, 4) AS y FROM fact_pi_value WHERE period_type = 'year'")
+    years = query(
+        warehouse, "SELECT DISTINCT borough_code, left(period, 4) AS y FROM fact_pi_value WHERE period_type = 'year'"
+    )
     assert len(years) == AUTHORITIES * YEARS
     # availability counts every year the returns cover, not just one
-    expected = query(warehouse, "SELECT DISTINCT a.periods_expected FROM availability_matrix a JOIN dim_indicator i USING (pi_code) "
-                                "WHERE i.expected_cadence = 'annual'")
+    expected = query(
+        warehouse,
+        "SELECT DISTINCT a.periods_expected FROM availability_matrix a JOIN dim_indicator i USING (pi_code) "
+        "WHERE i.expected_cadence = 'annual'",
+    )
     assert list(expected["periods_expected"]) == [YEARS]

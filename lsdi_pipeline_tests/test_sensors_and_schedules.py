@@ -98,8 +98,14 @@ def test_the_nightly_schedule_runs_everything_at_two_in_the_morning_london_time(
 def test_the_dagster_cli_lists_the_schedule_and_the_sensor(command, name, tmp_path):
     env = {"DAGSTER_HOME": str(tmp_path), "PATH": str(Path(sys.executable).parent)}
     (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    done = subprocess.run([str(Path(sys.executable).parent / "dagster"), command, "list", "-w", "workspace.yaml"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), command, "list", "-w", "workspace.yaml"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert name in done.stdout
 
@@ -108,10 +114,17 @@ def test_the_sensor_ticks_while_a_run_holds_the_warehouse_lock(folder, tmp_path)
     import time
 
     warehouse = tmp_path / "warehouse"
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from pathlib import Path; "
-                               "from lsdi_pipeline.warehouse.store import warehouse_lock\n"
-                               f"with warehouse_lock(Path({str(warehouse)!r})):\n    print('held', flush=True); time.sleep(30)"],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; "
+            "from lsdi_pipeline.warehouse.store import warehouse_lock\n"
+            f"with warehouse_lock(Path({str(warehouse)!r})):\n    print('held', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         (folder.returns / "late.xlsx").write_bytes(b"arrived during a run")

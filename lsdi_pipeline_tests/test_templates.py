@@ -48,8 +48,11 @@ class Asked:
 def asked_for(indicators: pd.DataFrame) -> list[Asked]:
     """What the template must pre-list, from the catalogue and the period grammar: phase-1 PIs in catalogue order."""
     phase_1 = indicators[indicators["status"] == "phase_1"].astype(object).where(indicators.notna(), None)
-    return [Asked(pi, period.label) for pi in phase_1.to_dict("records")
-            for period in expected_periods(RETURN_YEAR, pi["expected_cadence"], pi["period_basis"])]
+    return [
+        Asked(pi, period.label)
+        for pi in phase_1.to_dict("records")
+        for period in expected_periods(RETURN_YEAR, pi["expected_cadence"], pi["period_basis"])
+    ]
 
 
 def validations_at(ws, coordinate: str) -> list:
@@ -73,10 +76,20 @@ def test_the_template_has_the_four_return_sheets_and_two_sheets_the_parser_ignor
 def test_the_about_sheet_names_the_borough_version_and_year_and_leaves_submission_to_the_officer(template):
     about = openpyxl.load_workbook(template)["About"]
     fields = {about.cell(row, 1).value: about.cell(row, 2) for row in range(1, about.max_row + 1)}
-    assert list(fields) == ["Template version", "Borough code", "Borough name", "Return period", "Submitted on",
-                            "Submitted by (role)"]
-    assert [fields[f].value for f in ("Template version", "Borough code", "Borough name", "Return period")] == \
-        ["LSDI-R1", BARNET, "Barnet", "2007/08"]
+    assert list(fields) == [
+        "Template version",
+        "Borough code",
+        "Borough name",
+        "Return period",
+        "Submitted on",
+        "Submitted by (role)",
+    ]
+    assert [fields[f].value for f in ("Template version", "Borough code", "Borough name", "Return period")] == [
+        "LSDI-R1",
+        BARNET,
+        "Barnet",
+        "2007/08",
+    ]
     submitted_on, submitted_by = fields["Submitted on"], fields["Submitted by (role)"]
     assert submitted_on.value is None and submitted_on.is_date
     assert the_validation_at(about, submitted_on.coordinate).type == "date"
@@ -90,8 +103,16 @@ def test_headers_are_exactly_the_formats(template):
     def header(name):
         return [c.value for c in book[name][1] if c.value is not None]
 
-    assert header("PI data") == ["PI code", "Period", "Numerator", "Denominator", "Value", "Source agency",
-                                 "Reporting frequency", "Note"]
+    assert header("PI data") == [
+        "PI code",
+        "Period",
+        "Numerator",
+        "Denominator",
+        "Value",
+        "Source agency",
+        "Reporting frequency",
+        "Note",
+    ]
     assert header("Feasibility") == ["PI code", "Can provide", "Main issue", "Comment"]
     assert header("Narrative")[:2] == ["Cluster code", "Narrative"]
     for name in ("PI data", "Feasibility", "Narrative", "PI definitions"):
@@ -99,7 +120,9 @@ def test_headers_are_exactly_the_formats(template):
         assert all(c.font.bold for c in book[name][1] if c.value is not None)
 
 
-def test_every_phase_1_pi_is_listed_once_for_each_period_it_is_asked_for_and_postponed_pis_not_at_all(template, indicators):
+def test_every_phase_1_pi_is_listed_once_for_each_period_it_is_asked_for_and_postponed_pis_not_at_all(
+    template, indicators
+):
     pi_data = openpyxl.load_workbook(template)["PI data"]
     listed = [(row[0].value, row[1].value) for row in pi_data.iter_rows(min_row=2) if row[0].value is not None]
     asked = asked_for(indicators)
@@ -108,7 +131,9 @@ def test_every_phase_1_pi_is_listed_once_for_each_period_it_is_asked_for_and_pos
     postponed = set(indicators.loc[indicators["status"] == "postponed", "pi_code"])
     assert postponed and not postponed & {code for code, _ in listed}
     parsed = parse(template)
-    assert sorted((f["pi_code"], f["period"]) for f in parsed.pi_values) == sorted((a.pi["pi_code"], a.period_label) for a in asked)
+    assert sorted((f["pi_code"], f["period"]) for f in parsed.pi_values) == sorted(
+        (a.pi["pi_code"], a.period_label) for a in asked
+    )
 
 
 def test_periods_codes_and_labels_are_written_as_text_in_forms_the_parser_reads_without_a_warning(template, indicators):
@@ -153,12 +178,26 @@ def test_pi_definitions_describe_only_the_pis_asked_for(template, indicators):
 def test_the_instructions_say_how_to_fill_in_what_the_parser_expects(template):
     sheet = openpyxl.load_workbook(template)["Instructions"]
     text = " ".join(c.value for c in sheet["A"] if c.value)
-    for point in ("45 means 45%", "n/a", "<5", "true figures", "One row per PI per period", "Do not rename",
-                  "header rows", "not a person's name", "dates of birth", "Apr 2007", "2007/08 Q1", "2008-03-31"):
+    for point in (
+        "45 means 45%",
+        "n/a",
+        "<5",
+        "true figures",
+        "One row per PI per period",
+        "Do not rename",
+        "header rows",
+        "not a person's name",
+        "dates of birth",
+        "Apr 2007",
+        "2007/08 Q1",
+        "2008-03-31",
+    ):
         assert point in text, point
 
 
-def test_catalogue_text_starting_with_equals_is_written_as_text_not_as_a_formula(tmp_path, boroughs, indicators, clusters):
+def test_catalogue_text_starting_with_equals_is_written_as_text_not_as_a_formula(
+    tmp_path, boroughs, indicators, clusters
+):
     formula = '=HYPERLINK("http://example.invalid","x")'
     indicators = indicators.assign(definition=indicators["definition"].where(indicators["pi_code"] != "NI59", formula))
     borough = boroughs[boroughs["borough_code"] == BARNET].iloc[0]
@@ -176,7 +215,9 @@ def test_drop_down_lists_sit_on_the_agency_frequency_and_feasibility_columns(tem
     assert agency.type == "list" and all(label in agency.formula1 for label in codes.AGENCY_LABELS.values())
     assert the_validation_at(pi_data, "G2").formula1 == '"Monthly,Quarterly,Annual"'
     assert the_validation_at(feasibility, "B2").formula1 == '"Yes,Partially,No"'
-    assert the_validation_at(feasibility, "C2").formula1 == '"None,Reporting cycle,Data availability,Data integrity,Other"'
+    assert (
+        the_validation_at(feasibility, "C2").formula1 == '"None,Reporting cycle,Data availability,Data integrity,Other"'
+    )
     # feasibility answers outside the list lose the row, so Excel refuses them; agency and frequency only warn
     assert the_validation_at(feasibility, "B2").errorStyle == "stop"
     assert agency.errorStyle == "warning"
@@ -220,7 +261,11 @@ def test_headers_codes_and_periods_are_locked_and_the_cells_to_fill_in_are_not(t
     assert not any(about[ref].protection.locked for ref in ("B2", "B3", "B5", "B6"))
     feasibility, narrative = book["Feasibility"], book["Narrative"]
     assert feasibility["A2"].protection.locked and not feasibility["B2"].protection.locked
-    assert narrative["A2"].protection.locked and narrative["C2"].protection.locked and not narrative["B2"].protection.locked
+    assert (
+        narrative["A2"].protection.locked
+        and narrative["C2"].protection.locked
+        and not narrative["B2"].protection.locked
+    )
     assert narrative["B2"].number_format == "@"  # typed text stays text, even text starting with =
 
 
@@ -249,7 +294,9 @@ def test_a_filled_in_template_is_read_back_exactly_as_typed(template, indicators
     about["B6"] = "LSCB performance officer"
     expected = {}
     markers = {5: ("n/a", "not_provided"), 9: ("N/A", "not_provided"), 20: ("<5", "suppressed")}
-    first_percent = next(row for row, a in enumerate(asked, start=2) if a.pi["unit"] == "percent" and row not in markers)
+    first_percent = next(
+        row for row, a in enumerate(asked, start=2) if a.pi["unit"] == "percent" and row not in markers
+    )
     for row, item in enumerate(asked, start=2):
         assert pi_data.cell(row, 1).value == item.pi["pi_code"]
         numerator, denominator, value = officer_figures(item, row)
@@ -267,15 +314,20 @@ def test_a_filled_in_template_is_read_back_exactly_as_typed(template, indicators
             pi_data.cell(row, column).value = cell_value
         expected[row] = (item.pi["pi_code"], item.period_label, value, status, numerator, denominator)
     feasibility = book["Feasibility"]
-    answers = {2: ("Yes", "None", "yes", "none"), 3: ("Partially", "Data availability", "partially", "data_availability"),
-               4: ("No", "Reporting cycle", "no", "reporting_cycle")}
+    answers = {
+        2: ("Yes", "None", "yes", "none"),
+        3: ("Partially", "Data availability", "partially", "data_availability"),
+        4: ("No", "Reporting cycle", "no", "reporting_cycle"),
+    }
     for row, (can, issue, _, _) in answers.items():
         feasibility.cell(row, 2).value, feasibility.cell(row, 3).value = can, issue
     feasibility["D3"] = "Health partner data arrive a quarter late."
     narrative = book["Narrative"]
     written = {}
     for row in range(2, narrative.max_row + 1):
-        written[narrative.cell(row, 1).value] = narrative.cell(row, 2).value = f"Referral volumes were stable over the year ({row})."
+        written[narrative.cell(row, 1).value] = narrative.cell(row, 2).value = (
+            f"Referral volumes were stable over the year ({row})."
+        )
     book.save(template)
 
     parsed = parse(template)
@@ -286,8 +338,10 @@ def test_a_filled_in_template_is_read_back_exactly_as_typed(template, indicators
     assert {i["check_name"] for i in parsed.issues} == {"pi_not_provided", "pi_suppressed"}
     assert parsed.rejected_rows == []
     assert len(parsed.pi_values) == len(asked)
-    facts = {f["row_number"]: (f["pi_code"], f["period"], f["value"], f["value_status"], f["numerator"], f["denominator"])
-             for f in parsed.pi_values}
+    facts = {
+        f["row_number"]: (f["pi_code"], f["period"], f["value"], f["value_status"], f["numerator"], f["denominator"])
+        for f in parsed.pi_values
+    }
     assert facts == expected
     assert all(f["quality_status"] == "ok" for f in parsed.pi_values)
     loaded = {f["row_number"]: (f["can_provide"], f["main_issue"]) for f in parsed.feasibility}
@@ -300,7 +354,11 @@ def test_a_badly_filled_template_is_reported_cell_by_cell(template):
     book = openpyxl.load_workbook(template)
     pi_data, narrative = book["PI data"], book["Narrative"]
     row_of = {(r[0].value, r[1].value): r[0].row for r in pi_data.iter_rows(min_row=2) if r[0].value is not None}
-    over_100, swapped, tbc = row_of[("NI59", "2007/08 Q1")], row_of[("NI60", "2007/08 Q2")], row_of[("L02", "2007/08 Q3")]
+    over_100, swapped, tbc = (
+        row_of[("NI59", "2007/08 Q1")],
+        row_of[("NI60", "2007/08 Q2")],
+        row_of[("L02", "2007/08 Q3")],
+    )
     pi_data.cell(over_100, 5).value = 140
     pi_data.cell(swapped, 3).value, pi_data.cell(swapped, 4).value = 30, 20
     pi_data.cell(tbc, 5).value = "TBC"
@@ -331,7 +389,9 @@ def test_a_narrative_entered_as_a_live_formula_is_reported(template):
     book["Narrative"]["B2"] = '=HYPERLINK("http://example.invalid","x")'  # a live formula, pasted over the text format
     book.save(template)
     parsed = parse(template)
-    assert any(i["sheet"] == "Narrative" and i["cell_ref"] == "B2" and i["check_name"] == "formula_cell" for i in parsed.issues)
+    assert any(
+        i["sheet"] == "Narrative" and i["cell_ref"] == "B2" and i["check_name"] == "formula_cell" for i in parsed.issues
+    )
 
 
 # -- every pilot borough --------------------------------------------------------------------------
@@ -353,14 +413,22 @@ def test_the_same_template_is_written_byte_for_byte_each_time(tmp_path, boroughs
     assert first.read_bytes() == second.read_bytes()
 
 
-def test_many_templates_written_together_are_the_same_files_as_written_one_by_one(tmp_path, boroughs, indicators, clusters):
+def test_many_templates_written_together_are_the_same_files_as_written_one_by_one(
+    tmp_path, boroughs, indicators, clusters
+):
     chosen = boroughs[boroughs["is_pilot"]].head(3).to_dict("records")
     assert any(isinstance(b["legacy_code"], str) and b["legacy_code"] for b in chosen)
     # a name with characters XML escapes, and a borough known by its GSS code alone
-    chosen.append({**chosen[0], "borough_code": "E09000099", "borough_name": "Barking & <Dagenham>", "legacy_code": None})
-    together = write_templates([(tmp_path / f"together_{b['borough_code']}.xlsx", b) for b in chosen], RETURN_YEAR, indicators, clusters)
+    chosen.append(
+        {**chosen[0], "borough_code": "E09000099", "borough_name": "Barking & <Dagenham>", "legacy_code": None}
+    )
+    together = write_templates(
+        [(tmp_path / f"together_{b['borough_code']}.xlsx", b) for b in chosen], RETURN_YEAR, indicators, clusters
+    )
     for borough, path in zip(chosen, together):
-        alone = write_template(tmp_path / f"alone_{borough['borough_code']}.xlsx", borough, RETURN_YEAR, indicators, clusters)
+        alone = write_template(
+            tmp_path / f"alone_{borough['borough_code']}.xlsx", borough, RETURN_YEAR, indicators, clusters
+        )
         assert path.read_bytes() == alone.read_bytes(), borough["borough_name"]
     about = {row[0]: row[1] for row in openpyxl.load_workbook(together[-1])["About"].iter_rows(values_only=True)}
     assert about["Borough name"] == "Barking & <Dagenham>" and about["Borough code"] == "E09000099"

@@ -11,10 +11,21 @@ from lsdi_pipeline.returns.values import read_number
 NBSP = "\u00a0"
 
 
-@pytest.mark.parametrize("cell, number", [
-    (45, 45), (45.5, 45.5), (0, 0), ("45", 45), ("45.5", 45.5), ("1,204", 1204), ("12,345,678", 12345678),
-    ("1,204.5", 1204.5), (f"{NBSP}45{NBSP}", 45), (f" 1,204{NBSP}", 1204),
-])
+@pytest.mark.parametrize(
+    "cell, number",
+    [
+        (45, 45),
+        (45.5, 45.5),
+        (0, 0),
+        ("45", 45),
+        ("45.5", 45.5),
+        ("1,204", 1204),
+        ("12,345,678", 12345678),
+        ("1,204.5", 1204.5),
+        (f"{NBSP}45{NBSP}", 45),
+        (f" 1,204{NBSP}", 1204),
+    ],
+)
 def test_number_however_typed_is_reported(cell, number):
     reading = read_number(cell)
     assert (reading.status, reading.number, reading.qualified) == ("reported", number, False)
@@ -43,8 +54,25 @@ def test_qualified_number_is_read_as_the_number_and_flagged(cell):
     assert (reading.status, reading.number, reading.qualified) == ("reported", 45, True)
 
 
-@pytest.mark.parametrize("cell", [None, "", "   ", NBSP, "n/a", "N/A", "-", "not collected", "Not collected",
-                                  "not available", "nk", "NK", f"{NBSP}n/a{NBSP}", f"not{NBSP}collected"])
+@pytest.mark.parametrize(
+    "cell",
+    [
+        None,
+        "",
+        "   ",
+        NBSP,
+        "n/a",
+        "N/A",
+        "-",
+        "not collected",
+        "Not collected",
+        "not available",
+        "nk",
+        "NK",
+        f"{NBSP}n/a{NBSP}",
+        f"not{NBSP}collected",
+    ],
+)
 def test_not_provided_marker_has_no_number(cell):
     reading = read_number(cell)
     assert (reading.status, reading.number) == ("not_provided", None)
@@ -56,8 +84,9 @@ def test_suppression_marker_has_no_number(cell):
     assert (reading.status, reading.number) == ("suppressed", None)
 
 
-@pytest.mark.parametrize("cell", ["see note", "45 (provisional)", "forty-five", "12,04", "45 children", "approx",
-                                  "1.2.3"])
+@pytest.mark.parametrize(
+    "cell", ["see note", "45 (provisional)", "forty-five", "12,04", "45 children", "approx", "1.2.3"]
+)
 def test_stray_text_is_unreadable_with_a_problem(cell):
     reading = read_number(cell)
     assert (reading.status, reading.number) == ("unreadable", None)
@@ -81,8 +110,10 @@ def test_spaces_between_thousands_are_read(typed, number):
     assert read_number(typed).number == number
 
 
-@pytest.mark.parametrize("typed, status", [("NA", "not_provided"), ("N/K", "not_provided"), ("\u2014", "not_provided"),
-                                           ("< 5", "suppressed")])
+@pytest.mark.parametrize(
+    "typed, status",
+    [("NA", "not_provided"), ("N/K", "not_provided"), ("\u2014", "not_provided"), ("< 5", "suppressed")],
+)
 def test_common_spellings_of_the_markers_are_read(typed, status):
     assert read_number(typed).status == status
 
@@ -92,12 +123,26 @@ def test_an_infinite_number_is_unreadable_not_silently_missing():
     assert reading.status == "unreadable" and "too large" in reading.problem
 
 
-@pytest.mark.parametrize(("cell", "status"), [
-    ("c", "suppressed"), ("[c]", "suppressed"), ("x", "not_available"), ("X", "not_available"), (":", "not_available"),
-    ("[x]", "not_available"), ("z", "not_applicable"), ("[z]", "not_applicable"), ("u", "low_reliability"),
-    ("[u]", "low_reliability"), ("low", "rounds_to_zero"), ("LOW", "rounds_to_zero"), ("k", "rounds_to_zero"),
-    ("~", "rounds_to_zero"), (f" {NBSP}z ", "not_applicable"),
-])
+@pytest.mark.parametrize(
+    ("cell", "status"),
+    [
+        ("c", "suppressed"),
+        ("[c]", "suppressed"),
+        ("x", "not_available"),
+        ("X", "not_available"),
+        (":", "not_available"),
+        ("[x]", "not_available"),
+        ("z", "not_applicable"),
+        ("[z]", "not_applicable"),
+        ("u", "low_reliability"),
+        ("[u]", "low_reliability"),
+        ("low", "rounds_to_zero"),
+        ("LOW", "rounds_to_zero"),
+        ("k", "rounds_to_zero"),
+        ("~", "rounds_to_zero"),
+        (f" {NBSP}z ", "not_applicable"),
+    ],
+)
 def test_each_dfe_symbol_reads_with_its_meaning_and_no_number(cell, status):
     reading = read_number(cell)
     assert (reading.status, reading.number, reading.problem) == (status, None, None)

@@ -28,8 +28,11 @@ def _free_port() -> int:
 
 
 def _post(port: int, query: str) -> dict:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query}).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())["data"]
 
@@ -38,8 +41,21 @@ def test_the_webserver_loads_every_asset_check_schedule_and_sensor(tmp_path):
     (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     port = _free_port()
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "LSDI_WAREHOUSE_DIR": str(tmp_path / "warehouse")}
-    server = subprocess.Popen([str(Path(sys.executable).parent / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1",
-                               "-p", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "dagster-webserver"),
+            "-w",
+            "workspace.yaml",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -56,10 +72,13 @@ def test_the_webserver_loads_every_asset_check_schedule_and_sensor(tmp_path):
     nodes = data["assetNodes"]
     expected_assets = {"/".join(key.path) for a in all_assets for key in a.keys}
     assert {"/".join(n["assetKey"]["path"]) for n in nodes} == expected_assets
-    assert all(n["description"] and n["groupName"] in ("raw", "validated", "warehouse", "analysis", "reports") for n in nodes)
+    assert all(
+        n["description"] and n["groupName"] in ("raw", "validated", "warehouse", "analysis", "reports") for n in nodes
+    )
     checks = {c["name"]: c["description"] for n in nodes for c in n["assetChecksOrError"].get("checks", [])}
     assert set(checks) == {spec.name for c in all_asset_checks for spec in c.check_specs} and all(checks.values())
     repository = data["repositoriesOrError"]["nodes"][0]
     assert [(s["name"], s["cronSchedule"], s["executionTimezone"]) for s in repository["schedules"]] == [
-        ("nightly_schedule", "0 2 * * *", "Europe/London")]
+        ("nightly_schedule", "0 2 * * *", "Europe/London")
+    ]
     assert [s["name"] for s in repository["sensors"]] == ["returns_folder_sensor"]

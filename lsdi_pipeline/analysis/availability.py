@@ -10,12 +10,21 @@ from lsdi_pipeline import codes
 from lsdi_pipeline.checks.families import availability_grid
 from lsdi_pipeline.checks.figures import snapshot_fits
 
-MATRIX_COLUMNS = ["borough_code", "pi_code", "periods_expected", "periods_provided", "periods_not_provided", "periods_suppressed",
-                  "periods_missing", "availability_pct"]
+MATRIX_COLUMNS = [
+    "borough_code",
+    "pi_code",
+    "periods_expected",
+    "periods_provided",
+    "periods_not_provided",
+    "periods_suppressed",
+    "periods_missing",
+    "availability_pct",
+]
 
 
-def availability_matrix(fact_pi_value: pd.DataFrame, submission: pd.DataFrame, pilot_borough: pd.DataFrame,
-                        dim_indicator: pd.DataFrame) -> pd.DataFrame:
+def availability_matrix(
+    fact_pi_value: pd.DataFrame, submission: pd.DataFrame, pilot_borough: pd.DataFrame, dim_indicator: pd.DataFrame
+) -> pd.DataFrame:
     """Per pilot borough × phase-1 PI: expected periods and what became of them. A figure flagged error counts as missing."""
     usable = fact_pi_value.loc[fact_pi_value["quality_status"] != "error"]
     grid = availability_grid(usable, submission, pilot_borough, dim_indicator)
@@ -23,10 +32,15 @@ def availability_matrix(fact_pi_value: pd.DataFrame, submission: pd.DataFrame, p
         return pd.DataFrame(columns=MATRIX_COLUMNS)
     counts = pd.crosstab([grid["borough_code"], grid["pi_code"]], grid["status"])
     counts = counts.reindex(columns=["provided", "not_provided", "suppressed", "missing"], fill_value=0)
-    matrix = pd.DataFrame({
-        "periods_expected": counts.sum(axis=1), "periods_provided": counts["provided"],
-        "periods_not_provided": counts["not_provided"], "periods_suppressed": counts["suppressed"],
-        "periods_missing": counts["missing"]}).reset_index()
+    matrix = pd.DataFrame(
+        {
+            "periods_expected": counts.sum(axis=1),
+            "periods_provided": counts["provided"],
+            "periods_not_provided": counts["not_provided"],
+            "periods_suppressed": counts["suppressed"],
+            "periods_missing": counts["missing"],
+        }
+    ).reset_index()
     matrix["availability_pct"] = (matrix["periods_provided"] / matrix["periods_expected"] * 100).round(1)
     return matrix[MATRIX_COLUMNS]
 
@@ -40,21 +54,40 @@ def snapshot_cadence(day: dt.date) -> str:
 
 def cadence_mismatch(fact_pi_value: pd.DataFrame, dim_indicator: pd.DataFrame) -> pd.DataFrame:
     """Current figures (not flagged error) given at another cadence than the catalogue asks for."""
-    columns = ["borough_code", "pi_code", "expected_cadence", "reported_frequency", "periods", "period_list", "declared_frequency"]
+    columns = [
+        "borough_code",
+        "pi_code",
+        "expected_cadence",
+        "reported_frequency",
+        "periods",
+        "period_list",
+        "declared_frequency",
+    ]
     facts = fact_pi_value.loc[fact_pi_value["is_current"] & (fact_pi_value["quality_status"] != "error")].merge(
-        dim_indicator[["pi_code", "expected_cadence"]], on="pi_code")
+        dim_indicator[["pi_code", "expected_cadence"]], on="pi_code"
+    )
     if facts.empty:
         return pd.DataFrame(columns=columns)
     # the cadence the periods themselves imply; the borough's own declaration is kept beside it
     given = facts["period_type"].map(codes.PERIOD_TYPE_CADENCE)
     snapshot = facts["period_type"] == "snapshot"
-    given[snapshot] = [expected if snapshot_fits(day, expected) else snapshot_cadence(day) for day, expected in
-                       zip(pd.to_datetime(facts.loc[snapshot, "period_end"]).dt.date, facts.loc[snapshot, "expected_cadence"])]
+    given[snapshot] = [
+        expected if snapshot_fits(day, expected) else snapshot_cadence(day)
+        for day, expected in zip(
+            pd.to_datetime(facts.loc[snapshot, "period_end"]).dt.date, facts.loc[snapshot, "expected_cadence"]
+        )
+    ]
     facts = facts.assign(declared=facts["reported_frequency"], reported_frequency=given)
     mismatched = facts.loc[facts["reported_frequency"] != facts["expected_cadence"]].sort_values("period_start")
     if mismatched.empty:
         return pd.DataFrame(columns=columns)
-    table = mismatched.groupby(["borough_code", "pi_code", "expected_cadence", "reported_frequency"]).agg(
-        periods=("period", "size"), period_list=("period", ", ".join),
-        declared_frequency=("declared", lambda declared: ", ".join(sorted(set(declared.dropna()))) or None)).reset_index()
+    table = (
+        mismatched.groupby(["borough_code", "pi_code", "expected_cadence", "reported_frequency"])
+        .agg(
+            periods=("period", "size"),
+            period_list=("period", ", ".join),
+            declared_frequency=("declared", lambda declared: ", ".join(sorted(set(declared.dropna()))) or None),
+        )
+        .reset_index()
+    )
     return table[columns]

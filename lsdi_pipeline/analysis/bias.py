@@ -6,11 +6,23 @@ import pandas as pd
 
 from lsdi_pipeline import codes
 
-COLUMNS = ["source_type", "source_agency", "pis_in_dataset", "share_of_dataset_pct", "pis_phase_1", "pis_more_than_annual",
-           "availability_pct", "measures_in_mapping", "measures_more_than_annual_in_mapping", "boroughs_holding"]
+COLUMNS = [
+    "source_type",
+    "source_agency",
+    "pis_in_dataset",
+    "share_of_dataset_pct",
+    "pis_phase_1",
+    "pis_more_than_annual",
+    "availability_pct",
+    "measures_in_mapping",
+    "measures_more_than_annual_in_mapping",
+    "boroughs_holding",
+]
 
 
-def bias_by_source(dim_indicator: pd.DataFrame, availability_matrix: pd.DataFrame, mapping_inventory: pd.DataFrame) -> pd.DataFrame:
+def bias_by_source(
+    dim_indicator: pd.DataFrame, availability_matrix: pd.DataFrame, mapping_inventory: pd.DataFrame
+) -> pd.DataFrame:
     """One row per source type (source_agency NULL) and per agency: what the dataset asks, what the pilot gave, what boroughs hold."""
     pis = dim_indicator.assign(phase_1=dim_indicator["status"] == "phase_1")
     pis["more_than_annual"] = pis["phase_1"] & (pis["expected_cadence"] != "annual")
@@ -24,13 +36,29 @@ def bias_by_source(dim_indicator: pd.DataFrame, availability_matrix: pd.DataFram
             held = inventory.loc[(inventory[list(match)] == pd.Series(match)).all(axis=1)]
             given = availability.loc[(availability[list(match)] == pd.Series(match)).all(axis=1)]
             expected = given["periods_expected"].sum()
-            rows.append({"source_type": match["source_type"], "source_agency": match.get("source_agency"),
-                         "pis_in_dataset": len(group), "share_of_dataset_pct": round(len(group) / len(pis) * 100, 1),
-                         "pis_phase_1": int(group["phase_1"].sum()), "pis_more_than_annual": int(group["more_than_annual"].sum()),
-                         "availability_pct": round(given["periods_provided"].sum() / expected * 100, 1) if expected else None,
-                         "measures_in_mapping": len(held), "measures_more_than_annual_in_mapping": int(held["more_than_annual"].sum()),
-                         "boroughs_holding": held["borough_code"].nunique()})
+            rows.append(
+                {
+                    "source_type": match["source_type"],
+                    "source_agency": match.get("source_agency"),
+                    "pis_in_dataset": len(group),
+                    "share_of_dataset_pct": round(len(group) / len(pis) * 100, 1),
+                    "pis_phase_1": int(group["phase_1"].sum()),
+                    "pis_more_than_annual": int(group["more_than_annual"].sum()),
+                    "availability_pct": round(given["periods_provided"].sum() / expected * 100, 1)
+                    if expected
+                    else None,
+                    "measures_in_mapping": len(held),
+                    "measures_more_than_annual_in_mapping": int(held["more_than_annual"].sum()),
+                    "boroughs_holding": held["borough_code"].nunique(),
+                }
+            )
     order = {t: i for i, t in enumerate(codes.SOURCE_TYPES)}
-    return pd.DataFrame(rows, columns=COLUMNS).sort_values(
-        ["source_type", "source_agency"], key=lambda c: c.map(order) if c.name == "source_type" else c.fillna(""),
-        na_position="first").reset_index(drop=True)
+    return (
+        pd.DataFrame(rows, columns=COLUMNS)
+        .sort_values(
+            ["source_type", "source_agency"],
+            key=lambda c: c.map(order) if c.name == "source_type" else c.fillna(""),
+            na_position="first",
+        )
+        .reset_index(drop=True)
+    )

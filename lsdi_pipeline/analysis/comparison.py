@@ -26,18 +26,46 @@ SUPPRESS_AT = 5
 #: the fewest published figures a group statistic, neighbour statistic or pooled value is computed on
 MIN_CONTRIBUTORS = 3
 
-COLUMNS = ["pi_code", "period", "borough_code", "value", "comparison_group", "group_mean", "group_median", "group_q1", "group_q3",
-           "group_pooled", "rank", "boroughs_reporting", "quartile_band", "diff_from_group", "change_from_previous", "sn_median",
-           "suppressed", "suppression", "england_value", "region_value", "national_rank", "authorities_ranked", "national_band",
-           "sn_mean", "sn_reporting", "pooled_reporting"]
+COLUMNS = [
+    "pi_code",
+    "period",
+    "borough_code",
+    "value",
+    "comparison_group",
+    "group_mean",
+    "group_median",
+    "group_q1",
+    "group_q3",
+    "group_pooled",
+    "rank",
+    "boroughs_reporting",
+    "quartile_band",
+    "diff_from_group",
+    "change_from_previous",
+    "sn_median",
+    "suppressed",
+    "suppression",
+    "england_value",
+    "region_value",
+    "national_rank",
+    "authorities_ranked",
+    "national_band",
+    "sn_mean",
+    "sn_reporting",
+    "pooled_reporting",
+]
 GROUP = ["comparison_group", "pi_code", "period"]
 
 
 def usable_figures(fact_pi_value: pd.DataFrame) -> pd.DataFrame:
     """Current, reported figures not flagged error: what every comparison is computed on."""
     facts = fact_pi_value
-    return facts.loc[facts["is_current"] & (facts["value_status"] == "reported") & (facts["quality_status"] != "error")
-                     & facts["value"].notna()].copy()
+    return facts.loc[
+        facts["is_current"]
+        & (facts["value_status"] == "reported")
+        & (facts["quality_status"] != "error")
+        & facts["value"].notna()
+    ].copy()
 
 
 def is_suppressed(unit: pd.Series, value: pd.Series, numerator: pd.Series) -> pd.Series:
@@ -47,13 +75,29 @@ def is_suppressed(unit: pd.Series, value: pd.Series, numerator: pd.Series) -> pd
     return (small_count | small_numerator.fillna(False)).astype(bool)
 
 
-def compare(fact_pi_value: pd.DataFrame, dim_indicator: pd.DataFrame, dim_borough: pd.DataFrame,
-            published_value: pd.DataFrame | None = None) -> pd.DataFrame:
+def compare(
+    fact_pi_value: pd.DataFrame,
+    dim_indicator: pd.DataFrame,
+    dim_borough: pd.DataFrame,
+    published_value: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """The cmp_borough_pi table."""
-    indicator_columns = ["pi_code", "unit", "polarity", "band_min", "band_max", "expected_cadence", "period_basis", "national_polarity"]
+    indicator_columns = [
+        "pi_code",
+        "unit",
+        "polarity",
+        "band_min",
+        "band_max",
+        "expected_cadence",
+        "period_basis",
+        "national_polarity",
+    ]
     borough_columns = ["borough_code", "comparison_group", "dfe_la_code", "statistical_neighbours", "region_code"]
-    figures = usable_figures(fact_pi_value).merge(dim_indicator.reindex(columns=indicator_columns), on="pi_code").merge(
-        dim_borough.reindex(columns=borough_columns), on="borough_code")
+    figures = (
+        usable_figures(fact_pi_value)
+        .merge(dim_indicator.reindex(columns=indicator_columns), on="pi_code")
+        .merge(dim_borough.reindex(columns=borough_columns), on="borough_code")
+    )
     if figures.empty:
         return pd.DataFrame(columns=COLUMNS)
     figures = figures.reset_index(drop=True)
@@ -80,8 +124,16 @@ def compare(fact_pi_value: pd.DataFrame, dim_indicator: pd.DataFrame, dim_boroug
     figures["sn_mean"], figures["sn_reporting"] = _neighbour_statistic(figures, pairs, returned, "mean", published)
 
     hidden = figures["suppressed"]
-    for column in ("value", "diff_from_group", "change_from_previous", "rank", "quartile_band", "national_rank",
-                   "authorities_ranked", "national_band"):
+    for column in (
+        "value",
+        "diff_from_group",
+        "change_from_previous",
+        "rank",
+        "quartile_band",
+        "national_rank",
+        "authorities_ranked",
+        "national_band",
+    ):
         figures[column] = figures[column].where(~hidden)
     return figures[COLUMNS].sort_values(["pi_code", "period", "borough_code"]).reset_index(drop=True)
 
@@ -103,7 +155,9 @@ def suppression(figures: pd.DataFrame) -> pd.Series:
         size = figures["numerator"].where(figures["unit"] != "count", figures["value"]).fillna(np.inf).to_numpy()
         # the order in which figures beside a lone hidden one are hidden: smallest first, then by borough and period
         order = np.empty(len(figures), dtype=np.int64)
-        order[np.lexsort((figures["period"].to_numpy(), figures["borough_code"].to_numpy(), size))] = np.arange(len(figures))
+        order[np.lexsort((figures["period"].to_numpy(), figures["borough_code"].to_numpy(), size))] = np.arange(
+            len(figures)
+        )
         members = members.assign(order=order[members["row"].to_numpy()])
         while True:
             is_hidden = hidden[members["row"].to_numpy()]
@@ -139,8 +193,16 @@ def _totals(figures: pd.DataFrame) -> pd.DataFrame:
         ((kind == "calendar_quarter") | ((kind == "month") & calendar), cq, "month"),
     )
     for chosen, key, parts in ties:
-        keyed.append(pd.DataFrame({"comparison_group": parts, "pi_code": figures["pi_code"][chosen] + "|" + figures["borough_code"][chosen],
-                                   "period": key[chosen].astype(str), "row": positions[chosen]}))
+        keyed.append(
+            pd.DataFrame(
+                {
+                    "comparison_group": parts,
+                    "pi_code": figures["pi_code"][chosen] + "|" + figures["borough_code"][chosen],
+                    "period": key[chosen].astype(str),
+                    "row": positions[chosen],
+                }
+            )
+        )
     long = pd.concat(keyed, ignore_index=True)
     long["set"] = long.groupby(GROUP, sort=False, dropna=False).ngroup()
     return long[["set", "row"]]
@@ -150,14 +212,26 @@ def _totals(figures: pd.DataFrame) -> pd.DataFrame:
 def _group_statistics(shown: pd.DataFrame) -> pd.DataFrame:
     """Per group, PI and period: the statistics of the figures shown, NULL where fewer than MIN_CONTRIBUTORS."""
     group = shown.groupby(GROUP)["value"]
-    stats = pd.DataFrame({"group_mean": group.mean(), "group_median": group.median(), "group_q1": group.quantile(0.25),
-                          "group_q3": group.quantile(0.75), "boroughs_reporting": group.count()})
-    stats[["group_mean", "group_median", "group_q1", "group_q3"]] = stats[["group_mean", "group_median", "group_q1", "group_q3"]].where(
-        stats["boroughs_reporting"] >= MIN_CONTRIBUTORS, axis=0)
+    stats = pd.DataFrame(
+        {
+            "group_mean": group.mean(),
+            "group_median": group.median(),
+            "group_q1": group.quantile(0.25),
+            "group_q3": group.quantile(0.75),
+            "boroughs_reporting": group.count(),
+        }
+    )
+    stats[["group_mean", "group_median", "group_q1", "group_q3"]] = stats[
+        ["group_mean", "group_median", "group_q1", "group_q3"]
+    ].where(stats["boroughs_reporting"] >= MIN_CONTRIBUTORS, axis=0)
     scale = shown["unit"].map(codes.UNIT_SCALE)
     both = shown.loc[shown["numerator"].notna() & shown["denominator"].notna() & scale.notna()]
-    sums = both.groupby(GROUP).agg(numerator=("numerator", "sum"), denominator=("denominator", "sum"), pooled_reporting=("value", "size"),
-                                   scale=("unit", lambda u: codes.UNIT_SCALE[u.iloc[0]]))
+    sums = both.groupby(GROUP).agg(
+        numerator=("numerator", "sum"),
+        denominator=("denominator", "sum"),
+        pooled_reporting=("value", "size"),
+        scale=("unit", lambda u: codes.UNIT_SCALE[u.iloc[0]]),
+    )
     pooled = sums["numerator"] / sums["denominator"].where(sums["denominator"] > 0) * sums["scale"]
     stats["group_pooled"] = pooled.where(sums["pooled_reporting"] >= MIN_CONTRIBUTORS)
     stats["pooled_reporting"] = sums["pooled_reporting"]
@@ -168,8 +242,18 @@ def _badness(figures: pd.DataFrame) -> pd.Series:
     """A number that is lower for better figures, by the PI's polarity (NaN for neutral PIs)."""
     value = figures["value"].astype(float)
     distance = np.maximum(figures["band_min"] - value, 0) + np.maximum(value - figures["band_max"], 0)
-    return pd.Series(np.select([figures["polarity"] == "higher_is_better", figures["polarity"] == "lower_is_better",
-                                figures["polarity"] == "in_band"], [-value, value, distance], np.nan), index=figures.index)
+    return pd.Series(
+        np.select(
+            [
+                figures["polarity"] == "higher_is_better",
+                figures["polarity"] == "lower_is_better",
+                figures["polarity"] == "in_band",
+            ],
+            [-value, value, distance],
+            np.nan,
+        ),
+        index=figures.index,
+    )
 
 
 def _quartile_band(figures: pd.DataFrame) -> pd.Series:
@@ -179,8 +263,12 @@ def _quartile_band(figures: pd.DataFrame) -> pd.Series:
     quartiles.columns = ["q1", "q2", "q3"]
     q = figures[GROUP].join(quartiles, on=GROUP)
     badness = figures["badness"]
-    bands = np.select([badness <= q["q1"], badness <= q["q2"], badness <= q["q3"], badness > q["q3"]], ["A", "B", "C", "D"], None)
-    return pd.Series(bands, index=figures.index).where(badness.notna() & (figures["boroughs_reporting"] >= MIN_CONTRIBUTORS))
+    bands = np.select(
+        [badness <= q["q1"], badness <= q["q2"], badness <= q["q3"], badness > q["q3"]], ["A", "B", "C", "D"], None
+    )
+    return pd.Series(bands, index=figures.index).where(
+        badness.notna() & (figures["boroughs_reporting"] >= MIN_CONTRIBUTORS)
+    )
 
 
 def _change_from_previous(figures: pd.DataFrame) -> pd.Series:
@@ -195,8 +283,11 @@ def _change_from_previous(figures: pd.DataFrame) -> pd.Series:
     earlier = {n: _months_before(end, n) for n in CADENCE_MONTHS.values()}
     step = ordered["expected_cadence"].map(CADENCE_MONTHS).fillna(12)
     one_step = pd.Series(np.select([step == n for n in earlier], list(earlier.values()), pd.NaT), index=ordered.index)
-    adjacent = np.where(ordered["period_type"] == "snapshot", (previous_end == pd.to_datetime(one_step)) | (previous_end == earlier[12]),
-                        previous_end + pd.Timedelta(days=1) == start)
+    adjacent = np.where(
+        ordered["period_type"] == "snapshot",
+        (previous_end == pd.to_datetime(one_step)) | (previous_end == earlier[12]),
+        previous_end + pd.Timedelta(days=1) == start,
+    )
     change = (ordered["value"] - previous_value).where(adjacent & ~previous_hidden & ~ordered["suppressed"])
     return change.reindex(figures.index)
 
@@ -208,7 +299,8 @@ CADENCE_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12}
 def _months_before(days: pd.Series, months: int) -> pd.Series:
     """The same day `months` earlier; a month end to the month end."""
     return days.where(~days.dt.is_month_end, days + pd.offsets.MonthEnd(-months)).where(
-        days.dt.is_month_end, days - pd.DateOffset(months=months))
+        days.dt.is_month_end, days - pd.DateOffset(months=months)
+    )
 
 
 # -- neighbours and England ---------------------------------------------------------------------------------------------
@@ -216,27 +308,34 @@ def _returned(figures: pd.DataFrame) -> pd.DataFrame:
     """Each borough's figure by DfE LA number, with whether it is hidden (a hidden one counts for no statistic)."""
     returned = figures.assign(neighbour=pd.to_numeric(figures["dfe_la_code"], errors="coerce"))
     returned = returned.dropna(subset=["neighbour"]).astype({"neighbour": "int64"})
-    return returned[["pi_code", "period", "neighbour", "value", "suppressed"]].drop_duplicates(["pi_code", "period", "neighbour"], keep="last")
+    return returned[["pi_code", "period", "neighbour", "value", "suppressed"]].drop_duplicates(
+        ["pi_code", "period", "neighbour"], keep="last"
+    )
 
 
 def _neighbour_pairs(figures: pd.DataFrame) -> pd.DataFrame:
     """(row, pi_code, period, neighbour): each figure's borough's statistical neighbours, by DfE LA number."""
     boroughs = figures[["borough_code", "statistical_neighbours"]].drop_duplicates("borough_code")
-    lists = boroughs["statistical_neighbours"].where(boroughs["statistical_neighbours"].map(lambda v: isinstance(v, str)), "")
+    lists = boroughs["statistical_neighbours"].where(
+        boroughs["statistical_neighbours"].map(lambda v: isinstance(v, str)), ""
+    )
     pairs = boroughs[["borough_code"]].assign(neighbour=lists.str.split(";")).explode("neighbour")
     pairs["neighbour"] = pairs["neighbour"].str.strip()
     pairs = pairs.loc[pairs["neighbour"].str.isdigit().fillna(False)].astype({"neighbour": "int64"})
     return figures[["borough_code", "pi_code", "period"]].reset_index(names="row").merge(pairs, on="borough_code")
 
 
-def _neighbour_statistic(figures: pd.DataFrame, pairs: pd.DataFrame, returned: pd.DataFrame, how: str,
-                         published: pd.DataFrame | None = None) -> tuple[pd.Series, pd.Series]:
+def _neighbour_statistic(
+    figures: pd.DataFrame, pairs: pd.DataFrame, returned: pd.DataFrame, how: str, published: pd.DataFrame | None = None
+) -> tuple[pd.Series, pd.Series]:
     """The median (London returns only) or mean (a neighbour's return, else its DfE published figure) of the borough's
     statistical neighbours' figures, and how many counted; NULL with fewer than MIN_CONTRIBUTORS. A neighbour whose
     return is hidden counts for nothing (its published figure does not stand in for it)."""
     values = pairs.merge(returned, on=["pi_code", "period", "neighbour"], how="left")
     if published is not None and not published.empty:
-        dfe = published.rename(columns={"dfe_la_code": "neighbour", "value": "published"})[["pi_code", "period", "neighbour", "published"]]
+        dfe = published.rename(columns={"dfe_la_code": "neighbour", "value": "published"})[
+            ["pi_code", "period", "neighbour", "published"]
+        ]
         values = values.merge(dfe, on=["pi_code", "period", "neighbour"], how="left")
         values["value"] = values["value"].where(values["suppressed"].notna(), values["published"])
     values = values.loc[values["suppressed"].ne(True) & values["value"].notna()]
@@ -250,11 +349,17 @@ def _published_figures(published_value: pd.DataFrame | None, dim_indicator: pd.D
     """DfE's published figures of local authorities, less any our rule would suppress (DfE shows none such)."""
     if published_value is None or published_value.empty:
         return pd.DataFrame(columns=["pi_code", "period", "dfe_la_code", "value"])
-    la = published_value.loc[(published_value["geographic_level"] == "local_authority") & (published_value["value_status"] == "reported")
-                             & published_value["value"].notna() & published_value["dfe_la_code"].notna()]
+    la = published_value.loc[
+        (published_value["geographic_level"] == "local_authority")
+        & (published_value["value_status"] == "reported")
+        & published_value["value"].notna()
+        & published_value["dfe_la_code"].notna()
+    ]
     la = la.merge(dim_indicator[["pi_code", "unit"]], on="pi_code")
     small = is_suppressed(la["unit"], la["value"].astype(float), la["numerator"].astype(float))
-    return la.loc[~small, ["pi_code", "period", "dfe_la_code", "value"]].astype({"dfe_la_code": "int64", "value": float})
+    return la.loc[~small, ["pi_code", "period", "dfe_la_code", "value"]].astype(
+        {"dfe_la_code": "int64", "value": float}
+    )
 
 
 def _with_published_context(figures: pd.DataFrame, published_value: pd.DataFrame | None) -> pd.DataFrame:
@@ -263,24 +368,45 @@ def _with_published_context(figures: pd.DataFrame, published_value: pd.DataFrame
         return figures.assign(england_value=np.nan, region_value=np.nan)
     reported = published_value.loc[published_value["value_status"] == "reported"]
     england = reported.loc[reported["geographic_level"] == "national"].drop_duplicates(["pi_code", "period"])
-    region = reported.loc[reported["geographic_level"] == "regional"].drop_duplicates(["pi_code", "period", "area_code"])
-    figures = figures.merge(england[["pi_code", "period", "value"]].rename(columns={"value": "england_value"}), on=["pi_code", "period"], how="left")
-    return figures.merge(region[["pi_code", "period", "area_code", "value"]].rename(columns={"area_code": "region_code", "value": "region_value"}),
-                         on=["pi_code", "period", "region_code"], how="left")
+    region = reported.loc[reported["geographic_level"] == "regional"].drop_duplicates(
+        ["pi_code", "period", "area_code"]
+    )
+    figures = figures.merge(
+        england[["pi_code", "period", "value"]].rename(columns={"value": "england_value"}),
+        on=["pi_code", "period"],
+        how="left",
+    )
+    return figures.merge(
+        region[["pi_code", "period", "area_code", "value"]].rename(
+            columns={"area_code": "region_code", "value": "region_value"}
+        ),
+        on=["pi_code", "period", "region_code"],
+        how="left",
+    )
 
 
 def _national(figures: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
     """national_rank, authorities_ranked and national_band of each shown figure, by LAIT's rule (see the module)."""
-    out = pd.DataFrame({"national_rank": pd.Series(pd.NA, index=figures.index, dtype="Int64"),
-                        "authorities_ranked": pd.Series(pd.NA, index=figures.index, dtype="Int64"),
-                        "national_band": pd.Series(None, index=figures.index, dtype="object")})
+    out = pd.DataFrame(
+        {
+            "national_rank": pd.Series(pd.NA, index=figures.index, dtype="Int64"),
+            "authorities_ranked": pd.Series(pd.NA, index=figures.index, dtype="Int64"),
+            "national_band": pd.Series(None, index=figures.index, dtype="object"),
+        }
+    )
     if published.empty:
         return out
-    others_by = {key: (frame["dfe_la_code"].to_numpy(), frame["value"].to_numpy()) for key, frame in published.groupby(["pi_code", "period"])}
-    ranked = figures.loc[~figures["suppressed"] & figures["national_polarity"].isin(["higher_is_better", "lower_is_better"])]
+    others_by = {
+        key: (frame["dfe_la_code"].to_numpy(), frame["value"].to_numpy())
+        for key, frame in published.groupby(["pi_code", "period"])
+    }
+    ranked = figures.loc[
+        ~figures["suppressed"] & figures["national_polarity"].isin(["higher_is_better", "lower_is_better"])
+    ]
     own_code = pd.to_numeric(ranked["dfe_la_code"], errors="coerce")
-    for i, pi, period, value, polarity, code in zip(ranked.index, ranked["pi_code"], ranked["period"], ranked["value"],
-                                                    ranked["national_polarity"], own_code):
+    for i, pi, period, value, polarity, code in zip(
+        ranked.index, ranked["pi_code"], ranked["period"], ranked["value"], ranked["national_polarity"], own_code
+    ):
         if (pi, period) not in others_by:
             continue
         codes_, values = others_by[(pi, period)]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-ANSWERS = {"can_provide": ("yes", "partially", "no"),
-           "main_issue": ("none", "reporting_cycle", "data_availability", "data_integrity", "other")}
+ANSWERS = {
+    "can_provide": ("yes", "partially", "no"),
+    "main_issue": ("none", "reporting_cycle", "data_availability", "data_integrity", "other"),
+}
 
 
 def feasibility_summary(fact_feasibility: pd.DataFrame, dim_indicator: pd.DataFrame) -> pd.DataFrame:

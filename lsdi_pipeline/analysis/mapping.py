@@ -18,4 +18,6 @@ def mapping_summary(responses: pd.DataFrame) -> pd.DataFrame:
         ("supplied partial report", int((contribution == "partial_report").sum())),
         ("acknowledged only", int((contribution == "acknowledged_only").sum())),
     ]
-    return pd.DataFrame([(m, n, i) for i, (m, n) in enumerate(measures, start=1)], columns=["measure", "boroughs", "measure_order"])
+    return pd.DataFrame(
+        [(m, n, i) for i, (m, n) in enumerate(measures, start=1)], columns=["measure", "boroughs", "measure_order"]
+    )

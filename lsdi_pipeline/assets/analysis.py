@@ -20,13 +20,21 @@ _DEFAULTS = Thresholds.from_file()
 def mapping_summary(mapping_response: pd.DataFrame) -> dg.Output:
     """The mapping stage in figures: invited, responded, no response, supplied information, acknowledged only."""
     frame = summarise_mapping(mapping_response)
-    return table_output("mapping_summary", frame, summary=", ".join(f"{m} {n}" for m, n in zip(frame["measure"], frame["boroughs"])
-                                                                      if m in ("invited", "responded", "supplied information")))
+    return table_output(
+        "mapping_summary",
+        frame,
+        summary=", ".join(
+            f"{m} {n}"
+            for m, n in zip(frame["measure"], frame["boroughs"])
+            if m in ("invited", "responded", "supplied information")
+        ),
+    )
 
 
 @dg.asset(group_name=GROUP, dagster_type=table_type("availability_matrix"))
-def availability_matrix(fact_pi_value: pd.DataFrame, submission: pd.DataFrame, pilot_borough: pd.DataFrame,
-                        dim_indicator: pd.DataFrame) -> dg.Output:
+def availability_matrix(
+    fact_pi_value: pd.DataFrame, submission: pd.DataFrame, pilot_borough: pd.DataFrame, dim_indicator: pd.DataFrame
+) -> dg.Output:
     """What each pilot borough provided of each phase-1 PI, against the periods its cadence asks for."""
     frame = build_availability_matrix(fact_pi_value, submission, pilot_borough, dim_indicator)
     overall = frame["periods_provided"].sum() / max(frame["periods_expected"].sum(), 1) * 100
@@ -37,7 +45,9 @@ def availability_matrix(fact_pi_value: pd.DataFrame, submission: pd.DataFrame, p
 def cadence_mismatch(fact_pi_value: pd.DataFrame, dim_indicator: pd.DataFrame) -> dg.Output:
     """Figures given at another cadence than the catalogue asks for, by borough and PI."""
     frame = build_cadence_mismatch(fact_pi_value, dim_indicator)
-    return table_output("cadence_mismatch", frame, summary=f"{int(frame['periods'].sum())} figures in {len(frame)} series")
+    return table_output(
+        "cadence_mismatch", frame, summary=f"{int(frame['periods'].sum())} figures in {len(frame)} series"
+    )
 
 
 @dg.asset(group_name=GROUP, dagster_type=table_type("feasibility_summary"))
@@ -47,19 +57,26 @@ def feasibility_summary(fact_feasibility: pd.DataFrame, dim_indicator: pd.DataFr
 
 
 @dg.asset(group_name=GROUP, dagster_type=table_type("cmp_borough_pi"))
-def cmp_borough_pi(fact_pi_value: pd.DataFrame, dim_indicator: pd.DataFrame, dim_borough: pd.DataFrame,
-                   published_value: pd.DataFrame) -> dg.Output:
+def cmp_borough_pi(
+    fact_pi_value: pd.DataFrame, dim_indicator: pd.DataFrame, dim_borough: pd.DataFrame, published_value: pd.DataFrame
+) -> dg.Output:
     """Each borough against London and England per PI and period: London's median, quartiles, pooled figure, rank and
     band; DfE's England and region figures, LAIT's national rank and band; statistical neighbours. Safe to publish."""
     frame = compare(fact_pi_value, dim_indicator, dim_borough, published_value)
     kinds = frame["suppression"].value_counts()
-    return table_output("cmp_borough_pi", frame, suppressed_primary=int(kinds.get("primary", 0)),
-                        suppressed_secondary=int(kinds.get("secondary", 0)),
-                        with_england_figures=int(frame["england_value"].notna().sum()))
+    return table_output(
+        "cmp_borough_pi",
+        frame,
+        suppressed_primary=int(kinds.get("primary", 0)),
+        suppressed_secondary=int(kinds.get("secondary", 0)),
+        with_england_figures=int(frame["england_value"].notna().sum()),
+    )
 
 
 @dg.asset(group_name=GROUP, dagster_type=table_type("bias_by_source"))
-def bias_by_source(dim_indicator: pd.DataFrame, availability_matrix: pd.DataFrame, mapping_inventory: pd.DataFrame) -> dg.Output:
+def bias_by_source(
+    dim_indicator: pd.DataFrame, availability_matrix: pd.DataFrame, mapping_inventory: pd.DataFrame
+) -> dg.Output:
     """Local-authority against multi-agency sources: PIs, frequency, pilot availability and what boroughs hold."""
     frame = build_bias_by_source(dim_indicator, availability_matrix, mapping_inventory)
     totals = frame.loc[frame["source_agency"].isna()].set_index("source_type")["share_of_dataset_pct"].to_dict()
@@ -80,12 +97,32 @@ class Phase2Rules(dg.Config):
 
 
 @dg.asset(group_name=GROUP, dagster_type=table_type("phase2_recommendation"))
-def phase2_recommendation(config: Phase2Rules, dim_indicator: pd.DataFrame, dim_borough: pd.DataFrame, fact_pi_value: pd.DataFrame,
-                          availability_matrix: pd.DataFrame, feasibility_summary: pd.DataFrame, cadence_mismatch: pd.DataFrame,
-                          bias_by_source: pd.DataFrame, mapping_response: pd.DataFrame, pilot_borough: pd.DataFrame,
-                          submission: pd.DataFrame) -> dg.Output:
+def phase2_recommendation(
+    config: Phase2Rules,
+    dim_indicator: pd.DataFrame,
+    dim_borough: pd.DataFrame,
+    fact_pi_value: pd.DataFrame,
+    availability_matrix: pd.DataFrame,
+    feasibility_summary: pd.DataFrame,
+    cadence_mismatch: pd.DataFrame,
+    bias_by_source: pd.DataFrame,
+    mapping_response: pd.DataFrame,
+    pilot_borough: pd.DataFrame,
+    submission: pd.DataFrame,
+) -> dg.Output:
     """The recommended content of Phase II: retain, revise, postpone or replace each PI, and what the programme should do next."""
-    frame = recommend(dim_indicator, dim_borough, fact_pi_value, availability_matrix, feasibility_summary, cadence_mismatch,
-                      bias_by_source, mapping_response, pilot_borough, submission, Thresholds(**config.model_dump()))
+    frame = recommend(
+        dim_indicator,
+        dim_borough,
+        fact_pi_value,
+        availability_matrix,
+        feasibility_summary,
+        cadence_mismatch,
+        bias_by_source,
+        mapping_response,
+        pilot_borough,
+        submission,
+        Thresholds(**config.model_dump()),
+    )
     counts = frame.loc[frame["pi_code"].notna(), "recommendation"].value_counts().to_dict()
     return table_output("phase2_recommendation", frame, summary=", ".join(f"{k} {v}" for k, v in counts.items()))

@@ -1,6 +1,5 @@
 """Materialisation metadata and Dagster types derived from the warehouse schema."""
 
-
 import functools
 import warnings
 
@@ -32,7 +31,9 @@ def ledger_type() -> dg.DagsterType:
 
 
 def column_schema(name: str) -> dg.TableSchema:
-    return dg.TableSchema(columns=[dg.TableColumn(c.name, c.sql_type.lower(), description=c.comment) for c in TABLES[name].columns])
+    return dg.TableSchema(
+        columns=[dg.TableColumn(c.name, c.sql_type.lower(), description=c.comment) for c in TABLES[name].columns]
+    )
 
 
 def preview(frame: pd.DataFrame, rows: int = PREVIEW_ROWS) -> dg.MetadataValue:
@@ -41,7 +42,12 @@ def preview(frame: pd.DataFrame, rows: int = PREVIEW_ROWS) -> dg.MetadataValue:
 
 
 def table_metadata(name: str, frame: pd.DataFrame, **extra) -> dict:
-    return {"dagster/row_count": len(frame), "dagster/column_schema": column_schema(name), "preview": preview(frame), **extra}
+    return {
+        "dagster/row_count": len(frame),
+        "dagster/column_schema": column_schema(name),
+        "preview": preview(frame),
+        **extra,
+    }
 
 
 def table_output(name: str, frame: pd.DataFrame, output_name: str = "result", **extra) -> dg.Output:

@@ -1,6 +1,5 @@
 """Raw stage: the reference files and the borough returns as received."""
 
-
 import dagster as dg
 import pandas as pd
 
@@ -30,8 +29,12 @@ def dim_cluster(paths: LsdiPaths) -> dg.Output:
 def dim_indicator(paths: LsdiPaths, dim_cluster: pd.DataFrame) -> dg.Output:
     """The PI catalogue from dataset/indicators.csv, with each PI's goal and source type."""
     indicators = reference.read_indicators(paths.raw, dim_cluster)
-    return table_output("dim_indicator", indicators, phase_1=int((indicators["status"] == "phase_1").sum()),
-                        postponed=int((indicators["status"] == "postponed").sum()))
+    return table_output(
+        "dim_indicator",
+        indicators,
+        phase_1=int((indicators["status"] == "phase_1").sum()),
+        postponed=int((indicators["status"] == "postponed").sum()),
+    )
 
 
 @dg.asset(group_name=GROUP, dagster_type=table_type("pilot_borough"))
@@ -52,9 +55,13 @@ def published_value(paths: LsdiPaths, dim_indicator: pd.DataFrame) -> dg.Output:
     """DfE's published statistics for the PIs whose definition they match (published/, as dataset/published_measures.csv declares)."""
     frame = read_published(paths.raw, dim_indicator)
     periods = sorted(frame["period"].unique())
-    return table_output("published_value", frame, pis=", ".join(sorted(frame["pi_code"].unique())) or "none",
-                        periods=f"{periods[0]} to {periods[-1]}" if periods else "none",
-                        summary=f"{len(frame):,} published figures" if len(frame) else f"no DfE files in {PUBLISHED_DIR}/")
+    return table_output(
+        "published_value",
+        frame,
+        pis=", ".join(sorted(frame["pi_code"].unique())) or "none",
+        periods=f"{periods[0]} to {periods[-1]}" if periods else "none",
+        summary=f"{len(frame):,} published figures" if len(frame) else f"no DfE files in {PUBLISHED_DIR}/",
+    )
 
 
 @dg.asset(group_name=GROUP, dagster_type=table_type("mapping_response"))
@@ -74,7 +81,16 @@ def return_files(paths: LsdiPaths) -> dg.Output:
     """Every file ever received in the returns folder, archived by SHA-256 with the time it was first seen."""
     ledger, new = archive_returns(paths.raw / reference.RETURNS_DIR, paths.archive)
     aside = set_aside_files(paths.warehouse)
-    summary = f"{len(ledger)} files ({new} new)" + (f"; {len(aside)} damaged file(s) set aside so far, in {SET_ASIDE_DIR}/" if aside else "")
-    return dg.Output(ledger, metadata={"dagster/row_count": len(ledger), "new_files": new, "summary": summary,
-                                       "set_aside": ", ".join(aside) or "none",
-                                       "archive": dg.MetadataValue.path(str(paths.archive))})
+    summary = f"{len(ledger)} files ({new} new)" + (
+        f"; {len(aside)} damaged file(s) set aside so far, in {SET_ASIDE_DIR}/" if aside else ""
+    )
+    return dg.Output(
+        ledger,
+        metadata={
+            "dagster/row_count": len(ledger),
+            "new_files": new,
+            "summary": summary,
+            "set_aside": ", ".join(aside) or "none",
+            "archive": dg.MetadataValue.path(str(paths.archive)),
+        },
+    )

@@ -1,6 +1,5 @@
 """Reports stage: what the run produced, for people."""
 
-
 import contextlib
 
 import dagster as dg
@@ -19,8 +18,14 @@ def run_summary(paths: LsdiPaths) -> dg.Output:
     path = paths.reports / "run_summary.md"
     markdown = "# lsdi_pipeline run summary\n\n" + "\n".join(f"- {line}" for line in text.splitlines()) + "\n"
     path.write_text(markdown, encoding="utf-8")
-    return dg.Output(text, metadata={"summary_markdown": dg.MetadataValue.md(markdown), "path": dg.MetadataValue.path(str(path.resolve())),
-                                     "summary": text.splitlines()[0]})
+    return dg.Output(
+        text,
+        metadata={
+            "summary_markdown": dg.MetadataValue.md(markdown),
+            "path": dg.MetadataValue.path(str(path.resolve())),
+            "summary": text.splitlines()[0],
+        },
+    )
 
 
 @dg.asset(group_name="reports", deps=["lsdi_warehouse"])
@@ -30,21 +35,44 @@ def phase1_report(paths: LsdiPaths) -> dg.MaterializeResult:
 
     from lsdi_pipeline.reports.phase1 import render_phase1_report
 
-    html, markdown = render_phase1_report(published_tables(paths, REPORT_TABLES), dt.datetime.now(dt.timezone.utc))
+    html, markdown = render_phase1_report(published_tables(paths, REPORT_TABLES), dt.datetime.now(dt.UTC))
     paths.reports.mkdir(parents=True, exist_ok=True)
     path = paths.reports / "phase1_report.html"
     temporary = path.with_suffix(".html.tmp")
     temporary.write_text(html, encoding="utf-8")
     temporary.replace(path)
-    return dg.MaterializeResult(metadata={"summary_markdown": dg.MetadataValue.md(markdown),
-                                          "path": dg.MetadataValue.path(str(path.resolve())), "size_bytes": len(html.encode()),
-                                          "summary": f"written to {path}"})
+    return dg.MaterializeResult(
+        metadata={
+            "summary_markdown": dg.MetadataValue.md(markdown),
+            "path": dg.MetadataValue.path(str(path.resolve())),
+            "size_bytes": len(html.encode()),
+            "summary": f"written to {path}",
+        }
+    )
 
 
-REPORT_TABLES = ("dim_borough", "dim_goal", "dim_cluster", "dim_indicator", "mapping_response", "mapping_summary", "mapping_inventory",
-                 "pilot_borough", "submission", "fact_pi_value", "fact_feasibility", "fact_narrative", "dq_issue", "availability_matrix",
-                 "cadence_mismatch", "feasibility_summary", "cmp_borough_pi", "bias_by_source", "phase2_recommendation",
-                 "published_value")
+REPORT_TABLES = (
+    "dim_borough",
+    "dim_goal",
+    "dim_cluster",
+    "dim_indicator",
+    "mapping_response",
+    "mapping_summary",
+    "mapping_inventory",
+    "pilot_borough",
+    "submission",
+    "fact_pi_value",
+    "fact_feasibility",
+    "fact_narrative",
+    "dq_issue",
+    "availability_matrix",
+    "cadence_mismatch",
+    "feasibility_summary",
+    "cmp_borough_pi",
+    "bias_by_source",
+    "phase2_recommendation",
+    "published_value",
+)
 
 
 @dg.asset(group_name="reports", deps=["lsdi_warehouse"])
@@ -53,16 +81,36 @@ def borough_feedback(paths: LsdiPaths) -> dg.MaterializeResult:
     from lsdi_pipeline.analysis.recommendations import Thresholds
     from lsdi_pipeline.reports.feedback import write_feedback
 
-    tables = published_tables(paths, ("submission", "dq_issue", "dim_borough", "pilot_borough", "availability_matrix",
-                                      "fact_pi_value", "fact_feasibility", "fact_narrative"))
-    counts = write_feedback(paths.reports, **tables, support_below_pct=Thresholds.from_file().support_boroughs_below_availability_pct)
+    tables = published_tables(
+        paths,
+        (
+            "submission",
+            "dq_issue",
+            "dim_borough",
+            "pilot_borough",
+            "availability_matrix",
+            "fact_pi_value",
+            "fact_feasibility",
+            "fact_narrative",
+        ),
+    )
+    counts = write_feedback(
+        paths.reports, **tables, support_below_pct=Thresholds.from_file().support_boroughs_below_availability_pct
+    )
     index = paths.reports / "feedback" / "index.html"
-    return dg.MaterializeResult(metadata={**counts, "summary_page": dg.MetadataValue.path(str(index.resolve())),
-                                          "summary": f"feedback for {counts['submissions']} file(s) from {counts['boroughs']} borough folder(s)"})
+    return dg.MaterializeResult(
+        metadata={
+            **counts,
+            "summary_page": dg.MetadataValue.path(str(index.resolve())),
+            "summary": f"feedback for {counts['submissions']} file(s) from {counts['boroughs']} borough folder(s)",
+        }
+    )
 
 
 @dg.asset(group_name="reports")
-def return_templates(paths: LsdiPaths, pilot_borough, dim_borough, dim_indicator, dim_cluster, submission) -> dg.MaterializeResult:
+def return_templates(
+    paths: LsdiPaths, pilot_borough, dim_borough, dim_indicator, dim_cluster, submission
+) -> dg.MaterializeResult:
     """An LSDI-R1 return template for every pilot borough (reports/templates/<borough_code>_<year>.xlsx), ready to send."""
     import pandas as pd
 
@@ -75,8 +123,12 @@ def return_templates(paths: LsdiPaths, pilot_borough, dim_borough, dim_indicator
     if year is None and pilot_borough["return_due_on"].notna().any():
         year = year_due_on(pd.Timestamp(pilot_borough["return_due_on"].min()).date()).start.year
     if year is None:
-        return dg.MaterializeResult(metadata={"templates": 0, "summary": "no templates: no return names its year and no pilot "
-                                                                        "return has a due date"})
+        return dg.MaterializeResult(
+            metadata={
+                "templates": 0,
+                "summary": "no templates: no return names its year and no pilot return has a due date",
+            }
+        )
     label = financial_year(year).label
     folder = paths.reports / "templates"
     folder.mkdir(parents=True, exist_ok=True)
@@ -91,9 +143,15 @@ def return_templates(paths: LsdiPaths, pilot_borough, dim_borough, dim_indicator
             to_write.append((path, borough))  # an unchanged template, which a borough may already have, stays as it is
     written = len(write_templates(to_write, year, dim_indicator, dim_cluster))
     write_digests(folder, {**before, **digests})
-    return dg.MaterializeResult(metadata={"templates": len(digests), "written": written, "year": label,
-                                          "folder": dg.MetadataValue.path(str(folder.resolve())),
-                                          "summary": f"{len(digests)} templates for {label} in {folder} ({written} written)"})
+    return dg.MaterializeResult(
+        metadata={
+            "templates": len(digests),
+            "written": written,
+            "year": label,
+            "folder": dg.MetadataValue.path(str(folder.resolve())),
+            "summary": f"{len(digests)} templates for {label} in {folder} ({written} written)",
+        }
+    )
 
 
 def published_tables(paths: LsdiPaths, names) -> dict:
@@ -111,5 +169,7 @@ def reading_published():
     try:
         yield
     except (Unreadable, duckdb.Error) as exc:
-        raise dg.Failure(description=f"the published warehouse {WAREHOUSE_FILE} could not be read ({exc}): run `lsdi run` to "
-                                     "publish a fresh one, and connect to it read-only") from exc
+        raise dg.Failure(
+            description=f"the published warehouse {WAREHOUSE_FILE} could not be read ({exc}): run `lsdi run` to "
+            "publish a fresh one, and connect to it read-only"
+        ) from exc

@@ -1,6 +1,5 @@
 """Validated stage: every return parsed into typed rows, rejected rows and located findings."""
 
-
 import dagster as dg
 import pandas as pd
 
@@ -11,20 +10,34 @@ from lsdi_pipeline.returns.cache import ParseCache
 
 
 @dg.asset(group_name="validated")
-def parsed_returns(paths: LsdiPaths, return_files: pd.DataFrame, dim_borough: pd.DataFrame,
-                   dim_indicator: pd.DataFrame, dim_cluster: pd.DataFrame) -> dg.Output:
+def parsed_returns(
+    paths: LsdiPaths,
+    return_files: pd.DataFrame,
+    dim_borough: pd.DataFrame,
+    dim_indicator: pd.DataFrame,
+    dim_cluster: pd.DataFrame,
+) -> dg.Output:
     """Each archived return read against the LSDI-R1 format: figures, feasibility answers, narratives and findings."""
     register, catalogue = AuthorityRegister.from_frame(dim_borough), Catalogue.from_frames(dim_indicator, dim_cluster)
     # keyed by the reference tables themselves: the same in every process, unlike a pickle of sets
-    cache = ParseCache(paths.warehouse / ".cache" / "parsed", dim_borough, dim_indicator, dim_cluster, warehouse_dir=paths.warehouse)
+    cache = ParseCache(
+        paths.warehouse / ".cache" / "parsed", dim_borough, dim_indicator, dim_cluster, warehouse_dir=paths.warehouse
+    )
     batch: ReturnBatch = parse_archive(return_files, paths.warehouse, register, catalogue, cache)
     cache.prune()
     status = batch.submission["status"].value_counts().to_dict()
-    return dg.Output(batch, metadata={
-        "files": len(batch.submission), **{f"files_{k}": int(v) for k, v in status.items()},
-        "pi_rows": len(batch.fact_pi_value), "rejected_rows": len(batch.rejected_row), "findings": len(batch.dq_issue),
-        "parsed_from_cache": cache.hits, "schema_validation_s": round(batch.schema_validation_s, 3),
-        "cache_entries_set_aside": ", ".join(cache.set_aside) or "none",
-        "summary": f"{len(batch.submission)} files ({cache.hits} read before), {len(batch.fact_pi_value)} figures, "
-                   f"{len(batch.rejected_row)} rows rejected",
-    })
+    return dg.Output(
+        batch,
+        metadata={
+            "files": len(batch.submission),
+            **{f"files_{k}": int(v) for k, v in status.items()},
+            "pi_rows": len(batch.fact_pi_value),
+            "rejected_rows": len(batch.rejected_row),
+            "findings": len(batch.dq_issue),
+            "parsed_from_cache": cache.hits,
+            "schema_validation_s": round(batch.schema_validation_s, 3),
+            "cache_entries_set_aside": ", ".join(cache.set_aside) or "none",
+            "summary": f"{len(batch.submission)} files ({cache.hits} read before), {len(batch.fact_pi_value)} figures, "
+            f"{len(batch.rejected_row)} rows rejected",
+        },
+    )

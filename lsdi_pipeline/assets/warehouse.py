@@ -1,6 +1,5 @@
 """Warehouse stage: the Returns tables, the rule list, and the published DuckDB file."""
 
-
 import dagster as dg
 import pandas as pd
 
@@ -19,15 +18,22 @@ GROUP = "warehouse"
     group_name=GROUP,
     outs={name: dg.AssetOut(dagster_type=table_type(name), description=TABLES[name].comment) for name in RETURN_TABLES},
 )
-def return_tables(parsed_returns: ReturnBatch, pilot_borough: pd.DataFrame, dim_borough: pd.DataFrame,
-                  dim_indicator: pd.DataFrame, published_value: pd.DataFrame):
+def return_tables(
+    parsed_returns: ReturnBatch,
+    pilot_borough: pd.DataFrame,
+    dim_borough: pd.DataFrame,
+    dim_indicator: pd.DataFrame,
+    published_value: pd.DataFrame,
+):
     """The Returns tables: submissions, facts with the current-figure rule applied, rejected rows and findings
     (figures that differ from DfE's published ones among them)."""
     tables = build_return_tables(parsed_returns, pilot_borough, dim_indicator, dim_borough, published_value)
     extra = {
         "submission": lambda f: {f"status_{k}": int(v) for k, v in f["status"].value_counts().items()},
-        "fact_pi_value": lambda f: {"current": int(f["is_current"].sum()),
-                                    **{f"quality_{k}": int(v) for k, v in f["quality_status"].value_counts().items()}},
+        "fact_pi_value": lambda f: {
+            "current": int(f["is_current"].sum()),
+            **{f"quality_{k}": int(v) for k, v in f["quality_status"].value_counts().items()},
+        },
         "dq_issue": lambda f: {f"{c}_{s}": int(n) for (c, s), n in f.groupby(["category", "severity"]).size().items()},
     }
     for name in RETURN_TABLES:
@@ -41,11 +47,29 @@ def dq_rule() -> dg.Output:
     return table_output("dq_rule", rule_table())
 
 
-ANALYSIS_TABLES = ("mapping_summary", "availability_matrix", "cadence_mismatch", "feasibility_summary", "cmp_borough_pi",
-                   "bias_by_source", "phase2_recommendation")
-PUBLISHED = ("dim_borough", "dim_goal", "dim_cluster", "dim_indicator", "mapping_response", "mapping_inventory", "pilot_borough",
-             "published_value",
-             *RETURN_TABLES, "dq_rule", "dq_expectation", *ANALYSIS_TABLES)
+ANALYSIS_TABLES = (
+    "mapping_summary",
+    "availability_matrix",
+    "cadence_mismatch",
+    "feasibility_summary",
+    "cmp_borough_pi",
+    "bias_by_source",
+    "phase2_recommendation",
+)
+PUBLISHED = (
+    "dim_borough",
+    "dim_goal",
+    "dim_cluster",
+    "dim_indicator",
+    "mapping_response",
+    "mapping_inventory",
+    "pilot_borough",
+    "published_value",
+    *RETURN_TABLES,
+    "dq_rule",
+    "dq_expectation",
+    *ANALYSIS_TABLES,
+)
 
 
 @dg.asset(group_name=GROUP, ins={name: dg.AssetIn(name) for name in PUBLISHED})
@@ -60,15 +84,19 @@ def lsdi_warehouse(context: dg.AssetExecutionContext, paths: LsdiPaths, **tables
     context.log.info(f"published {path}")
     for warning in publication.warnings:
         context.log.warning(warning)
-    changed = changes_since_published(publication.previous, publication.previous_is, tables["submission"], tables["fact_pi_value"])
-    return dg.MaterializeResult(metadata={
-        **changed,
-        "set_aside": ", ".join(p.relative_to(paths.warehouse).as_posix() for p in publication.set_aside) or "none",
-        "warnings": dg.MetadataValue.md("\n".join(f"- {w}" for w in publication.warnings) or "none"),
-        "path": dg.MetadataValue.path(str(path.resolve())),
-        "size_bytes": path.stat().st_size,
-        "tables": dg.MetadataValue.md("\n".join(f"- `{n}`: {len(tables[n]):,} rows" for n in PUBLISHED)),
-        "summary": f"{len(PUBLISHED)} tables published to {path}; {changed['submissions_added']} submission(s) added, "
-                   f"{changed['figures_superseded']} figure(s) superseded"
-                   + (f"; {len(publication.warnings)} warning(s)" if publication.warnings else ""),
-    })
+    changed = changes_since_published(
+        publication.previous, publication.previous_is, tables["submission"], tables["fact_pi_value"]
+    )
+    return dg.MaterializeResult(
+        metadata={
+            **changed,
+            "set_aside": ", ".join(p.relative_to(paths.warehouse).as_posix() for p in publication.set_aside) or "none",
+            "warnings": dg.MetadataValue.md("\n".join(f"- {w}" for w in publication.warnings) or "none"),
+            "path": dg.MetadataValue.path(str(path.resolve())),
+            "size_bytes": path.stat().st_size,
+            "tables": dg.MetadataValue.md("\n".join(f"- `{n}`: {len(tables[n]):,} rows" for n in PUBLISHED)),
+            "summary": f"{len(PUBLISHED)} tables published to {path}; {changed['submissions_added']} submission(s) added, "
+            f"{changed['figures_superseded']} figure(s) superseded"
+            + (f"; {len(publication.warnings)} warning(s)" if publication.warnings else ""),
+        }
+    )

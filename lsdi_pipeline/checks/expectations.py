@@ -31,9 +31,25 @@ ROW_KEY: tuple[str, ...] = ("borough_code", "pi_code", "period")
 SAMPLE_SIZE = 10
 
 AVAILABILITY_COLUMNS = (*ROW_KEY, "status")
-CADENCE_COLUMNS = (*ROW_KEY, "expected_cadence", "period_cadence", "declared_frequency", "expected_basis", "period_basis")
-INTEGRITY_COLUMNS = (*ROW_KEY, "unit", "value", "numerator", "denominator", "valid_min", "valid_max",
-                     "computed_value", "robust_z")
+CADENCE_COLUMNS = (
+    *ROW_KEY,
+    "expected_cadence",
+    "period_cadence",
+    "declared_frequency",
+    "expected_basis",
+    "period_basis",
+)
+INTEGRITY_COLUMNS = (
+    *ROW_KEY,
+    "unit",
+    "value",
+    "numerator",
+    "denominator",
+    "valid_min",
+    "valid_max",
+    "computed_value",
+    "robust_z",
+)
 _INTEGRITY_NUMBERS = ("value", "numerator", "denominator", "valid_min", "valid_max", "computed_value", "robust_z")
 
 #: statuses of a figure that a return gave at all ("missing": no row in any return)
@@ -42,8 +58,17 @@ PRESENT_STATUSES = ("provided", "not_provided", "suppressed")
 DATA_DOCS_SITE = "lsdi_checks"
 #: the share (%) of its expected figures a PI, or a pilot borough, should provide
 AVAILABILITY_TARGET = 75
-OUTCOME_COLUMNS = ["suite", "expectation", "check_name", "column", "success", "element_count",
-                   "unexpected_count", "unexpected_percent", "unexpected_sample"]
+OUTCOME_COLUMNS = [
+    "suite",
+    "expectation",
+    "check_name",
+    "column",
+    "success",
+    "element_count",
+    "unexpected_count",
+    "unexpected_percent",
+    "unexpected_sample",
+]
 
 
 @dataclass(frozen=True)
@@ -63,52 +88,130 @@ class ExpectationSpec:
 
 EXPECTATIONS: tuple[ExpectationSpec, ...] = (
     # availability: one row per pilot borough × phase-1 PI × expected period
-    ExpectationSpec("availability", "period_missing", "status", "ExpectColumnValuesToBeInSet",
-                    {"column": "status", "value_set": list(PRESENT_STATUSES)}),
+    ExpectationSpec(
+        "availability",
+        "period_missing",
+        "status",
+        "ExpectColumnValuesToBeInSet",
+        {"column": "status", "value_set": list(PRESENT_STATUSES)},
+    ),
     # measured over the figures a return gave: a missing one is period_missing's finding
-    ExpectationSpec("availability", "pi_not_provided", "status", "ExpectColumnValuesToBeInSet",
-                    {"column": "status", "value_set": ["provided"]}, where=("status", "!=", "missing")),
-    ExpectationSpec("availability", "availability_grid", None, "ExpectCompoundColumnsToBeUnique",
-                    {"column_list": list(ROW_KEY)}),
+    ExpectationSpec(
+        "availability",
+        "pi_not_provided",
+        "status",
+        "ExpectColumnValuesToBeInSet",
+        {"column": "status", "value_set": ["provided"]},
+        where=("status", "!=", "missing"),
+    ),
+    ExpectationSpec(
+        "availability", "availability_grid", None, "ExpectCompoundColumnsToBeUnique", {"column_list": list(ROW_KEY)}
+    ),
     # availability per PI and per borough: the share of expected figures provided, against the target
-    ExpectationSpec("availability_by_pi", "period_missing", "availability_pct", "ExpectColumnValuesToBeBetween",
-                    {"column": "availability_pct", "min_value": AVAILABILITY_TARGET, "max_value": 100}),
-    ExpectationSpec("availability_by_borough", "period_missing", "availability_pct", "ExpectColumnValuesToBeBetween",
-                    {"column": "availability_pct", "min_value": AVAILABILITY_TARGET, "max_value": 100}),
+    ExpectationSpec(
+        "availability_by_pi",
+        "period_missing",
+        "availability_pct",
+        "ExpectColumnValuesToBeBetween",
+        {"column": "availability_pct", "min_value": AVAILABILITY_TARGET, "max_value": 100},
+    ),
+    ExpectationSpec(
+        "availability_by_borough",
+        "period_missing",
+        "availability_pct",
+        "ExpectColumnValuesToBeBetween",
+        {"column": "availability_pct", "min_value": AVAILABILITY_TARGET, "max_value": 100},
+    ),
     # cadence: one row per current figure
-    ExpectationSpec("cadence", "cadence_mismatch", "period_cadence", "ExpectColumnPairValuesToBeEqual",
-                    {"column_A": "period_cadence", "column_B": "expected_cadence",
-                     "ignore_row_if": "either_value_is_missing"}),
-    ExpectationSpec("cadence", "frequency_contradicts_period", "declared_frequency", "ExpectColumnPairValuesToBeEqual",
-                    {"column_A": "declared_frequency", "column_B": "period_cadence",
-                     "ignore_row_if": "either_value_is_missing"}),
-    ExpectationSpec("cadence", "basis_mixed", "period_basis", "ExpectColumnPairValuesToBeEqual",
-                    {"column_A": "period_basis", "column_B": "expected_basis",
-                     "ignore_row_if": "both_values_are_missing"}),
+    ExpectationSpec(
+        "cadence",
+        "cadence_mismatch",
+        "period_cadence",
+        "ExpectColumnPairValuesToBeEqual",
+        {"column_A": "period_cadence", "column_B": "expected_cadence", "ignore_row_if": "either_value_is_missing"},
+    ),
+    ExpectationSpec(
+        "cadence",
+        "frequency_contradicts_period",
+        "declared_frequency",
+        "ExpectColumnPairValuesToBeEqual",
+        {"column_A": "declared_frequency", "column_B": "period_cadence", "ignore_row_if": "either_value_is_missing"},
+    ),
+    ExpectationSpec(
+        "cadence",
+        "basis_mixed",
+        "period_basis",
+        "ExpectColumnPairValuesToBeEqual",
+        {"column_A": "period_basis", "column_B": "expected_basis", "ignore_row_if": "both_values_are_missing"},
+    ),
     # integrity: one row per current reported figure
-    ExpectationSpec("integrity", "numerator_exceeds_denominator", "numerator", "ExpectColumnPairValuesAToBeGreaterThanB",
-                    {"column_A": "denominator", "column_B": "numerator", "or_equal": True,
-                     "ignore_row_if": "either_value_is_missing"}),
-    ExpectationSpec("integrity", "percent_out_of_range", "value", "ExpectColumnValuesToBeBetween",
-                    {"column": "value", "min_value": 0, "max_value": 100}, where=("unit", "==", "percent")),
-    ExpectationSpec("integrity", "count_invalid", "value", "ExpectColumnValuesToBeBetween",
-                    {"column": "value", "min_value": 0}, where=("unit", "==", "count")),
-    ExpectationSpec("integrity", "value_out_of_range", "value", "ExpectColumnPairValuesAToBeGreaterThanB",
-                    {"column_A": "value", "column_B": "valid_min", "or_equal": True,
-                     "ignore_row_if": "either_value_is_missing"}),
-    ExpectationSpec("integrity", "value_out_of_range", "value", "ExpectColumnPairValuesAToBeGreaterThanB",
-                    {"column_A": "valid_max", "column_B": "value", "or_equal": True,
-                     "ignore_row_if": "either_value_is_missing"}),
-    ExpectationSpec("integrity", "value_inconsistent", "value", "ExpectColumnValuesToBeBetween",
-                    {"column": "computed_value_gap", "max_value": ROUNDING_TOLERANCE}),
-    ExpectationSpec("integrity", "outlier", "robust_z", "ExpectColumnValuesToBeBetween",
-                    {"column": "robust_z", "min_value": -OUTLIER_Z, "max_value": OUTLIER_Z}),
+    ExpectationSpec(
+        "integrity",
+        "numerator_exceeds_denominator",
+        "numerator",
+        "ExpectColumnPairValuesAToBeGreaterThanB",
+        {
+            "column_A": "denominator",
+            "column_B": "numerator",
+            "or_equal": True,
+            "ignore_row_if": "either_value_is_missing",
+        },
+    ),
+    ExpectationSpec(
+        "integrity",
+        "percent_out_of_range",
+        "value",
+        "ExpectColumnValuesToBeBetween",
+        {"column": "value", "min_value": 0, "max_value": 100},
+        where=("unit", "==", "percent"),
+    ),
+    ExpectationSpec(
+        "integrity",
+        "count_invalid",
+        "value",
+        "ExpectColumnValuesToBeBetween",
+        {"column": "value", "min_value": 0},
+        where=("unit", "==", "count"),
+    ),
+    ExpectationSpec(
+        "integrity",
+        "value_out_of_range",
+        "value",
+        "ExpectColumnPairValuesAToBeGreaterThanB",
+        {"column_A": "value", "column_B": "valid_min", "or_equal": True, "ignore_row_if": "either_value_is_missing"},
+    ),
+    ExpectationSpec(
+        "integrity",
+        "value_out_of_range",
+        "value",
+        "ExpectColumnPairValuesAToBeGreaterThanB",
+        {"column_A": "valid_max", "column_B": "value", "or_equal": True, "ignore_row_if": "either_value_is_missing"},
+    ),
+    ExpectationSpec(
+        "integrity",
+        "value_inconsistent",
+        "value",
+        "ExpectColumnValuesToBeBetween",
+        {"column": "computed_value_gap", "max_value": ROUNDING_TOLERANCE},
+    ),
+    ExpectationSpec(
+        "integrity",
+        "outlier",
+        "robust_z",
+        "ExpectColumnValuesToBeBetween",
+        {"column": "robust_z", "min_value": -OUTLIER_Z, "max_value": OUTLIER_Z},
+    ),
 )
 
 SUITES: tuple[str, ...] = ("availability", "availability_by_pi", "availability_by_borough", "cadence", "integrity")
 #: the columns each family's failing rows are located by (GX adds the columns under test)
-_SAMPLE_COLUMNS = {"availability": list(ROW_KEY), "availability_by_pi": ["pi_code"], "availability_by_borough": ["borough_code"],
-                   "cadence": list(ROW_KEY), "integrity": [*ROW_KEY, "value"]}
+_SAMPLE_COLUMNS = {
+    "availability": list(ROW_KEY),
+    "availability_by_pi": ["pi_code"],
+    "availability_by_borough": ["borough_code"],
+    "cadence": list(ROW_KEY),
+    "integrity": [*ROW_KEY, "value"],
+}
 
 
 @dataclass(frozen=True)
@@ -125,8 +228,9 @@ class ExpectationOutcome:
     unexpected_sample: list = field(default_factory=list)
 
 
-def run_expectations(availability: pd.DataFrame, cadence: pd.DataFrame, integrity: pd.DataFrame,
-                     data_docs_dir: Path | None = None) -> pd.DataFrame:
+def run_expectations(
+    availability: pd.DataFrame, cadence: pd.DataFrame, integrity: pd.DataFrame, data_docs_dir: Path | None = None
+) -> pd.DataFrame:
     """Validate the three families; one row per expectation, the sample as JSON text.
 
     With `data_docs_dir`, GX Data Docs for the three validations are built there
@@ -141,8 +245,9 @@ def outcome_table(outcomes: list[ExpectationOutcome]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=OUTCOME_COLUMNS)
 
 
-def expectation_outcomes(availability: pd.DataFrame, cadence: pd.DataFrame, integrity: pd.DataFrame,
-                         data_docs_dir: Path | None = None) -> list[ExpectationOutcome]:
+def expectation_outcomes(
+    availability: pd.DataFrame, cadence: pd.DataFrame, integrity: pd.DataFrame, data_docs_dir: Path | None = None
+) -> list[ExpectationOutcome]:
     """Validate the three families with one ephemeral GX context; one outcome per expectation."""
     grid = _family_frame(availability, AVAILABILITY_COLUMNS, "availability")
     frames = {
@@ -171,11 +276,15 @@ def expectation_outcomes(availability: pd.DataFrame, cadence: pd.DataFrame, inte
         suite = context.suites.add(gx.ExpectationSuite(name=suite_name))
         expectation_ids = [suite.add_expectation(_build_expectation(spec)).id for spec in specs]
         validation = context.validation_definitions.add(
-            gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite))
+            gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite)
+        )
         result = validation.run(
             batch_parameters={"dataframe": frames[suite_name]},
-            result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE,
-                           "unexpected_index_column_names": _SAMPLE_COLUMNS[suite_name]},
+            result_format={
+                "result_format": "SUMMARY",
+                "partial_unexpected_count": SAMPLE_SIZE,
+                "unexpected_index_column_names": _SAMPLE_COLUMNS[suite_name],
+            },
             run_id=run_id,
         ).to_json_dict()
         # GX orders results its own way: put them back in the order of EXPECTATIONS
@@ -198,8 +307,13 @@ def _family_frame(frame: pd.DataFrame, columns: tuple[str, ...], family: str) ->
 def _availability_by(grid: pd.DataFrame, key: str) -> pd.DataFrame:
     """The share of expected figures provided, per PI or per borough (GX has no group-by)."""
     provided = grid.assign(provided=grid["status"] == "provided").groupby(key)["provided"]
-    return pd.DataFrame({key: provided.mean().index, "availability_pct": (provided.mean() * 100).round(1).to_numpy(),
-                         "expected": provided.size().to_numpy()})
+    return pd.DataFrame(
+        {
+            key: provided.mean().index,
+            "availability_pct": (provided.mean() * 100).round(1).to_numpy(),
+            "expected": provided.size().to_numpy(),
+        }
+    )
 
 
 def _integrity_frame(integrity: pd.DataFrame) -> pd.DataFrame:
@@ -220,15 +334,17 @@ def _build_expectation(spec: ExpectationSpec):
         column, operator, value = spec.where
         kwargs["row_condition"] = Column(column) == value if operator == "==" else Column(column) != value
     # the notes show in Data Docs; meta carries the rule for code reading the results
-    return getattr(gxe, spec.expectation)(**kwargs, meta={"check_name": spec.check_name},
-                                          notes=f"LSDI rule: {spec.check_name}")
+    return getattr(gxe, spec.expectation)(
+        **kwargs, meta={"check_name": spec.check_name}, notes=f"LSDI rule: {spec.check_name}"
+    )
 
 
 def _outcome(spec: ExpectationSpec, result: dict) -> ExpectationOutcome:
     config = result["expectation_config"]
     if result["exception_info"].get("raised_exception"):
-        raise RuntimeError(f"GX could not evaluate {spec.check_name} on {spec.suite}: "
-                           f"{result['exception_info']['exception_message']}")
+        raise RuntimeError(
+            f"GX could not evaluate {spec.check_name} on {spec.suite}: {result['exception_info']['exception_message']}"
+        )
     summary = result["result"]
     return ExpectationOutcome(
         suite=spec.suite,
@@ -239,8 +355,9 @@ def _outcome(spec: ExpectationSpec, result: dict) -> ExpectationOutcome:
         element_count=int(summary.get("element_count") or 0),
         unexpected_count=int(summary.get("unexpected_count") or 0),
         unexpected_percent=float(summary.get("unexpected_percent") or 0.0),
-        unexpected_sample=[{k: _plain(v) for k, v in row.items()}
-                           for row in summary.get("partial_unexpected_index_list") or []][:SAMPLE_SIZE],
+        unexpected_sample=[
+            {k: _plain(v) for k, v in row.items()} for row in summary.get("partial_unexpected_index_list") or []
+        ][:SAMPLE_SIZE],
     )
 
 
@@ -257,9 +374,15 @@ def _add_data_docs_site(context, data_docs_dir: Path) -> None:
     # the ephemeral context's own site points at a deleted temporary folder
     if "local_site" in (context.variables.data_docs_sites or {}):
         context.delete_data_docs_site("local_site")
-    context.add_data_docs_site(DATA_DOCS_SITE, {
-        "class_name": "SiteBuilder",
-        "show_how_to_buttons": False,
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(data_docs_dir.resolve())},
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-    })
+    context.add_data_docs_site(
+        DATA_DOCS_SITE,
+        {
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(data_docs_dir.resolve()),
+            },
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )

@@ -11,9 +11,15 @@ from lsdi_pipeline.periods import expected_periods, read_period
 
 #: what each value status counts as in the availability grid: a symbol rounding to zero gives the figure (about 0);
 #: not available, not applicable and low reliability give no figure to use
-STATUS_OF_VALUE = {"reported": "provided", "rounds_to_zero": "provided", "not_provided": "not_provided",
-                   "not_available": "not_provided", "not_applicable": "not_provided", "low_reliability": "not_provided",
-                   "suppressed": "suppressed"}
+STATUS_OF_VALUE = {
+    "reported": "provided",
+    "rounds_to_zero": "provided",
+    "not_provided": "not_provided",
+    "not_available": "not_provided",
+    "not_applicable": "not_provided",
+    "low_reliability": "not_provided",
+    "suppressed": "suppressed",
+}
 
 
 def return_years(submission: pd.DataFrame) -> list[int]:
@@ -29,8 +35,9 @@ def return_year(submission: pd.DataFrame) -> int | None:
     return years[-1] if years else None
 
 
-def availability_grid(fact_pi_value: pd.DataFrame, submission: pd.DataFrame, pilot_borough: pd.DataFrame,
-                      dim_indicator: pd.DataFrame) -> pd.DataFrame:
+def availability_grid(
+    fact_pi_value: pd.DataFrame, submission: pd.DataFrame, pilot_borough: pd.DataFrame, dim_indicator: pd.DataFrame
+) -> pd.DataFrame:
     """One row per pilot borough × phase-1 PI × expected period of every year the returns cover:
     provided, not_provided, suppressed or missing."""
     columns = ["borough_code", "pi_code", "period", "status"]
@@ -38,9 +45,15 @@ def availability_grid(fact_pi_value: pd.DataFrame, submission: pd.DataFrame, pil
     if not years or pilot_borough.empty:
         return pd.DataFrame(columns=columns)
     phase_1 = dim_indicator.loc[dim_indicator["status"] == "phase_1"]
-    expected = pd.DataFrame([(pi.pi_code, p.label) for year in years for pi in phase_1.itertuples(index=False)
-                             for p in expected_periods(year, pi.expected_cadence, pi.period_basis)],
-                            columns=["pi_code", "period"]).drop_duplicates()
+    expected = pd.DataFrame(
+        [
+            (pi.pi_code, p.label)
+            for year in years
+            for pi in phase_1.itertuples(index=False)
+            for p in expected_periods(year, pi.expected_cadence, pi.period_basis)
+        ],
+        columns=["pi_code", "period"],
+    ).drop_duplicates()
     grid = pilot_borough[["borough_code"]].merge(expected, how="cross")
     current = fact_pi_value.loc[fact_pi_value["is_current"], ["borough_code", "pi_code", "period", "value_status"]]
     grid = grid.merge(current, on=["borough_code", "pi_code", "period"], how="left")
@@ -50,36 +63,65 @@ def availability_grid(fact_pi_value: pd.DataFrame, submission: pd.DataFrame, pil
 
 def _figure_basis(period_type: pd.Series, pi_basis: pd.Series) -> pd.Series:
     """The basis a figure's period is on; a month fits either year basis, so it takes the PI's."""
-    basis = period_type.map({"year": "financial_year", "quarter": "financial_year", "calendar_year": "calendar_year",
-                             "calendar_quarter": "calendar_year", "snapshot": "snapshot"})
+    basis = period_type.map(
+        {
+            "year": "financial_year",
+            "quarter": "financial_year",
+            "calendar_year": "calendar_year",
+            "calendar_quarter": "calendar_year",
+            "snapshot": "snapshot",
+        }
+    )
     return basis.fillna(pi_basis.where(pi_basis != "snapshot", "financial_year"))
 
 
 def cadence_frame(fact_pi_value: pd.DataFrame, dim_indicator: pd.DataFrame, dim_borough: pd.DataFrame) -> pd.DataFrame:
     """One row per current figure: its cadence and basis against the catalogue's, and the frequency declared."""
     current = current_figures(fact_pi_value, dim_indicator, dim_borough)
-    return pd.DataFrame({
-        "borough_code": current["borough_code"], "pi_code": current["pi_code"], "period": current["period"],
-        "expected_cadence": current["expected_cadence"],
-        "period_cadence": current["period_type"].map(codes.PERIOD_TYPE_CADENCE),
-        "declared_frequency": current["reported_frequency"],
-        "expected_basis": current["period_basis"],
-        "period_basis": _figure_basis(current["period_type"], current["period_basis"]),
-    }).astype(object).where(lambda f: f.notna(), None)
+    return (
+        pd.DataFrame(
+            {
+                "borough_code": current["borough_code"],
+                "pi_code": current["pi_code"],
+                "period": current["period"],
+                "expected_cadence": current["expected_cadence"],
+                "period_cadence": current["period_type"].map(codes.PERIOD_TYPE_CADENCE),
+                "declared_frequency": current["reported_frequency"],
+                "expected_basis": current["period_basis"],
+                "period_basis": _figure_basis(current["period_type"], current["period_basis"]),
+            }
+        )
+        .astype(object)
+        .where(lambda f: f.notna(), None)
+    )
 
 
-def integrity_frame(fact_pi_value: pd.DataFrame, dim_indicator: pd.DataFrame, dim_borough: pd.DataFrame) -> pd.DataFrame:
+def integrity_frame(
+    fact_pi_value: pd.DataFrame, dim_indicator: pd.DataFrame, dim_borough: pd.DataFrame
+) -> pd.DataFrame:
     """One row per current reported figure, with its PI's unit and range, numerator/denominator in the unit, and robust z."""
     current = current_figures(fact_pi_value, dim_indicator, dim_borough)
     reported = current.loc[current["value_status"] == "reported"].merge(
-        dim_indicator[["pi_code", "valid_min", "valid_max"]], on="pi_code", how="left")
+        dim_indicator[["pi_code", "valid_min", "valid_max"]], on="pi_code", how="left"
+    )
     scale = reported["unit"].map(codes.UNIT_SCALE)
     denominator = reported["denominator"].astype("Float64").where(lambda d: d != 0)
     reported["computed_value"] = (reported["numerator"].astype("Float64") / denominator * scale).astype(float)
     scored = robust_z(current)[["submission_id", "row_number", "robust_z"]]
     reported = reported.merge(scored, on=["submission_id", "row_number"], how="left")
-    columns = ["borough_code", "pi_code", "period", "unit", "value", "numerator", "denominator", "valid_min", "valid_max",
-               "computed_value", "robust_z"]
+    columns = [
+        "borough_code",
+        "pi_code",
+        "period",
+        "unit",
+        "value",
+        "numerator",
+        "denominator",
+        "valid_min",
+        "valid_max",
+        "computed_value",
+        "robust_z",
+    ]
     frame = reported[columns].copy()
     for name in columns[4:]:
         frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)

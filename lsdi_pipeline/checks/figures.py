@@ -86,8 +86,13 @@ def pi_not_provided(f: Figure):
 @figure_rule("pi_marked_unreliable")
 def pi_marked_unreliable(f: Figure):
     if f.value_status in ("low_reliability", "rounds_to_zero"):
-        yield "value", (f"{f.where} was marked as {codes.VALUE_STATUS_MEANINGS[f.value_status]} ('{f.raw_value}'), "
-                        "so it has no value to compare")
+        yield (
+            "value",
+            (
+                f"{f.where} was marked as {codes.VALUE_STATUS_MEANINGS[f.value_status]} ('{f.raw_value}'), "
+                "so it has no value to compare"
+            ),
+        )
 
 
 @figure_rule("pi_suppressed")
@@ -114,7 +119,11 @@ def cadence_mismatch(f: Figure):
     expected, basis, period = f.pi["expected_cadence"], f.pi["period_basis"], f.period
     if basis == "snapshot" or period.period_type == "snapshot":
         fits = period.period_type == "snapshot" and basis == "snapshot" and snapshot_fits(period.end, expected)
-        given = f"a snapshot on {period.label}" if period.period_type == "snapshot" else f"a {period.period_type.replace('_', ' ')} figure"
+        given = (
+            f"a snapshot on {period.label}"
+            if period.period_type == "snapshot"
+            else f"a {period.period_type.replace('_', ' ')} figure"
+        )
     else:
         fits = codes.PERIOD_TYPE_CADENCE[period.period_type] == expected
         given = f"a {codes.PERIOD_TYPE_CADENCE[period.period_type]} figure ({period.label})"
@@ -127,8 +136,13 @@ def cadence_mismatch(f: Figure):
 def frequency_contradicts_period(f: Figure):
     implied = codes.PERIOD_TYPE_CADENCE[f.period.period_type]
     if f.frequency and implied and f.frequency != implied:
-        yield "reporting_frequency", (f"reporting frequency {codes.FREQUENCY_LABELS[f.frequency]} does not match "
-                                      f"the period {f.period.label}, which is {_a(implied)} period")
+        yield (
+            "reporting_frequency",
+            (
+                f"reporting frequency {codes.FREQUENCY_LABELS[f.frequency]} does not match "
+                f"the period {f.period.label}, which is {_a(implied)} period"
+            ),
+        )
 
 
 # -- integrity ------------------------------------------------------------------------------------
@@ -141,12 +155,20 @@ def qualified_number(f: Figure):
 @figure_rule("unit_mismatch")
 def unit_mismatch(f: Figure):
     if _reported(f) and f.typed_as_percent and f.pi["unit"] != "percent":
-        yield "value", f"{f.where}: '{f.raw_value}' is written as a percentage but the PI's unit is {f.pi['unit'].replace('_', ' ')}"
+        yield (
+            "value",
+            f"{f.where}: '{f.raw_value}' is written as a percentage but the PI's unit is {f.pi['unit'].replace('_', ' ')}",
+        )
 
 
 @figure_rule("numerator_exceeds_denominator")
 def numerator_exceeds_denominator(f: Figure):
-    if f.pi["unit"] in codes.UNIT_SCALE and f.numerator is not None and f.denominator is not None and f.numerator > f.denominator:
+    if (
+        f.pi["unit"] in codes.UNIT_SCALE
+        and f.numerator is not None
+        and f.denominator is not None
+        and f.numerator > f.denominator
+    ):
         yield "numerator", f"{f.where}: numerator {f.numerator:g} is larger than denominator {f.denominator:g}"
 
 
@@ -167,7 +189,13 @@ def count_invalid(f: Figure):
 
 @figure_rule("value_out_of_range")
 def value_out_of_range(f: Figure):
-    if not _reported(f) or f.pi["unit"] == "percent" and not 0 <= f.value <= 100 or f.pi["unit"] == "count" and f.value < 0:
+    if (
+        not _reported(f)
+        or f.pi["unit"] == "percent"
+        and not 0 <= f.value <= 100
+        or f.pi["unit"] == "count"
+        and f.value < 0
+    ):
         return  # already an error of its unit
     low, high = f.pi["valid_min"], f.pi["valid_max"]
     if (low is not None and f.value < low) or (high is not None and f.value > high):

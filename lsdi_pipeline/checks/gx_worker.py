@@ -35,8 +35,9 @@ def start() -> None:
     global _pool
     if _pool is None:
         # spawn, not fork: the parent has threads (Dagster's), and a forked child could inherit a held lock
-        _pool = concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                                       initializer=_import_gx)
+        _pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_import_gx
+        )
         _pool.submit(int)  # starts the process; its initializer imports GX
         atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
 

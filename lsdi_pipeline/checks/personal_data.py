@@ -19,7 +19,8 @@ _BIRTH_DATE = re.compile(rf"\b(?:d\.?o\.?b\.?|date of birth|born(?: on)?)\s*[:\-
 _NAMED_CHILD = re.compile(
     r"\b(?:(?i:child|boy|girl|baby|infant|young person|yp|pupil|sibling|son|daughter)\s+(?i:called|named|known as)\s+"
     r"|(?i:master|miss)\s+)([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
-    r"|\b([A-Z][a-z]+\s+[A-Z][a-z]+)\s*\(?\s*(?i:aged|age)\s+\d{1,2}\b")
+    r"|\b([A-Z][a-z]+\s+[A-Z][a-z]+)\s*\(?\s*(?i:aged|age)\s+\d{1,2}\b"
+)
 _UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
 
 
@@ -73,7 +74,7 @@ def mask(text: str | None, found: list[PersonalData] | None = None) -> str | Non
     for item in find_personal_data(text) if found is None else found:
         if item.start < last:
             continue  # overlapping matches: the first one already hid it
-        pieces += [text[last:item.start], f"[{item.kind} removed]"]
+        pieces += [text[last : item.start], f"[{item.kind} removed]"]
         last = item.end
     return "".join(pieces) + text[last:]
 

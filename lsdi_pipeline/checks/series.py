@@ -31,26 +31,43 @@ def series_rule(check_name: str) -> Callable[[SeriesRule], SeriesRule]:
     return registering_in(SERIES_RULES, check_name)
 
 
-def current_figures(facts: pd.DataFrame, indicators: pd.DataFrame, boroughs: pd.DataFrame,
-                    published: pd.DataFrame | None = None) -> pd.DataFrame:
+def current_figures(
+    facts: pd.DataFrame, indicators: pd.DataFrame, boroughs: pd.DataFrame, published: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The current figures with what the rules need to know of their PI and borough, and DfE's published figure for
     the same borough, PI and period (`published_figure`, `published_raw`, `published_file`) where there is one."""
-    current = facts.loc[facts["is_current"]].merge(
-        indicators[["pi_code", "unit", "expected_cadence", "period_basis", "status"]], on="pi_code", how="left").merge(
-        boroughs[[c for c in ("borough_code", "child_population", "dfe_la_code") if c in boroughs]], on="borough_code", how="left")
+    current = (
+        facts.loc[facts["is_current"]]
+        .merge(indicators[["pi_code", "unit", "expected_cadence", "period_basis", "status"]], on="pi_code", how="left")
+        .merge(
+            boroughs[[c for c in ("borough_code", "child_population", "dfe_la_code") if c in boroughs]],
+            on="borough_code",
+            how="left",
+        )
+    )
     if published is None or published.empty or "dfe_la_code" not in current:
         return current.assign(published_figure=np.nan, published_raw=None, published_file=None)
-    la = published.loc[(published["geographic_level"] == "local_authority") & (published["value_status"] == "reported")
-                       & published["dfe_la_code"].notna()]
-    la = la.drop_duplicates(["pi_code", "period", "dfe_la_code"]).rename(columns={
-        "value": "published_figure", "raw_value": "published_raw", "source_file": "published_file"})
+    la = published.loc[
+        (published["geographic_level"] == "local_authority")
+        & (published["value_status"] == "reported")
+        & published["dfe_la_code"].notna()
+    ]
+    la = la.drop_duplicates(["pi_code", "period", "dfe_la_code"]).rename(
+        columns={"value": "published_figure", "raw_value": "published_raw", "source_file": "published_file"}
+    )
     current["dfe_la_code"] = pd.to_numeric(current["dfe_la_code"], errors="coerce").astype("Int64")
-    return current.merge(la[["pi_code", "period", "dfe_la_code", "published_figure", "published_raw", "published_file"]]
-                         .astype({"dfe_la_code": "Int64"}), on=["pi_code", "period", "dfe_la_code"], how="left")
+    return current.merge(
+        la[["pi_code", "period", "dfe_la_code", "published_figure", "published_raw", "published_file"]].astype(
+            {"dfe_la_code": "Int64"}
+        ),
+        on=["pi_code", "period", "dfe_la_code"],
+        how="left",
+    )
 
 
-def check_series(facts: pd.DataFrame, indicators: pd.DataFrame, boroughs: pd.DataFrame,
-                 published: pd.DataFrame | None = None) -> list[dict]:
+def check_series(
+    facts: pd.DataFrame, indicators: pd.DataFrame, boroughs: pd.DataFrame, published: pd.DataFrame | None = None
+) -> list[dict]:
     """Every finding across figures, on the current figures of `facts` (the fact_pi_value table)."""
     current = current_figures(facts, indicators, boroughs, published)
     findings = []
@@ -61,15 +78,34 @@ def check_series(facts: pd.DataFrame, indicators: pd.DataFrame, boroughs: pd.Dat
 
 def _finding(check_name: str, row, message: str, column: str | None = "Value", cell_ref: str | None = None) -> dict:
     r = rule(check_name)
-    return {"submission_id": row.submission_id, "borough_code": row.borough_code, "pi_code": row.pi_code, "period": row.period,
-            "check_name": check_name, "category": r.category, "severity": r.severity, "message": message,
-            "sheet": getattr(row, "sheet", None), "row_number": getattr(row, "row_number", None), "column_name": column,
-            "cell_ref": cell_ref if cell_ref is not None else getattr(row, "value_cell_ref", None),
-            "value_found": getattr(row, "raw_value", None)}
+    return {
+        "submission_id": row.submission_id,
+        "borough_code": row.borough_code,
+        "pi_code": row.pi_code,
+        "period": row.period,
+        "check_name": check_name,
+        "category": r.category,
+        "severity": r.severity,
+        "message": message,
+        "sheet": getattr(row, "sheet", None),
+        "row_number": getattr(row, "row_number", None),
+        "column_name": column,
+        "cell_ref": cell_ref if cell_ref is not None else getattr(row, "value_cell_ref", None),
+        "value_found": getattr(row, "raw_value", None),
+    }
 
 
 #: where a finding made by `_findings` is located, from the columns of its row (a missing column gives None)
-_LOCATED_BY = ("submission_id", "borough_code", "pi_code", "period", "sheet", "row_number", "value_cell_ref", "raw_value")
+_LOCATED_BY = (
+    "submission_id",
+    "borough_code",
+    "pi_code",
+    "period",
+    "sheet",
+    "row_number",
+    "value_cell_ref",
+    "raw_value",
+)
 
 
 def _findings(check_name: str, rows: pd.DataFrame, messages: list[str], column: str | None = "Value") -> list[dict]:
@@ -79,11 +115,26 @@ def _findings(check_name: str, rows: pd.DataFrame, messages: list[str], column: 
     """
     r = rule(check_name)
     located = [rows[name].array if name in rows else [None] * len(rows) for name in _LOCATED_BY]
-    return [{"submission_id": submission_id, "borough_code": borough_code, "pi_code": pi_code, "period": period,
-             "check_name": check_name, "category": r.category, "severity": r.severity, "message": message,
-             "sheet": sheet, "row_number": row_number, "column_name": column, "cell_ref": cell_ref, "value_found": value_found}
-            for submission_id, borough_code, pi_code, period, sheet, row_number, cell_ref, value_found, message
-            in zip(*located, messages, strict=True)]
+    return [
+        {
+            "submission_id": submission_id,
+            "borough_code": borough_code,
+            "pi_code": pi_code,
+            "period": period,
+            "check_name": check_name,
+            "category": r.category,
+            "severity": r.severity,
+            "message": message,
+            "sheet": sheet,
+            "row_number": row_number,
+            "column_name": column,
+            "cell_ref": cell_ref,
+            "value_found": value_found,
+        }
+        for submission_id, borough_code, pi_code, period, sheet, row_number, cell_ref, value_found, message in zip(
+            *located, messages, strict=True
+        )
+    ]
 
 
 def _fy_start(period_start: pd.Series) -> pd.Series:
@@ -106,17 +157,26 @@ def series_gap(current: pd.DataFrame) -> list[dict]:
     """Expected periods missing from a series the borough did report (some, not all, periods present)."""
     usable = _in_series(current.loc[current["status"] == "phase_1"])
     expected = _expected_periods(usable.drop_duplicates(SERIES)).merge(
-        usable[SERIES + ["period"]].drop_duplicates(), on=SERIES + ["period"], how="left", indicator="found")
+        usable[SERIES + ["period"]].drop_duplicates(), on=SERIES + ["period"], how="left", indicator="found"
+    )
     expected["present"] = expected["found"] == "both"
     # a series with none of its expected periods was reported at another cadence only: a cadence mismatch, found row by row
     reported_some = expected.groupby(SERIES)["present"].transform("any")
-    latest = usable[SERIES + ["submission_id"]].sort_values("submission_id", kind="stable").drop_duplicates(SERIES, keep="last")
-    missing = (expected.loc[reported_some & ~expected["present"], SERIES + ["period", "position"]]
-               .merge(latest, on=SERIES)
-               .sort_values(SERIES + ["position"])
-               .assign(sheet="PI data", row_number=None, value_cell_ref=None, raw_value=None))
-    messages = [f"{pi_code}: no figure for {label} although other periods of {fy}/{(fy + 1) % 100:02d} were reported"
-                for pi_code, label, fy in zip(missing["pi_code"], missing["period"], missing["fy"])]
+    latest = (
+        usable[SERIES + ["submission_id"]]
+        .sort_values("submission_id", kind="stable")
+        .drop_duplicates(SERIES, keep="last")
+    )
+    missing = (
+        expected.loc[reported_some & ~expected["present"], SERIES + ["period", "position"]]
+        .merge(latest, on=SERIES)
+        .sort_values(SERIES + ["position"])
+        .assign(sheet="PI data", row_number=None, value_cell_ref=None, raw_value=None)
+    )
+    messages = [
+        f"{pi_code}: no figure for {label} although other periods of {fy}/{(fy + 1) % 100:02d} were reported"
+        for pi_code, label, fy in zip(missing["pi_code"], missing["period"], missing["fy"])
+    ]
     return _findings("series_gap", missing, messages, None)
 
 
@@ -126,10 +186,17 @@ def _expected_periods(series: pd.DataFrame) -> pd.DataFrame:
     One row per series and period, `position` giving the periods' order.
     """
     kinds = series[["fy", "expected_cadence", "period_basis"]].drop_duplicates()
-    periods = pd.DataFrame([(fy, cadence, basis, position, p.label) for fy, cadence, basis in kinds.itertuples(index=False)
-                            for position, p in enumerate(expected_periods(int(fy), cadence, basis))],
-                           columns=[*kinds.columns, "position", "period"]).astype(kinds.dtypes.to_dict())
-    return series[SERIES + ["expected_cadence", "period_basis"]].merge(periods, on=["fy", "expected_cadence", "period_basis"])
+    periods = pd.DataFrame(
+        [
+            (fy, cadence, basis, position, p.label)
+            for fy, cadence, basis in kinds.itertuples(index=False)
+            for position, p in enumerate(expected_periods(int(fy), cadence, basis))
+        ],
+        columns=[*kinds.columns, "position", "period"],
+    ).astype(kinds.dtypes.to_dict())
+    return series[SERIES + ["expected_cadence", "period_basis"]].merge(
+        periods, on=["fy", "expected_cadence", "period_basis"]
+    )
 
 
 @series_rule("basis_mixed")
@@ -144,8 +211,16 @@ def basis_mixed(current: pd.DataFrame) -> list[dict]:
     findings = []
     for row in current.loc[mixed & off_basis].itertuples():
         wanted = "calendar" if row.period_basis == "calendar_year" else "financial"
-        findings.append(_finding("basis_mixed", row, f"{row.pi_code}: {row.period} mixes calendar and financial years in one series; "
-                                 f"this PI is reported on {wanted} years", "Period", None))
+        findings.append(
+            _finding(
+                "basis_mixed",
+                row,
+                f"{row.pi_code}: {row.period} mixes calendar and financial years in one series; "
+                f"this PI is reported on {wanted} years",
+                "Period",
+                None,
+            )
+        )
     return findings
 
 
@@ -157,16 +232,33 @@ SUMMED = (("value", ("count",)), ("numerator", tuple(codes.UNIT_SCALE)), ("denom
 @series_rule("subannual_unreconciled")
 def subannual_unreconciled(current: pd.DataFrame) -> list[dict]:
     """Months or quarters that do not add up to the annual figure of the same financial year."""
-    summable = _in_series(current.loc[(current["period_basis"] != "snapshot") & current["period_type"].isin(["year", "quarter", "month"])
-                                      & (current["value_status"] == "reported") & (current["quality_status"] != "error")])
+    summable = _in_series(
+        current.loc[
+            (current["period_basis"] != "snapshot")
+            & current["period_type"].isin(["year", "quarter", "month"])
+            & (current["value_status"] == "reported")
+            & (current["quality_status"] != "error")
+        ]
+    )
     complete = _complete_years(summable)
-    compared = pd.concat([complete.loc[complete["unit"].isin(units), [field, f"{field}_total"]]
-                          .set_axis(["annual", "total"], axis=1).assign(field=field) for field, units in SUMMED])
+    compared = pd.concat(
+        [
+            complete.loc[complete["unit"].isin(units), [field, f"{field}_total"]]
+            .set_axis(["annual", "total"], axis=1)
+            .assign(field=field)
+            for field, units in SUMMED
+        ]
+    )
     off = compared.loc[_off(compared["annual"], compared["total"])]
-    flagged = complete.join(off.loc[~off.index.duplicated()], how="inner").sort_index()  # the first field off, in series order
-    messages = [f"{pi_code} {period}: the {part_type}ly {field}s add up to {total:g} but the annual {field} is {annual:g}"
-                for pi_code, period, part_type, field, total, annual
-                in zip(*(flagged[name] for name in ("pi_code", "period", "part_type", "field", "total", "annual")))]
+    flagged = complete.join(
+        off.loc[~off.index.duplicated()], how="inner"
+    ).sort_index()  # the first field off, in series order
+    messages = [
+        f"{pi_code} {period}: the {part_type}ly {field}s add up to {total:g} but the annual {field} is {annual:g}"
+        for pi_code, period, part_type, field, total, annual in zip(
+            *(flagged[name] for name in ("pi_code", "period", "part_type", "field", "total", "annual"))
+        )
+    ]
     return _findings("subannual_unreconciled", flagged, messages)
 
 
@@ -209,19 +301,31 @@ def published_rounding(raw: pd.Series) -> pd.Series:
     text = raw.fillna("").astype(str).str.strip()
     decimals = text.str.extract(r"\.(\d+)$")[0].str.len().astype("float64").fillna(0.0)
     decimals = decimals.where(~text.str.contains("/", regex=False), RATE_DECIMALS)
-    return 0.5 * 10.0 ** -decimals
+    return 0.5 * 10.0**-decimals
 
 
 @series_rule("differs_from_published")
 def differs_from_published(current: pd.DataFrame) -> list[dict]:
     """A returned figure further from DfE's published figure for the same borough, PI and period than DfE's rounding."""
-    both = current.loc[(current["value_status"] == "reported") & current["value"].notna() & current["published_figure"].notna()].copy()
+    both = current.loc[
+        (current["value_status"] == "reported") & current["value"].notna() & current["published_figure"].notna()
+    ].copy()
     both["tolerance"] = published_rounding(both["published_raw"])
-    off = both.loc[(both["value"].astype(float) - both["published_figure"].astype(float)).abs() > both["tolerance"] + 1e-9]
-    messages = [f"{pi} {period}: the return gives {value:g} but DfE published {published:g} for this borough ({file}); they "
-                f"differ by more than DfE's rounding (±{tolerance:g})"
-                for pi, period, value, published, file, tolerance
-                in zip(off["pi_code"], off["period"], off["value"], off["published_figure"], off["published_file"], off["tolerance"])]
+    off = both.loc[
+        (both["value"].astype(float) - both["published_figure"].astype(float)).abs() > both["tolerance"] + 1e-9
+    ]
+    messages = [
+        f"{pi} {period}: the return gives {value:g} but DfE published {published:g} for this borough ({file}); they "
+        f"differ by more than DfE's rounding (±{tolerance:g})"
+        for pi, period, value, published, file, tolerance in zip(
+            off["pi_code"],
+            off["period"],
+            off["value"],
+            off["published_figure"],
+            off["published_file"],
+            off["tolerance"],
+        )
+    ]
     return _findings("differs_from_published", off, messages)
 
 
@@ -230,8 +334,15 @@ def outlier(current: pd.DataFrame) -> list[dict]:
     """Figures far from the other boroughs' for the same PI and period (median and MAD: robust to the outlier itself)."""
     scored = robust_z(current)
     flagged = scored.loc[scored["robust_z"].abs() > OUTLIER_Z]
-    return [_finding("outlier", row, f"{row.pi_code} {row.period}: {row.compared:g}{row.per} is far from the other boroughs' "
-                     f"median of {row.group_median:g}{row.per} (robust z = {row.robust_z:.1f})") for row in flagged.itertuples()]
+    return [
+        _finding(
+            "outlier",
+            row,
+            f"{row.pi_code} {row.period}: {row.compared:g}{row.per} is far from the other boroughs' "
+            f"median of {row.group_median:g}{row.per} (robust z = {row.robust_z:.1f})",
+        )
+        for row in flagged.itertuples()
+    ]
 
 
 def robust_z(current: pd.DataFrame) -> pd.DataFrame:
@@ -244,11 +355,18 @@ def robust_z(current: pd.DataFrame) -> pd.DataFrame:
     is_count = usable["unit"] == "count"
     population = pd.to_numeric(usable["child_population"], errors="coerce").astype("float64")
     per_child = is_count & (population > 0)
-    usable["compared"] = usable["value"].where(~is_count, (usable["value"] / population.where(population > 0) * 10_000).round(1))
+    usable["compared"] = usable["value"].where(
+        ~is_count, (usable["value"] / population.where(population > 0) * 10_000).round(1)
+    )
     usable["per"] = np.where(per_child, " per 10,000 children", "")
     group = usable.groupby(["pi_code", "period"])["compared"]
     usable["group_median"] = group.transform("median")
-    mad = (usable["compared"] - usable["group_median"]).abs().groupby([usable["pi_code"], usable["period"]]).transform("median")
+    mad = (
+        (usable["compared"] - usable["group_median"])
+        .abs()
+        .groupby([usable["pi_code"], usable["period"]])
+        .transform("median")
+    )
     count = group.transform("count")
     with np.errstate(divide="ignore", invalid="ignore"):
         z = 0.6745 * (usable["compared"] - usable["group_median"]) / mad

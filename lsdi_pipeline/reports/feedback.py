@@ -21,10 +21,23 @@ from lsdi_pipeline.analysis.timeliness import first_return_for_due_year
 from lsdi_pipeline.reports.safe import escape, safe_csv, write_cell
 
 UNATTRIBUTED = "unattributed"
-FINDING_COLUMNS = {"severity": "Severity", "check_name": "Rule", "sheet": "Sheet", "row_number": "Row", "column_name": "Column",
-                   "cell_ref": "Cell", "value_found": "Value found", "message": "What is wrong", "fix_hint": "How to fix it"}
-STATUS_TEXT = {"accepted": "accepted: no problems found", "accepted_with_issues": "accepted, with findings to check",
-               "rejected": "rejected: nothing from this file was loaded", "duplicate": "a copy of a file already received"}
+FINDING_COLUMNS = {
+    "severity": "Severity",
+    "check_name": "Rule",
+    "sheet": "Sheet",
+    "row_number": "Row",
+    "column_name": "Column",
+    "cell_ref": "Cell",
+    "value_found": "Value found",
+    "message": "What is wrong",
+    "fix_hint": "How to fix it",
+}
+STATUS_TEXT = {
+    "accepted": "accepted: no problems found",
+    "accepted_with_issues": "accepted, with findings to check",
+    "rejected": "rejected: nothing from this file was loaded",
+    "duplicate": "a copy of a file already received",
+}
 _CSS = """body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem;color:#1d2433;max-width:75rem}
 table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border-bottom:1px solid #dde;padding:.3rem .5rem;text-align:left;
 vertical-align:top}th{background:#eef1f6}.error td:first-child{color:#a1001d;font-weight:600}.warning td:first-child{color:#8a5a00}
@@ -45,11 +58,32 @@ def page_stem(submission_id: int, file_name: str) -> str:
 
 
 LOADED_SHEETS = {
-    "Figures loaded": ("fact_pi_value", {"pi_code": "PI code", "period": "Period", "raw_value": "Value as sent", "value": "Value read",
-                                         "value_status": "Value status", "numerator": "Numerator", "denominator": "Denominator",
-                                         "quality_status": "Quality", "is_current": "Current", "row_number": "Row", "note": "Note"}),
-    "Feasibility": ("fact_feasibility", {"pi_code": "PI code", "can_provide": "Can provide", "main_issue": "Main issue",
-                                         "comment": "Comment", "row_number": "Row"}),
+    "Figures loaded": (
+        "fact_pi_value",
+        {
+            "pi_code": "PI code",
+            "period": "Period",
+            "raw_value": "Value as sent",
+            "value": "Value read",
+            "value_status": "Value status",
+            "numerator": "Numerator",
+            "denominator": "Denominator",
+            "quality_status": "Quality",
+            "is_current": "Current",
+            "row_number": "Row",
+            "note": "Note",
+        },
+    ),
+    "Feasibility": (
+        "fact_feasibility",
+        {
+            "pi_code": "PI code",
+            "can_provide": "Can provide",
+            "main_issue": "Main issue",
+            "comment": "Comment",
+            "row_number": "Row",
+        },
+    ),
     "Narratives": ("fact_narrative", {"cluster_code": "Cluster code", "narrative": "Narrative", "row_number": "Row"}),
 }
 #: borough free text, shown masked wherever it is published
@@ -63,7 +97,11 @@ def loaded_for(submission_id: int, loaded: dict[str, pd.DataFrame]) -> dict[str,
     out = {}
     for title, (table, columns) in LOADED_SHEETS.items():
         frame = loaded.get(table)
-        rows = frame.loc[frame["submission_id"] == submission_id, list(columns)] if frame is not None else pd.DataFrame(columns=list(columns))
+        rows = (
+            frame.loc[frame["submission_id"] == submission_id, list(columns)]
+            if frame is not None
+            else pd.DataFrame(columns=list(columns))
+        )
         rows = rows.sort_values("row_number").copy()
         for column in FREE_TEXT:
             if column in rows:
@@ -76,50 +114,83 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")[:60] or "file"
 
 
-def submission_page(sub: pd.Series, findings: pd.DataFrame, borough_name: str | None,
-                    loaded: dict[str, pd.DataFrame] | None = None) -> str:
+def submission_page(
+    sub: pd.Series, findings: pd.DataFrame, borough_name: str | None, loaded: dict[str, pd.DataFrame] | None = None
+) -> str:
     errors, warnings = (findings["severity"] == "error").sum(), (findings["severity"] == "warning").sum()
     status_class = "status rejected" if sub["status"] == "rejected" else "status"
     reason = f"<p><strong>Why:</strong> {escape(sub['reject_reason'])}</p>" if pd.notna(sub["reject_reason"]) else ""
-    rows = "".join(f"<tr class=\"{escape(f.severity)}\">" + "".join(f"<td>{escape(getattr(f, c))}</td>" for c in FINDING_COLUMNS) + "</tr>"
-                   for f in findings.itertuples(index=False))
-    table = (f"<table><thead><tr>{''.join(f'<th>{h}</th>' for h in FINDING_COLUMNS.values())}</tr></thead><tbody>{rows}</tbody></table>"
-             if len(findings) else "<p>Nothing to correct.</p>")
-    return (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>LSDI return feedback — {escape(sub['file_name'])}</title>"
-            f"<style>{_CSS}</style></head><body><h1>Feedback on your return</h1>"
-            f"<p>{escape(borough_name or 'Unattributed file')} · file <strong>{escape(sub['file_name'])}</strong> · "
-            f"submitted {escape(_date(sub['submitted_on']))} · received {escape(_date(sub['received_at']))}</p>"
-            f"<div class=\"{status_class}\"><p><strong>Status:</strong> {escape(STATUS_TEXT.get(sub['status'], sub['status']))}</p>{reason}"
-            f"<p>{errors} error(s) to correct (these figures are not used), {warnings} quer(ies) to check.</p></div>"
-            f"<h2>Findings</h2>{table}<p>Rules and fix hints: see the LSDI data-quality rules (docs/data-quality-rules.md).</p>"
-            + "".join(f"<details><summary>{escape(title)} ({len(frame)} rows)</summary>{_html_table(frame)}</details>"
-                      for title, frame in (loaded or {}).items())
-            + "</body></html>")
+    rows = "".join(
+        f'<tr class="{escape(f.severity)}">'
+        + "".join(f"<td>{escape(getattr(f, c))}</td>" for c in FINDING_COLUMNS)
+        + "</tr>"
+        for f in findings.itertuples(index=False)
+    )
+    table = (
+        f"<table><thead><tr>{''.join(f'<th>{h}</th>' for h in FINDING_COLUMNS.values())}</tr></thead><tbody>{rows}</tbody></table>"
+        if len(findings)
+        else "<p>Nothing to correct.</p>"
+    )
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>LSDI return feedback — {escape(sub["file_name"])}</title>'
+        f"<style>{_CSS}</style></head><body><h1>Feedback on your return</h1>"
+        f"<p>{escape(borough_name or 'Unattributed file')} · file <strong>{escape(sub['file_name'])}</strong> · "
+        f"submitted {escape(_date(sub['submitted_on']))} · received {escape(_date(sub['received_at']))}</p>"
+        f'<div class="{status_class}"><p><strong>Status:</strong> {escape(STATUS_TEXT.get(sub["status"], sub["status"]))}</p>{reason}'
+        f"<p>{errors} error(s) to correct (these figures are not used), {warnings} quer(ies) to check.</p></div>"
+        f"<h2>Findings</h2>{table}<p>Rules and fix hints: see the LSDI data-quality rules (docs/data-quality-rules.md).</p>"
+        + "".join(
+            f"<details><summary>{escape(title)} ({len(frame)} rows)</summary>{_html_table(frame)}</details>"
+            for title, frame in (loaded or {}).items()
+        )
+        + "</body></html>"
+    )
 
 
 def _html_table(frame: pd.DataFrame) -> str:
     if frame.empty:
         return "<p>None.</p>"
     head = "".join(f"<th>{escape(c)}</th>" for c in frame.columns)
-    body = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>" for row in frame.itertuples(index=False))
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>" for row in frame.itertuples(index=False)
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def write_workbook(path: Path, sub: pd.Series, findings: pd.DataFrame, borough_name: str | None,
-                   loaded: dict[str, pd.DataFrame] | None = None) -> None:
+def write_workbook(
+    path: Path,
+    sub: pd.Series,
+    findings: pd.DataFrame,
+    borough_name: str | None,
+    loaded: dict[str, pd.DataFrame] | None = None,
+) -> None:
     """The submission's feedback as a workbook: Summary, Findings (filterable) and a sheet per kind of row loaded."""
     import xlsxwriter
 
     # nothing a borough typed becomes a formula, a link or a number: text stays text
-    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-                                           "nan_inf_to_errors": True})  # a non-finite number must never stop the feedback
+    book = xlsxwriter.Workbook(
+        str(path),
+        {
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "nan_inf_to_errors": True,
+        },
+    )  # a non-finite number must never stop the feedback
     bold = book.add_format({"bold": True})
     summary = book.add_worksheet("Summary")
-    for i, (label, value) in enumerate([("Borough", borough_name or "unattributed"), ("File", sub["file_name"]),
-                                        ("Status", STATUS_TEXT.get(sub["status"], sub["status"])), ("Reason", sub["reject_reason"]),
-                                        ("Submitted on", _date(sub["submitted_on"])), ("Received", _date(sub["received_at"])),
-                                        ("Errors", int((findings["severity"] == "error").sum())),
-                                        ("Queries", int((findings["severity"] == "warning").sum()))]):
+    for i, (label, value) in enumerate(
+        [
+            ("Borough", borough_name or "unattributed"),
+            ("File", sub["file_name"]),
+            ("Status", STATUS_TEXT.get(sub["status"], sub["status"])),
+            ("Reason", sub["reject_reason"]),
+            ("Submitted on", _date(sub["submitted_on"])),
+            ("Received", _date(sub["received_at"])),
+            ("Errors", int((findings["severity"] == "error").sum())),
+            ("Queries", int((findings["severity"] == "warning").sum())),
+        ]
+    ):
         write_cell(summary, i, 0, label, bold)
         write_cell(summary, i, 1, value)
     _sheet(book, "Findings", findings.rename(columns=FINDING_COLUMNS), bold, widths=(9, 24, 12, 6, 18, 7, 24, 60, 60))
@@ -149,10 +220,18 @@ def _date(value) -> str:
     return str(pd.Timestamp(value).date()) if not isinstance(value, str) else value
 
 
-def write_feedback(reports_dir: Path, submission: pd.DataFrame, dq_issue: pd.DataFrame, dim_borough: pd.DataFrame,
-                   pilot_borough: pd.DataFrame, availability_matrix: pd.DataFrame, support_below_pct: float,
-                   fact_pi_value: pd.DataFrame | None = None, fact_feasibility: pd.DataFrame | None = None,
-                   fact_narrative: pd.DataFrame | None = None) -> dict[str, int]:
+def write_feedback(
+    reports_dir: Path,
+    submission: pd.DataFrame,
+    dq_issue: pd.DataFrame,
+    dim_borough: pd.DataFrame,
+    pilot_borough: pd.DataFrame,
+    availability_matrix: pd.DataFrame,
+    support_below_pct: float,
+    fact_pi_value: pd.DataFrame | None = None,
+    fact_feasibility: pd.DataFrame | None = None,
+    fact_narrative: pd.DataFrame | None = None,
+) -> dict[str, int]:
     """Write every submission's feedback and the data team's summary; the folder is replaced whole.
 
     A submission whose feedback would come out the same as last time (same file, findings and rows
@@ -167,9 +246,18 @@ def write_feedback(reports_dir: Path, submission: pd.DataFrame, dq_issue: pd.Dat
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir(parents=True)
     before = read_digests(target)
-    loaded_tables = {name: frame for name, frame in (("fact_pi_value", fact_pi_value), ("fact_feasibility", fact_feasibility),
-                                                     ("fact_narrative", fact_narrative)) if frame is not None}
-    rows_digests = {name: _digests_by_submission(frame) for name, frame in {"dq_issue": dq_issue, **loaded_tables}.items()}
+    loaded_tables = {
+        name: frame
+        for name, frame in (
+            ("fact_pi_value", fact_pi_value),
+            ("fact_feasibility", fact_feasibility),
+            ("fact_narrative", fact_narrative),
+        )
+        if frame is not None
+    }
+    rows_digests = {
+        name: _digests_by_submission(frame) for name, frame in {"dq_issue": dq_issue, **loaded_tables}.items()
+    }
     issues_of = _by_submission(dq_issue)
     loaded_of = {name: _by_submission(frame) for name, frame in loaded_tables.items()}
     jobs, digests = [], {}
@@ -178,23 +266,39 @@ def write_feedback(reports_dir: Path, submission: pd.DataFrame, dq_issue: pd.Dat
         borough = sub["borough_code"] if pd.notna(sub["borough_code"]) else UNATTRIBUTED
         (building / borough).mkdir(exist_ok=True)
         key = f"{borough}/{page_stem(submission_id, sub['file_name'])}"
-        digests[key] = digest(sub.astype(str).to_dict(), names.get(borough),
-                              {name: rows.get(submission_id) for name, rows in rows_digests.items()})
+        digests[key] = digest(
+            sub.astype(str).to_dict(),
+            names.get(borough),
+            {name: rows.get(submission_id) for name, rows in rows_digests.items()},
+        )
         if before.get(key) == digests[key] and _reuse(target / key, building / key):
             continue  # the same feedback as last time: last run's files are kept
-        jobs.append(_Job(sub, names.get(borough), issues_of(submission_id),
-                         {name: rows_of(submission_id) for name, rows_of in loaded_of.items()}, building / key))
+        jobs.append(
+            _Job(
+                sub,
+                names.get(borough),
+                issues_of(submission_id),
+                {name: rows_of(submission_id) for name, rows_of in loaded_of.items()},
+                building / key,
+            )
+        )
     map_items(_write_submission_feedback, jobs)  # in worker processes when there are many
     reused = len(digests) - len(jobs)
-    (building / "index.html").write_text(summary_page(submission, dq_issue, dim_borough, pilot_borough, availability_matrix,
-                                                      support_below_pct), encoding="utf-8")
+    (building / "index.html").write_text(
+        summary_page(submission, dq_issue, dim_borough, pilot_borough, availability_matrix, support_below_pct),
+        encoding="utf-8",
+    )
     write_digests(building, digests)
     old = reports_dir / f".feedback.old.{os.getpid()}"
     if target.exists():
         target.rename(old)
     building.rename(target)
     shutil.rmtree(old, ignore_errors=True)
-    return {"submissions": len(digests), "reused": reused, "boroughs": len({p.name for p in target.iterdir() if p.is_dir()})}
+    return {
+        "submissions": len(digests),
+        "reused": reused,
+        "boroughs": len({p.name for p in target.iterdir() if p.is_dir()}),
+    }
 
 
 @dataclass
@@ -212,11 +316,13 @@ def _write_submission_feedback(job: _Job) -> None:
     """Write one submission's HTML page, workbook and CSV."""
     findings = findings_for(job.sub["submission_id"], job.issues)
     loaded = loaded_for(job.sub["submission_id"], job.loaded)
-    (job.write_to.parent / f"{job.write_to.name}.html").write_text(submission_page(job.sub, findings, job.borough_name, loaded),
-                                                                    encoding="utf-8")
+    (job.write_to.parent / f"{job.write_to.name}.html").write_text(
+        submission_page(job.sub, findings, job.borough_name, loaded), encoding="utf-8"
+    )
     write_workbook(job.write_to.parent / f"{job.write_to.name}.xlsx", job.sub, findings, job.borough_name, loaded)
-    (job.write_to.parent / f"{job.write_to.name}-findings.csv").write_text(safe_csv(findings.rename(columns=FINDING_COLUMNS)),
-                                                                            encoding="utf-8")
+    (job.write_to.parent / f"{job.write_to.name}-findings.csv").write_text(
+        safe_csv(findings.rename(columns=FINDING_COLUMNS)), encoding="utf-8"
+    )
 
 
 def _digests_by_submission(frame: pd.DataFrame) -> dict:
@@ -226,8 +332,10 @@ def _digests_by_submission(frame: pd.DataFrame) -> dict:
     import numpy as np
 
     rows = pd.Series(pd.util.hash_pandas_object(frame, index=False).to_numpy(), index=frame.index)
-    return {submission_id: hashlib.sha256(np.sort(hashes.to_numpy()).tobytes()).hexdigest()
-            for submission_id, hashes in rows.groupby(frame["submission_id"])}
+    return {
+        submission_id: hashlib.sha256(np.sort(hashes.to_numpy()).tobytes()).hexdigest()
+        for submission_id, hashes in rows.groupby(frame["submission_id"])
+    }
 
 
 def _by_submission(frame: pd.DataFrame):
@@ -249,16 +357,25 @@ def _reuse(previous: Path, new: Path) -> bool:
     return True
 
 
-def summary_page(submission: pd.DataFrame, dq_issue: pd.DataFrame, dim_borough: pd.DataFrame, pilot_borough: pd.DataFrame,
-                 availability_matrix: pd.DataFrame, support_below_pct: float) -> str:
+def summary_page(
+    submission: pd.DataFrame,
+    dq_issue: pd.DataFrame,
+    dim_borough: pd.DataFrame,
+    pilot_borough: pd.DataFrame,
+    availability_matrix: pd.DataFrame,
+    support_below_pct: float,
+) -> str:
     """The data team's page: who has sent what, who is late against the pilot deadline, who needs support."""
     pilots = set(pilot_borough["borough_code"])
     due = dict(zip(pilot_borough["borough_code"], pilot_borough["return_due_on"]))
     availability = availability_matrix.groupby("borough_code")[["periods_provided", "periods_expected"]].sum()
     availability = (availability["periods_provided"] / availability["periods_expected"] * 100).round(1)
     sent_by = dict(tuple(submission.groupby("borough_code", sort=False)))
-    counts = (dq_issue.merge(submission[["submission_id", "borough_code"]], on="submission_id", suffixes=("_issue", ""))
-              .groupby(["borough_code", "severity"]).size())
+    counts = (
+        dq_issue.merge(submission[["submission_id", "borough_code"]], on="submission_id", suffixes=("_issue", ""))
+        .groupby(["borough_code", "severity"])
+        .size()
+    )
     nothing = submission.iloc[:0]
     rows = []
     for borough in dim_borough.sort_values("borough_name").itertuples(index=False):
@@ -270,26 +387,51 @@ def summary_page(submission: pd.DataFrame, dq_issue: pd.DataFrame, dim_borough: 
         deadline = due.get(borough.borough_code)
         if borough.borough_code in pilots and pd.notna(deadline):
             in_time_for = first_return_for_due_year(usable, deadline)
-            timing = "no return" if in_time_for is None else ("late" if in_time_for > pd.Timestamp(deadline) else "on time")
+            timing = (
+                "no return" if in_time_for is None else ("late" if in_time_for > pd.Timestamp(deadline) else "on time")
+            )
         else:
             timing = "–"
         pct = availability.get(borough.borough_code)
         errors, warnings = (int(counts.get((borough.borough_code, severity), 0)) for severity in ("error", "warning"))
-        support = borough.borough_code in pilots and (pct is None or pct < support_below_pct or errors > 0 or first is None)
+        support = borough.borough_code in pilots and (
+            pct is None or pct < support_below_pct or errors > 0 or first is None
+        )
         ordered = sent.sort_values("submission_id")
-        files = "<br>".join(f"<a href=\"{escape(borough.borough_code)}/{escape(page_stem(sid, name))}.html\">{escape(name)}</a> "
-                            f"({escape(status.replace('_', ' '))})"
-                            for sid, name, status in zip(ordered["submission_id"], ordered["file_name"], ordered["status"])) \
+        files = (
+            "<br>".join(
+                f'<a href="{escape(borough.borough_code)}/{escape(page_stem(sid, name))}.html">{escape(name)}</a> '
+                f"({escape(status.replace('_', ' '))})"
+                for sid, name, status in zip(ordered["submission_id"], ordered["file_name"], ordered["status"])
+            )
             or "nothing received"
-        rows.append(f"<tr><td>{escape(borough.borough_name)}</td><td>{'pilot' if borough.borough_code in pilots else ''}</td><td>{files}</td>"
-                    f"<td>{escape(_date(first))}</td><td>{escape(_date(deadline))}</td><td>{timing}</td><td>{errors}</td>"
-                    f"<td>{warnings}</td><td>{'' if pct is None else f'{pct:g}%'}</td>"
-                    f"<td>{'yes' if support else ''}</td></tr>")
+        )
+        rows.append(
+            f"<tr><td>{escape(borough.borough_name)}</td><td>{'pilot' if borough.borough_code in pilots else ''}</td><td>{files}</td>"
+            f"<td>{escape(_date(first))}</td><td>{escape(_date(deadline))}</td><td>{timing}</td><td>{errors}</td>"
+            f"<td>{warnings}</td><td>{'' if pct is None else f'{pct:g}%'}</td>"
+            f"<td>{'yes' if support else ''}</td></tr>"
+        )
     unattributed = submission["borough_code"].isna().sum()
-    header = "".join(f"<th>{h}</th>" for h in ("Borough", "", "Files", "First usable return", "Due", "Timing", "Errors", "Queries",
-                                               "Availability", "Needs support"))
-    return (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>LSDI returns — summary</title><style>{_CSS}</style>"
-            f"</head><body><h1>Borough returns: who has sent what</h1><p>Generated {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC. "
-            f"A borough needs support when it is a pilot with no usable return, any error, or availability below {support_below_pct:g}%."
-            f"{f' {unattributed} file(s) could not be attributed to a borough: see the unattributed folder.' if unattributed else ''}</p>"
-            f"<table><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table></body></html>")
+    header = "".join(
+        f"<th>{h}</th>"
+        for h in (
+            "Borough",
+            "",
+            "Files",
+            "First usable return",
+            "Due",
+            "Timing",
+            "Errors",
+            "Queries",
+            "Availability",
+            "Needs support",
+        )
+    )
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>LSDI returns — summary</title><style>{_CSS}</style>'
+        f"</head><body><h1>Borough returns: who has sent what</h1><p>Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. "
+        f"A borough needs support when it is a pilot with no usable return, any error, or availability below {support_below_pct:g}%."
+        f"{f' {unattributed} file(s) could not be attributed to a borough: see the unattributed folder.' if unattributed else ''}</p>"
+        f"<table><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table></body></html>"
+    )

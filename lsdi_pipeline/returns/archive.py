@@ -23,8 +23,9 @@ import logging
 import os
 import re
 import stat
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 import pandas as pd
 import pandera.pandas as pa
@@ -32,7 +33,16 @@ import pandera.pandas as pa
 log = logging.getLogger(__name__)
 
 LEDGER_FILE = "ledger.csv"
-LEDGER_COLUMNS = ["submission_id", "original_path", "file_name", "file_sha256", "size_bytes", "received_at", "archive_path", "kind"]
+LEDGER_COLUMNS = [
+    "submission_id",
+    "original_path",
+    "file_name",
+    "file_sha256",
+    "size_bytes",
+    "received_at",
+    "archive_path",
+    "kind",
+]
 #: the columns of a ledger written before `kind` existed: every entry in it is a file
 OLD_LEDGER_COLUMNS = LEDGER_COLUMNS[:-1]
 KINDS = ("file", "symlink", "fifo", "socket", "device", "other")
@@ -55,14 +65,22 @@ class Ledger(pa.DataFrameModel):
     submission_id: int = pa.Field(unique=True, ge=1, description="Identifier, in the order files were first seen.")
     original_path: str = pa.Field(description="Path under the returns folder when first seen.")
     file_name: str = pa.Field(description="File name as received.")
-    file_sha256: str = pa.Field(str_matches=r"^[0-9a-f]{64}$",
-                                description="SHA-256 of the bytes; for an entry that is not a file, of its description.")
+    file_sha256: str = pa.Field(
+        str_matches=r"^[0-9a-f]{64}$",
+        description="SHA-256 of the bytes; for an entry that is not a file, of its description.",
+    )
     size_bytes: int = pa.Field(ge=0, description="Size of the file (0 for an entry that is not a file).")
     received_at: pd.Timestamp = pa.Field(description="When the file was first seen (UTC).")
-    archive_path: str = pa.Field(nullable=True, description="The archive copy, relative to the warehouse directory; "
-                                                            "none for an entry that is not a file (nothing was copied).")
-    kind: str = pa.Field(isin=KINDS, description="What the entry was: a regular file, or a link, FIFO, socket or device "
-                                                 "that was recorded but never followed or read.")
+    archive_path: str = pa.Field(
+        nullable=True,
+        description="The archive copy, relative to the warehouse directory; "
+        "none for an entry that is not a file (nothing was copied).",
+    )
+    kind: str = pa.Field(
+        isin=KINDS,
+        description="What the entry was: a regular file, or a link, FIFO, socket or device "
+        "that was recorded but never followed or read.",
+    )
 
     class Config:
         strict = True
@@ -105,8 +123,11 @@ def _scan(folder: Path, returns_dir: Path) -> Iterator[Entry]:
         with os.scandir(folder) as listing:
             found = list(listing)
     except OSError as exc:  # a folder removed or made unreadable while being listed: the rest is still read
-        log.warning("skipped the folder %r of the returns for this run: %s", folder.relative_to(returns_dir).as_posix(),
-                    exc.strerror)
+        log.warning(
+            "skipped the folder %r of the returns for this run: %s",
+            folder.relative_to(returns_dir).as_posix(),
+            exc.strerror,
+        )
         return
     for item in found:
         if item.name.startswith("."):
@@ -205,9 +226,17 @@ def _fsync_directory(folder: Path) -> None:
 def _ledger_frame(records: list[dict]) -> pd.DataFrame:
     """The ledger's records as the frame `Ledger` describes (int64 ids and sizes, datetime64 received_at)."""
     frame = pd.DataFrame.from_records(records, columns=LEDGER_COLUMNS)
-    return frame.astype({"submission_id": "int64", "size_bytes": "int64", "original_path": object, "file_name": object,
-                         "file_sha256": object, "archive_path": object, "kind": object}).assign(
-        received_at=pd.to_datetime(frame["received_at"]))
+    return frame.astype(
+        {
+            "submission_id": "int64",
+            "size_bytes": "int64",
+            "original_path": object,
+            "file_name": object,
+            "file_sha256": object,
+            "archive_path": object,
+            "kind": object,
+        }
+    ).assign(received_at=pd.to_datetime(frame["received_at"]))
 
 
 def _ledger_name(archive_dir: Path) -> str:
@@ -226,8 +255,10 @@ def read_ledger_records(archive_dir: Path) -> list[dict]:
     name = _ledger_name(archive_dir)
 
     def error(line: int, what: str) -> LedgerError:
-        return LedgerError(f"{name} line {line}: {what}. The ledger cannot be rebuilt (it alone records which files "
-                           f"arrived and when): repair it by hand and run again; the archived files are untouched")
+        return LedgerError(
+            f"{name} line {line}: {what}. The ledger cannot be rebuilt (it alone records which files "
+            f"arrived and when): repair it by hand and run again; the archived files are untouched"
+        )
 
     records, ids = [], set()
     # lines end at "\n" only, as written, so the line numbers are an editor's; a CR in a quoted name stays in the name
@@ -237,8 +268,12 @@ def read_ledger_records(archive_dir: Path) -> list[dict]:
             rows = _csv_records(reader)
             _, header = next(rows, (1, None))
             if header not in (LEDGER_COLUMNS, OLD_LEDGER_COLUMNS):
-                raise error(1, f"the header is {_shown(','.join(header))}, not {','.join(LEDGER_COLUMNS)}" if header
-                               else "the file is empty, without even its header")
+                raise error(
+                    1,
+                    f"the header is {_shown(','.join(header))}, not {','.join(LEDGER_COLUMNS)}"
+                    if header
+                    else "the file is empty, without even its header",
+                )
             for line, row in rows:
                 if len(row) != len(header):
                     raise error(line, f"{len(row)} fields where the header has {len(header)}")
@@ -286,9 +321,16 @@ def _ledger_record(fields: dict[str, str], error) -> dict:
         raise error(f"archive_path is {_shown(archive_path)}, not a copy under the archive named by its file_sha256")
     if kind != "file" and archive_path:
         raise error(f"archive_path is {_shown(archive_path)} for a {kind}, which is never copied")
-    return {"submission_id": int(fields["submission_id"]), "original_path": fields["original_path"],
-            "file_name": fields["file_name"], "file_sha256": fields["file_sha256"], "size_bytes": int(fields["size_bytes"]),
-            "received_at": received_at, "archive_path": archive_path or None, "kind": kind}
+    return {
+        "submission_id": int(fields["submission_id"]),
+        "original_path": fields["original_path"],
+        "file_name": fields["file_name"],
+        "file_sha256": fields["file_sha256"],
+        "size_bytes": int(fields["size_bytes"]),
+        "received_at": received_at,
+        "archive_path": archive_path or None,
+        "kind": kind,
+    }
 
 
 def _received_at(text: str) -> dt.datetime | None:
@@ -303,7 +345,12 @@ def _received_at(text: str) -> dt.datetime | None:
 def _is_archive_copy(archive_path: str, sha: str) -> bool:
     """Whether `archive_path` names a copy inside the warehouse directory whose name starts with the bytes' SHA-256."""
     relative = PurePosixPath(archive_path)
-    return bool(archive_path) and not relative.is_absolute() and ".." not in relative.parts and relative.name.startswith(sha)
+    return (
+        bool(archive_path)
+        and not relative.is_absolute()
+        and ".." not in relative.parts
+        and relative.name.startswith(sha)
+    )
 
 
 def _shown(value: str, limit: int = 80) -> str:
@@ -326,8 +373,18 @@ def write_ledger(archive_dir: Path, records: list[dict]) -> None:
         writer = csv.writer(f, quoting=csv.QUOTE_ALL, lineterminator="\n")
         writer.writerow(LEDGER_COLUMNS)
         for r in records:
-            writer.writerow([r["submission_id"], r["original_path"], r["file_name"], r["file_sha256"], r["size_bytes"],
-                             pd.Timestamp(r["received_at"]).strftime(RECEIVED_AT_FORMAT), r["archive_path"] or "", r["kind"]])
+            writer.writerow(
+                [
+                    r["submission_id"],
+                    r["original_path"],
+                    r["file_name"],
+                    r["file_sha256"],
+                    r["size_bytes"],
+                    pd.Timestamp(r["received_at"]).strftime(RECEIVED_AT_FORMAT),
+                    r["archive_path"] or "",
+                    r["kind"],
+                ]
+            )
         f.flush()
         os.fsync(f.fileno())
     os.replace(temporary, archive_dir / LEDGER_FILE)
@@ -344,15 +401,27 @@ def archive_entry(entry: Entry, returns_dir: Path, archive_dir: Path) -> dict | 
     relative = entry.path.relative_to(returns_dir).as_posix()
     try:
         if entry.kind != "file":
-            return {"original_path": relative, "file_name": entry.path.name, "size_bytes": 0, "archive_path": None,
-                    "file_sha256": hashlib.sha256(describe_entry(entry)).hexdigest(), "kind": entry.kind}
+            return {
+                "original_path": relative,
+                "file_name": entry.path.name,
+                "size_bytes": 0,
+                "archive_path": None,
+                "file_sha256": hashlib.sha256(describe_entry(entry)).hexdigest(),
+                "kind": entry.kind,
+            }
         fd = open_regular_file(entry.path)
     except OSError as exc:
         log.warning("skipped %r in the returns folder for this run: %s", relative, exc.strerror or type(exc).__name__)
         return None
     sha, size, stored = archive_file(fd, entry.path.name, archive_dir / "files")
-    return {"original_path": relative, "file_name": entry.path.name, "size_bytes": size, "file_sha256": sha,
-            "archive_path": stored.relative_to(archive_dir.parent).as_posix(), "kind": entry.kind}
+    return {
+        "original_path": relative,
+        "file_name": entry.path.name,
+        "size_bytes": size,
+        "file_sha256": sha,
+        "archive_path": stored.relative_to(archive_dir.parent).as_posix(),
+        "kind": entry.kind,
+    }
 
 
 def archive_returns(returns_dir: Path, archive_dir: Path, now: dt.datetime | None = None) -> tuple[pd.DataFrame, int]:
@@ -361,7 +430,7 @@ def archive_returns(returns_dir: Path, archive_dir: Path, now: dt.datetime | Non
 
     The caller holds the warehouse lock, so the ledger has one writer at a time.
     """
-    now = (now or dt.datetime.now(dt.timezone.utc)).replace(tzinfo=None, microsecond=0)
+    now = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0)
     records = read_ledger_records(archive_dir)
     known = {(r["original_path"], r["file_sha256"]) for r in records}
     next_id = max((r["submission_id"] for r in records), default=0) + 1

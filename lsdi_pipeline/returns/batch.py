@@ -17,8 +17,8 @@ from lsdi_pipeline.returns.cache import ParseCache
 from lsdi_pipeline.returns.parse import ParsedReturn, empty_result, parse_job, reject_file, set_reference
 from lsdi_pipeline.returns.reader import Limits, reader_for
 from lsdi_pipeline.rules import RULES, rule
-from lsdi_pipeline.workers import map_untrusted
 from lsdi_pipeline.warehouse.schema import TABLES
+from lsdi_pipeline.workers import map_untrusted
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +39,13 @@ class ReturnBatch:
     schema_validation_s: float = 0.0
 
 
-def parse_archive(ledger: pd.DataFrame, warehouse_dir: Path, register: AuthorityRegister, catalogue: Catalogue,
-                  cache: ParseCache | None = None) -> ReturnBatch:
+def parse_archive(
+    ledger: pd.DataFrame,
+    warehouse_dir: Path,
+    register: AuthorityRegister,
+    catalogue: Catalogue,
+    cache: ParseCache | None = None,
+) -> ReturnBatch:
     """Parse each distinct file once; a later file whose bytes were already loaded is recorded as a duplicate.
 
     Bytes are read once for each way of reading them (a workbook first sent named .csv, then as .xlsx, is read
@@ -69,9 +74,17 @@ def parse_archive(ledger: pd.DataFrame, warehouse_dir: Path, register: Authority
         original = parsed[_reading(entry)]
         if entry["file_sha256"] in loaded:
             first = loaded[entry["file_sha256"]]
-            results.append(ParsedReturn({**first, **_ledger_fields(entry), "status": "duplicate",
-                                         "reject_reason": f"the same bytes as submission {first['submission_id']} "
-                                                          f"({first['file_name']}); nothing loaded twice"}))
+            results.append(
+                ParsedReturn(
+                    {
+                        **first,
+                        **_ledger_fields(entry),
+                        "status": "duplicate",
+                        "reject_reason": f"the same bytes as submission {first['submission_id']} "
+                        f"({first['file_name']}); nothing loaded twice",
+                    }
+                )
+            )
             continue
         result = original if entry is firsts[_reading(entry)] else _same_rejection(original, entry)
         if result.submission["status"] in codes.LOADED_STATUSES:
@@ -101,7 +114,9 @@ def _ledger_fields(entry: dict) -> dict:
 def _same_rejection(original: ParsedReturn, entry: dict) -> ParsedReturn:
     """A file with the bytes of an earlier rejected one, read the same way: the same reasons, under its own id."""
     submission = {**original.submission, **_ledger_fields(entry)}
-    return ParsedReturn(submission, issues=[{**issue, "submission_id": entry["submission_id"]} for issue in original.issues])
+    return ParsedReturn(
+        submission, issues=[{**issue, "submission_id": entry["submission_id"]} for issue in original.issues]
+    )
 
 
 def _not_a_file(entry: dict) -> ParsedReturn:
@@ -109,17 +124,33 @@ def _not_a_file(entry: dict) -> ParsedReturn:
     what = _NOT_A_FILE.get(entry.get("kind"), "a special file")
     result = empty_result(Path(entry["file_name"]), entry)
     result.submission["file_format"] = None
-    reject_file(result, "file_not_regular", f"{entry['file_name']} is {what}, not a file: it was neither followed nor read; "
-                                            "put the return file itself in the folder")
+    reject_file(
+        result,
+        "file_not_regular",
+        f"{entry['file_name']} is {what}, not a file: it was neither followed nor read; "
+        "put the return file itself in the folder",
+    )
     return result
 
 
-def _parse_all(entries: list[dict], warehouse_dir: Path, register: AuthorityRegister, catalogue: Catalogue,
-               limits: Limits = Limits()) -> list[ParsedReturn]:
+def _parse_all(
+    entries: list[dict],
+    warehouse_dir: Path,
+    register: AuthorityRegister,
+    catalogue: Catalogue,
+    limits: Limits = Limits(),
+) -> list[ParsedReturn]:
     """Parse each file in a worker process under the memory and time limits of one return (see `map_untrusted`)."""
     jobs = [(warehouse_dir / entry["archive_path"], entry, limits) for entry in entries]
-    return map_untrusted(parse_job, jobs, _over_limits, limits.max_memory_mib, limits.max_seconds,
-                         initializer=set_reference, initargs=(register, catalogue))
+    return map_untrusted(
+        parse_job,
+        jobs,
+        _over_limits,
+        limits.max_memory_mib,
+        limits.max_seconds,
+        initializer=set_reference,
+        initargs=(register, catalogue),
+    )
 
 
 def _over_limits(job: tuple[Path, dict, Limits], reason: str) -> ParsedReturn:
@@ -127,14 +158,22 @@ def _over_limits(job: tuple[Path, dict, Limits], reason: str) -> ParsedReturn:
     path, entry, _ = job
     log.warning("%s rejected: %s", entry.get("file_name"), reason)
     result = empty_result(path, entry)
-    reject_file(result, "file_limits", f"{reason}: send only the four LSDI-R1 sheets, without stray cells or embedded objects")
+    reject_file(
+        result, "file_limits", f"{reason}: send only the four LSDI-R1 sheets, without stray cells or embedded objects"
+    )
     return result
 
 
 def _frames(results: list[ParsedReturn]) -> dict[str, pd.DataFrame]:
     """The parsed rows of every file as frames, conformed to and checked against the warehouse schema."""
-    parts = {"submission": [r.submission for r in results], "fact_pi_value": [], "fact_feasibility": [], "fact_narrative": [],
-             "rejected_row": [], "dq_issue": []}
+    parts = {
+        "submission": [r.submission for r in results],
+        "fact_pi_value": [],
+        "fact_feasibility": [],
+        "fact_narrative": [],
+        "rejected_row": [],
+        "dq_issue": [],
+    }
     for r in results:
         parts["fact_pi_value"] += r.pi_values
         parts["fact_feasibility"] += r.feasibility
@@ -144,7 +183,9 @@ def _frames(results: list[ParsedReturn]) -> dict[str, pd.DataFrame]:
     frames = {}
     for name in RETURN_TABLES:
         table = _parsed_table(name)
-        frames[name] = table.pandera_schema().validate(table.conform(pd.DataFrame(parts[name], columns=table.column_names)))
+        frames[name] = table.pandera_schema().validate(
+            table.conform(pd.DataFrame(parts[name], columns=table.column_names))
+        )
     return frames
 
 
@@ -153,9 +194,11 @@ def _schema_checked(result: ParsedReturn) -> ParsedReturn:
     try:
         _frames([result])
         return result
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         log.exception("rows of %s do not fit the warehouse schema", result.submission.get("file_name"))
-        reject_file(result, "file_unreadable", f"the file's rows could not be loaded ({type(exc).__name__}: {str(exc)[:200]})")
+        reject_file(
+            result, "file_unreadable", f"the file's rows could not be loaded ({type(exc).__name__}: {str(exc)[:200]})"
+        )
         return result
 
 
@@ -168,7 +211,8 @@ def mark_current(facts: pd.DataFrame, submissions: pd.DataFrame, key: list[str])
     """`is_current` per key: the row from the latest submission (latest Submitted on; ties: first seen latest)."""
     order = submissions.set_index("submission_id")[["submitted_on", "received_at"]]
     ranked = facts.join(order, on="submission_id").sort_values(
-        ["submitted_on", "received_at", "submission_id"], ascending=False, kind="stable")
+        ["submitted_on", "received_at", "submission_id"], ascending=False, kind="stable"
+    )
     current = ~ranked.duplicated(key, keep="first")
     return facts.assign(is_current=current.reindex(facts.index).fillna(False).astype(bool))
 
@@ -183,15 +227,33 @@ def missing_pilot_returns(pilot: pd.DataFrame, submissions: pd.DataFrame, boroug
         if row.borough_code in received:
             continue
         due = f" (due {pd.Timestamp(row.return_due_on).date()})" if pd.notna(row.return_due_on) else ""
-        rows.append({"submission_id": None, "borough_code": row.borough_code, "pi_code": None, "period": None,
-                     "check_name": r.check_name, "category": r.category, "severity": r.severity,
-                     "message": f"{names.get(row.borough_code, row.borough_code)} is a pilot borough and has sent no usable return{due}",
-                     "sheet": None, "row_number": None, "column_name": None, "cell_ref": None, "value_found": None})
+        rows.append(
+            {
+                "submission_id": None,
+                "borough_code": row.borough_code,
+                "pi_code": None,
+                "period": None,
+                "check_name": r.check_name,
+                "category": r.category,
+                "severity": r.severity,
+                "message": f"{names.get(row.borough_code, row.borough_code)} is a pilot borough and has sent no usable return{due}",
+                "sheet": None,
+                "row_number": None,
+                "column_name": None,
+                "cell_ref": None,
+                "value_found": None,
+            }
+        )
     return rows
 
 
-def build_return_tables(batch: ReturnBatch, pilot: pd.DataFrame, indicators: pd.DataFrame,
-                        boroughs: pd.DataFrame, published: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+def build_return_tables(
+    batch: ReturnBatch,
+    pilot: pd.DataFrame,
+    indicators: pd.DataFrame,
+    boroughs: pd.DataFrame,
+    published: pd.DataFrame | None = None,
+) -> dict[str, pd.DataFrame]:
     """The Returns tables: current figures marked, rules across figures applied (against DfE's `published` figures
     too), missing pilot returns found."""
     subs = batch.submission.sort_values("submission_id")
@@ -199,10 +261,15 @@ def build_return_tables(batch: ReturnBatch, pilot: pd.DataFrame, indicators: pd.
     series_findings = check_series(facts, indicators, boroughs, published)
     facts = _downgrade_quality(facts, series_findings)
     flagged = {f["submission_id"] for f in series_findings}
-    subs = subs.assign(status=subs["status"].where(~(subs["submission_id"].isin(flagged) & (subs["status"] == "accepted")),
-                                                   "accepted_with_issues"))
+    subs = subs.assign(
+        status=subs["status"].where(
+            ~(subs["submission_id"].isin(flagged) & (subs["status"] == "accepted")), "accepted_with_issues"
+        )
+    )
     found = pd.DataFrame(series_findings + missing_pilot_returns(pilot, subs, boroughs), columns=batch.dq_issue.columns)
-    issues = pd.concat([part.astype(object) for part in (batch.dq_issue, found) if len(part)] or [found], ignore_index=True)
+    issues = pd.concat(
+        [part.astype(object) for part in (batch.dq_issue, found) if len(part)] or [found], ignore_index=True
+    )
     issues["fix_hint"] = issues["check_name"].map({r.check_name: r.fix_hint for r in RULES})
     tables = {
         "submission": subs,
@@ -217,8 +284,14 @@ def build_return_tables(batch: ReturnBatch, pilot: pd.DataFrame, indicators: pd.
 
 def _downgrade_quality(facts: pd.DataFrame, findings: list[dict]) -> pd.DataFrame:
     """A row that a rule across figures questions needs a second look: its quality is at least `warning`."""
-    rows = {(f["submission_id"], f["row_number"]) for f in findings if f["row_number"] is not None and f["category"] != "availability"}
+    rows = {
+        (f["submission_id"], f["row_number"])
+        for f in findings
+        if f["row_number"] is not None and f["category"] != "availability"
+    }
     if not rows:
         return facts
     hit = pd.Series([key in rows for key in zip(facts["submission_id"], facts["row_number"])], index=facts.index)
-    return facts.assign(quality_status=facts["quality_status"].where(~(hit & (facts["quality_status"] == "ok")), "warning"))
+    return facts.assign(
+        quality_status=facts["quality_status"].where(~(hit & (facts["quality_status"] == "ok")), "warning")
+    )

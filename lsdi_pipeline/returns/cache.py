@@ -19,7 +19,6 @@ from lsdi_pipeline.derived import set_aside
 from lsdi_pipeline.fingerprint import digest
 from lsdi_pipeline.returns.parse import ParsedReturn
 
-
 #: the start of every entry: a format mark and the SHA-256 of the pickle after it, so damage is found before unpickling
 _MAGIC = b"lsdi-parsed-1\n"
 
@@ -53,8 +52,8 @@ class ParseCache:
             return None
         except OSError as exc:
             return self._damaged(path, f"it could not be read ({exc.strerror})")
-        body = data[len(_MAGIC) + 32:]
-        if not data.startswith(_MAGIC) or hashlib.sha256(body).digest() != data[len(_MAGIC):len(_MAGIC) + 32]:
+        body = data[len(_MAGIC) + 32 :]
+        if not data.startswith(_MAGIC) or hashlib.sha256(body).digest() != data[len(_MAGIC) : len(_MAGIC) + 32]:
             return self._damaged(path, "it is not what was written (truncated or overwritten)")
         try:
             parsed = pickle.loads(body)

@@ -15,25 +15,43 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lsdi_pipeline import codes
-from lsdi_pipeline.reference import AuthorityRegister, Catalogue, clean_code
 from lsdi_pipeline.checks.figures import Figure, check_figure
 from lsdi_pipeline.checks.personal_data import describe, find_personal_data, mask
 from lsdi_pipeline.periods import YEARS, read_period
+from lsdi_pipeline.reference import AuthorityRegister, Catalogue, clean_code
 from lsdi_pipeline.returns.reader import Book, Cell, FileRejected, Limits, Sheet, column_letter, read_book
 from lsdi_pipeline.returns.values import CellReading, is_figure, read_number
 from lsdi_pipeline.rules import rule
 
 log = logging.getLogger(__name__)
 
-PI_DATA, FEASIBILITY, NARRATIVE, ABOUT = codes.RETURN_SHEETS[1], codes.RETURN_SHEETS[2], codes.RETURN_SHEETS[3], codes.RETURN_SHEETS[0]
+PI_DATA, FEASIBILITY, NARRATIVE, ABOUT = (
+    codes.RETURN_SHEETS[1],
+    codes.RETURN_SHEETS[2],
+    codes.RETURN_SHEETS[3],
+    codes.RETURN_SHEETS[0],
+)
 
 #: header (normalised) → field, for each sheet; the first fields of each are required
-PI_DATA_COLUMNS = {"pi code": "pi_code", "period": "period", "value": "value", "numerator": "numerator",
-                   "denominator": "denominator", "source agency": "source_agency",
-                   "reporting frequency": "reporting_frequency", "note": "note",
-                   "borough code": "borough_code", "submitted on": "submitted_on"}
+PI_DATA_COLUMNS = {
+    "pi code": "pi_code",
+    "period": "period",
+    "value": "value",
+    "numerator": "numerator",
+    "denominator": "denominator",
+    "source agency": "source_agency",
+    "reporting frequency": "reporting_frequency",
+    "note": "note",
+    "borough code": "borough_code",
+    "submitted on": "submitted_on",
+}
 PI_DATA_REQUIRED = ("pi_code", "period", "value")
-FEASIBILITY_COLUMNS = {"pi code": "pi_code", "can provide": "can_provide", "main issue": "main_issue", "comment": "comment"}
+FEASIBILITY_COLUMNS = {
+    "pi code": "pi_code",
+    "can provide": "can_provide",
+    "main issue": "main_issue",
+    "comment": "comment",
+}
 NARRATIVE_COLUMNS = {"cluster code": "cluster_code", "narrative": "narrative"}
 SEVERITY_ORDER = {"ok": 0, "warning": 1, "error": 2}
 #: a finding names at most this many rows (each row has a finding of its own), so its size never grows with the file
@@ -63,8 +81,9 @@ class Located:
     value_found: str | None = None
 
 
-def parse_return(path: Path, submission: dict, register: AuthorityRegister, catalogue: Catalogue,
-                 limits: Limits = Limits()) -> ParsedReturn:
+def parse_return(
+    path: Path, submission: dict, register: AuthorityRegister, catalogue: Catalogue, limits: Limits = Limits()
+) -> ParsedReturn:
     """Parse one archived file. `submission` carries id, file name, received_at, …; it is completed here."""
     result = empty_result(path, submission)
     try:
@@ -75,11 +94,17 @@ def parse_return(path: Path, submission: dict, register: AuthorityRegister, cata
     except FileRejected as rejected:
         reject_file(result, rejected.check_name, without_paths(rejected.message, path))
     except MemoryError:
-        reject_file(result, "file_limits", f"reading the file needed more than the {limits.max_memory_mib:,} MiB of memory "
-                    "one return may use: send only the four LSDI-R1 sheets, without stray cells or embedded objects")
+        reject_file(
+            result,
+            "file_limits",
+            f"reading the file needed more than the {limits.max_memory_mib:,} MiB of memory "
+            "one return may use: send only the four LSDI-R1 sheets, without stray cells or embedded objects",
+        )
     except Exception as exc:  # a file must never take the run down; the reason says what happened
         log.exception("unexpected failure reading %s", submission.get("file_name"))
-        reject_file(result, "file_unreadable", without_paths(f"the file could not be read ({type(exc).__name__}: {exc})", path))
+        reject_file(
+            result, "file_unreadable", without_paths(f"the file could not be read ({type(exc).__name__}: {exc})", path)
+        )
     if result.submission.get("status") != "rejected":
         result.submission["status"] = "accepted_with_issues" if result.issues else "accepted"
     return result
@@ -113,9 +138,19 @@ def parse_job(job: tuple[Path, dict, Limits]) -> ParsedReturn:
 
 def empty_result(path: Path, submission: dict) -> ParsedReturn:
     """A file's result before anything is read from it: only its ledger entry."""
-    return ParsedReturn(dict(submission, borough_code=None, submitted_on=None, template_version=None, reject_reason=None,
-                             ignored_sheets=None, encoding=None, return_period=None,
-                             file_format=path.suffix.lower().lstrip(".") or None))
+    return ParsedReturn(
+        dict(
+            submission,
+            borough_code=None,
+            submitted_on=None,
+            template_version=None,
+            reject_reason=None,
+            ignored_sheets=None,
+            encoding=None,
+            return_period=None,
+            file_format=path.suffix.lower().lstrip(".") or None,
+        )
+    )
 
 
 def reject_file(result: ParsedReturn, check_name: str, message: str) -> None:
@@ -124,13 +159,30 @@ def reject_file(result: ParsedReturn, check_name: str, message: str) -> None:
     result.submission.update(status="rejected", reject_reason=message)
 
 
-def _issue(submission: dict, check_name: str, message: str, where: Located, pi_code: str | None = None,
-           period: str | None = None) -> dict:
+def _issue(
+    submission: dict,
+    check_name: str,
+    message: str,
+    where: Located,
+    pi_code: str | None = None,
+    period: str | None = None,
+) -> dict:
     r = rule(check_name)
-    return {"submission_id": submission["submission_id"], "borough_code": submission.get("borough_code"),
-            "pi_code": pi_code, "period": period, "check_name": check_name, "category": r.category,
-            "severity": r.severity, "message": message, "sheet": where.sheet, "row_number": where.row_number,
-            "column_name": where.column_name, "cell_ref": where.cell_ref, "value_found": where.value_found}
+    return {
+        "submission_id": submission["submission_id"],
+        "borough_code": submission.get("borough_code"),
+        "pi_code": pi_code,
+        "period": period,
+        "check_name": check_name,
+        "category": r.category,
+        "severity": r.severity,
+        "message": message,
+        "sheet": where.sheet,
+        "row_number": where.row_number,
+        "column_name": where.column_name,
+        "cell_ref": where.cell_ref,
+        "value_found": where.value_found,
+    }
 
 
 def _text(value: object) -> str | None:
@@ -155,8 +207,18 @@ def _read_date(value: object) -> dt.date | None:
     if not isinstance(value, dt.date):
         text = " ".join(str(value).replace("\u00a0", " ").split())
         value = None
-        for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d %B %Y", "%d %b %Y",
-                    "%d-%b-%Y", "%d-%b-%y", "%d.%m.%Y"):
+        for fmt in (
+            "%Y-%m-%d",
+            "%d/%m/%Y",
+            "%d/%m/%y",
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%dT%H:%M:%S",
+            "%d %B %Y",
+            "%d %b %Y",
+            "%d-%b-%Y",
+            "%d-%b-%y",
+            "%d.%m.%Y",
+        ):
             try:
                 value = dt.datetime.strptime(text, fmt).date()
                 break
@@ -178,9 +240,15 @@ class _Table:
         for row_number, cells in self.sheet.rows[1:]:
             if all(_is_blank(c.value) for c in cells):
                 continue
-            fields = {name: cells[i] if i < len(cells) else Cell(None, f"{column_letter(i + 1)}{row_number}")
-                      for name, (i, _) in self.header.items()}
-            raw = {header_texts.get(i, f"column {i + 1}"): _text(c.value) for i, c in enumerate(cells) if not _is_blank(c.value)}
+            fields = {
+                name: cells[i] if i < len(cells) else Cell(None, f"{column_letter(i + 1)}{row_number}")
+                for name, (i, _) in self.header.items()
+            }
+            raw = {
+                header_texts.get(i, f"column {i + 1}"): _text(c.value)
+                for i, c in enumerate(cells)
+                if not _is_blank(c.value)
+            }
             yield row_number, fields, raw
 
     def column_name(self, field_name: str) -> str:
@@ -214,11 +282,16 @@ class _ReturnParser:
         for name, sheet in book.sheets.items():
             key = codes.normalise_label(name)
             if key in self.sheets and key in {codes.normalise_label(n) for n in codes.RETURN_SHEETS}:
-                raise FileRejected("sheet_duplicated", f"the workbook has two sheets named '{self.sheets[key].name}' and '{name}'"
-                                   f"{' (hidden)' if sheet.hidden or self.sheets[key].hidden else ''}: keep one and delete the other")
+                raise FileRejected(
+                    "sheet_duplicated",
+                    f"the workbook has two sheets named '{self.sheets[key].name}' and '{name}'"
+                    f"{' (hidden)' if sheet.hidden or self.sheets[key].hidden else ''}: keep one and delete the other",
+                )
             self.sheets.setdefault(key, sheet)
         self.pis_with_rows: set[str] = set()
-        self.dropped: set[int] = set()  # ids of findings replaced by a row's rejection; the findings stay alive until parse ends
+        self.dropped: set[int] = (
+            set()
+        )  # ids of findings replaced by a row's rejection; the findings stay alive until parse ends
         self.sheet_names = ", ".join([*book.sheets, *(name for name, _ in book.other_sheets)]) or "none"
 
     # -- findings --------------------------------------------------------------------------
@@ -229,9 +302,15 @@ class _ReturnParser:
 
     def reject_row(self, sheet_name, row_number, raw, check_name, message, where, pi_code=None, period=None):
         self.finding(check_name, message, where, pi_code, period)
-        self.result.rejected_rows.append({"submission_id": self.submission["submission_id"], "sheet": sheet_name,
-                                          "row_number": row_number, "raw_record": json.dumps(raw, ensure_ascii=False),
-                                          "reason": message})
+        self.result.rejected_rows.append(
+            {
+                "submission_id": self.submission["submission_id"],
+                "sheet": sheet_name,
+                "row_number": row_number,
+                "raw_record": json.dumps(raw, ensure_ascii=False),
+                "reason": message,
+            }
+        )
 
     def sheet(self, name: str) -> Sheet | None:
         return self.sheets.get(codes.normalise_label(name))
@@ -260,11 +339,17 @@ class _ReturnParser:
             if sheet is None:
                 continue
             if sheet.hidden:
-                self.finding("sheet_hidden", f"the '{sheet.name}' sheet is hidden; it was read as usual", Located(sheet.name))
+                self.finding(
+                    "sheet_hidden", f"the '{sheet.name}' sheet is hidden; it was read as usual", Located(sheet.name)
+                )
             for cells in sheet.merged:
                 first = cells.split(":")[0]
-                self.finding("merged_cells", f"cells {cells} of the '{sheet.name}' sheet are merged: only {first} holds a value, "
-                             "the others were read as blank", Located(sheet.name, _row_of(Cell(None, first)), None, first, cells))
+                self.finding(
+                    "merged_cells",
+                    f"cells {cells} of the '{sheet.name}' sheet are merged: only {first} holds a value, "
+                    "the others were read as blank",
+                    Located(sheet.name, _row_of(Cell(None, first)), None, first, cells),
+                )
 
     def require_columns(self, sheet: Sheet, columns: dict[str, str], required: tuple[str, ...]) -> _Table:
         table = _table(sheet, columns)
@@ -272,25 +357,35 @@ class _ReturnParser:
         if missing:
             labels = {v: k for k, v in columns.items()}
             found = ", ".join(t for _, t in [*table.header.values(), *table.extra]) or "nothing"
-            raise FileRejected("column_missing", f"the '{sheet.name}' sheet's header row (row 1) lacks "
-                               f"{', '.join(repr(labels[m].capitalize().replace('Pi ', 'PI ')) for m in missing)} (found: {found})")
+            raise FileRejected(
+                "column_missing",
+                f"the '{sheet.name}' sheet's header row (row 1) lacks "
+                f"{', '.join(repr(labels[m].capitalize().replace('Pi ', 'PI ')) for m in missing)} (found: {found})",
+            )
         return table
 
     def parse_about(self) -> None:
         about = self.sheet(ABOUT)
         if about is None:
             raise FileRejected("sheet_missing", f"there is no '{ABOUT}' sheet (sheets found: {self.sheet_names})")
-        self.submission["ignored_sheets"] = ";".join(n + (" (hidden)" if hidden else "") for n, hidden in self.book.other_sheets) or None
+        self.submission["ignored_sheets"] = (
+            ";".join(n + (" (hidden)" if hidden else "") for n, hidden in self.book.other_sheets) or None
+        )
         fields: dict[str, Cell] = {}
         for row_number, cells in about.rows:
             if cells and not _is_blank(cells[0].value):
-                fields.setdefault(codes.normalise_label(str(cells[0].value)), cells[1] if len(cells) >= 2 else Cell(None, f"B{row_number}"))
+                fields.setdefault(
+                    codes.normalise_label(str(cells[0].value)),
+                    cells[1] if len(cells) >= 2 else Cell(None, f"B{row_number}"),
+                )
         blank = Cell(None, "")
         version = fields.get("template version", blank)
         self.submission["template_version"] = _text(version.value)
         if _is_blank(version.value) or codes.normalise_label(str(version.value)) != codes.TEMPLATE_VERSION.lower():
             found = "blank" if _is_blank(version.value) else f"'{version.value}'"
-            raise FileRejected("template_version", f"'Template version' on the About sheet is {found}, not {codes.TEMPLATE_VERSION}")
+            raise FileRejected(
+                "template_version", f"'Template version' on the About sheet is {found}, not {codes.TEMPLATE_VERSION}"
+            )
         self.submission["template_version"] = codes.TEMPLATE_VERSION
         code_cell, name_cell = fields.get("borough code", blank), fields.get("borough name", blank)
         self.attribute(code_cell.value, name_cell.value)
@@ -303,8 +398,11 @@ class _ReturnParser:
         if not _is_blank(code_value) and by_code is None:
             raise FileRejected("borough_unknown", f"borough code '{_text(code_value)}' is not a known authority code")
         if by_code and by_name and by_code != by_name:
-            raise FileRejected("borough_mismatch", f"borough code '{_text(code_value)}' is {self.register.names[by_code]} "
-                               f"but borough name '{_text(name_value)}' is {self.register.names[by_name]}")
+            raise FileRejected(
+                "borough_mismatch",
+                f"borough code '{_text(code_value)}' is {self.register.names[by_code]} "
+                f"but borough name '{_text(name_value)}' is {self.register.names[by_name]}",
+            )
         borough = by_code or by_name
         if borough is None:
             found = "blank" if _is_blank(name_value) else f"'{_text(name_value)}', not a known authority"
@@ -316,8 +414,12 @@ class _ReturnParser:
         if reading.period is not None and reading.period.period_type == "year":
             self.submission["return_period"] = reading.period.label
         else:
-            self.finding("return_period_invalid", f"'Return period' is {'blank' if _is_blank(cell.value) else repr(_text(cell.value))}, "
-                         "not a financial year such as 2007/08", Located(ABOUT, _row_of(cell), "Return period", cell.ref or None, _text(cell.value)))
+            self.finding(
+                "return_period_invalid",
+                f"'Return period' is {'blank' if _is_blank(cell.value) else repr(_text(cell.value))}, "
+                "not a financial year such as 2007/08",
+                Located(ABOUT, _row_of(cell), "Return period", cell.ref or None, _text(cell.value)),
+            )
 
     def read_submitted_on(self, cell: Cell, sheet: str, column_name: str = "Submitted on") -> None:
         received = self.submission["received_at"]
@@ -328,12 +430,19 @@ class _ReturnParser:
         date = _read_date(cell.value)
         where = Located(sheet, _row_of(cell), column_name, cell.ref or None, _text(cell.value))
         if date is None:
-            self.finding("submitted_on_invalid", f"'Submitted on' is '{_text(cell.value)}', not a date; the date the file arrived "
-                         f"({received_date}) was used", where)
+            self.finding(
+                "submitted_on_invalid",
+                f"'Submitted on' is '{_text(cell.value)}', not a date; the date the file arrived "
+                f"({received_date}) was used",
+                where,
+            )
             date = received_date
         elif date > received_date:
-            self.finding("submitted_on_after_arrival", f"'Submitted on' is {date}, after the file arrived on {received_date}; "
-                         f"{received_date} was used", where)
+            self.finding(
+                "submitted_on_after_arrival",
+                f"'Submitted on' is {date}, after the file arrived on {received_date}; {received_date} was used",
+                where,
+            )
             date = received_date
         self.submission["submitted_on"] = date
 
@@ -347,26 +456,42 @@ class _ReturnParser:
             if not _is_blank(code):
                 resolved = self.register.by_code_text(str(code))
                 if resolved is None:
-                    raise FileRejected("borough_unknown", f"borough_code '{_text(code)}' (cell {fields['borough_code'].ref}) is not a known authority code")
+                    raise FileRejected(
+                        "borough_unknown",
+                        f"borough_code '{_text(code)}' (cell {fields['borough_code'].ref}) is not a known authority code",
+                    )
                 boroughs.setdefault(resolved, fields["borough_code"].ref)
             if "submitted_on" in fields and not _is_blank(fields["submitted_on"].value):
                 cell = fields["submitted_on"]
-                if latest_submitted is None or (_read_date(cell.value) or dt.date.min) > (_read_date(latest_submitted.value) or dt.date.min):
+                if latest_submitted is None or (_read_date(cell.value) or dt.date.min) > (
+                    _read_date(latest_submitted.value) or dt.date.min
+                ):
                     latest_submitted = cell
         if len(boroughs) > 1:
             named = ", ".join(f"{self.register.names[b]} ({ref})" for b, ref in boroughs.items())
-            raise FileRejected("borough_mismatch", f"the file names more than one borough: {named}; send one file per borough")
+            raise FileRejected(
+                "borough_mismatch", f"the file names more than one borough: {named}; send one file per borough"
+            )
         if not boroughs:
             has_rows = any(True for _ in table.records())
-            raise FileRejected("borough_unknown", "no row names a borough in the borough_code column" if has_rows
-                               else "the CSV file has a header row but no data rows")
+            raise FileRejected(
+                "borough_unknown",
+                "no row names a borough in the borough_code column"
+                if has_rows
+                else "the CSV file has a header row but no data rows",
+            )
         self.submission["borough_code"] = next(iter(boroughs))
-        self.read_submitted_on(latest_submitted or Cell(None, ""), PI_DATA,
-                               table.column_name("submitted_on") if "submitted_on" in table.header else "submitted_on")
+        self.read_submitted_on(
+            latest_submitted or Cell(None, ""),
+            PI_DATA,
+            table.column_name("submitted_on") if "submitted_on" in table.header else "submitted_on",
+        )
 
     def parse_optional_sheets(self) -> None:
-        for name, columns, required, parse in ((FEASIBILITY, FEASIBILITY_COLUMNS, ("pi_code", "can_provide"), self.parse_feasibility),
-                                                (NARRATIVE, NARRATIVE_COLUMNS, ("cluster_code", "narrative"), self.parse_narrative)):
+        for name, columns, required, parse in (
+            (FEASIBILITY, FEASIBILITY_COLUMNS, ("pi_code", "can_provide"), self.parse_feasibility),
+            (NARRATIVE, NARRATIVE_COLUMNS, ("cluster_code", "narrative"), self.parse_narrative),
+        ):
             sheet = self.sheet(name)
             if sheet is None:
                 self.finding("optional_sheet_missing", f"there is no '{name}' sheet", Located(name))
@@ -374,29 +499,55 @@ class _ReturnParser:
             table = _table(sheet, columns)
             missing = [f for f in required if f not in table.header]
             if missing:
-                labels = ", ".join(repr(k.capitalize().replace("Pi ", "PI ")) for k, v in columns.items() if v in missing)
+                labels = ", ".join(
+                    repr(k.capitalize().replace("Pi ", "PI ")) for k, v in columns.items() if v in missing
+                )
                 message = f"the '{sheet.name}' sheet's header row (row 1) lacks {labels}, so its rows could not be read"
                 self.finding("optional_sheet_missing", message, Located(sheet.name, 1))
                 for row_number, _, raw in table.records():
-                    self.result.rejected_rows.append({"submission_id": self.submission["submission_id"], "sheet": name,
-                                                      "row_number": row_number, "raw_record": json.dumps(raw, ensure_ascii=False),
-                                                      "reason": message})
+                    self.result.rejected_rows.append(
+                        {
+                            "submission_id": self.submission["submission_id"],
+                            "sheet": name,
+                            "row_number": row_number,
+                            "raw_record": json.dumps(raw, ensure_ascii=False),
+                            "reason": message,
+                        }
+                    )
                 continue
             parse(table)
 
-    def screen_text(self, sheet: str, row_number: int, table: _Table, field_name: str, cell: Cell | None,
-                    pi_code: str | None = None, period: str | None = None) -> None:
+    def screen_text(
+        self,
+        sheet: str,
+        row_number: int,
+        table: _Table,
+        field_name: str,
+        cell: Cell | None,
+        pi_code: str | None = None,
+        period: str | None = None,
+    ) -> None:
         """Free text holding personal data is kept as written, flagged, and shown masked in the finding; a formula is flagged too."""
         if cell is not None and cell.formula:
-            self.finding("formula_cell", f"the {table.column_name(field_name)} cell is a formula; its last calculated value "
-                         f"({_text(cell.value) or 'none stored'}) was read as the text", Located(
-                             sheet, row_number, table.column_name(field_name), cell.ref or None, _text(cell.value)), pi_code, period)
+            self.finding(
+                "formula_cell",
+                f"the {table.column_name(field_name)} cell is a formula; its last calculated value "
+                f"({_text(cell.value) or 'none stored'}) was read as the text",
+                Located(sheet, row_number, table.column_name(field_name), cell.ref or None, _text(cell.value)),
+                pi_code,
+                period,
+            )
         if cell is None or not isinstance(cell.value, str):
             return
         found = find_personal_data(cell.value)
         if found:
-            self.finding("personal_data", f"the {table.column_name(field_name)} text seems to hold personal data ({describe(found)})",
-                         Located(sheet, row_number, table.column_name(field_name), cell.ref or None, mask(cell.value, found)), pi_code, period)
+            self.finding(
+                "personal_data",
+                f"the {table.column_name(field_name)} text seems to hold personal data ({describe(found)})",
+                Located(sheet, row_number, table.column_name(field_name), cell.ref or None, mask(cell.value, found)),
+                pi_code,
+                period,
+            )
 
     # -- PI data --------------------------------------------------------------------------------
     def parse_pi_data(self, table: _Table) -> None:
@@ -415,8 +566,12 @@ class _ReturnParser:
             for pi_code in self.catalogue.phase_1_codes():
                 if self.catalogue.indicators[pi_code]["pi_code"] not in self.pis_with_rows:
                     real = self.catalogue.indicators[pi_code]["pi_code"]
-                    self.finding("pi_missing_from_return", f"{real} ({self.catalogue.indicators[pi_code]['title']}) has no row in the return",
-                                 Located(PI_DATA), pi_code=real)
+                    self.finding(
+                        "pi_missing_from_return",
+                        f"{real} ({self.catalogue.indicators[pi_code]['title']}) has no row in the return",
+                        Located(PI_DATA),
+                        pi_code=real,
+                    )
 
     def resolve_duplicates(self, table, pi_code, period, rows) -> None:
         shown = ", ".join(str(f["row_number"]) for f, _, _ in rows[:MAX_ROWS_NAMED])
@@ -428,17 +583,42 @@ class _ReturnParser:
             for fact, raw, issues in rows[1:]:
                 self.drop_row_issues(issues)
                 message = f"row {fact['row_number']} repeats row {first['row_number']} for {pi_code} {period}; the repeat was set aside"
-                self.reject_row(PI_DATA, fact["row_number"], raw, "duplicate_row", message,
-                                Located(PI_DATA, fact["row_number"], table.column_name("pi_code"),
-                                        table.cell_ref("pi_code", fact["row_number"]), raw.get(table.column_name("pi_code"))),
-                                pi_code, period)
+                self.reject_row(
+                    PI_DATA,
+                    fact["row_number"],
+                    raw,
+                    "duplicate_row",
+                    message,
+                    Located(
+                        PI_DATA,
+                        fact["row_number"],
+                        table.column_name("pi_code"),
+                        table.cell_ref("pi_code", fact["row_number"]),
+                        raw.get(table.column_name("pi_code")),
+                    ),
+                    pi_code,
+                    period,
+                )
             return
         for fact, raw, issues in rows:
             self.drop_row_issues(issues)
             message = f"rows {rows_text} give different figures for {pi_code} {period}; none can be used"
-            self.reject_row(PI_DATA, fact["row_number"], raw, "duplicate_conflict", message,
-                            Located(PI_DATA, fact["row_number"], table.column_name("value"), table.cell_ref("value", fact["row_number"]),
-                                    fact["raw_value"]), pi_code, period)
+            self.reject_row(
+                PI_DATA,
+                fact["row_number"],
+                raw,
+                "duplicate_conflict",
+                message,
+                Located(
+                    PI_DATA,
+                    fact["row_number"],
+                    table.column_name("value"),
+                    table.cell_ref("value", fact["row_number"]),
+                    fact["raw_value"],
+                ),
+                pi_code,
+                period,
+            )
 
     def drop_row_issues(self, issues: list[dict]) -> None:
         """Findings about a row that is then set aside are replaced by the reason it was set aside (removed once, at the end)."""
@@ -454,7 +634,11 @@ class _ReturnParser:
         code_cell = fields["pi_code"]
         pi = None if _is_blank(code_cell.value) else self.catalogue.indicators.get(clean_code(code_cell.value))
         if pi is None:
-            message = "the PI code is blank" if _is_blank(code_cell.value) else f"'{_text(code_cell.value)}' is not a PI code in the catalogue"
+            message = (
+                "the PI code is blank"
+                if _is_blank(code_cell.value)
+                else f"'{_text(code_cell.value)}' is not a PI code in the catalogue"
+            )
             self.reject_row(PI_DATA, row_number, raw, "pi_code_unknown", message, where("pi_code"))
             return None
         pi_code = pi["pi_code"]
@@ -465,11 +649,21 @@ class _ReturnParser:
             named = self.register.by_code_text(str(borough_cell.value))
             if named != self.submission["borough_code"]:
                 names = self.register.names
-                said = f"{names[named]} ({_text(borough_cell.value)})" if named else f"'{_text(borough_cell.value)}', not a known authority"
-                self.reject_row(PI_DATA, row_number, raw, "borough_row_mismatch",
-                                f"{pi_code}: the row's borough code is {said}, but the return is "
-                                f"{names.get(self.submission['borough_code'], self.submission['borough_code'])}'s; the row was set aside",
-                                where("borough_code"), pi_code)
+                said = (
+                    f"{names[named]} ({_text(borough_cell.value)})"
+                    if named
+                    else f"'{_text(borough_cell.value)}', not a known authority"
+                )
+                self.reject_row(
+                    PI_DATA,
+                    row_number,
+                    raw,
+                    "borough_row_mismatch",
+                    f"{pi_code}: the row's borough code is {said}, but the return is "
+                    f"{names.get(self.submission['borough_code'], self.submission['borough_code'])}'s; the row was set aside",
+                    where("borough_code"),
+                    pi_code,
+                )
                 return None
 
         def flag(check_name, message, field_name, period=None):
@@ -480,11 +674,17 @@ class _ReturnParser:
         if freq_cell is not None and not _is_blank(freq_cell.value):
             frequency = codes.frequency_code(str(freq_cell.value))
             if frequency is None:
-                flag("frequency_unknown", f"reporting frequency '{_text(freq_cell.value)}' is not Monthly, Quarterly or Annual", "reporting_frequency")
+                flag(
+                    "frequency_unknown",
+                    f"reporting frequency '{_text(freq_cell.value)}' is not Monthly, Quarterly or Annual",
+                    "reporting_frequency",
+                )
         reading = read_period(fields["period"].value, frequency)
         if reading.period is None:
             self.drop_row_issues(row_issues)
-            self.reject_row(PI_DATA, row_number, raw, "period_unreadable", f"{pi_code}: {reading.error}", where("period"), pi_code)
+            self.reject_row(
+                PI_DATA, row_number, raw, "period_unreadable", f"{pi_code}: {reading.error}", where("period"), pi_code
+            )
             return None
         period = reading.period
         readings: dict[str, CellReading] = {}
@@ -493,34 +693,70 @@ class _ReturnParser:
             readings[name] = read_number(cell.value, cell.number_format) if cell is not None else read_number(None)
             if readings[name].status == "unreadable":
                 self.drop_row_issues(row_issues)
-                self.reject_row(PI_DATA, row_number, raw, "value_unreadable", f"{pi_code} {period.label}: the {name} cell {readings[name].problem}",
-                                where(name), pi_code, period.label)
+                self.reject_row(
+                    PI_DATA,
+                    row_number,
+                    raw,
+                    "value_unreadable",
+                    f"{pi_code} {period.label}: the {name} cell {readings[name].problem}",
+                    where(name),
+                    pi_code,
+                    period.label,
+                )
                 return None
         for name in ("value", "numerator", "denominator"):
             cell = fields.get(name)
             if cell is not None and cell.formula:
-                flag("formula_cell", f"{pi_code} {period.label}: {name} is a formula; its last calculated value "
-                     f"({_text(cell.value) or 'none stored'}) was read — nothing is recalculated", name, period.label)
+                flag(
+                    "formula_cell",
+                    f"{pi_code} {period.label}: {name} is a formula; its last calculated value "
+                    f"({_text(cell.value) or 'none stored'}) was read — nothing is recalculated",
+                    name,
+                    period.label,
+                )
         value, numerator, denominator = readings["value"], readings["numerator"], readings["denominator"]
         number = value.number
         value_status = value.status
         unit = pi["unit"]
-        if value_status == "not_provided" and _is_blank(fields["value"].value) and numerator.number is not None \
-                and denominator.number and unit in codes.UNIT_SCALE:
+        if (
+            value_status == "not_provided"
+            and _is_blank(fields["value"].value)
+            and numerator.number is not None
+            and denominator.number
+            and unit in codes.UNIT_SCALE
+        ):
             derived = numerator.number / denominator.number * codes.UNIT_SCALE[unit]
             if not is_figure(derived):
                 self.drop_row_issues(row_issues)
-                self.reject_row(PI_DATA, row_number, raw, "value_unreadable",
-                                f"{pi_code} {period.label}: the Value cell is blank and numerator ÷ denominator "
-                                f"({_text(fields['numerator'].value)} ÷ {_text(fields['denominator'].value)}) is too large to be a figure",
-                                where("denominator"), pi_code, period.label)
+                self.reject_row(
+                    PI_DATA,
+                    row_number,
+                    raw,
+                    "value_unreadable",
+                    f"{pi_code} {period.label}: the Value cell is blank and numerator ÷ denominator "
+                    f"({_text(fields['numerator'].value)} ÷ {_text(fields['denominator'].value)}) is too large to be a figure",
+                    where("denominator"),
+                    pi_code,
+                    period.label,
+                )
                 return None
             number, value_status = round(derived, 4), "reported"
         label = period.label
         qualified = {name: _text(fields[name].value) for name, r in readings.items() if r.qualified}
-        figure = Figure(pi, period, number if value_status == "reported" else None, value_status, numerator.number,
-                        denominator.number, frequency, self.submission["submitted_on"], reading.ambiguity, qualified,
-                        _text(fields["value"].value), value.percent)
+        figure = Figure(
+            pi,
+            period,
+            number if value_status == "reported" else None,
+            value_status,
+            numerator.number,
+            denominator.number,
+            frequency,
+            self.submission["submitted_on"],
+            reading.ambiguity,
+            qualified,
+            _text(fields["value"].value),
+            value.percent,
+        )
         for check_name, field_name, message in check_figure(figure):
             flag(check_name, message, field_name, label)
         agency = pi["source_agency"]
@@ -528,20 +764,41 @@ class _ReturnParser:
         if agency_cell is not None and not _is_blank(agency_cell.value):
             named = codes.agency_code(str(agency_cell.value))
             if named is None:
-                flag("agency_unknown", f"source agency '{_text(agency_cell.value)}' is not an agency label; "
-                     f"{codes.AGENCY_LABELS[agency]} (from the catalogue) was assumed", "source_agency", label)
+                flag(
+                    "agency_unknown",
+                    f"source agency '{_text(agency_cell.value)}' is not an agency label; "
+                    f"{codes.AGENCY_LABELS[agency]} (from the catalogue) was assumed",
+                    "source_agency",
+                    label,
+                )
             else:
                 agency = named
-        quality = max((i["severity"] for i in row_issues if i["category"] != "availability"), key=SEVERITY_ORDER.get, default="ok")
+        quality = max(
+            (i["severity"] for i in row_issues if i["category"] != "availability"), key=SEVERITY_ORDER.get, default="ok"
+        )
         note_cell = fields.get("note")
         self.screen_text(PI_DATA, row_number, table, "note", note_cell, pi_code, label)
-        fact = {"submission_id": self.submission["submission_id"], "borough_code": self.submission["borough_code"],
-                "pi_code": pi_code, "period": label, "period_type": period.period_type, "period_start": period.start,
-                "period_end": period.end, "value": number if value_status == "reported" else None, "value_status": value_status,
-                "raw_value": _text(fields["value"].value), "numerator": numerator.number, "denominator": denominator.number,
-                "reported_frequency": frequency, "source_agency": agency, "quality_status": quality, "sheet": PI_DATA,
-                "row_number": row_number, "value_cell_ref": where("value").cell_ref,
-                "note": _text(note_cell.value) if note_cell is not None else None}
+        fact = {
+            "submission_id": self.submission["submission_id"],
+            "borough_code": self.submission["borough_code"],
+            "pi_code": pi_code,
+            "period": label,
+            "period_type": period.period_type,
+            "period_start": period.start,
+            "period_end": period.end,
+            "value": number if value_status == "reported" else None,
+            "value_status": value_status,
+            "raw_value": _text(fields["value"].value),
+            "numerator": numerator.number,
+            "denominator": denominator.number,
+            "reported_frequency": frequency,
+            "source_agency": agency,
+            "quality_status": quality,
+            "sheet": PI_DATA,
+            "row_number": row_number,
+            "value_cell_ref": where("value").cell_ref,
+            "note": _text(note_cell.value) if note_cell is not None else None,
+        }
         return fact, row_issues
 
     # -- feasibility and narrative --------------------------------------------------------------
@@ -550,9 +807,19 @@ class _ReturnParser:
         for row_number, fields, raw in table.records():
             code_cell = fields["pi_code"]
             pi = None if _is_blank(code_cell.value) else self.catalogue.indicators.get(clean_code(code_cell.value))
-            where = lambda f: Located(FEASIBILITY, row_number, table.column_name(f), fields[f].ref, _text(fields[f].value))  # noqa: E731
+
+            def where(f: str) -> Located:
+                return Located(FEASIBILITY, row_number, table.column_name(f), fields[f].ref, _text(fields[f].value))
+
             if pi is None:
-                self.reject_row(FEASIBILITY, row_number, raw, "answer_invalid", f"PI code '{_text(code_cell.value) or ''}' is not in the catalogue", where("pi_code"))
+                self.reject_row(
+                    FEASIBILITY,
+                    row_number,
+                    raw,
+                    "answer_invalid",
+                    f"PI code '{_text(code_cell.value) or ''}' is not in the catalogue",
+                    where("pi_code"),
+                )
                 continue
             answers = {}
             problem = None
@@ -561,43 +828,84 @@ class _ReturnParser:
                 if cell is None or _is_blank(cell.value):
                     answers[name] = None
                 elif (answer := allowed.get(codes.normalise_label(str(cell.value)))) is None:
-                    problem = (name, f"{pi['pi_code']}: '{_text(cell.value)}' is not one of the answers for {table.column_name(name)}")
+                    problem = (
+                        name,
+                        f"{pi['pi_code']}: '{_text(cell.value)}' is not one of the answers for {table.column_name(name)}",
+                    )
                     break
                 else:
                     answers[name] = answer
             if problem:
-                self.reject_row(FEASIBILITY, row_number, raw, "answer_invalid", problem[1], where(problem[0]), pi["pi_code"])
+                self.reject_row(
+                    FEASIBILITY, row_number, raw, "answer_invalid", problem[1], where(problem[0]), pi["pi_code"]
+                )
                 continue
             if pi["pi_code"] in seen:
-                self.reject_row(FEASIBILITY, row_number, raw, "duplicate_row", f"{pi['pi_code']} was already answered in row {seen[pi['pi_code']]}",
-                                where("pi_code"), pi["pi_code"])
+                self.reject_row(
+                    FEASIBILITY,
+                    row_number,
+                    raw,
+                    "duplicate_row",
+                    f"{pi['pi_code']} was already answered in row {seen[pi['pi_code']]}",
+                    where("pi_code"),
+                    pi["pi_code"],
+                )
                 continue
             seen[pi["pi_code"]] = row_number
             comment = fields.get("comment")
             self.screen_text(FEASIBILITY, row_number, table, "comment", comment, pi["pi_code"])
-            self.result.feasibility.append({"submission_id": self.submission["submission_id"], "borough_code": self.submission["borough_code"],
-                                            "pi_code": pi["pi_code"], **answers, "comment": _text(comment.value) if comment else None,
-                                            "row_number": row_number})
+            self.result.feasibility.append(
+                {
+                    "submission_id": self.submission["submission_id"],
+                    "borough_code": self.submission["borough_code"],
+                    "pi_code": pi["pi_code"],
+                    **answers,
+                    "comment": _text(comment.value) if comment else None,
+                    "row_number": row_number,
+                }
+            )
 
     def parse_narrative(self, table: _Table) -> None:
         seen: dict[str, int] = {}
         for row_number, fields, raw in table.records():
             code_cell = fields["cluster_code"]
             code = None if _is_blank(code_cell.value) else clean_code(code_cell.value)
-            where = Located(NARRATIVE, row_number, table.column_name("cluster_code"), code_cell.ref, _text(code_cell.value))
+            where = Located(
+                NARRATIVE, row_number, table.column_name("cluster_code"), code_cell.ref, _text(code_cell.value)
+            )
             if code not in self.catalogue.clusters:
-                self.reject_row(NARRATIVE, row_number, raw, "answer_invalid", f"cluster code '{_text(code_cell.value) or ''}' is not in the catalogue", where)
+                self.reject_row(
+                    NARRATIVE,
+                    row_number,
+                    raw,
+                    "answer_invalid",
+                    f"cluster code '{_text(code_cell.value) or ''}' is not in the catalogue",
+                    where,
+                )
                 continue
             if code in seen:
-                self.reject_row(NARRATIVE, row_number, raw, "duplicate_row", f"cluster {code} already has a narrative in row {seen[code]}", where)
+                self.reject_row(
+                    NARRATIVE,
+                    row_number,
+                    raw,
+                    "duplicate_row",
+                    f"cluster {code} already has a narrative in row {seen[code]}",
+                    where,
+                )
                 continue
             seen[code] = row_number
             self.screen_text(NARRATIVE, row_number, table, "narrative", fields["narrative"])
-            self.result.narratives.append({"submission_id": self.submission["submission_id"], "borough_code": self.submission["borough_code"],
-                                           "cluster_code": code, "narrative": _text(fields["narrative"].value), "row_number": row_number})
+            self.result.narratives.append(
+                {
+                    "submission_id": self.submission["submission_id"],
+                    "borough_code": self.submission["borough_code"],
+                    "cluster_code": code,
+                    "narrative": _text(fields["narrative"].value),
+                    "row_number": row_number,
+                }
+            )
 
 
 def _row_of(cell: Cell) -> int | None:
     digits = "".join(ch for ch in cell.ref if ch.isdigit())
     return int(digits) if digits else None
-

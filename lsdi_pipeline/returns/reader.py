@@ -110,8 +110,13 @@ def read_book(path: Path, limits: Limits = Limits()) -> Book:
     if reader == "xlsx":
         return _read_workbook(path, limits)
     if suffix == ".xls":
-        raise FileRejected("file_unsupported_type", "an Excel 97-2003 .xls workbook: save it as .xlsx and send it again")
-    raise FileRejected("file_unsupported_type", f"a '{suffix or 'no extension'}' file is not a return: send an .xlsx workbook or a .csv file")
+        raise FileRejected(
+            "file_unsupported_type", "an Excel 97-2003 .xls workbook: save it as .xlsx and send it again"
+        )
+    raise FileRejected(
+        "file_unsupported_type",
+        f"a '{suffix or 'no extension'}' file is not a return: send an .xlsx workbook or a .csv file",
+    )
 
 
 # -- workbooks --------------------------------------------------------------------------------------
@@ -130,10 +135,16 @@ def _read_workbook(path: Path, limits: Limits) -> Book:
     with open(path, "rb") as f:
         head = f.read(8)
     if head == _OLE_MAGIC:
-        raise FileRejected("file_encrypted", "the workbook is password-protected (or an old .xls file renamed .xlsx): "
-                           "remove the password and save as .xlsx")
+        raise FileRejected(
+            "file_encrypted",
+            "the workbook is password-protected (or an old .xls file renamed .xlsx): "
+            "remove the password and save as .xlsx",
+        )
     if not zipfile.is_zipfile(path):
-        raise FileRejected("file_unreadable", "the file is not an Excel workbook (.xlsx): it may be damaged or another kind of file renamed")
+        raise FileRejected(
+            "file_unreadable",
+            "the file is not an Excel workbook (.xlsx): it may be damaged or another kind of file renamed",
+        )
     scans = _check_archive(path, limits)
     import openpyxl  # deferred: keeps `dagster definitions validate` light
 
@@ -149,15 +160,20 @@ def _read_workbook(path: Path, limits: Limits) -> Book:
                     continue
                 scan = scans.get(ws.title)
                 if scan is None:  # never read a sheet the scan has not seen: its limits would be unchecked
-                    raise FileRejected("file_unreadable", f"the '{ws.title}' sheet's part could not be found in the workbook: "
-                                       "open it in Excel and save it again")
+                    raise FileRejected(
+                        "file_unreadable",
+                        f"the '{ws.title}' sheet's part could not be found in the workbook: "
+                        "open it in Excel and save it again",
+                    )
                 sheets[ws.title] = Sheet(ws.title, _sheet_rows(ws, scan), ws.sheet_state != "visible", scan.merged)
         finally:
             workbook.close()
     except (FileRejected, MemoryError):
         raise
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise FileRejected("file_unreadable", f"the workbook could not be opened ({type(exc).__name__}: {exc})") from exc
+        raise FileRejected(
+            "file_unreadable", f"the workbook could not be opened ({type(exc).__name__}: {exc})"
+        ) from exc
     return Book(sheets, "xlsx", other_sheets=others)
 
 
@@ -186,14 +202,22 @@ def _check_archive(path: Path, limits: Limits) -> dict[str, _SheetScan]:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
             if len(members) > limits.max_members:
-                raise FileRejected("file_limits", f"the workbook has {len(members):,} parts; the limit is {limits.max_members:,}")
+                raise FileRejected(
+                    "file_limits", f"the workbook has {len(members):,} parts; the limit is {limits.max_members:,}"
+                )
             unpacked = sum(m.file_size for m in members)
             if unpacked > limits.max_unpacked_bytes:
-                raise FileRejected("file_limits", f"the workbook unpacks to {unpacked:,} bytes; the limit is {limits.max_unpacked_bytes:,}")
+                raise FileRejected(
+                    "file_limits",
+                    f"the workbook unpacks to {unpacked:,} bytes; the limit is {limits.max_unpacked_bytes:,}",
+                )
             for m in members:
                 if m.file_size > 1_000_000 and m.file_size > limits.max_compression_ratio * max(m.compress_size, 1):
-                    raise FileRejected("file_limits", f"part {m.filename} is compressed {m.file_size / max(m.compress_size, 1):,.0f}:1; "
-                                       f"the limit is {limits.max_compression_ratio:,.0f}:1")
+                    raise FileRejected(
+                        "file_limits",
+                        f"part {m.filename} is compressed {m.file_size / max(m.compress_size, 1):,.0f}:1; "
+                        f"the limit is {limits.max_compression_ratio:,.0f}:1",
+                    )
             titles = _sheet_titles(archive)
             scans, cells = {}, 0
             for member, title in titles.items():
@@ -221,10 +245,15 @@ def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
     except KeyError:
         return {}
     except (ElementTree.ParseError, DefusedXmlException) as exc:
-        raise FileRejected("file_unreadable", f"the workbook's list of sheets is damaged ({type(exc).__name__}: {exc})") from exc
+        raise FileRejected(
+            "file_unreadable", f"the workbook's list of sheets is damaged ({type(exc).__name__}: {exc})"
+        ) from exc
     if book.tag.startswith(f"{{{_STRICT_NS}}}"):
-        raise FileRejected("file_unsupported_type", "the workbook is saved as 'Strict Open XML Spreadsheet': "
-                           "save it as 'Excel Workbook (.xlsx)' and send it again")
+        raise FileRejected(
+            "file_unsupported_type",
+            "the workbook is saved as 'Strict Open XML Spreadsheet': "
+            "save it as 'Excel Workbook (.xlsx)' and send it again",
+        )
     targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
     titles = {}
     for sheet in book.iter(f"{{{_MAIN_NS}}}sheet"):
@@ -261,12 +290,17 @@ def scan_sheet(member: str, stream, limits: Limits, max_cells: int | None = None
                         col += 1
                     else:
                         ref_row, col = _reference(ref, member)
-                    _check_extent(member, max(row, ref_row), col, limits)  # openpyxl places it in `row`; either is refused
+                    _check_extent(
+                        member, max(row, ref_row), col, limits
+                    )  # openpyxl places it in `row`; either is refused
                     scan.max_row, scan.max_col = max(scan.max_row, row), max(scan.max_col, col)
                     scan.cells += 1
                     if scan.cells > max_cells:
-                        raise FileRejected("file_limits", f"the sheets read hold more than {limits.max_cells:,} cells; "
-                                           f"the limit is {limits.max_cells:,}")
+                        raise FileRejected(
+                            "file_limits",
+                            f"the sheets read hold more than {limits.max_cells:,} cells; "
+                            f"the limit is {limits.max_cells:,}",
+                        )
                 continue
             if name == "f" and len(open_elements) > 1 and open_elements[-2].tag.rpartition("}")[2] == "c":
                 scan.formulas.add(f"{column_letter(col)}{row}")  # a formula in the cell being read
@@ -276,8 +310,11 @@ def scan_sheet(member: str, stream, limits: Limits, max_cells: int | None = None
             if open_elements:
                 open_elements[-1].remove(element)  # its only child by now: every earlier one was removed as it ended
     except (ParseError, DefusedXmlException) as exc:
-        raise FileRejected("file_unreadable", f"{member} is not well-formed XML ({type(exc).__name__}: {exc}): "
-                           "open the workbook in Excel and save it again") from exc
+        raise FileRejected(
+            "file_unreadable",
+            f"{member} is not well-formed XML ({type(exc).__name__}: {exc}): "
+            "open the workbook in Excel and save it again",
+        ) from exc
     return scan
 
 
@@ -293,8 +330,10 @@ def _row_number(text: str | None, previous: int, member: str) -> int:
     if not number.is_integer() or number < 1:  # NaN and infinity are not whole numbers
         raise FileRejected("file_unreadable", f"{member} has a row numbered '{text[:20]}', which is not a row number")
     if number <= previous:
-        raise FileRejected("file_unreadable", f"{member} lists row {number:,.0f} after row {previous:,}: open the workbook "
-                           "in Excel and save it again")
+        raise FileRejected(
+            "file_unreadable",
+            f"{member} lists row {number:,.0f} after row {previous:,}: open the workbook in Excel and save it again",
+        )
     return int(number) if number < 1e18 else 10**18
 
 
@@ -307,9 +346,12 @@ def _reference(text: str, member: str) -> tuple[int, int]:
 
 def _check_extent(member: str, row: int, col: int, limits: Limits) -> None:
     if row > limits.max_rows or col > limits.max_columns:
-        raise FileRejected("file_limits", f"{member} has a cell at {column_letter(min(col, 16384))}{min(row, 10**9)}"
-                           f"{'' if row <= 10**9 else ' or beyond'}; returns are limited to {limits.max_rows:,} rows and "
-                           f"{limits.max_columns} columns")
+        raise FileRejected(
+            "file_limits",
+            f"{member} has a cell at {column_letter(min(col, 16384))}{min(row, 10**9)}"
+            f"{'' if row <= 10**9 else ' or beyond'}; returns are limited to {limits.max_rows:,} rows and "
+            f"{limits.max_columns} columns",
+        )
 
 
 def column_letter(number: int) -> str:
@@ -339,7 +381,9 @@ def _read_csv(data: bytes, limits: Limits) -> Book:
         except UnicodeDecodeError:
             continue
     else:
-        raise FileRejected("file_unreadable", "the CSV file is neither UTF-8 nor Windows-1252 text: save it as 'CSV UTF-8'")
+        raise FileRejected(
+            "file_unreadable", "the CSV file is neither UTF-8 nor Windows-1252 text: save it as 'CSV UTF-8'"
+        )
     if encoding == "utf-8-sig" and not data.startswith(b"\xef\xbb\xbf"):
         encoding = "utf-8"
     if "\x00" in text:
@@ -349,18 +393,27 @@ def _read_csv(data: bytes, limits: Limits) -> Book:
     try:
         for number, record in enumerate(reader, start=1):
             if number > limits.max_rows:
-                raise FileRejected("file_limits", f"the CSV file has more than {limits.max_rows:,} rows; the limit is {limits.max_rows:,}")
+                raise FileRejected(
+                    "file_limits",
+                    f"the CSV file has more than {limits.max_rows:,} rows; the limit is {limits.max_rows:,}",
+                )
             if len(record) > limits.max_columns:
-                raise FileRejected("file_limits", f"row {number} of the CSV file has {len(record):,} columns; the limit is "
-                                   f"{limits.max_columns}")
+                raise FileRejected(
+                    "file_limits",
+                    f"row {number} of the CSV file has {len(record):,} columns; the limit is {limits.max_columns}",
+                )
             cells += len(record)
             if cells > limits.max_cells:
-                raise FileRejected("file_limits", f"the CSV file has more than {limits.max_cells:,} fields; the limit is "
-                                   f"{limits.max_cells:,}")
+                raise FileRejected(
+                    "file_limits",
+                    f"the CSV file has more than {limits.max_cells:,} fields; the limit is {limits.max_cells:,}",
+                )
             rows.append((number, [Cell(v, f"{column_letter(j + 1)}{number}") for j, v in enumerate(record)]))
             span, next_line = (next_line, reader.line_num), reader.line_num + 1
     except csv.Error as exc:
-        raise FileRejected("file_unreadable", f"the CSV file could not be read at line {reader.line_num} ({exc})") from exc
+        raise FileRejected(
+            "file_unreadable", f"the CSV file could not be read at line {reader.line_num} ({exc})"
+        ) from exc
     if rows:
         _check_last_record_closed(text, *span, rows[-1])
     return Book({"PI data": Sheet("PI data", rows)}, "csv", encoding)
@@ -373,13 +426,16 @@ def _check_last_record_closed(text: str, first_line: int, last_line: int, row: t
     """
     if last_line == first_line:
         return
-    tail = "".join(text.splitlines(keepends=True)[first_line - 1:])
+    tail = "".join(text.splitlines(keepends=True)[first_line - 1 :])
     try:
         list(csv.reader(io.StringIO(tail, newline=""), strict=True))
     except csv.Error as exc:
         if "unexpected end of data" not in str(exc):
             return
         number, cells = row
-        raise FileRejected("file_unreadable", f"the quote (\") that opens in cell {cells[-1].ref} (row {number}, line {first_line} of "
-                           f"the file) is never closed, so lines {first_line}–{last_line} were read as one cell: close the quote "
-                           "or remove it, and send the file again") from exc
+        raise FileRejected(
+            "file_unreadable",
+            f'the quote (") that opens in cell {cells[-1].ref} (row {number}, line {first_line} of '
+            f"the file) is never closed, so lines {first_line}–{last_line} were read as one cell: close the quote "
+            "or remove it, and send the file again",
+        ) from exc

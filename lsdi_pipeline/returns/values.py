@@ -66,7 +66,9 @@ def read_number(value: object, number_format: str | None = None) -> CellReading:
     if percent:
         lowered = lowered[:-1].strip()
     if not _NUMBER.match(lowered):
-        return CellReading(None, "unreadable", problem=f"holds '{text}', which is neither a number nor a recognised marker")
+        return CellReading(
+            None, "unreadable", problem=f"holds '{text}', which is neither a number nor a recognised marker"
+        )
     return _figure(float(lowered.replace(",", "").replace(" ", "")), text, qualified=qualified, percent=percent)
 
 

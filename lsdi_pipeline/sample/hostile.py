@@ -19,12 +19,19 @@ _CONTENT_TYPES = (
     '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/>'
     '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '{sheets}{strings}</Types>')
+    "{sheets}{strings}</Types>"
+)
 _SHEET_TYPE = '<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
 _STRINGS_TYPE = '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
 SHEETS = ("About", "PI data", "Feasibility", "Narrative")
-ABOUT = (("Template version", "LSDI-R1"), ("Borough code", "E09000003"), ("Borough name", "Barnet"), ("Return period", "2007/08"),
-         ("Submitted on", "2008-04-14"), ("Submitted by (role)", "LSCB performance officer"))
+ABOUT = (
+    ("Template version", "LSDI-R1"),
+    ("Borough code", "E09000003"),
+    ("Borough name", "Barnet"),
+    ("Return period", "2007/08"),
+    ("Submitted on", "2008-04-14"),
+    ("Submitted by (role)", "LSCB performance officer"),
+)
 PI_HEADER = ("PI code", "Period", "Numerator", "Denominator", "Value", "Source agency", "Reporting frequency", "Note")
 
 
@@ -42,28 +49,57 @@ def _rows_xml(rows) -> str:
     return "".join(out)
 
 
-def write_workbook(path: Path, pi_rows_xml: str, shared_strings: str | None = None, extra_parts: dict[str, bytes] | None = None) -> Path:
+def write_workbook(
+    path: Path, pi_rows_xml: str, shared_strings: str | None = None, extra_parts: dict[str, bytes] | None = None
+) -> Path:
     """A minimal LSDI-R1 workbook written part by part, so any part can be made as large or as odd as wanted."""
-    sheets = {"About": _rows_xml(ABOUT), "PI data": _rows_xml([PI_HEADER]) + pi_rows_xml,
-              "Feasibility": _rows_xml([("PI code", "Can provide", "Main issue", "Comment")]),
-              "Narrative": _rows_xml([("Cluster code", "Narrative")])}
-    workbook = (f'<workbook xmlns="{_MAIN}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
-                + "".join(f'<sheet name="{n}" sheetId="{i}" r:id="rId{i}"/>' for i, n in enumerate(SHEETS, start=1)) + "</sheets></workbook>")
-    rels = ('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            + "".join(f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
-                      f'Target="worksheets/sheet{i}.xml"/>' for i in range(1, 5))
-            + ('<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
-               'Target="sharedStrings.xml"/>' if shared_strings is not None else "") + "</Relationships>")
+    sheets = {
+        "About": _rows_xml(ABOUT),
+        "PI data": _rows_xml([PI_HEADER]) + pi_rows_xml,
+        "Feasibility": _rows_xml([("PI code", "Can provide", "Main issue", "Comment")]),
+        "Narrative": _rows_xml([("Cluster code", "Narrative")]),
+    }
+    workbook = (
+        f'<workbook xmlns="{_MAIN}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+        + "".join(f'<sheet name="{n}" sheetId="{i}" r:id="rId{i}"/>' for i, n in enumerate(SHEETS, start=1))
+        + "</sheets></workbook>"
+    )
+    rels = (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        + "".join(
+            f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+            f'Target="worksheets/sheet{i}.xml"/>'
+            for i in range(1, 5)
+        )
+        + (
+            '<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+            'Target="sharedStrings.xml"/>'
+            if shared_strings is not None
+            else ""
+        )
+        + "</Relationships>"
+    )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", _CONTENT_TYPES.format(sheets="".join(_SHEET_TYPE.format(i=i) for i in range(1, 5)),
-                                                                strings=_STRINGS_TYPE if shared_strings is not None else ""))
-        z.writestr("_rels/.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                                  '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-                                  'officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        z.writestr(
+            "[Content_Types].xml",
+            _CONTENT_TYPES.format(
+                sheets="".join(_SHEET_TYPE.format(i=i) for i in range(1, 5)),
+                strings=_STRINGS_TYPE if shared_strings is not None else "",
+            ),
+        )
+        z.writestr(
+            "_rels/.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            'officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
         z.writestr("xl/workbook.xml", workbook)
         z.writestr("xl/_rels/workbook.xml.rels", rels)
         for i, name in enumerate(SHEETS, start=1):
-            z.writestr(f"xl/worksheets/sheet{i}.xml", f'<worksheet xmlns="{_MAIN}"><sheetData>{sheets[name]}</sheetData></worksheet>')
+            z.writestr(
+                f"xl/worksheets/sheet{i}.xml",
+                f'<worksheet xmlns="{_MAIN}"><sheetData>{sheets[name]}</sheetData></worksheet>',
+            )
         if shared_strings is not None:
             z.writestr("xl/sharedStrings.xml", shared_strings)
         for name, data in (extra_parts or {}).items():
@@ -77,9 +113,15 @@ def shared_strings_flood(path: Path, limits: Limits = Limits()) -> Path:
     budget = int(limits.max_unpacked_bytes * 0.97)
     item = "<si><t>{:08d}" + "x" * 80 + "</t></si>"
     count = budget // len(item.format(0))
-    table = f'<sst xmlns="{_MAIN}" count="{count}" uniqueCount="{count}">' + "".join(item.format(i) for i in range(count)) + "</sst>"
-    rows = "".join(f'<row r="{r}"><c r="A{r}" t="s"><v>{r}</v></c><c r="B{r}" t="inlineStr"><is><t>2007/08</t></is></c></row>'
-                   for r in range(2, 2 + min(count, limits.max_rows - 2)))
+    table = (
+        f'<sst xmlns="{_MAIN}" count="{count}" uniqueCount="{count}">'
+        + "".join(item.format(i) for i in range(count))
+        + "</sst>"
+    )
+    rows = "".join(
+        f'<row r="{r}"><c r="A{r}" t="s"><v>{r}</v></c><c r="B{r}" t="inlineStr"><is><t>2007/08</t></is></c></row>'
+        for r in range(2, 2 + min(count, limits.max_rows - 2))
+    )
     return write_workbook(path, rows, table)
 
 
@@ -88,9 +130,27 @@ def cells_at_the_limit(path: Path, limits: Limits = Limits()) -> Path:
     columns = len(PI_HEADER)
     rows = min(limits.max_rows - 1, limits.max_cells // columns - 1)
     note = "Child J.S. born 12/03/2001, NHS 943 476 5919, lives at SW1A 1AA; " * 30
-    body = "".join(f'<row r="{r}">' + "".join(_inline(f"{c}{r}", v) for c, v in zip(
-        "ABCDEFGH", (f"L{r % 9 + 1:02d}", f"{1990 + r % 100}-{r % 12 + 1:02d}", str(r), str(r + 1), str(r % 100), "Police",
-                     "Monthly", note))) + "</row>" for r in range(2, rows + 2))
+    body = "".join(
+        f'<row r="{r}">'
+        + "".join(
+            _inline(f"{c}{r}", v)
+            for c, v in zip(
+                "ABCDEFGH",
+                (
+                    f"L{r % 9 + 1:02d}",
+                    f"{1990 + r % 100}-{r % 12 + 1:02d}",
+                    str(r),
+                    str(r + 1),
+                    str(r % 100),
+                    "Police",
+                    "Monthly",
+                    note,
+                ),
+            )
+        )
+        + "</row>"
+        for r in range(2, rows + 2)
+    )
     return write_workbook(path, body)
 
 
@@ -102,14 +162,18 @@ def csv_at_the_limit(path: Path, limits: Limits = Limits()) -> Path:
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.write("borough_code,pi_code,period,numerator,denominator,value,source_agency,reporting_frequency,note\r\n")
         for r in range(rows):
-            f.write(f'E09000003,L{r % 9 + 1:02d},{1990 + r % 100}-{r % 12 + 1:02d},{r},{r + 1},{r % 100},Police,Monthly,"{note}"\r\n')
+            f.write(
+                f'E09000003,L{r % 9 + 1:02d},{1990 + r % 100}-{r % 12 + 1:02d},{r},{r + 1},{r % 100},Police,Monthly,"{note}"\r\n'
+            )
     return path
 
 
 def deep_nesting(path: Path, limits: Limits = Limits()) -> Path:
     """One cell holding elements nested a million deep: a parser that recurses, or keeps the tree, pays for it."""
     depth = 1_000_000
-    return write_workbook(path, '<row r="2"><c r="A2" t="inlineStr"><is>' + "<r>" * depth + "</r>" * depth + "</is></c></row>")
+    return write_workbook(
+        path, '<row r="2"><c r="A2" t="inlineStr"><is>' + "<r>" * depth + "</r>" * depth + "</is></c></row>"
+    )
 
 
 HOSTILE: dict[str, Callable[[Path, Limits], Path]] = {

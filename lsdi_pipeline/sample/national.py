@@ -49,8 +49,21 @@ AUTHORITIES_FILE = Path(__file__).with_name("authorities_2025.csv")
 #: the bundled raw directory of a checkout (not part of an installed wheel)
 BUNDLED_RAW = Path(__file__).resolve().parents[2] / "data" / "raw"
 CATALOGUE_FILES = ("goals.csv", "clusters.csv", "indicators.csv", "published_measures.csv")
-BOROUGH_COLUMNS = ["borough_code", "legacy_code", "dfe_la_code", "borough_name", "aliases", "inner_outer", "comparison_group",
-                   "child_population", "child_population_year", "statistical_neighbours", "neighbour_model", "region_code", "source"]
+BOROUGH_COLUMNS = [
+    "borough_code",
+    "legacy_code",
+    "dfe_la_code",
+    "borough_name",
+    "aliases",
+    "inner_outer",
+    "comparison_group",
+    "child_population",
+    "child_population_year",
+    "statistical_neighbours",
+    "neighbour_model",
+    "region_code",
+    "source",
+]
 POPULATION_YEAR = 2024
 #: the model the statistical neighbours come from (DfE LAIT reference tables)
 NEIGHBOUR_MODEL = "DfE May 2025"
@@ -73,7 +86,9 @@ def select_authorities(spec: str | int) -> pd.DataFrame:
     try:
         n = int(spec)
     except ValueError:
-        raise ValueError(f"--authorities must be 'all' or a number from 1 to {len(authorities)}, not '{spec}'") from None
+        raise ValueError(
+            f"--authorities must be 'all' or a number from 1 to {len(authorities)}, not '{spec}'"
+        ) from None
     if not 1 <= n <= len(authorities):
         raise ValueError(f"--authorities must be 'all' or a number from 1 to {len(authorities)}, not {n}")
     return authorities.iloc[:n].reset_index(drop=True)
@@ -90,17 +105,22 @@ def file_slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
-def write_national_sample(raw_dir: Path, authorities: str | int = "all", years: int = 1, seed: int = g.SEED) -> dict[str, int]:
+def write_national_sample(
+    raw_dir: Path, authorities: str | int = "all", years: int = 1, seed: int = g.SEED
+) -> dict[str, int]:
     """Write a complete raw directory for the selected authorities and years; return the counts written."""
     selected = select_authorities(authorities)
     start_years = return_years(years)
     raw_dir = Path(raw_dir)
     if raw_dir.resolve() == BUNDLED_RAW.resolve():
-        raise ValueError(f"refusing to replace the bundled data in {BUNDLED_RAW} with the national shape; "
-                         "choose another --output")
+        raise ValueError(
+            f"refusing to replace the bundled data in {BUNDLED_RAW} with the national shape; choose another --output"
+        )
     raw_dir.mkdir(parents=True, exist_ok=True)
     _copy_catalogue(raw_dir)
-    selected = selected.assign(neighbour_model=selected["statistical_neighbours"].notna().map({True: NEIGHBOUR_MODEL, False: None}))
+    selected = selected.assign(
+        neighbour_model=selected["statistical_neighbours"].notna().map({True: NEIGHBOUR_MODEL, False: None})
+    )
     g._write_csv(raw_dir / "boroughs.csv", selected[BOROUGH_COLUMNS])
     # read back exactly as the bundled generator and the pipeline read it
     boroughs = pd.read_csv(raw_dir / "boroughs.csv", dtype=str)
@@ -114,9 +134,17 @@ def write_national_sample(raw_dir: Path, authorities: str | int = "all", years: 
     responses = g._mapping_responses(rng, boroughs, pilots, note)  # every pilot responded with a full report
     g._write_csv(raw_dir / "mapping" / "responses.csv", responses)
     g._write_csv(raw_dir / "mapping" / "inventory.csv", g._mapping_inventory(rng, responses, indicators, note))
-    g._write_csv(raw_dir / "pilot" / "pilot_boroughs.csv",
-                 g._pilot_register(rng, pilots, register, note, confirmed=round(len(pilots) * CONFIRMED_SHARE),
-                                   due=dt.date(start_years[-1] + 1, 4, 11)))
+    g._write_csv(
+        raw_dir / "pilot" / "pilot_boroughs.csv",
+        g._pilot_register(
+            rng,
+            pilots,
+            register,
+            note,
+            confirmed=round(len(pilots) * CONFIRMED_SHARE),
+            due=dt.date(start_years[-1] + 1, 4, 11),
+        ),
+    )
     returns_dir = raw_dir / "returns"
     g._clear_returns(returns_dir)
     groups = g._pi_groups(indicators)
@@ -135,8 +163,15 @@ def write_national_sample(raw_dir: Path, authorities: str | int = "all", years: 
             plan.file_name = f"{file_slug(borough['borough_name'])}_lsdi_return_{label}.xlsx"
             g._write_return(rng, returns_dir, plan, k, borough, indicators, clusters, note)
             written += 1
-    return {"returns": written, "authorities": len(pilots), "years": len(start_years), "mapping_responses": len(responses),
-            "pilot_boroughs": len(pilots), "first_year": start_years[0], "last_year": start_years[-1]}
+    return {
+        "returns": written,
+        "authorities": len(pilots),
+        "years": len(start_years),
+        "mapping_responses": len(responses),
+        "pilot_boroughs": len(pilots),
+        "first_year": start_years[0],
+        "last_year": start_years[-1],
+    }
 
 
 def _check_names_are_unique(boroughs: pd.DataFrame) -> None:
@@ -165,8 +200,10 @@ def _copy_catalogue(raw_dir: Path) -> None:
             shutil.copytree(published, raw_dir / PUBLISHED_DIR, dirs_exist_ok=True)
         return
     if not all((target / name).is_file() for name in CATALOGUE_FILES):
-        raise FileNotFoundError(f"no PI catalogue: {source} is not there (lsdi sample --authorities needs a checkout of the "
-                                f"project) and {target} does not hold {', '.join(CATALOGUE_FILES)}; copy data/raw/dataset there")
+        raise FileNotFoundError(
+            f"no PI catalogue: {source} is not there (lsdi sample --authorities needs a checkout of the "
+            f"project) and {target} does not hold {', '.join(CATALOGUE_FILES)}; copy data/raw/dataset there"
+        )
 
 
 def derive_authorities(reference_dir: Path, boroughs_csv: Path) -> pd.DataFrame:
@@ -175,14 +212,19 @@ def derive_authorities(reference_dir: Path, boroughs_csv: Path) -> pd.DataFrame:
     plans = read("dfe_d3_cpps_subsequent_plan_2013_to_2025.csv")
     las = plans.loc[(plans["geographic_level"] == "Local authority") & (plans["time_period"] == "2025")]
     population = read("dfe_ons_mid-year_population_estimates_2012_to_2024.csv")
-    population = population.loc[(population["geographic_level"] == "Local authority")
-                                & (population["time_period"] == str(POPULATION_YEAR))
-                                & (population["age_group"] == "Children aged 0 to 17 years")]
+    population = population.loc[
+        (population["geographic_level"] == "Local authority")
+        & (population["time_period"] == str(POPULATION_YEAR))
+        & (population["age_group"] == "Children aged 0 to 17 years")
+    ]
     children = dict(zip(population["new_la_code"], population["population_estimate"]))
     london = read("london_la_reference.csv").set_index("gss_code")
     boroughs = pd.read_csv(boroughs_csv, dtype=str, keep_default_na=False).set_index("borough_code")
-    aliases = {"Bristol, City of": "Bristol", "Herefordshire, County of": "Herefordshire",
-               "Kingston upon Hull, City of": "Kingston upon Hull;Hull"}
+    aliases = {
+        "Bristol, City of": "Bristol",
+        "Herefordshire, County of": "Herefordshire",
+        "Kingston upon Hull, City of": "Kingston upon Hull;Hull",
+    }
     rows = []
     for la in las.itertuples(index=False):
         code = la.new_la_code
@@ -194,17 +236,31 @@ def derive_authorities(reference_dir: Path, boroughs_csv: Path) -> pd.DataFrame:
             legacy, alias, neighbours = "00AA", "", london.loc[code, "dfe_statistical_neighbours_may2025"]
         else:
             legacy, alias, neighbours = "", aliases.get(la.la_name, ""), ""
-        source = (f"ONS mid-year population estimates 0-17 (mid-{POPULATION_YEAR}), via DfE "
-                  f"(dfe_ons_mid-year_population_estimates_2012_to_2024.csv); GSS codes, DfE LA numbers, names and regions "
-                  f"DfE children in need statistics 2025 (dfe_d3_cpps_subsequent_plan_2013_to_2025.csv)")
+        source = (
+            f"ONS mid-year population estimates 0-17 (mid-{POPULATION_YEAR}), via DfE "
+            f"(dfe_ons_mid-year_population_estimates_2012_to_2024.csv); GSS codes, DfE LA numbers, names and regions "
+            f"DfE children in need statistics 2025 (dfe_d3_cpps_subsequent_plan_2013_to_2025.csv)"
+        )
         if in_london:
-            source += ("; legacy ONS codes ONS; inner/outer London and statistical neighbours DfE LAIT (May 2025) "
-                       "(data/raw/boroughs.csv, london_la_reference.csv)")
-        rows.append({"borough_code": code, "legacy_code": legacy, "dfe_la_code": la.old_la_code, "borough_name": la.la_name,
-                     "aliases": alias,
-                     "inner_outer": ("inner" if la.region_name == "Inner London" else "outer") if in_london else "",
-                     "comparison_group": "London" if in_london else la.region_name, "child_population": children[code],
-                     "child_population_year": str(POPULATION_YEAR), "statistical_neighbours": neighbours,
-                     "source": source + "; Crown copyright ONS/DfE, OGL v3.0",
-                     "region_code": la.region_code, "region_name": la.region_name})
+            source += (
+                "; legacy ONS codes ONS; inner/outer London and statistical neighbours DfE LAIT (May 2025) "
+                "(data/raw/boroughs.csv, london_la_reference.csv)"
+            )
+        rows.append(
+            {
+                "borough_code": code,
+                "legacy_code": legacy,
+                "dfe_la_code": la.old_la_code,
+                "borough_name": la.la_name,
+                "aliases": alias,
+                "inner_outer": ("inner" if la.region_name == "Inner London" else "outer") if in_london else "",
+                "comparison_group": "London" if in_london else la.region_name,
+                "child_population": children[code],
+                "child_population_year": str(POPULATION_YEAR),
+                "statistical_neighbours": neighbours,
+                "source": source + "; Crown copyright ONS/DfE, OGL v3.0",
+                "region_code": la.region_code,
+                "region_name": la.region_name,
+            }
+        )
     return pd.DataFrame(rows)

@@ -25,12 +25,28 @@ from lsdi_pipeline.published import PUBLISHED_DIR, read_published
 from lsdi_pipeline.sample import generator as g
 from lsdi_pipeline.sample.national import BUNDLED_RAW, file_slug
 
-HEADER = ["borough_code", "pi_code", "period", "numerator", "denominator", "value", "source_agency", "reporting_frequency", "note"]
+HEADER = [
+    "borough_code",
+    "pi_code",
+    "period",
+    "numerator",
+    "denominator",
+    "value",
+    "source_agency",
+    "reporting_frequency",
+    "note",
+]
 COPIED = ("boroughs.csv", "dataset", PUBLISHED_DIR, "mapping", "pilot")
 #: what the name of every return this command writes holds: <borough>_dfe_published_<year>.csv
 NAME_MARK = "_dfe_published_"
 #: DfE's symbol for each status a published cell can have
-SYMBOL = {"suppressed": "c", "not_available": "x", "not_applicable": "z", "low_reliability": "u", "rounds_to_zero": "low"}
+SYMBOL = {
+    "suppressed": "c",
+    "not_available": "x",
+    "not_applicable": "z",
+    "low_reliability": "u",
+    "rounds_to_zero": "low",
+}
 README = """# A real example: DfE's published figures as LSDI-R1 returns
 
 Written by `lsdi sample --published`. `returns/` holds one CSV return per London borough and
@@ -51,14 +67,22 @@ def write_published_returns(raw_dir: Path, years: int = 5, source: Path = BUNDLE
     """Write the raw directory; return the counts written."""
     raw_dir, source = Path(raw_dir), Path(source)
     if raw_dir.resolve() == source.resolve():
-        raise ValueError(f"refusing to replace the raw directory {source} with the published example; choose another --output")
+        raise ValueError(
+            f"refusing to replace the raw directory {source} with the published example; choose another --output"
+        )
     if years < 1:
         raise ValueError(f"--years must be at least 1, not {years}")
     returns = raw_dir / reference.RETURNS_DIR
-    foreign = sorted(p.name for p in returns.glob("*") if p.is_file() and not _written_here(p.name)) if returns.is_dir() else []
+    foreign = (
+        sorted(p.name for p in returns.glob("*") if p.is_file() and not _written_here(p.name))
+        if returns.is_dir()
+        else []
+    )
     if foreign:
-        raise ValueError(f"refusing to write the published example over {returns}: it holds returns this command did not "
-                         f"write ({', '.join(foreign[:3])}{', …' if len(foreign) > 3 else ''}); choose an empty --output")
+        raise ValueError(
+            f"refusing to write the published example over {returns}: it holds returns this command did not "
+            f"write ({', '.join(foreign[:3])}{', …' if len(foreign) > 3 else ''}); choose an empty --output"
+        )
     raw_dir.mkdir(parents=True, exist_ok=True)
     for name in COPIED:
         if (source / name).is_dir():
@@ -70,8 +94,11 @@ def write_published_returns(raw_dir: Path, years: int = 5, source: Path = BUNDLE
     indicators = reference.read_indicators(raw_dir, reference.read_clusters(raw_dir))
     published = read_published(raw_dir, indicators)
     figures = published.loc[published["geographic_level"] == "local_authority"].merge(
-        boroughs.assign(dfe_la_code=pd.to_numeric(boroughs["dfe_la_code"]).astype("Int64"))[["borough_code", "borough_name", "dfe_la_code"]],
-        on="dfe_la_code")
+        boroughs.assign(dfe_la_code=pd.to_numeric(boroughs["dfe_la_code"]).astype("Int64"))[
+            ["borough_code", "borough_name", "dfe_la_code"]
+        ],
+        on="dfe_la_code",
+    )
     figures["year"] = figures["period"].str[:4].astype(int) - figures["period"].str.contains("-").astype(int)
     chosen = sorted(figures["year"].unique())[-years:]
     figures = figures.loc[figures["year"].isin(chosen)]
@@ -85,11 +112,27 @@ def write_published_returns(raw_dir: Path, years: int = 5, source: Path = BUNDLE
             out.writerow(HEADER)
             for r in rows.sort_values(["pi_code", "period"]).itertuples(index=False):
                 value = _number(r.value) if r.value_status == "reported" else SYMBOL[r.value_status]
-                out.writerow([code, r.pi_code, r.period, _number(r.numerator), _number(r.denominator), value,
-                              agency[r.pi_code], "annual", f"DfE published ({r.source_file}); Crown copyright, OGL v3.0"])
+                out.writerow(
+                    [
+                        code,
+                        r.pi_code,
+                        r.period,
+                        _number(r.numerator),
+                        _number(r.denominator),
+                        value,
+                        agency[r.pi_code],
+                        "annual",
+                        f"DfE published ({r.source_file}); Crown copyright, OGL v3.0",
+                    ]
+                )
         written += 1
-    return {"returns": written, "boroughs": int(figures["borough_code"].nunique()), "years": len(chosen),
-            "first_year": int(chosen[0]) if chosen else 0, "last_year": int(chosen[-1]) if chosen else 0}
+    return {
+        "returns": written,
+        "boroughs": int(figures["borough_code"].nunique()),
+        "years": len(chosen),
+        "first_year": int(chosen[0]) if chosen else 0,
+        "last_year": int(chosen[-1]) if chosen else 0,
+    }
 
 
 def _written_here(name: str) -> bool:

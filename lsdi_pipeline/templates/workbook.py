@@ -30,24 +30,61 @@ from lsdi_pipeline.sample.xlsx import make_reproducible
 ABOUT, PI_DATA, FEASIBILITY, NARRATIVE = codes.RETURN_SHEETS
 INSTRUCTIONS, DEFINITIONS = "Instructions", "PI definitions"
 
-PI_DATA_HEADER = ("PI code", "Period", "Numerator", "Denominator", "Value", "Source agency", "Reporting frequency", "Note")
+PI_DATA_HEADER = (
+    "PI code",
+    "Period",
+    "Numerator",
+    "Denominator",
+    "Value",
+    "Source agency",
+    "Reporting frequency",
+    "Note",
+)
 FEASIBILITY_HEADER = ("PI code", "Can provide", "Main issue", "Comment")
 #: `Prompt` is not part of LSDI-R1: the parser keeps it in raw records and otherwise ignores it
 NARRATIVE_HEADER = ("Cluster code", "Narrative", "Prompt")
-DEFINITIONS_HEADER = ("PI code", "Title", "Definition", "Numerator", "Denominator", "Unit", "Valid range", "Polarity",
-                      "Expected frequency", "Period basis", "Periods asked for", "Source agency", "Cluster", "NI reference")
+DEFINITIONS_HEADER = (
+    "PI code",
+    "Title",
+    "Definition",
+    "Numerator",
+    "Denominator",
+    "Unit",
+    "Valid range",
+    "Polarity",
+    "Expected frequency",
+    "Period basis",
+    "Periods asked for",
+    "Source agency",
+    "Cluster",
+    "NI reference",
+)
 
 CAN_PROVIDE_ANSWERS = ("Yes", "Partially", "No")
 MAIN_ISSUE_ANSWERS = ("None", "Reporting cycle", "Data availability", "Data integrity", "Other")
 #: unlocked, validated rows left below the pre-listed ones for figures for other periods
 SPARE_ROWS = 50
 
-UNIT_LABELS = {"percent": "percentage (0–100)", "rate_per_1k": "rate per 1,000", "rate_per_10k": "rate per 10,000",
-               "rate_per_100k": "rate per 100,000", "count": "count", "days": "days", "score": "score"}
-POLARITY_LABELS = {"higher_is_better": "Higher is better", "lower_is_better": "Lower is better",
-                   "in_band": "Best within a band", "neutral": "Neither higher nor lower is better"}
-BASIS_LABELS = {"financial_year": "Financial year (April–March)", "calendar_year": "Calendar year (January–December)",
-                "snapshot": "Snapshot: the figure on the last day of each period"}
+UNIT_LABELS = {
+    "percent": "percentage (0–100)",
+    "rate_per_1k": "rate per 1,000",
+    "rate_per_10k": "rate per 10,000",
+    "rate_per_100k": "rate per 100,000",
+    "count": "count",
+    "days": "days",
+    "score": "score",
+}
+POLARITY_LABELS = {
+    "higher_is_better": "Higher is better",
+    "lower_is_better": "Lower is better",
+    "in_band": "Best within a band",
+    "neutral": "Neither higher nor lower is better",
+}
+BASIS_LABELS = {
+    "financial_year": "Financial year (April–March)",
+    "calendar_year": "Calendar year (January–December)",
+    "snapshot": "Snapshot: the figure on the last day of each period",
+}
 _MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 _BOLD = Font(bold=True)
@@ -73,15 +110,20 @@ def period_text(period: Period) -> str:
     return period.label
 
 
-def write_template(path: Path, borough: Mapping, return_year: int, indicators: pd.DataFrame, clusters: pd.DataFrame) -> Path:
+def write_template(
+    path: Path, borough: Mapping, return_year: int, indicators: pd.DataFrame, clusters: pd.DataFrame
+) -> Path:
     """Write the LSDI-R1 template of `borough` (a dim_borough row) for the financial year starting in `return_year`."""
     return _write(path, _borough_text(borough), return_year, indicators, clusters)
 
 
 def _write(path: Path, borough: Mapping, return_year: int, indicators: pd.DataFrame, clusters: pd.DataFrame) -> Path:
     phase_1 = [pi for pi in _records(indicators) if pi["status"] == "phase_1"]
-    asked = [_AskedFor(pi, period) for pi in phase_1
-             for period in expected_periods(return_year, pi["expected_cadence"], pi["period_basis"])]
+    asked = [
+        _AskedFor(pi, period)
+        for pi in phase_1
+        for period in expected_periods(return_year, pi["expected_cadence"], pi["period_basis"])
+    ]
     asked_clusters = {pi["cluster_code"] for pi in phase_1}
     cluster_rows = [c for c in _records(clusters) if c["cluster_code"] in asked_clusters]
 
@@ -95,7 +137,9 @@ def _write(path: Path, borough: Mapping, return_year: int, indicators: pd.DataFr
     _write_definitions(workbook.create_sheet(DEFINITIONS), phase_1, asked, clusters)
     workbook.active = 0
     workbook.properties.creator = "lsdi_pipeline"
-    workbook.properties.title = f"{codes.TEMPLATE_VERSION} return — {borough['borough_name']} — {financial_year(return_year).label}"
+    workbook.properties.title = (
+        f"{codes.TEMPLATE_VERSION} return — {borough['borough_name']} — {financial_year(return_year).label}"
+    )
     workbook.save(path)
     make_reproducible(path)
     return path
@@ -107,12 +151,19 @@ _BOROUGH_TEXT = ("borough_code", "borough_name", "code_hint")
 
 def _borough_text(borough: Mapping) -> dict[str, str]:
     legacy = borough.get("legacy_code")
-    hint = "GSS code" + (f"; the legacy ONS code {legacy} is accepted too." if isinstance(legacy, str) and legacy else ".")
-    return {"borough_code": str(borough["borough_code"]), "borough_name": str(borough["borough_name"]), "code_hint": hint}
+    hint = "GSS code" + (
+        f"; the legacy ONS code {legacy} is accepted too." if isinstance(legacy, str) and legacy else "."
+    )
+    return {
+        "borough_code": str(borough["borough_code"]),
+        "borough_name": str(borough["borough_name"]),
+        "code_hint": hint,
+    }
 
 
-def write_templates(targets: Iterable[tuple[Path, Mapping]], return_year: int, indicators: pd.DataFrame,
-                    clusters: pd.DataFrame) -> list[Path]:
+def write_templates(
+    targets: Iterable[tuple[Path, Mapping]], return_year: int, indicators: pd.DataFrame, clusters: pd.DataFrame
+) -> list[Path]:
     """Write many boroughs' templates for one year, each the same as `write_template` would write.
 
     The workbook is built once with a marker where each borough's code, name and code hint go,
@@ -202,20 +253,36 @@ def _validation(ws: Worksheet, cells: str, **settings) -> DataValidation:
 def _list_validation(ws: Worksheet, cells: str, choices: Iterable[str], *, title: str, stop: bool) -> DataValidation:
     """A drop-down list. `stop` refuses anything else; otherwise Excel warns and lets the officer keep it."""
     choices = list(choices)
-    return _validation(ws, cells, type="list", formula1='"' + ",".join(choices) + '"', showErrorMessage=True,
-                       errorStyle="stop" if stop else "warning", errorTitle=title[:32],
-                       error=f"Choose one of: {', '.join(choices)}."[:255], promptTitle=title[:32],
-                       prompt=f"Choose from the list: {', '.join(choices)}."[:255])
+    return _validation(
+        ws,
+        cells,
+        type="list",
+        formula1='"' + ",".join(choices) + '"',
+        showErrorMessage=True,
+        errorStyle="stop" if stop else "warning",
+        errorTitle=title[:32],
+        error=f"Choose one of: {', '.join(choices)}."[:255],
+        promptTitle=title[:32],
+        prompt=f"Choose from the list: {', '.join(choices)}."[:255],
+    )
 
 
-def _number_validation(ws: Worksheet, cells: str, low: float | None, high: float | None, *, title: str, prompt: str,
-                       error: str) -> DataValidation:
+def _number_validation(
+    ws: Worksheet, cells: str, low: float | None, high: float | None, *, title: str, prompt: str, error: str
+) -> DataValidation:
     """A decimal check that warns (never refuses), so `n/a`, `<5` and blanks can still be entered.
 
     With no bound to check there is only the input message.
     """
-    settings: dict = {"type": "decimal", "showErrorMessage": True, "errorStyle": "warning", "errorTitle": title[:32],
-                      "error": error[:255], "promptTitle": title[:32], "prompt": prompt[:255]}
+    settings: dict = {
+        "type": "decimal",
+        "showErrorMessage": True,
+        "errorStyle": "warning",
+        "errorTitle": title[:32],
+        "error": error[:255],
+        "promptTitle": title[:32],
+        "prompt": prompt[:255],
+    }
     if low is not None and high is not None:
         settings.update(operator="between", formula1=f"{low:g}", formula2=f"{high:g}")
     elif low is not None:
@@ -234,8 +301,12 @@ def _write_about(ws: Worksheet, borough: Mapping, return_year: int) -> None:
         ("Template version", codes.TEMPLATE_VERSION, True, "Do not change."),
         ("Borough code", borough["borough_code"], False, borough["code_hint"]),
         ("Borough name", borough["borough_name"], False, "Your authority's name."),
-        ("Return period", year.label, True,
-         f"The financial year this return covers: {_day(year.start)} to {_day(year.end)}."),
+        (
+            "Return period",
+            year.label,
+            True,
+            f"The financial year this return covers: {_day(year.start)} to {_day(year.end)}.",
+        ),
         ("Submitted on", None, False, "The date you send the return (a date, e.g. 14/04/2008)."),
         ("Submitted by (role)", None, False, "Your role, e.g. LSCB performance officer. Not your name."),
     )
@@ -248,14 +319,27 @@ def _write_about(ws: Worksheet, borough: Mapping, return_year: int) -> None:
         _text(ws, row, 3, hint).alignment = _WRAP
     submitted_on = ws.cell(row=5, column=2)
     submitted_on.number_format = "yyyy-mm-dd"
-    _validation(ws, submitted_on.coordinate, type="date", operator="greaterThanOrEqual",
-                formula1=f"{to_excel(year.start):g}", showErrorMessage=True,
-                errorStyle="warning", errorTitle="Submitted on", error="Enter the date you send the return, e.g. 14/04/2008.",
-                promptTitle="Submitted on", prompt="The date you send the return, e.g. 14/04/2008.")
+    _validation(
+        ws,
+        submitted_on.coordinate,
+        type="date",
+        operator="greaterThanOrEqual",
+        formula1=f"{to_excel(year.start):g}",
+        showErrorMessage=True,
+        errorStyle="warning",
+        errorTitle="Submitted on",
+        error="Enter the date you send the return, e.g. 14/04/2008.",
+        promptTitle="Submitted on",
+        prompt="The date you send the return, e.g. 14/04/2008.",
+    )
     submitted_by = ws.cell(row=6, column=2)
     submitted_by.number_format = _TEXT_FORMAT
-    _validation(ws, submitted_by.coordinate, promptTitle="A role, not a name",
-                prompt="Enter your role (e.g. LSCB performance officer), not your name: the return must hold no personal data.")
+    _validation(
+        ws,
+        submitted_by.coordinate,
+        promptTitle="A role, not a name",
+        prompt="Enter your role (e.g. LSCB performance officer), not your name: the return must hold no personal data.",
+    )
     for column, width in (("A", 22), ("B", 30), ("C", 70)):
         ws.column_dimensions[column].width = width
     _protect_sheet(ws)
@@ -282,20 +366,42 @@ def _write_pi_data(ws: Worksheet, asked: list[_AskedFor]) -> None:
 
     _list_validation(ws, f"F2:F{last}", codes.AGENCY_LABELS.values(), title="Source agency", stop=False)
     _list_validation(ws, f"G2:G{last}", codes.FREQUENCY_LABELS.values(), title="Reporting frequency", stop=False)
-    _number_validation(ws, f"C2:D{last}", 0, None, title="Numerator / denominator",
-                       prompt="A whole number of children, cases or events (0 or more). Blank or n/a if not available.",
-                       error="Numerators and denominators are numbers of 0 or more. Choose Yes to keep n/a or <5; No to correct it.")
+    _number_validation(
+        ws,
+        f"C2:D{last}",
+        0,
+        None,
+        title="Numerator / denominator",
+        prompt="A whole number of children, cases or events (0 or more). Blank or n/a if not available.",
+        error="Numerators and denominators are numbers of 0 or more. Choose Yes to keep n/a or <5; No to correct it.",
+    )
     for pi_code, (pi, first, last_of_pi) in _row_spans(asked).items():
         low, high = _value_range(pi)
-        _number_validation(ws, f"E{first}:E{last_of_pi}", low, high, title=f"{pi_code}: {UNIT_LABELS[pi['unit']]}",
-                           prompt=_value_prompt(pi, low, high),
-                           error=f"{pi_code} is a {UNIT_LABELS[pi['unit']]}: expected {_range_text(low, high)}. "
-                                 "Choose Yes to keep n/a or <5; No to correct it.")
-    _number_validation(ws, f"E{last_listed + 1}:E{last}", None, None, title="Value",
-                       prompt="The figure in the PI's unit (see PI definitions); percentages as 0–100. Blank or n/a if not available.",
-                       error="Enter a number. Choose Yes to keep n/a or <5; No to correct it.")
-    _validation(ws, f"H2:H{last}", promptTitle="Note",
-                prompt="Explain the figure if needed. No names, dates of birth or other personal data.")
+        _number_validation(
+            ws,
+            f"E{first}:E{last_of_pi}",
+            low,
+            high,
+            title=f"{pi_code}: {UNIT_LABELS[pi['unit']]}",
+            prompt=_value_prompt(pi, low, high),
+            error=f"{pi_code} is a {UNIT_LABELS[pi['unit']]}: expected {_range_text(low, high)}. "
+            "Choose Yes to keep n/a or <5; No to correct it.",
+        )
+    _number_validation(
+        ws,
+        f"E{last_listed + 1}:E{last}",
+        None,
+        None,
+        title="Value",
+        prompt="The figure in the PI's unit (see PI definitions); percentages as 0–100. Blank or n/a if not available.",
+        error="Enter a number. Choose Yes to keep n/a or <5; No to correct it.",
+    )
+    _validation(
+        ws,
+        f"H2:H{last}",
+        promptTitle="Note",
+        prompt="Explain the figure if needed. No names, dates of birth or other personal data.",
+    )
     _protect_sheet(ws)
 
 
@@ -351,8 +457,12 @@ def _write_feasibility(ws: Worksheet, phase_1: list[dict]) -> None:
     last = len(phase_1) + 1
     _list_validation(ws, f"B2:B{last}", CAN_PROVIDE_ANSWERS, title="Can provide", stop=True)
     _list_validation(ws, f"C2:C{last}", MAIN_ISSUE_ANSWERS, title="Main issue", stop=True)
-    _validation(ws, f"D2:D{last}", promptTitle="Comment",
-                prompt="What would make this PI possible or better? No names or other personal data.")
+    _validation(
+        ws,
+        f"D2:D{last}",
+        promptTitle="Comment",
+        prompt="What would make this PI possible or better? No names or other personal data.",
+    )
     _protect_sheet(ws)
 
 
@@ -363,9 +473,13 @@ def _write_narrative(ws: Worksheet, cluster_rows: list[dict]) -> None:
         _text(ws, row, 2, None, locked=False).alignment = _WRAP
         _text(ws, row, 3, f"{cluster['title']}: {cluster['narrative_prompt']}").alignment = _WRAP
         ws.row_dimensions[row].height = 90
-    _validation(ws, f"B2:B{len(cluster_rows) + 1}", promptTitle="Narrative",
-                prompt="Answer the prompt in column C. Describe services and trends, not individual children: "
-                       "no names, dates of birth or other personal data.")
+    _validation(
+        ws,
+        f"B2:B{len(cluster_rows) + 1}",
+        promptTitle="Narrative",
+        prompt="Answer the prompt in column C. Describe services and trends, not individual children: "
+        "no names, dates of birth or other personal data.",
+    )
     _protect_sheet(ws)
 
 
@@ -379,11 +493,22 @@ def _write_definitions(ws: Worksheet, phase_1: list[dict], asked: list[_AskedFor
         polarity = POLARITY_LABELS[pi["polarity"]]
         if pi["polarity"] == "in_band" and pi["band_min"] is not None and pi["band_max"] is not None:
             polarity += f" ({pi['band_min']:g}–{pi['band_max']:g})"
-        values = (pi["pi_code"], pi["title"], pi["definition"], pi["numerator_definition"], pi["denominator_definition"],
-                  UNIT_LABELS[pi["unit"]], _range_text(*_value_range(pi)).removeprefix("a number ").capitalize(), polarity,
-                  codes.FREQUENCY_LABELS[pi["expected_cadence"]], BASIS_LABELS[pi["period_basis"]],
-                  ", ".join(periods[pi["pi_code"]]), codes.AGENCY_LABELS[pi["source_agency"]],
-                  f"{pi['cluster_code']} {cluster_titles.get(pi['cluster_code'], '')}".strip(), pi["ni_ref"])
+        values = (
+            pi["pi_code"],
+            pi["title"],
+            pi["definition"],
+            pi["numerator_definition"],
+            pi["denominator_definition"],
+            UNIT_LABELS[pi["unit"]],
+            _range_text(*_value_range(pi)).removeprefix("a number ").capitalize(),
+            polarity,
+            codes.FREQUENCY_LABELS[pi["expected_cadence"]],
+            BASIS_LABELS[pi["period_basis"]],
+            ", ".join(periods[pi["pi_code"]]),
+            codes.AGENCY_LABELS[pi["source_agency"]],
+            f"{pi['cluster_code']} {cluster_titles.get(pi['cluster_code'], '')}".strip(),
+            pi["ni_ref"],
+        )
         for column, value in enumerate(values, start=1):
             _text(ws, row, column, value).alignment = _WRAP
     _protect_sheet(ws)
@@ -393,48 +518,99 @@ def _write_instructions(ws: Worksheet, borough: Mapping, return_year: int) -> No
     year = financial_year(return_year)
     months, quarter = period_text(expected_periods(return_year, "monthly", "financial_year")[0]), f"{year.label} Q1"
     lines = [
-        (f"London Datasets Initiative — safeguarding performance return {year.label} — {borough['borough_name']}", "title"),
-        (f"This workbook is the {codes.TEMPLATE_VERSION} return for {year.label} ({_day(year.start)} to "
-         f"{_day(year.end)}). Fill it in and send it back as an Excel workbook (.xlsx).", None),
+        (
+            f"London Datasets Initiative — safeguarding performance return {year.label} — {borough['borough_name']}",
+            "title",
+        ),
+        (
+            f"This workbook is the {codes.TEMPLATE_VERSION} return for {year.label} ({_day(year.start)} to "
+            f"{_day(year.end)}). Fill it in and send it back as an Excel workbook (.xlsx).",
+            None,
+        ),
         ("The sheets", "heading"),
-        ("About — check the borough and return period; enter the date you send the return in 'Submitted on' and your role "
-         "(not your name) in 'Submitted by (role)'.", None),
-        ("PI data — one row per PI per period, already listed. Fill in Numerator, Denominator and Value for every row.", None),
+        (
+            "About — check the borough and return period; enter the date you send the return in 'Submitted on' and your role "
+            "(not your name) in 'Submitted by (role)'.",
+            None,
+        ),
+        (
+            "PI data — one row per PI per period, already listed. Fill in Numerator, Denominator and Value for every row.",
+            None,
+        ),
         ("Feasibility — one row per PI: can you provide it (Yes, Partially, No), the main issue, and a comment.", None),
         ("Narrative — one row per cluster of PIs: answer the prompt in column C in the Narrative column.", None),
         ("PI definitions — what each PI measures, its unit and the periods asked for. For reference only.", None),
         ("Filling in figures", "heading"),
-        (f"Periods are listed for you: months as {months}, quarters of the financial year as {quarter} (Q1 = April–June), "
-         f"the financial year as {year.label}, a calendar year as {return_year}, and counts on a date as "
-         f"{year.end.isoformat()} (the figure on that day). Do not change them.", None),
-        ("Percentages: enter a plain number from 0 to 100 — 45 means 45%. Do not enter 0.45 and do not format the cell "
-         "as a percentage.", None),
-        ("Rates and percentages: give the Numerator and Denominator whenever the PI has them (see PI definitions). "
-         "The Value must equal numerator ÷ denominator in the PI's unit (× 100 for a percentage, × 10,000 for a rate "
-         "per 10,000). If you leave Value blank, it is calculated from them.", None),
-        ("Not available: write n/a in the Value cell (a blank cell means the same) and say why in the Note column "
-         "and on the Feasibility sheet.", None),
-        ("Small numbers: please send the true figures — the pipeline suppresses small numbers itself before anything is "
-         "published or shared. If your agency's rules require you to suppress, write <5 instead of the figure.", None),
-        ("Numbers only in Numerator, Denominator and Value: no words such as TBC, and no formulas (paste figures as "
-         "values). If a figure is an estimate, give the number and say so in the Note column.", None),
-        ("Excel warns when a figure looks wrong (for example a percentage above 100). Choose Yes to keep n/a or <5; "
-         "otherwise choose No and correct the figure.", None),
-        ("Source agency and Reporting frequency are filled in from the PI catalogue. Change the agency only if another "
-         "agency supplied the figure; choose from the drop-down lists.", None),
-        ("One row per PI per period. If you can only give a PI for other periods than those listed (for example a "
-         "year instead of quarters), write n/a in the listed rows and add your figures in the empty rows at the bottom "
-         "of the PI data sheet, with the Period and Reporting frequency they are for.", None),
-        ("Corrections: send the whole return again with every figure, not only the corrected ones — a blank row in the "
-         "latest return counts as 'not provided' and replaces the figure sent before.", None),
+        (
+            f"Periods are listed for you: months as {months}, quarters of the financial year as {quarter} (Q1 = April–June), "
+            f"the financial year as {year.label}, a calendar year as {return_year}, and counts on a date as "
+            f"{year.end.isoformat()} (the figure on that day). Do not change them.",
+            None,
+        ),
+        (
+            "Percentages: enter a plain number from 0 to 100 — 45 means 45%. Do not enter 0.45 and do not format the cell "
+            "as a percentage.",
+            None,
+        ),
+        (
+            "Rates and percentages: give the Numerator and Denominator whenever the PI has them (see PI definitions). "
+            "The Value must equal numerator ÷ denominator in the PI's unit (× 100 for a percentage, × 10,000 for a rate "
+            "per 10,000). If you leave Value blank, it is calculated from them.",
+            None,
+        ),
+        (
+            "Not available: write n/a in the Value cell (a blank cell means the same) and say why in the Note column "
+            "and on the Feasibility sheet.",
+            None,
+        ),
+        (
+            "Small numbers: please send the true figures — the pipeline suppresses small numbers itself before anything is "
+            "published or shared. If your agency's rules require you to suppress, write <5 instead of the figure.",
+            None,
+        ),
+        (
+            "Numbers only in Numerator, Denominator and Value: no words such as TBC, and no formulas (paste figures as "
+            "values). If a figure is an estimate, give the number and say so in the Note column.",
+            None,
+        ),
+        (
+            "Excel warns when a figure looks wrong (for example a percentage above 100). Choose Yes to keep n/a or <5; "
+            "otherwise choose No and correct the figure.",
+            None,
+        ),
+        (
+            "Source agency and Reporting frequency are filled in from the PI catalogue. Change the agency only if another "
+            "agency supplied the figure; choose from the drop-down lists.",
+            None,
+        ),
+        (
+            "One row per PI per period. If you can only give a PI for other periods than those listed (for example a "
+            "year instead of quarters), write n/a in the listed rows and add your figures in the empty rows at the bottom "
+            "of the PI data sheet, with the Period and Reporting frequency they are for.",
+            None,
+        ),
+        (
+            "Corrections: send the whole return again with every figure, not only the corrected ones — a blank row in the "
+            "latest return counts as 'not provided' and replaces the figure sent before.",
+            None,
+        ),
         ("Keep the layout", "heading"),
-        ("Do not rename, delete or hide the sheets About, PI data, Feasibility and Narrative, and do not change their "
-         "header rows (row 1). Do not merge cells. You may add sheets of your own workings: they are not read.", None),
-        ("The sheets are protected, without a password, so that headers, PI codes and periods are not changed by "
-         "accident. The cells you fill in are not locked.", None),
+        (
+            "Do not rename, delete or hide the sheets About, PI data, Feasibility and Narrative, and do not change their "
+            "header rows (row 1). Do not merge cells. You may add sheets of your own workings: they are not read.",
+            None,
+        ),
+        (
+            "The sheets are protected, without a password, so that headers, PI codes and periods are not changed by "
+            "accident. The cells you fill in are not locked.",
+            None,
+        ),
         ("Personal data", "heading"),
-        ("This is an aggregate return. Do not write names, dates of birth, NHS numbers, pupil numbers, addresses or "
-         "postcodes in notes, comments or narratives: describe services and trends, not individual children.", None),
+        (
+            "This is an aggregate return. Do not write names, dates of birth, NHS numbers, pupil numbers, addresses or "
+            "postcodes in notes, comments or narratives: describe services and trends, not individual children.",
+            None,
+        ),
         ("'Submitted by (role)' is a role, such as LSCB performance officer, not a person's name.", None),
     ]
     ws.column_dimensions["A"].width = 110

@@ -9,8 +9,9 @@ import pandas as pd
 from lsdi_pipeline.warehouse.store import Unreadable, open_readonly
 
 
-def changes_since_published(previous: Path | None, previous_is: str, submission: pd.DataFrame,
-                            fact_pi_value: pd.DataFrame) -> dict:
+def changes_since_published(
+    previous: Path | None, previous_is: str, submission: pd.DataFrame, fact_pi_value: pd.DataFrame
+) -> dict:
     """Submissions added (and of those rejected or duplicate), figures that stopped being current, and what was compared with.
 
     `previous` is the file holding the state published before, as the publish found it readable (its
@@ -25,8 +26,12 @@ def changes_since_published(previous: Path | None, previous_is: str, submission:
         except Unreadable as exc:
             previous_is = f"nothing readable: {previous.name} could not be read ({exc.reason})"
     added = submission.loc[~submission["submission_id"].isin(previous_ids)]
-    now_current = set(zip(fact_pi_value.loc[fact_pi_value["is_current"], "submission_id"].astype(int),
-                          fact_pi_value.loc[fact_pi_value["is_current"], "row_number"].astype(int)))
+    now_current = set(
+        zip(
+            fact_pi_value.loc[fact_pi_value["is_current"], "submission_id"].astype(int),
+            fact_pi_value.loc[fact_pi_value["is_current"], "row_number"].astype(int),
+        )
+    )
     return {
         "submissions_added": len(added),
         "added_rejected": int((added["status"] == "rejected").sum()),

@@ -17,8 +17,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
-import os
 import logging
+import os
 import shutil
 import threading
 import time
@@ -122,8 +122,9 @@ def unreadable(path: Path) -> str | None:
     """
     try:
         with open_readonly(path) as con:
-            tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() "
-                                 "WHERE database_name = current_database()").fetchall()
+            tables = con.execute(
+                "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()"
+            ).fetchall()
             for schema, name in tables:
                 con.execute(f'SELECT bit_xor(hash(COLUMNS(*))) FROM "{schema}"."{name}"').fetchall()
     except Unreadable as exc:
@@ -155,8 +156,10 @@ def publish(warehouse_dir: Path, tables: Mapping[str, pd.DataFrame]) -> Publicat
         wal = set_aside_write_ahead_log(published)
         if wal is not None:
             found.set_aside.append(wal)
-            found.warnings.append(f"a read-write session had written to {WAREHOUSE_FILE}: its write-ahead log is set aside "
-                                  f"as {wal.name}, and its changes are not part of the warehouse (connect read-only)")
+            found.warnings.append(
+                f"a read-write session had written to {WAREHOUSE_FILE}: its write-ahead log is set aside "
+                f"as {wal.name}, and its changes are not part of the warehouse (connect read-only)"
+            )
         previous, previous_is = _back_up(warehouse_dir, found)
         os.replace(staging, published)
         _fsync_dir(warehouse_dir)
@@ -208,8 +211,10 @@ def _back_up(warehouse_dir: Path, found: _Found) -> tuple[Path | None, str]:
         return _older_backup(backup, found, f"there was no {WAREHOUSE_FILE}")
     source, reason, previous_is = published, unreadable(published), f"{BACKUP_FILE}, the last publish"
     if reason == HELD_BY_WRITER:
-        found.warnings.append(f"a read-write session held {WAREHOUSE_FILE} during this run: its changes are not part of "
-                              "the warehouse (connect read-only)")
+        found.warnings.append(
+            f"a read-write session held {WAREHOUSE_FILE} during this run: its changes are not part of "
+            "the warehouse (connect read-only)"
+        )
         source, reason = _checkpointed_copy(published)
         previous_is += f" (copied from {WAREHOUSE_FILE} as last checkpointed, as a read-write session held it)"
     if reason is not None:
@@ -265,7 +270,9 @@ def set_aside_write_ahead_log(published: Path) -> Path | None:
         return None
     stale = published.with_name(f"{published.name}.wal.{time.strftime('%Y%m%dT%H%M%S')}.set-aside")
     os.replace(wal, stale)
-    log.warning("moved %s aside to %s: a read-write session had written to the warehouse; connect read-only", wal, stale)
+    log.warning(
+        "moved %s aside to %s: a read-write session had written to the warehouse; connect read-only", wal, stale
+    )
     return stale
 
 
