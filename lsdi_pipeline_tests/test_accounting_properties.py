@@ -102,7 +102,7 @@ def _non_empty(rows) -> set[int]:
 
 
 def _assert_accounted_and_located(parsed, rows_by_sheet):
-    if parsed.submission["status"] == "rejected":
+    if parsed.status == "rejected":
         assert len(parsed.issues) == 1 and parsed.issues[0]["severity"] == "error"
         return
     placed = {
@@ -146,9 +146,7 @@ def test_every_row_of_a_messy_workbook_lands_in_exactly_one_place(
             extra_sheets={"Workings": [["x", "=SUM(A1:A3)"]]},
         )
         parsed = parse(path)
-    event(
-        f"status {parsed.submission['status']}, rows loaded: {bool(parsed.pi_values)}, rejected: {bool(parsed.rejected_rows)}"
-    )
+    event(f"status {parsed.status}, rows loaded: {bool(parsed.pi_values)}, rejected: {bool(parsed.rejected_rows)}")
     _assert_accounted_and_located(parsed, {"PI data": pi_rows, "Feasibility": feasibility, "Narrative": narratives})
 
 

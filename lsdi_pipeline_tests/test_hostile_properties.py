@@ -129,14 +129,14 @@ def _data_rows(path: Path) -> set[int] | None:
 
 
 def _check_accounted(path: Path, result) -> None:
-    reason = result.submission["reject_reason"] or ""
+    reason = result.reject_reason or ""
     assert (
         "longer than" not in reason and "MiB of memory" not in reason and "process reading it stopped" not in reason
     ), reason
     for fact in result.pi_values:
         for name in ("value", "numerator", "denominator"):
             assert fact[name] is None or (math.isfinite(fact[name]) and abs(fact[name]) <= MAX_MAGNITUDE)
-    if result.submission["status"] == "rejected":
+    if result.status == "rejected":
         assert not result.pi_values and not result.rejected_rows and [i["severity"] for i in result.issues] == ["error"]
         return
     placed = [f["row_number"] for f in result.pi_values] + [
@@ -161,7 +161,7 @@ def test_any_file_is_read_within_its_limits_and_every_row_is_accounted_for(files
         ]
         results = _parse_all(entries, Path(folder), register, catalogue, Limits())
         for path, result in zip(paths, results):
-            event(result.submission["status"])
+            event(result.status)
             _check_accounted(path, result)
 
 

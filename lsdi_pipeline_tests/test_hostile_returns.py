@@ -154,11 +154,10 @@ PATHOLOGICAL_XML = {  # shapes that once cost the pre-parse scan quadratic time,
 def test_a_far_cell_is_refused_however_it_is_written(tmp_path):
     for shape, xml in FAR_CELLS.items():
         result = parse(_hostile_workbook(tmp_path / f"{shape}.xlsx", _extra_rows(xml)))
-        assert result.submission["status"] == "rejected", shape
+        assert result.status == "rejected", shape
         assert [i["check_name"] for i in result.issues] == ["file_limits"], shape
         assert (
-            "has a cell at" in result.submission["reject_reason"]
-            and "limited to 10,000 rows and 100 columns" in result.submission["reject_reason"]
+            "has a cell at" in result.reject_reason and "limited to 10,000 rows and 100 columns" in result.reject_reason
         ), shape
 
 
@@ -174,9 +173,9 @@ def test_a_sparse_sheet_within_the_limits_is_read_cell_by_cell(tmp_path):
 def test_pathological_xml_is_refused_in_linear_time_naming_the_part(tmp_path):
     for shape, edit in PATHOLOGICAL_XML.items():
         result = parse(_hostile_workbook(tmp_path / f"{shape}.xlsx", edit))
-        assert result.submission["status"] == "rejected", shape
-        assert result.submission["reject_reason"], shape
-        assert "root:" not in result.submission["reject_reason"]
+        assert result.status == "rejected", shape
+        assert result.reject_reason, shape
+        assert "root:" not in result.reject_reason
 
 
 def test_far_cells_and_pathological_xml_never_stop_a_run(tmp_path, bundled):
@@ -224,7 +223,7 @@ NON_FINITE = {  # routes from finite-looking cells to an infinite or NaN figure
 def test_no_route_gives_a_figure_that_is_not_finite(tmp_path):
     for shape, make in NON_FINITE.items():
         result = parse(make(tmp_path / f"{shape}.xlsx"))
-        assert result.submission["status"] == "accepted_with_issues", shape
+        assert result.status == "accepted_with_issues", shape
         for fact in result.pi_values:
             for name in ("value", "numerator", "denominator"):
                 assert fact[name] is None or (math.isfinite(fact[name]) and abs(fact[name]) <= 1e12), (
@@ -279,8 +278,8 @@ CSV_SHAPES = {
 def test_a_csv_keeps_the_limits_and_never_swallows_rows(tmp_path):
     for shape, make in CSV_SHAPES.items():
         result = parse(make(tmp_path / f"{shape}.csv"))
-        assert result.submission["status"] == "rejected", shape
-        reason = result.submission["reject_reason"]
+        assert result.status == "rejected", shape
+        reason = result.reject_reason
         if shape.startswith("unterminated"):
             assert "never closed" in reason and "row 2" in reason, reason
         else:
@@ -476,12 +475,12 @@ def test_a_file_over_the_memory_or_time_limit_is_rejected_naming_the_limit_and_t
     register, catalogue = reference_data()
     for limits, words in ((Limits(max_memory_mib=20), "MiB of memory"), (Limits(max_seconds=0.5), "longer than 0.5 s")):
         results = _parse_all(entries, tmp_path, register, catalogue, limits)
-        assert [r.submission["status"] for r in results] == [
+        assert [r.status for r in results] == [
             "accepted_with_issues",
             "rejected",
             "accepted_with_issues",
         ], words
-        assert results[1].issues[0]["check_name"] == "file_limits" and words in results[1].submission["reject_reason"]
+        assert results[1].issues[0]["check_name"] == "file_limits" and words in results[1].reject_reason
 
 
 def _prefixed(sheet: str) -> str:
@@ -536,9 +535,9 @@ def test_the_costliest_files_we_know_cost_at_most_the_limits_of_one_return(tmp_p
         Limits().max_seconds + 5
     )  # never beyond the limits, whatever the load
     for entry, result in zip(entries, results):
-        reason = result.submission["reject_reason"] or ""
-        assert result.submission["status"] in ("rejected", "accepted_with_issues"), entry["file_name"]
-        if result.submission["status"] == "rejected":
+        reason = result.reject_reason or ""
+        assert result.status in ("rejected", "accepted_with_issues"), entry["file_name"]
+        if result.status == "rejected":
             assert result.issues[0]["check_name"] == "file_limits" and "limit" in reason, (entry["file_name"], reason)
 
 
@@ -550,11 +549,8 @@ def test_a_strict_open_xml_workbook_is_told_how_to_save_it(tmp_path):
         member="xl/workbook.xml",
     )
     result = parse(path)
-    assert result.submission["status"] == "rejected" and result.issues[0]["check_name"] == "file_unsupported_type"
-    assert (
-        "Strict Open XML" in result.submission["reject_reason"]
-        and "Excel Workbook (.xlsx)" in result.submission["reject_reason"]
-    )
+    assert result.status == "rejected" and result.issues[0]["check_name"] == "file_unsupported_type"
+    assert "Strict Open XML" in result.reject_reason and "Excel Workbook (.xlsx)" in result.reject_reason
 
 
 def _worker_cannot_start():

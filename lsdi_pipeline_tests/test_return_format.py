@@ -51,7 +51,7 @@ def checks_on(result, row_number, sheet="PI data") -> set[str]:
 
 
 def fact_on(result, row_number) -> dict:
-    [fact] = [f for f in result.pi_values if f["row_number"] == row_number]
+    [fact] = [f for f in result.figures if f["row_number"] == row_number]
     return fact
 
 
@@ -61,8 +61,8 @@ def rejected_on(result, row_number, sheet="PI data") -> dict:
 
 
 def assert_file_rejected(result, check_name):
-    assert result.submission["status"] == "rejected"
-    assert result.submission["reject_reason"]
+    assert result.status == "rejected"
+    assert result.reject_reason
     assert [i["check_name"] for i in result.issues] == [check_name]
     assert (result.pi_values, result.feasibility, result.narratives, result.rejected_rows) == ([], [], [], [])
 
@@ -97,9 +97,9 @@ def test_a_workbook_with_a_clean_figure_for_every_phase_1_pi_is_accepted_without
         )
     )
     assert result.issues == [] and result.rejected_rows == []
-    assert result.submission["status"] == "accepted"
+    assert result.status == "accepted"
     assert sorted(f["pi_code"] for f in result.pi_values) == sorted(pi["pi_code"] for pi in phase_1)
-    assert {f["quality_status"] for f in result.pi_values} == {"ok"}
+    assert {f["quality_status"] for f in result.figures} == {"ok"}
     assert len(result.feasibility) == len(phase_1) and len(result.narratives) == len(clusters)
 
 
@@ -110,7 +110,7 @@ def test_the_submission_records_who_sent_the_return_and_for_when(workbook_path):
     assert result.submission["return_period"] == "2007/08"
     assert result.submission["submitted_on"] == dt.date(2008, 4, 14)
     assert result.submission["file_format"] == "xlsx"
-    assert result.submission["status"] == "accepted_with_issues"  # the other phase-1 PIs are missing
+    assert result.status == "accepted_with_issues"  # the other phase-1 PIs are missing
 
 
 def test_submission_fields_given_by_the_caller_are_kept(workbook_path):
@@ -139,7 +139,7 @@ def test_return_period_is_recorded_as_the_canonical_financial_year(workbook_path
 @pytest.mark.parametrize("written", ["2007/08 Q3", "Dec 2007", None])
 def test_return_period_that_is_not_a_financial_year_is_a_located_warning(workbook_path, written):
     result = one_pi(workbook_path, pi_row("NI59", "2007/08 Q3", value=45), about={"Return period": written})
-    assert result.submission["status"] == "accepted_with_issues"
+    assert result.status == "accepted_with_issues"
     [finding] = [i for i in result.issues if i["check_name"] == "return_period_invalid"]
     assert (finding["sheet"], finding["row_number"], finding["cell_ref"], finding["severity"]) == (
         "About",
@@ -233,7 +233,7 @@ def test_a_pi_data_sheet_without_a_required_column_is_rejected(workbook_path, mi
     header = [h for h in PI_DATA_HEADER if h != missing]
     result = one_pi(workbook_path, ["x"] * len(header), headers={"PI data": header})
     assert_file_rejected(result, "column_missing")
-    assert missing in result.submission["reject_reason"]
+    assert missing in result.reject_reason
 
 
 # -- codes -----------------------------------------------------------------------------------------
@@ -266,7 +266,7 @@ def test_sheet_names_are_matched_case_insensitively_ignoring_surrounding_spaces(
             },
         )
     )
-    assert result.submission["status"] != "rejected"
+    assert result.status != "rejected"
     assert fact_on(result, 2)["value"] == 45
     assert [f["pi_code"] for f in result.feasibility] == ["NI59"]
     assert [n["cluster_code"] for n in result.narratives] == ["C01"]
@@ -296,12 +296,12 @@ def test_other_sheets_are_not_read_and_their_names_are_recorded(workbook_path):
 def test_a_workbook_without_a_pi_data_sheet_is_rejected(workbook_path):
     result = parse(write_return(workbook_path, omit=("PI data",)))
     assert_file_rejected(result, "sheet_missing")
-    assert "PI data" in result.submission["reject_reason"]
+    assert "PI data" in result.reject_reason
 
 
 def test_a_workbook_without_an_about_sheet_is_rejected(workbook_path):
     result = parse(write_return(workbook_path, pi_rows=[pi_row("NI59", "2007/08 Q3", value=45)], omit=("About",)))
-    assert result.submission["status"] == "rejected"
+    assert result.status == "rejected"
     assert result.pi_values == []
 
 
@@ -338,7 +338,7 @@ def test_official_name_or_known_alias_identifies_the_borough_when_the_code_is_bl
         workbook_path, pi_row("NI59", "2007/08 Q3", value=45), about={"Borough code": None, "Borough name": name}
     )
     assert result.submission["borough_code"] == expected
-    assert result.submission["status"] != "rejected"
+    assert result.status != "rejected"
 
 
 @pytest.mark.parametrize("code, name", [("E09000020", "Kensington & Chelsea"), ("00AX", "Kingston")])
@@ -346,7 +346,7 @@ def test_code_with_an_alias_of_the_same_authority_is_accepted(workbook_path, cod
     result = one_pi(
         workbook_path, pi_row("NI59", "2007/08 Q3", value=45), about={"Borough code": code, "Borough name": name}
     )
-    assert result.submission["status"] != "rejected"
+    assert result.status != "rejected"
 
 
 def test_code_and_name_naming_different_authorities_reject_the_file_with_both_values(workbook_path):
@@ -356,7 +356,7 @@ def test_code_and_name_naming_different_authorities_reject_the_file_with_both_va
         about={"Borough code": "E09000003", "Borough name": "Camden"},
     )
     assert_file_rejected(result, "borough_mismatch")
-    assert "E09000003" in result.submission["reject_reason"] and "Camden" in result.submission["reject_reason"]
+    assert "E09000003" in result.reject_reason and "Camden" in result.reject_reason
 
 
 @pytest.mark.parametrize(
@@ -418,7 +418,7 @@ def test_a_small_workbook_with_a_cell_at_xfd1048576_is_rejected_quickly(workbook
     result = parse(workbook_path)
     assert time.perf_counter() - started < 5
     assert_file_rejected(result, "file_limits")
-    assert "XFD1048576" in result.submission["reject_reason"]
+    assert "XFD1048576" in result.reject_reason
 
 
 # -- Submitted on -------------------------------------------------------------------------------------
@@ -875,7 +875,7 @@ def test_fully_empty_rows_are_skipped_and_later_rows_keep_their_excel_row_number
 
 def test_the_mixed_workbook_rows_meet_their_fates(mixed_workbook):
     result = parse(mixed_workbook)
-    assert {f["row_number"]: f["quality_status"] for f in result.pi_values} == {
+    assert {f["row_number"]: f["quality_status"] for f in result.figures} == {
         2: "ok",
         8: "error",
         9: "warning",
@@ -894,7 +894,7 @@ def test_the_mixed_workbook_rows_meet_their_fates(mixed_workbook):
         14,
         18,
     ]
-    assert result.submission["status"] == "accepted_with_issues"
+    assert result.status == "accepted_with_issues"
     assert [f["pi_code"] for f in result.feasibility] == ["NI59", "L01"]
     assert (result.feasibility[1]["can_provide"], result.feasibility[1]["main_issue"]) == (
         "partially",
@@ -1030,7 +1030,7 @@ def test_a_utf8_csv_is_read_and_its_encoding_recorded(csv_path):
     assert result.submission["file_format"] == "csv"
     assert codecs.lookup(result.submission["encoding"]).name == "utf-8"
     assert fact_on(result, 2)["note"] == "Café data – “final”"
-    assert result.submission["status"] == "accepted"
+    assert result.status == "accepted"
 
 
 def test_a_utf8_csv_with_a_byte_order_mark_is_read(csv_path):
@@ -1162,7 +1162,7 @@ def test_a_far_away_cell_is_found_whatever_the_tag_prefix_or_attribute_order():
 @pytest.mark.parametrize("period", ["2300", "Q1 1066", "31/03/1208", dt.datetime(1208, 3, 31)])
 def test_a_period_far_outside_any_real_year_is_a_rejected_row(workbook_path, period):
     result = one_pi(workbook_path, pi_row("NI62", period, value=12))
-    assert result.submission["status"] == "accepted_with_issues"
+    assert result.status == "accepted_with_issues"
     assert [i["check_name"] for i in result.issues if i["pi_code"] == "NI62"] == ["period_unreadable"]
     assert "outside the years" in result.rejected_rows[0]["reason"]
 
@@ -1204,4 +1204,4 @@ def test_the_official_ni_spelling_of_a_pi_code_is_accepted(workbook_path):
 def test_a_percentage_for_a_count_pi_is_a_warning(workbook_path):
     result = one_pi(workbook_path, pi_row("L01", "Apr 2007", value="45%", frequency="Monthly"))
     assert "unit_mismatch" in {i["check_name"] for i in result.issues}
-    assert result.pi_values[0]["quality_status"] == "warning"
+    assert result.figures[0]["quality_status"] == "warning"

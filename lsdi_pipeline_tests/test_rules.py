@@ -10,6 +10,7 @@ import pytest
 
 from lsdi_pipeline import reference
 from lsdi_pipeline.checks.figures import Figure, check_figure
+from lsdi_pipeline.checks.findings import finding_records
 from lsdi_pipeline.checks.series import check_series
 from lsdi_pipeline.periods import read_period
 from lsdi_pipeline.published import read_published
@@ -152,7 +153,7 @@ def series_finding_records(frame: pd.DataFrame) -> list[dict]:
     boroughs = pd.DataFrame(
         {"borough_code": codes_, "child_population": 60_000, "dfe_la_code": [dfe_numbers.get(c) for c in codes_]}
     )
-    return check_series(frame, indicators, boroughs, read_published(RAW_DIR, indicators))
+    return finding_records(check_series(frame, indicators, boroughs, read_published(RAW_DIR, indicators)))
 
 
 QUARTERS = [f"2007/08 Q{q}" for q in range(1, 5)]
@@ -232,8 +233,8 @@ def test_counts_are_compared_per_child_so_a_large_borough_is_not_an_outlier():
     indicators = reference.read_indicators(RAW_DIR, clusters)
     same_size = pd.DataFrame({"borough_code": TEN_BOROUGHS, "child_population": 60_000})
     three_times_larger = same_size.assign(child_population=[60_000] * 9 + [180_000])
-    assert "outlier" in {f["check_name"] for f in check_series(frame, indicators, same_size)}
-    assert "outlier" not in {f["check_name"] for f in check_series(frame, indicators, three_times_larger)}
+    assert "outlier" in {f.check_name for f in check_series(frame, indicators, same_size)}
+    assert "outlier" not in {f.check_name for f in check_series(frame, indicators, three_times_larger)}
 
 
 # -- rules on files and rows, through the parser -----------------------------------------------------------
@@ -375,7 +376,7 @@ def test_file_and_row_rule_fails_and_passes(check_name, tmp_path):
     assert check_name in {i["check_name"] for i in failing.issues}
     passing = parse(_passing_return(tmp_path / "passing.xlsx"))
     assert passing.issues == []
-    assert passing.submission["status"] == "accepted"
+    assert passing.status == "accepted"
 
 
 def test_a_pilot_with_no_return_is_a_finding_and_one_with_a_return_is_not():
@@ -384,7 +385,7 @@ def test_a_pilot_with_no_return_is_a_finding_and_one_with_a_return_is_not():
     )
     subs = pd.DataFrame({"borough_code": ["E09000005"], "status": ["accepted_with_issues"]})
     boroughs = pd.DataFrame({"borough_code": ["E09000003", "E09000005"], "borough_name": ["Barnet", "Brent"]})
-    findings = missing_pilot_returns(pilot, subs, boroughs)
+    findings = finding_records(missing_pilot_returns(pilot, subs, boroughs))
     assert [(f["borough_code"], f["check_name"], f["submission_id"]) for f in findings] == [
         ("E09000003", "pilot_return_missing", None)
     ]

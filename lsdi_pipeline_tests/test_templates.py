@@ -331,7 +331,7 @@ def test_a_filled_in_template_is_read_back_exactly_as_typed(template, indicators
     book.save(template)
 
     parsed = parse(template)
-    assert parsed.submission["status"] in codes.LOADED_STATUSES
+    assert parsed.status in codes.LOADED_STATUSES
     assert parsed.submission["borough_code"] == BARNET
     assert parsed.submission["submitted_on"] == dt.date(2008, 4, 14)
     assert [i for i in parsed.issues if i["severity"] == "error"] == []
@@ -343,7 +343,7 @@ def test_a_filled_in_template_is_read_back_exactly_as_typed(template, indicators
         for f in parsed.pi_values
     }
     assert facts == expected
-    assert all(f["quality_status"] == "ok" for f in parsed.pi_values)
+    assert all(f["quality_status"] == "ok" for f in parsed.figures)
     loaded = {f["row_number"]: (f["can_provide"], f["main_issue"]) for f in parsed.feasibility}
     assert len(loaded) == len(set(indicators.loc[indicators["status"] == "phase_1", "pi_code"]))
     assert {row: loaded[row] for row in answers} == {row: (a[2], a[3]) for row, a in answers.items()}
@@ -371,7 +371,7 @@ def test_a_badly_filled_template_is_reported_cell_by_cell(template):
     book.save(template)
 
     parsed = parse(template)
-    assert parsed.submission["status"] == "accepted_with_issues"
+    assert parsed.status == "accepted_with_issues"
     found = {(i["check_name"], i["sheet"], i["cell_ref"]) for i in parsed.issues}
     assert ("percent_out_of_range", "PI data", f"E{over_100}") in found
     assert ("numerator_exceeds_denominator", "PI data", f"C{swapped}") in found

@@ -7,6 +7,7 @@ from lsdi_pipeline.reference import AuthorityRegister, Catalogue
 from lsdi_pipeline.resources import LsdiPaths
 from lsdi_pipeline.returns.batch import ReturnBatch, parse_archive
 from lsdi_pipeline.returns.cache import ParseCache
+from lsdi_pipeline.returns.statuses import submission_statuses
 
 
 @dg.asset(group_name="validated")
@@ -25,7 +26,8 @@ def parsed_returns(
     )
     batch: ReturnBatch = parse_archive(return_files, paths.warehouse, register, catalogue, cache)
     cache.prune()
-    status = batch.submission["status"].value_counts().to_dict()
+    # as the files alone have it: the rules across figures may find more in them when the tables are built
+    status = submission_statuses(batch.submission, batch.dq_issue)["status"].value_counts().to_dict()
     return dg.Output(
         batch,
         metadata={

@@ -1,7 +1,7 @@
 """Rules across figures: a borough's series of one PI, and one PI across boroughs.
 
-Each rule is a function of the current figures (and the catalogue) that returns findings
-as `dq_issue` records, located to the row they concern. Vectorised with pandas; pure.
+Each rule is a function of the current figures (and the catalogue) that returns a `Finding`
+for each figure it questions, located to the figure's row. Vectorised with pandas; pure.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 
 from lsdi_pipeline import codes
+from lsdi_pipeline.checks.findings import Finding, findings_on_figures
 from lsdi_pipeline.periods import expected_periods
 from lsdi_pipeline.published import RATE_DECIMALS
-from lsdi_pipeline.rules import registering_in, rule
+from lsdi_pipeline.rules import registering_in
 
 #: robust z-score beyond which a figure is an outlier, and how many boroughs it takes to say so
 OUTLIER_Z = 3.5
@@ -22,7 +23,7 @@ OUTLIER_MIN_BOROUGHS = 5
 #: how far sub-annual figures may add up away from the annual figure (a share of the annual figure)
 RECONCILE_TOLERANCE = 0.005
 
-SeriesRule = Callable[[pd.DataFrame], list[dict]]
+SeriesRule = Callable[[pd.DataFrame], list[Finding]]
 SERIES_RULES: dict[str, SeriesRule] = {}
 
 
@@ -67,74 +68,13 @@ def current_figures(
 
 def check_series(
     facts: pd.DataFrame, indicators: pd.DataFrame, boroughs: pd.DataFrame, published: pd.DataFrame | None = None
-) -> list[dict]:
+) -> list[Finding]:
     """Every finding across figures, on the current figures of `facts` (the fact_pi_value table)."""
     current = current_figures(facts, indicators, boroughs, published)
     findings = []
     for rule_fn in SERIES_RULES.values():
         findings += rule_fn(current)
     return findings
-
-
-def _finding(check_name: str, row, message: str, column: str | None = "Value", cell_ref: str | None = None) -> dict:
-    r = rule(check_name)
-    return {
-        "submission_id": row.submission_id,
-        "borough_code": row.borough_code,
-        "pi_code": row.pi_code,
-        "period": row.period,
-        "check_name": check_name,
-        "category": r.category,
-        "severity": r.severity,
-        "message": message,
-        "sheet": getattr(row, "sheet", None),
-        "row_number": getattr(row, "row_number", None),
-        "column_name": column,
-        "cell_ref": cell_ref if cell_ref is not None else getattr(row, "value_cell_ref", None),
-        "value_found": getattr(row, "raw_value", None),
-    }
-
-
-#: where a finding made by `_findings` is located, from the columns of its row (a missing column gives None)
-_LOCATED_BY = (
-    "submission_id",
-    "borough_code",
-    "pi_code",
-    "period",
-    "sheet",
-    "row_number",
-    "value_cell_ref",
-    "raw_value",
-)
-
-
-def _findings(check_name: str, rows: pd.DataFrame, messages: list[str], column: str | None = "Value") -> list[dict]:
-    """`_finding` on each row of `rows` with its message, in order, without reading the rows one by one with pandas.
-
-    Values come from each column's array, so they are the very scalars `rows.iloc[i]` would give.
-    """
-    r = rule(check_name)
-    located = [rows[name].array if name in rows else [None] * len(rows) for name in _LOCATED_BY]
-    return [
-        {
-            "submission_id": submission_id,
-            "borough_code": borough_code,
-            "pi_code": pi_code,
-            "period": period,
-            "check_name": check_name,
-            "category": r.category,
-            "severity": r.severity,
-            "message": message,
-            "sheet": sheet,
-            "row_number": row_number,
-            "column_name": column,
-            "cell_ref": cell_ref,
-            "value_found": value_found,
-        }
-        for submission_id, borough_code, pi_code, period, sheet, row_number, cell_ref, value_found, message in zip(
-            *located, messages, strict=True
-        )
-    ]
 
 
 def _fy_start(period_start: pd.Series) -> pd.Series:
@@ -153,7 +93,7 @@ def _in_series(figures: pd.DataFrame) -> pd.DataFrame:
 
 
 @series_rule("series_gap")
-def series_gap(current: pd.DataFrame) -> list[dict]:
+def series_gap(current: pd.DataFrame) -> list[Finding]:
     """Expected periods missing from a series the borough did report (some, not all, periods present)."""
     usable = _in_series(current.loc[current["status"] == "phase_1"])
     expected = _expected_periods(usable.drop_duplicates(SERIES)).merge(
@@ -177,7 +117,7 @@ def series_gap(current: pd.DataFrame) -> list[dict]:
         f"{pi_code}: no figure for {label} although other periods of {fy}/{(fy + 1) % 100:02d} were reported"
         for pi_code, label, fy in zip(missing["pi_code"], missing["period"], missing["fy"])
     ]
-    return _findings("series_gap", missing, messages, None)
+    return findings_on_figures("series_gap", missing, messages, None, None)
 
 
 def _expected_periods(series: pd.DataFrame) -> pd.DataFrame:
@@ -200,7 +140,7 @@ def _expected_periods(series: pd.DataFrame) -> pd.DataFrame:
 
 
 @series_rule("basis_mixed")
-def basis_mixed(current: pd.DataFrame) -> list[dict]:
+def basis_mixed(current: pd.DataFrame) -> list[Finding]:
     """One borough's PI on both financial-year and calendar-year periods: the rows off the PI's basis are flagged."""
     calendar = current["period_type"].isin(["calendar_year", "calendar_quarter"])
     financial = current["period_type"].isin(["year", "quarter"])
@@ -208,20 +148,13 @@ def basis_mixed(current: pd.DataFrame) -> list[dict]:
     mixed = series["calendar"].transform("any") & series["financial"].transform("any")
     on_calendar_basis = (current["period_basis"] == "calendar_year").fillna(False).astype(bool)
     off_basis = (calendar | financial) & (calendar != on_calendar_basis)
-    findings = []
-    for row in current.loc[mixed & off_basis].itertuples():
-        wanted = "calendar" if row.period_basis == "calendar_year" else "financial"
-        findings.append(
-            _finding(
-                "basis_mixed",
-                row,
-                f"{row.pi_code}: {row.period} mixes calendar and financial years in one series; "
-                f"this PI is reported on {wanted} years",
-                "Period",
-                None,
-            )
-        )
-    return findings
+    off = current.loc[mixed & off_basis]
+    messages = [
+        f"{pi_code}: {period} mixes calendar and financial years in one series; "
+        f"this PI is reported on {'calendar' if basis == 'calendar_year' else 'financial'} years"
+        for pi_code, period, basis in zip(off["pi_code"], off["period"], off["period_basis"])
+    ]
+    return findings_on_figures("basis_mixed", off, messages, "Period", "period")
 
 
 #: what must add up to the annual figure, by unit: a count's value, a percentage's numerator and denominator, and a
@@ -230,7 +163,7 @@ SUMMED = (("value", ("count",)), ("numerator", tuple(codes.UNIT_SCALE)), ("denom
 
 
 @series_rule("subannual_unreconciled")
-def subannual_unreconciled(current: pd.DataFrame) -> list[dict]:
+def subannual_unreconciled(current: pd.DataFrame) -> list[Finding]:
     """Months or quarters that do not add up to the annual figure of the same financial year."""
     summable = _in_series(
         current.loc[
@@ -259,7 +192,7 @@ def subannual_unreconciled(current: pd.DataFrame) -> list[dict]:
             *(flagged[name] for name in ("pi_code", "period", "part_type", "field", "total", "annual"))
         )
     ]
-    return _findings("subannual_unreconciled", flagged, messages)
+    return findings_on_figures("subannual_unreconciled", flagged, messages)
 
 
 def _complete_years(summable: pd.DataFrame) -> pd.DataFrame:
@@ -305,7 +238,7 @@ def published_rounding(raw: pd.Series) -> pd.Series:
 
 
 @series_rule("differs_from_published")
-def differs_from_published(current: pd.DataFrame) -> list[dict]:
+def differs_from_published(current: pd.DataFrame) -> list[Finding]:
     """A returned figure further from DfE's published figure for the same borough, PI and period than DfE's rounding."""
     both = current.loc[
         (current["value_status"] == "reported") & current["value"].notna() & current["published_figure"].notna()
@@ -326,23 +259,22 @@ def differs_from_published(current: pd.DataFrame) -> list[dict]:
             off["tolerance"],
         )
     ]
-    return _findings("differs_from_published", off, messages)
+    return findings_on_figures("differs_from_published", off, messages)
 
 
 @series_rule("outlier")
-def outlier(current: pd.DataFrame) -> list[dict]:
+def outlier(current: pd.DataFrame) -> list[Finding]:
     """Figures far from the other boroughs' for the same PI and period (median and MAD: robust to the outlier itself)."""
     scored = robust_z(current)
     flagged = scored.loc[scored["robust_z"].abs() > OUTLIER_Z]
-    return [
-        _finding(
-            "outlier",
-            row,
-            f"{row.pi_code} {row.period}: {row.compared:g}{row.per} is far from the other boroughs' "
-            f"median of {row.group_median:g}{row.per} (robust z = {row.robust_z:.1f})",
+    messages = [
+        f"{pi_code} {period}: {compared:g}{per} is far from the other boroughs' median of {median:g}{per} "
+        f"(robust z = {z:.1f})"
+        for pi_code, period, compared, per, median, z in zip(
+            *(flagged[c] for c in ("pi_code", "period", "compared", "per", "group_median", "robust_z"))
         )
-        for row in flagged.itertuples()
     ]
+    return findings_on_figures("outlier", flagged, messages)
 
 
 def robust_z(current: pd.DataFrame) -> pd.DataFrame:

@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
-from lsdi_pipeline import codes
+from lsdi_pipeline.checks.findings import Finding, finding_records
 from lsdi_pipeline.checks.series import check_series
 from lsdi_pipeline.reference import AuthorityRegister, Catalogue
 from lsdi_pipeline.returns.cache import ParseCache
-from lsdi_pipeline.returns.parse import ParsedReturn, empty_result, parse_job, reject_file, set_reference
+from lsdi_pipeline.returns.parse import ParsedReturn, empty_result, parse_job, set_reference
 from lsdi_pipeline.returns.reader import Limits, reader_for
-from lsdi_pipeline.rules import RULES, rule
-from lsdi_pipeline.warehouse.schema import TABLES
+from lsdi_pipeline.returns.statuses import figure_quality, loaded, submission_statuses
+from lsdi_pipeline.warehouse.schema import TABLES, Column, Table
 from lsdi_pipeline.workers import map_untrusted
 
 log = logging.getLogger(__name__)
@@ -74,20 +74,11 @@ def parse_archive(
         original = parsed[_reading(entry)]
         if entry["file_sha256"] in loaded:
             first = loaded[entry["file_sha256"]]
-            results.append(
-                ParsedReturn(
-                    {
-                        **first,
-                        **_ledger_fields(entry),
-                        "status": "duplicate",
-                        "reject_reason": f"the same bytes as submission {first['submission_id']} "
-                        f"({first['file_name']}); nothing loaded twice",
-                    }
-                )
-            )
+            duplicate_of = (first["submission_id"], first["file_name"])
+            results.append(ParsedReturn({**first, **_ledger_fields(entry)}, duplicate_of=duplicate_of))
             continue
         result = original if entry is firsts[_reading(entry)] else _same_rejection(original, entry)
-        if result.submission["status"] in codes.LOADED_STATUSES:
+        if not result.rejected:
             loaded[entry["file_sha256"]] = result.submission
         results.append(result)
     started = time.perf_counter()
@@ -115,7 +106,7 @@ def _same_rejection(original: ParsedReturn, entry: dict) -> ParsedReturn:
     """A file with the bytes of an earlier rejected one, read the same way: the same reasons, under its own id."""
     submission = {**original.submission, **_ledger_fields(entry)}
     return ParsedReturn(
-        submission, issues=[{**issue, "submission_id": entry["submission_id"]} for issue in original.issues]
+        submission, findings=[replace(f, submission_id=entry["submission_id"]) for f in original.findings]
     )
 
 
@@ -124,8 +115,7 @@ def _not_a_file(entry: dict) -> ParsedReturn:
     what = _NOT_A_FILE.get(entry.get("kind"), "a special file")
     result = empty_result(Path(entry["file_name"]), entry)
     result.submission["file_format"] = None
-    reject_file(
-        result,
+    result.reject(
         "file_not_regular",
         f"{entry['file_name']} is {what}, not a file: it was neither followed nor read; "
         "put the return file itself in the folder",
@@ -158,8 +148,8 @@ def _over_limits(job: tuple[Path, dict, Limits], reason: str) -> ParsedReturn:
     path, entry, _ = job
     log.warning("%s rejected: %s", entry.get("file_name"), reason)
     result = empty_result(path, entry)
-    reject_file(
-        result, "file_limits", f"{reason}: send only the four LSDI-R1 sheets, without stray cells or embedded objects"
+    result.reject(
+        "file_limits", f"{reason}: send only the four LSDI-R1 sheets, without stray cells or embedded objects"
     )
     return result
 
@@ -167,7 +157,14 @@ def _over_limits(job: tuple[Path, dict, Limits], reason: str) -> ParsedReturn:
 def _frames(results: list[ParsedReturn]) -> dict[str, pd.DataFrame]:
     """The parsed rows of every file as frames, conformed to and checked against the warehouse schema."""
     parts = {
-        "submission": [r.submission for r in results],
+        "submission": [
+            {
+                **r.submission,
+                "duplicate_of": (r.duplicate_of or (None, None))[0],
+                "duplicate_of_file": (r.duplicate_of or (None, None))[1],
+            }
+            for r in results
+        ],
         "fact_pi_value": [],
         "fact_feasibility": [],
         "fact_narrative": [],
@@ -179,7 +176,7 @@ def _frames(results: list[ParsedReturn]) -> dict[str, pd.DataFrame]:
         parts["fact_feasibility"] += r.feasibility
         parts["fact_narrative"] += r.narratives
         parts["rejected_row"] += r.rejected_rows
-        parts["dq_issue"] += r.issues
+        parts["dq_issue"] += finding_records(r.findings)
     frames = {}
     for name in RETURN_TABLES:
         table = _parsed_table(name)
@@ -196,15 +193,26 @@ def _schema_checked(result: ParsedReturn) -> ParsedReturn:
         return result
     except Exception as exc:
         log.exception("rows of %s do not fit the warehouse schema", result.submission.get("file_name"))
-        reject_file(
-            result, "file_unreadable", f"the file's rows could not be loaded ({type(exc).__name__}: {str(exc)[:200]})"
+        result.reject(
+            "file_unreadable", f"the file's rows could not be loaded ({type(exc).__name__}: {str(exc)[:200]})"
         )
         return result
 
 
-def _parsed_table(name: str):
-    """A Returns table as parsing produces it: without what needs all files (`is_current`) or the rule list (`fix_hint`)."""
-    return TABLES[name].without("is_current", "fix_hint")
+#: what parsing adds to a submission (the earlier one a duplicate repeats) and to a finding (the field it is about),
+#: for the statuses decided once every finding is known
+_DUPLICATE_OF = (
+    Column("duplicate_of", "INTEGER", "The submission that loaded the same bytes first."),
+    Column("duplicate_of_file", "VARCHAR", "Its file name."),
+)
+_FIELD = Column("field", "VARCHAR", "The return's field the finding is about (value, period, note, …).")
+
+
+def _parsed_table(name: str) -> Table:
+    """A Returns table as parsing produces it: without what needs every file and finding (`is_current`, the statuses),
+    with what the statuses are decided from."""
+    table = TABLES[name].without("is_current", "quality_status", "status", "reject_reason")
+    return table.plus(*{"submission": _DUPLICATE_OF, "dq_issue": (_FIELD,)}.get(name, ()))
 
 
 def mark_current(facts: pd.DataFrame, submissions: pd.DataFrame, key: list[str]) -> pd.DataFrame:
@@ -217,34 +225,21 @@ def mark_current(facts: pd.DataFrame, submissions: pd.DataFrame, key: list[str])
     return facts.assign(is_current=current.reindex(facts.index).fillna(False).astype(bool))
 
 
-def missing_pilot_returns(pilot: pd.DataFrame, submissions: pd.DataFrame, boroughs: pd.DataFrame) -> list[dict]:
+def missing_pilot_returns(pilot: pd.DataFrame, submissions: pd.DataFrame, boroughs: pd.DataFrame) -> list[Finding]:
     """A finding for each pilot borough with no readable return at all (findings with no submission)."""
-    names = dict(zip(boroughs["borough_code"], boroughs["borough_name"]))
-    received = set(submissions.loc[submissions["status"].isin(codes.LOADED_STATUSES), "borough_code"].dropna())
-    r = rule("pilot_return_missing")
-    rows = []
-    for row in pilot.itertuples(index=False):
-        if row.borough_code in received:
-            continue
-        due = f" (due {pd.Timestamp(row.return_due_on).date()})" if pd.notna(row.return_due_on) else ""
-        rows.append(
-            {
-                "submission_id": None,
-                "borough_code": row.borough_code,
-                "pi_code": None,
-                "period": None,
-                "check_name": r.check_name,
-                "category": r.category,
-                "severity": r.severity,
-                "message": f"{names.get(row.borough_code, row.borough_code)} is a pilot borough and has sent no usable return{due}",
-                "sheet": None,
-                "row_number": None,
-                "column_name": None,
-                "cell_ref": None,
-                "value_found": None,
-            }
+    names = dict(zip(boroughs["borough_code"], boroughs["borough_name"], strict=True))
+    received = set(submissions.loc[loaded(submissions), "borough_code"].dropna())
+    return [
+        Finding(
+            "pilot_return_missing",
+            f"{names.get(row.borough_code, row.borough_code)} is a pilot borough and has sent no usable return"
+            + (f" (due {pd.Timestamp(row.return_due_on).date()})" if pd.notna(row.return_due_on) else ""),
+            None,
+            row.borough_code,
         )
-    return rows
+        for row in pilot.itertuples(index=False)
+        if row.borough_code not in received
+    ]
 
 
 def build_return_tables(
@@ -258,40 +253,24 @@ def build_return_tables(
     too), missing pilot returns found."""
     subs = batch.submission.sort_values("submission_id")
     facts = mark_current(batch.fact_pi_value, subs, ["borough_code", "pi_code", "period"])
-    series_findings = check_series(facts, indicators, boroughs, published)
-    facts = _downgrade_quality(facts, series_findings)
-    flagged = {f["submission_id"] for f in series_findings}
-    subs = subs.assign(
-        status=subs["status"].where(
-            ~(subs["submission_id"].isin(flagged) & (subs["status"] == "accepted")), "accepted_with_issues"
-        )
-    )
-    found = pd.DataFrame(series_findings + missing_pilot_returns(pilot, subs, boroughs), columns=batch.dq_issue.columns)
-    issues = pd.concat(
-        [part.astype(object) for part in (batch.dq_issue, found) if len(part)] or [found], ignore_index=True
-    )
-    issues["fix_hint"] = issues["check_name"].map({r.check_name: r.fix_hint for r in RULES})
+    # the rules across figures leave out figures an error in their own return makes unusable
+    usable = facts.assign(quality_status=figure_quality(facts, batch.dq_issue))
+    across = pd.DataFrame(finding_records(check_series(usable, indicators, boroughs, published)))
+    findings = _concat(batch.dq_issue, across)
+    subs = submission_statuses(subs, findings)
+    missing = pd.DataFrame(finding_records(missing_pilot_returns(pilot, subs, boroughs)))
+    findings = _concat(findings, missing)
     tables = {
         "submission": subs,
-        "fact_pi_value": facts,
+        "fact_pi_value": facts.assign(quality_status=figure_quality(facts, findings)),
         "fact_feasibility": mark_current(batch.fact_feasibility, subs, ["borough_code", "pi_code"]),
         "fact_narrative": mark_current(batch.fact_narrative, subs, ["borough_code", "cluster_code"]),
         "rejected_row": batch.rejected_row,
-        "dq_issue": issues,
+        "dq_issue": findings,
     }
     return {name: TABLES[name].conform(frame) for name, frame in tables.items()}
 
 
-def _downgrade_quality(facts: pd.DataFrame, findings: list[dict]) -> pd.DataFrame:
-    """A row that a rule across figures questions needs a second look: its quality is at least `warning`."""
-    rows = {
-        (f["submission_id"], f["row_number"])
-        for f in findings
-        if f["row_number"] is not None and f["category"] != "availability"
-    }
-    if not rows:
-        return facts
-    hit = pd.Series([key in rows for key in zip(facts["submission_id"], facts["row_number"])], index=facts.index)
-    return facts.assign(
-        quality_status=facts["quality_status"].where(~(hit & (facts["quality_status"] == "ok")), "warning")
-    )
+def _concat(findings: pd.DataFrame, more: pd.DataFrame) -> pd.DataFrame:
+    more = more.reindex(columns=findings.columns)
+    return pd.concat([part.astype(object) for part in (findings, more) if len(part)] or [findings], ignore_index=True)

@@ -14,14 +14,17 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from lsdi_pipeline import codes
 from lsdi_pipeline.checks.figures import Figure, check_figure
+from lsdi_pipeline.checks.findings import Finding, Location
 from lsdi_pipeline.checks.personal_data import describe, find_personal_data, mask
 from lsdi_pipeline.periods import YEARS, read_period
 from lsdi_pipeline.reference import AuthorityRegister, Catalogue, clean_code
 from lsdi_pipeline.returns.reader import Book, Cell, FileRejected, Limits, Sheet, column_letter, read_book
+from lsdi_pipeline.returns.statuses import FILE_REJECTING, ISSUE_LOCATION, figure_quality, submission_statuses
 from lsdi_pipeline.returns.values import CellReading, is_figure, read_number
-from lsdi_pipeline.rules import rule
 
 log = logging.getLogger(__name__)
 
@@ -53,32 +56,64 @@ FEASIBILITY_COLUMNS = {
     "comment": "comment",
 }
 NARRATIVE_COLUMNS = {"cluster code": "cluster_code", "narrative": "narrative"}
-SEVERITY_ORDER = {"ok": 0, "warning": 1, "error": 2}
 #: a finding names at most this many rows (each row has a finding of its own), so its size never grows with the file
 MAX_ROWS_NAMED = 5
 
 
 @dataclass
 class ParsedReturn:
-    """One file's contribution to the warehouse, as plain records."""
+    """One file's contribution to the warehouse: plain records, and what was found in the file.
+
+    Nothing here is a status: what the findings make of the file and its figures is decided in `returns.statuses`.
+    A file with the bytes of one loaded before is parsed no further: `duplicate_of` names that submission.
+    """
 
     submission: dict
     pi_values: list[dict] = field(default_factory=list)
     feasibility: list[dict] = field(default_factory=list)
     narratives: list[dict] = field(default_factory=list)
     rejected_rows: list[dict] = field(default_factory=list)
-    issues: list[dict] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    duplicate_of: tuple[int, str] | None = None  # (submission id, file name)
 
+    def reject(self, check_name: str, message: str) -> None:
+        """The whole file set aside for one reason: nothing of it is loaded, and that reason is its only finding."""
+        self.pi_values, self.feasibility, self.narratives, self.rejected_rows = [], [], [], []
+        self.findings = [
+            Finding(check_name, message, self.submission["submission_id"], self.submission.get("borough_code"))
+        ]
 
-@dataclass(frozen=True)
-class Located:
-    """A cell's place in the file, for findings."""
+    @property
+    def rejected(self) -> bool:
+        return any(f.check_name in FILE_REJECTING for f in self.findings)
 
-    sheet: str
-    row_number: int | None = None
-    column_name: str | None = None
-    cell_ref: str | None = None
-    value_found: str | None = None
+    @property
+    def issues(self) -> list[dict]:
+        """The findings as `dq_issue` rows."""
+        return [f.record() for f in self.findings]
+
+    @property
+    def figures(self) -> list[dict]:
+        """The PI figures with the quality this file's own findings give them (rules across files may add more)."""
+        facts = pd.DataFrame(self.pi_values, columns=["submission_id", "row_number"])
+        findings = pd.DataFrame(self.issues, columns=[*ISSUE_LOCATION, "field"])
+        return [dict(v, quality_status=q) for v, q in zip(self.pi_values, figure_quality(facts, findings), strict=True)]
+
+    @property
+    def status(self) -> str:
+        return self.statuses()["status"]
+
+    @property
+    def reject_reason(self) -> str | None:
+        return self.statuses()["reject_reason"]
+
+    def statuses(self) -> dict:
+        duplicate_of, duplicate_of_file = self.duplicate_of or (None, None)
+        submission = pd.DataFrame(
+            [{**self.submission, "duplicate_of": duplicate_of, "duplicate_of_file": duplicate_of_file}]
+        )
+        findings = pd.DataFrame(self.issues, columns=["submission_id", "check_name", "message"])
+        return submission_statuses(submission, findings).iloc[0].to_dict()
 
 
 def parse_return(
@@ -92,21 +127,18 @@ def parse_return(
         result.submission["encoding"] = book.encoding
         _ReturnParser(result, book, register, catalogue).parse()
     except FileRejected as rejected:
-        reject_file(result, rejected.check_name, without_paths(rejected.message, path))
+        result.reject(rejected.check_name, without_paths(rejected.message, path))
     except MemoryError:
-        reject_file(
-            result,
+        result.reject(
             "file_limits",
             f"reading the file needed more than the {limits.max_memory_mib:,} MiB of memory "
             "one return may use: send only the four LSDI-R1 sheets, without stray cells or embedded objects",
         )
     except Exception as exc:  # a file must never take the run down; the reason says what happened
         log.exception("unexpected failure reading %s", submission.get("file_name"))
-        reject_file(
-            result, "file_unreadable", without_paths(f"the file could not be read ({type(exc).__name__}: {exc})", path)
+        result.reject(
+            "file_unreadable", without_paths(f"the file could not be read ({type(exc).__name__}: {exc})", path)
         )
-    if result.submission.get("status") != "rejected":
-        result.submission["status"] = "accepted_with_issues" if result.issues else "accepted"
     return result
 
 
@@ -144,45 +176,12 @@ def empty_result(path: Path, submission: dict) -> ParsedReturn:
             borough_code=None,
             submitted_on=None,
             template_version=None,
-            reject_reason=None,
             ignored_sheets=None,
             encoding=None,
             return_period=None,
             file_format=path.suffix.lower().lstrip(".") or None,
         )
     )
-
-
-def reject_file(result: ParsedReturn, check_name: str, message: str) -> None:
-    result.pi_values, result.feasibility, result.narratives, result.rejected_rows = [], [], [], []
-    result.issues = [_issue(result.submission, check_name, message, Located(sheet=None))]
-    result.submission.update(status="rejected", reject_reason=message)
-
-
-def _issue(
-    submission: dict,
-    check_name: str,
-    message: str,
-    where: Located,
-    pi_code: str | None = None,
-    period: str | None = None,
-) -> dict:
-    r = rule(check_name)
-    return {
-        "submission_id": submission["submission_id"],
-        "borough_code": submission.get("borough_code"),
-        "pi_code": pi_code,
-        "period": period,
-        "check_name": check_name,
-        "category": r.category,
-        "severity": r.severity,
-        "message": message,
-        "sheet": where.sheet,
-        "row_number": where.row_number,
-        "column_name": where.column_name,
-        "cell_ref": where.cell_ref,
-        "value_found": where.value_found,
-    }
 
 
 def _text(value: object) -> str | None:
@@ -295,10 +294,19 @@ class _ReturnParser:
         self.sheet_names = ", ".join([*book.sheets, *(name for name, _ in book.other_sheets)]) or "none"
 
     # -- findings --------------------------------------------------------------------------
-    def finding(self, check_name, message, where, pi_code=None, period=None) -> dict:
-        issue = _issue(self.submission, check_name, message, where, pi_code, period)
-        self.result.issues.append(issue)
-        return issue
+    def finding(self, check_name, message, where, pi_code=None, period=None, field_name=None) -> Finding:
+        found = Finding(
+            check_name,
+            message,
+            self.submission["submission_id"],
+            self.submission.get("borough_code"),
+            pi_code,
+            period,
+            where,
+            field_name,
+        )
+        self.result.findings.append(found)
+        return found
 
     def reject_row(self, sheet_name, row_number, raw, check_name, message, where, pi_code=None, period=None):
         self.finding(check_name, message, where, pi_code, period)
@@ -330,7 +338,7 @@ class _ReturnParser:
             self.parse_optional_sheets()
         self.parse_pi_data(pi_table)
         if self.dropped:
-            self.result.issues = [i for i in self.result.issues if id(i) not in self.dropped]
+            self.result.findings = [f for f in self.result.findings if id(f) not in self.dropped]
 
     def report_sheet_features(self) -> None:
         """Hidden sheets and merged cells in the sheets that are read: they hide or blank out what the borough sent."""
@@ -340,7 +348,7 @@ class _ReturnParser:
                 continue
             if sheet.hidden:
                 self.finding(
-                    "sheet_hidden", f"the '{sheet.name}' sheet is hidden; it was read as usual", Located(sheet.name)
+                    "sheet_hidden", f"the '{sheet.name}' sheet is hidden; it was read as usual", Location(sheet.name)
                 )
             for cells in sheet.merged:
                 first = cells.split(":")[0]
@@ -348,7 +356,7 @@ class _ReturnParser:
                     "merged_cells",
                     f"cells {cells} of the '{sheet.name}' sheet are merged: only {first} holds a value, "
                     "the others were read as blank",
-                    Located(sheet.name, _row_of(Cell(None, first)), None, first, cells),
+                    Location(sheet.name, _row_of(Cell(None, first)), None, first, cells),
                 )
 
     def require_columns(self, sheet: Sheet, columns: dict[str, str], required: tuple[str, ...]) -> _Table:
@@ -418,7 +426,7 @@ class _ReturnParser:
                 "return_period_invalid",
                 f"'Return period' is {'blank' if _is_blank(cell.value) else repr(_text(cell.value))}, "
                 "not a financial year such as 2007/08",
-                Located(ABOUT, _row_of(cell), "Return period", cell.ref or None, _text(cell.value)),
+                Location(ABOUT, _row_of(cell), "Return period", cell.ref or None, _text(cell.value)),
             )
 
     def read_submitted_on(self, cell: Cell, sheet: str, column_name: str = "Submitted on") -> None:
@@ -428,7 +436,7 @@ class _ReturnParser:
             self.submission["submitted_on"] = received_date
             return
         date = _read_date(cell.value)
-        where = Located(sheet, _row_of(cell), column_name, cell.ref or None, _text(cell.value))
+        where = Location(sheet, _row_of(cell), column_name, cell.ref or None, _text(cell.value))
         if date is None:
             self.finding(
                 "submitted_on_invalid",
@@ -494,7 +502,7 @@ class _ReturnParser:
         ):
             sheet = self.sheet(name)
             if sheet is None:
-                self.finding("optional_sheet_missing", f"there is no '{name}' sheet", Located(name))
+                self.finding("optional_sheet_missing", f"there is no '{name}' sheet", Location(name))
                 continue
             table = _table(sheet, columns)
             missing = [f for f in required if f not in table.header]
@@ -503,7 +511,7 @@ class _ReturnParser:
                     repr(k.capitalize().replace("Pi ", "PI ")) for k, v in columns.items() if v in missing
                 )
                 message = f"the '{sheet.name}' sheet's header row (row 1) lacks {labels}, so its rows could not be read"
-                self.finding("optional_sheet_missing", message, Located(sheet.name, 1))
+                self.finding("optional_sheet_missing", message, Location(sheet.name, 1))
                 for row_number, _, raw in table.records():
                     self.result.rejected_rows.append(
                         {
@@ -533,9 +541,10 @@ class _ReturnParser:
                 "formula_cell",
                 f"the {table.column_name(field_name)} cell is a formula; its last calculated value "
                 f"({_text(cell.value) or 'none stored'}) was read as the text",
-                Located(sheet, row_number, table.column_name(field_name), cell.ref or None, _text(cell.value)),
+                Location(sheet, row_number, table.column_name(field_name), cell.ref or None, _text(cell.value)),
                 pi_code,
                 period,
+                field_name,
             )
         if cell is None or not isinstance(cell.value, str):
             return
@@ -544,14 +553,15 @@ class _ReturnParser:
             self.finding(
                 "personal_data",
                 f"the {table.column_name(field_name)} text seems to hold personal data ({describe(found)})",
-                Located(sheet, row_number, table.column_name(field_name), cell.ref or None, mask(cell.value, found)),
+                Location(sheet, row_number, table.column_name(field_name), cell.ref or None, mask(cell.value, found)),
                 pi_code,
                 period,
+                field_name,
             )
 
     # -- PI data --------------------------------------------------------------------------------
     def parse_pi_data(self, table: _Table) -> None:
-        pending: dict[tuple[str, str], list[tuple[dict, dict, list[dict]]]] = {}
+        pending: dict[tuple[str, str], list[tuple[dict, dict, list[Finding]]]] = {}
         for row_number, fields, raw in table.records():
             outcome = self.read_pi_row(table, row_number, fields, raw)
             if outcome is not None:
@@ -569,7 +579,7 @@ class _ReturnParser:
                     self.finding(
                         "pi_missing_from_return",
                         f"{real} ({self.catalogue.indicators[pi_code]['title']}) has no row in the return",
-                        Located(PI_DATA),
+                        Location(PI_DATA),
                         pi_code=real,
                     )
 
@@ -589,7 +599,7 @@ class _ReturnParser:
                     raw,
                     "duplicate_row",
                     message,
-                    Located(
+                    Location(
                         PI_DATA,
                         fact["row_number"],
                         table.column_name("pi_code"),
@@ -609,7 +619,7 @@ class _ReturnParser:
                 raw,
                 "duplicate_conflict",
                 message,
-                Located(
+                Location(
                     PI_DATA,
                     fact["row_number"],
                     table.column_name("value"),
@@ -620,16 +630,16 @@ class _ReturnParser:
                 period,
             )
 
-    def drop_row_issues(self, issues: list[dict]) -> None:
+    def drop_row_issues(self, issues: list[Finding]) -> None:
         """Findings about a row that is then set aside are replaced by the reason it was set aside (removed once, at the end)."""
         self.dropped.update(id(i) for i in issues)
 
     def read_pi_row(self, table: _Table, row_number: int, fields: dict[str, Cell], raw: dict):
-        def where(field_name: str) -> Located:
+        def where(field_name: str) -> Location:
             cell = fields.get(field_name)
             if cell is None:
-                return Located(PI_DATA, row_number)
-            return Located(PI_DATA, row_number, table.column_name(field_name), cell.ref or None, _text(cell.value))
+                return Location(PI_DATA, row_number)
+            return Location(PI_DATA, row_number, table.column_name(field_name), cell.ref or None, _text(cell.value))
 
         code_cell = fields["pi_code"]
         pi = None if _is_blank(code_cell.value) else self.catalogue.indicators.get(clean_code(code_cell.value))
@@ -643,7 +653,7 @@ class _ReturnParser:
             return None
         pi_code = pi["pi_code"]
         self.pis_with_rows.add(pi_code)
-        row_issues: list[dict] = []
+        row_issues: list[Finding] = []
         borough_cell = fields.get("borough_code")
         if borough_cell is not None and not _is_blank(borough_cell.value):
             named = self.register.by_code_text(str(borough_cell.value))
@@ -667,7 +677,7 @@ class _ReturnParser:
                 return None
 
         def flag(check_name, message, field_name, period=None):
-            row_issues.append(self.finding(check_name, message, where(field_name), pi_code, period))
+            row_issues.append(self.finding(check_name, message, where(field_name), pi_code, period, field_name))
 
         frequency = None
         freq_cell = fields.get("reporting_frequency")
@@ -773,9 +783,6 @@ class _ReturnParser:
                 )
             else:
                 agency = named
-        quality = max(
-            (i["severity"] for i in row_issues if i["category"] != "availability"), key=SEVERITY_ORDER.get, default="ok"
-        )
         note_cell = fields.get("note")
         self.screen_text(PI_DATA, row_number, table, "note", note_cell, pi_code, label)
         fact = {
@@ -793,7 +800,6 @@ class _ReturnParser:
             "denominator": denominator.number,
             "reported_frequency": frequency,
             "source_agency": agency,
-            "quality_status": quality,
             "sheet": PI_DATA,
             "row_number": row_number,
             "value_cell_ref": where("value").cell_ref,
@@ -808,8 +814,8 @@ class _ReturnParser:
             code_cell = fields["pi_code"]
             pi = None if _is_blank(code_cell.value) else self.catalogue.indicators.get(clean_code(code_cell.value))
 
-            def where(f: str) -> Located:
-                return Located(FEASIBILITY, row_number, table.column_name(f), fields[f].ref, _text(fields[f].value))
+            def where(f: str) -> Location:
+                return Location(FEASIBILITY, row_number, table.column_name(f), fields[f].ref, _text(fields[f].value))
 
             if pi is None:
                 self.reject_row(
@@ -870,7 +876,7 @@ class _ReturnParser:
         for row_number, fields, raw in table.records():
             code_cell = fields["cluster_code"]
             code = None if _is_blank(code_cell.value) else clean_code(code_cell.value)
-            where = Located(
+            where = Location(
                 NARRATIVE, row_number, table.column_name("cluster_code"), code_cell.ref, _text(code_cell.value)
             )
             if code not in self.catalogue.clusters:

@@ -50,6 +50,10 @@ class Table:
             tuple(k for k in self.key if k not in names),
         )
 
+    def plus(self, *columns: Column) -> Table:
+        """The same table with more columns (for frames that carry what a later step needs, then drops)."""
+        return Table(self.name, self.comment, (*self.columns, *columns), self.key)
+
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
