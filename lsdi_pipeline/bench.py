@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lsdi_pipeline.assets import STAGES, stage_of_steps
 from lsdi_pipeline.sample.hostile import HOSTILE
 
 TARGETS = {
@@ -34,35 +35,6 @@ TARGETS = {
     "hostile_extra_s": 10.0,
     "hostile_extra_rss_mib": 1024.0,
 }
-#: stage → the steps (assets and checks) it is made of; the rest of a run's wall time is start-up and bookkeeping
-STAGES = {
-    "parse": ("return_files", "parsed_returns"),
-    "gx": ("dq_expectation", "expectation_checks"),
-    "load": (
-        "dim_goal",
-        "dim_cluster",
-        "dim_indicator",
-        "dim_borough",
-        "pilot_borough",
-        "mapping_response",
-        "mapping_inventory",
-        "return_tables",
-        "dq_rule",
-    ),
-    "checks": ("finding_families", "fact_pi_value_warehouse_is_consistent"),
-    "analysis": (
-        "mapping_summary",
-        "availability_matrix",
-        "cadence_mismatch",
-        "feasibility_summary",
-        "cmp_borough_pi",
-        "bias_by_source",
-        "phase2_recommendation",
-    ),
-    "publish": ("lsdi_warehouse",),
-    "report": ("phase1_report", "borough_feedback", "return_templates", "run_summary"),
-}
-
 #: `lsdi run`'s own path, materialising one asset with no inputs, and exiting as the `lsdi` command does
 FIXED_COST_RUN = "from lsdi_pipeline.cli import exit_quickly, run_pipeline; exit_quickly(run_pipeline(None, None, only=('dq_rule',)))"
 NEW_RETURN = (
@@ -333,8 +305,9 @@ def _stages_of_last_run(instance: Path, wall: float) -> dict[str, float]:
             elif event.event_type_value == "ASSET_MATERIALIZATION" and event.step_key == "parsed_returns":
                 schema = event.event_specific_data.materialization.metadata.get("schema_validation_s")
                 steps["schema_validation"] = schema.value if schema else 0.0
-    stages = {name: round(sum(s for key, s in steps.items() if key in keys), 3) for name, keys in STAGES.items()}
-    stages["parse"] = round(stages["parse"] - steps.get("schema_validation", 0.0), 3)
+    stage_of = stage_of_steps()
+    stages = {name: round(sum(s for key, s in steps.items() if stage_of.get(key) == name), 3) for name in STAGES}
+    stages["validated"] = round(stages["validated"] - steps.get("schema_validation", 0.0), 3)
     stages["schema_validation"] = round(steps.get("schema_validation", 0.0), 3)
     stages["startup_and_bookkeeping"] = round(
         wall - sum(s for key, s in steps.items() if key != "schema_validation"), 3

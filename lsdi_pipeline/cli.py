@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from lsdi_pipeline import environment
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lsdi", description="London Datasets Initiative pipeline.")
@@ -96,17 +98,17 @@ def main(argv: list[str] | None = None) -> int:
         "<borough code>_<year>_LSDI-R1.xlsx in",
     )
     template.add_argument(
-        "--raw-dir", default=os.environ.get("LSDI_RAW_DIR", "data/raw"), help="where the catalogue and boroughs.csv are"
+        "--raw-dir", help="where the catalogue and boroughs.csv are (default: $LSDI_RAW_DIR or data/raw)"
     )
     args = parser.parse_args(argv)
     if args.command == "run":
         return run_pipeline(args.raw_dir, args.warehouse_dir, args.new_returns)
     if args.command == "template":
-        return write_template_file(Path(args.raw_dir), args.borough, args.period, args.output)
+        return write_template_file(Path(environment.raw_dir(args.raw_dir)), args.borough, args.period, args.output)
     if args.command == "bench":
         from lsdi_pipeline.bench import main as bench_main
 
-        warehouse = args.warehouse_dir or os.environ.get("LSDI_WAREHOUSE_DIR", "data/warehouse")
+        warehouse = environment.warehouse_dir(args.warehouse_dir)
         hostile = None if args.hostile is None else [name for name in args.hostile.split(",") if name]
         return bench_main(
             Path(warehouse), [int(n) for n in args.scales.split(",") if n], args.years, args.repeat, Path.cwd(), hostile
@@ -124,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         return write_published_example(Path(args.output), 5 if args.years is None else args.years)
     if args.years is not None and args.authorities is None:
         parser.error("sample --years needs --authorities or --published")
-    output = args.output if args.output is not None else os.environ.get("LSDI_RAW_DIR", "data/raw")
+    output = environment.raw_dir(args.output)
     return write_sample_data(Path(output), args.seed, args.authorities, args.years)
 
 
@@ -227,29 +229,21 @@ def _template_path(output: str, standard_name: str) -> Path:
     return path / standard_name if path.is_dir() else path
 
 
-def _use_project_dagster_home() -> None:
-    """Runs started here appear in the UI's run history when DAGSTER_HOME is the project's."""
-    if "DAGSTER_HOME" not in os.environ and Path("dagster_home/dagster.yaml").exists():
-        os.environ["DAGSTER_HOME"] = str(Path("dagster_home").resolve())
-
-
 def run_pipeline(
     raw_dir: str | None, warehouse_dir: str | None, new_returns: bool = False, only: tuple[str, ...] | None = None
 ) -> int:
     """`lsdi run`: the whole job, the job for new returns, or `only` the named assets of the whole job."""
-    if raw_dir:
-        os.environ["LSDI_RAW_DIR"] = raw_dir
-    if warehouse_dir:
-        os.environ["LSDI_WAREHOUSE_DIR"] = warehouse_dir
-    _use_project_dagster_home()
     started = time.perf_counter()
     import dagster as dg
 
     from lsdi_pipeline import progress
-    from lsdi_pipeline.definitions import defs
+    from lsdi_pipeline.assets import stage_of_steps
+    from lsdi_pipeline.definitions import build_defs
     from lsdi_pipeline.jobs import job_for_new_returns, lsdi_job
+    from lsdi_pipeline.resources import LsdiPaths, run_instance
 
-    paths = defs.resources["paths"]
+    paths = LsdiPaths.from_env(raw_dir, warehouse_dir)
+    defs = build_defs(paths)
     if not (paths.raw / "boroughs.csv").exists():
         print(
             f"lsdi run: no raw data in '{paths.raw_dir}' (boroughs.csv not found): run from the project folder, "
@@ -267,10 +261,9 @@ def run_pipeline(
         return 2
     job = defs.resolve_job_def((job_for_new_returns(paths) if new_returns else lsdi_job).name)
     print(f"lsdi run: {paths.raw_dir} → {paths.warehouse_dir} ({job.name})", file=sys.stderr)
-    progress.set_stages(_stages(defs))
-    instance = dg.DagsterInstance.get() if "DAGSTER_HOME" in os.environ else dg.DagsterInstance.ephemeral()
+    progress.set_stages(stage_of_steps())
     result = job.execute_in_process(
-        instance=instance,
+        instance=run_instance(),
         raise_on_error=False,
         asset_selection=[dg.AssetKey(name) for name in only] if only else None,
         run_config={
@@ -326,17 +319,6 @@ def _what_failed(result, errors: dict) -> str:
             f"step{'s write' if plural else ' writes'} was not brought up to date."
         )
     return f"{where}; the warehouse was not published in this run: the published warehouse was left as it was."
-
-
-def _stages(defs) -> dict[str, str]:
-    """Step key → asset group, for the progress lines."""
-    graph = defs.resolve_asset_graph()
-    stages = {}
-    for key in graph.get_all_asset_keys():
-        node = graph.get(key)
-        assets_def = node.assets_def
-        stages[assets_def.node_def.name] = node.group_name
-    return stages
 
 
 def console() -> None:

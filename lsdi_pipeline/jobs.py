@@ -1,9 +1,11 @@
-"""The jobs and the nightly schedule."""
+"""The jobs and the nightly schedule, selected from the asset graph."""
 
 from pathlib import Path
 
 import dagster as dg
 
+from lsdi_pipeline.assets import all_assets
+from lsdi_pipeline.assets.metadata import NIGHTLY, REBUILT_BY
 from lsdi_pipeline.resources import LsdiPaths
 
 #: the whole pipeline as one run in one process: start-up per step would cost more than the steps
@@ -14,37 +16,25 @@ lsdi_job = dg.define_asset_job(
     description="Everything: read the returns, check them, publish the warehouse, analyse and report.",
 )
 
-#: read from the reference files (or the code), which a newly arrived return does not change: `lsdi run` and the
-#: nightly run read them again, and a run for new returns reuses their last output
-REFERENCE = (
-    "dim_goal",
-    "dim_cluster",
-    "dim_indicator",
-    "pilot_borough",
-    "dim_borough",
-    "mapping_response",
-    "mapping_inventory",
-    "mapping_summary",
-    "dq_rule",
-    "published_value",
-)
-#: too slow to redo for every file that arrives (the Great Expectations suites), or not about the returns received
-NIGHTLY_ONLY = ("dq_expectation", "return_templates")
+#: what a newly arrived return changes: everything downstream of the returns folder, less what only the nightly run
+#: rebuilds (the Great Expectations suites, too slow to redo for every file; the templates, not about the returns)
+NEW_RETURNS = dg.AssetSelection.assets("return_files").downstream() - dg.AssetSelection.tag(REBUILT_BY, NIGHTLY)
 
 returns_arrival_job = dg.define_asset_job(
     "returns_arrival_job",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*REFERENCE, *NIGHTLY_ONLY),
+    selection=NEW_RETURNS,
     executor_def=dg.in_process_executor,
-    description="What newly arrived returns change: the new files are read (files already read come from the parse cache), "
-    "checked and loaded, and the warehouse, analysis tables, feedback and report are rebuilt. The reference tables "
-    "are reused from the last full run, and the Great Expectations suites (dq_expectation) and the templates are "
-    "left to the nightly run; until then the warehouse publishes the last validated expectations, with the time "
+    description="What newly arrived returns change: the new files are read (files already read come from the parse "
+    "cache), checked and loaded, and the warehouse, analysis tables, feedback and report are rebuilt. The reference "
+    "tables are reused from the last full run, and the Great Expectations suites (dq_expectation) and the templates "
+    "are left to the nightly run; until then the warehouse publishes the last validated expectations, with the time "
     "they were evaluated.",
 )
 
-
-#: the outputs the arrival job loads from the last full run instead of building them (templates have no output)
-REUSED = tuple(name for name in (*REFERENCE, *NIGHTLY_ONLY) if name != "return_templates")
+#: the outputs the arrival job loads from the last full run: the inputs of what it builds that it does not build
+REUSED = tuple(
+    sorted(key.to_user_string() for key in (NEW_RETURNS.upstream(depth=1) - NEW_RETURNS).resolve(all_assets))
+)
 
 
 def unreadable_intermediates(paths: LsdiPaths) -> list[Path]:
@@ -74,5 +64,6 @@ nightly_schedule = dg.ScheduleDefinition(
     cron_schedule="0 2 * * *",
     execution_timezone="Europe/London",
     default_status=dg.DefaultScheduleStatus.STOPPED,
-    description="Re-runs the whole pipeline at 02:00 London time: every return, every check, every analysis table and report.",
+    description="Re-runs the whole pipeline at 02:00 London time: every return, every check, every analysis table "
+    "and report.",
 )

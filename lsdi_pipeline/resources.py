@@ -1,20 +1,20 @@
-"""Where the pipeline reads and writes, and the lock a run holds on the warehouse."""
+"""Where the pipeline reads and writes, and the lock a run holds on the warehouse.
+
+The directories and the instance come from `lsdi_pipeline.environment`, the one module that reads the environment.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
 
+from lsdi_pipeline import environment
 from lsdi_pipeline.derived import sweep_intermediates
 from lsdi_pipeline.warehouse.store import remove_stale_staging, warehouse_lock
 from lsdi_pipeline.workers import start_sandbox
-
-DEFAULT_RAW_DIR = "data/raw"
-DEFAULT_WAREHOUSE_DIR = "data/warehouse"
 
 
 class LsdiPaths(dg.ConfigurableResource):
@@ -24,15 +24,13 @@ class LsdiPaths(dg.ConfigurableResource):
     neither loses the other's submissions.
     """
 
-    raw_dir: str = DEFAULT_RAW_DIR
-    warehouse_dir: str = DEFAULT_WAREHOUSE_DIR
+    raw_dir: str = environment.DEFAULT_RAW_DIR
+    warehouse_dir: str = environment.DEFAULT_WAREHOUSE_DIR
 
     @classmethod
-    def from_env(cls) -> LsdiPaths:
-        return cls(
-            raw_dir=os.environ.get("LSDI_RAW_DIR", DEFAULT_RAW_DIR),
-            warehouse_dir=os.environ.get("LSDI_WAREHOUSE_DIR", DEFAULT_WAREHOUSE_DIR),
-        )
+    def from_env(cls, raw_dir: str | None = None, warehouse_dir: str | None = None) -> LsdiPaths:
+        """The directories given, or else those the environment names, or else the project's own."""
+        return cls(raw_dir=environment.raw_dir(raw_dir), warehouse_dir=environment.warehouse_dir(warehouse_dir))
 
     @property
     def raw(self) -> Path:
@@ -66,6 +64,12 @@ class LsdiPaths(dg.ConfigurableResource):
             if swept and context.log:
                 context.log.warning(f"set aside {len(swept)} damaged output(s) of an earlier run: {', '.join(swept)}")
             yield self
+
+
+def run_instance() -> dg.DagsterInstance:
+    """The instance a run started here is recorded in (see `environment.dagster_home`)."""
+    home = environment.dagster_home()
+    return dg.DagsterInstance.from_config(home) if home else dg.DagsterInstance.ephemeral()
 
 
 class ExpectationsWorker(dg.ConfigurableResource):

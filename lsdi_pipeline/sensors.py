@@ -43,27 +43,32 @@ def scan(paths: LsdiPaths, cursor: str | None) -> tuple[list[tuple[str, str]], s
     return ready, json.dumps({"files": files, "requested": requested}, sort_keys=True)
 
 
-@dg.sensor(
-    jobs=[returns_arrival_job, lsdi_job],
-    minimum_interval_seconds=TICK_SECONDS,
-    default_status=dg.DefaultSensorStatus.STOPPED,
-    description="Watches the returns folder (LSDI_RAW_DIR/returns) for new or changed .xlsx/.csv files; once a file's "
-    "size is stable across two ticks it starts one run of returns_arrival_job that archives and reads the new "
-    "files and rebuilds the tables, feedback and report they affect (the whole lsdi_job until a full run has "
-    "validated the expectations once). An unchanged folder requests nothing.",
-)
-def returns_folder_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-    # the paths come from the environment as the runs' do, but not as the resource: that would take
-    # the warehouse lock and make the sensor wait while a run is publishing
-    paths = LsdiPaths.from_env()
-    ready, cursor = scan(paths, context.cursor)
-    if not ready:
-        return dg.SensorResult(run_requests=[], cursor=cursor)
-    run_key = ";".join(f"{path}@{sha}" for path, sha in ready)
-    names = ", ".join(path for path, _ in ready)
-    request = dg.RunRequest(
-        run_key=run_key,
-        job_name=job_for_new_returns(paths).name,
-        tags={"lsdi/trigger": "file_arrival", "lsdi/files": names[:1000]},
+def returns_folder_sensor(paths: LsdiPaths) -> dg.SensorDefinition:
+    """The sensor watching `paths.raw`'s returns folder.
+
+    It reads the paths it was built with, not the `paths` resource: a resource takes the warehouse lock, and the
+    sensor would wait while a run is publishing.
+    """
+
+    @dg.sensor(
+        name="returns_folder_sensor",
+        jobs=[returns_arrival_job, lsdi_job],
+        minimum_interval_seconds=TICK_SECONDS,
+        default_status=dg.DefaultSensorStatus.STOPPED,
+        description="Watches the returns folder (LSDI_RAW_DIR/returns) for new or changed .xlsx/.csv files; once a "
+        "file's size is stable across two ticks it starts one run of returns_arrival_job that archives and reads the "
+        "new files and rebuilds the tables, feedback and report they affect (the whole lsdi_job until a full run has "
+        "validated the expectations once). An unchanged folder requests nothing.",
     )
-    return dg.SensorResult(run_requests=[request], cursor=cursor)
+    def sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+        ready, cursor = scan(paths, context.cursor)
+        if not ready:
+            return dg.SensorResult(run_requests=[], cursor=cursor)
+        request = dg.RunRequest(
+            run_key=";".join(f"{path}@{sha}" for path, sha in ready),
+            job_name=job_for_new_returns(paths).name,
+            tags={"lsdi/trigger": "file_arrival", "lsdi/files": ", ".join(path for path, _ in ready)[:1000]},
+        )
+        return dg.SensorResult(run_requests=[request], cursor=cursor)
+
+    return sensor

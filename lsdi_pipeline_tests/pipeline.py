@@ -12,8 +12,8 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from lsdi_pipeline.definitions import all_asset_checks, all_assets
-from lsdi_pipeline.resources import ExpectationsWorker, LsdiPaths
+from lsdi_pipeline.definitions import build_defs, run_resources
+from lsdi_pipeline.resources import LsdiPaths
 from lsdi_pipeline.warehouse.store import WAREHOUSE_FILE
 
 BUNDLED_RAW = Path(__file__).resolve().parent.parent / "data" / "raw"
@@ -24,16 +24,20 @@ def copy_bundled_raw(target: Path) -> Path:
     return target
 
 
+def paths(raw_dir: Path, warehouse_dir: Path) -> LsdiPaths:
+    return LsdiPaths(raw_dir=str(raw_dir), warehouse_dir=str(warehouse_dir))
+
+
 def resources(raw_dir: Path, warehouse_dir: Path) -> dict:
     """The run's resources for these directories, as the Definitions have them."""
-    return {"paths": LsdiPaths(raw_dir=str(raw_dir), warehouse_dir=str(warehouse_dir)), "gx": ExpectationsWorker()}
+    return run_resources(paths(raw_dir, warehouse_dir))
 
 
 def materialize_all(raw_dir: Path, warehouse_dir: Path, raise_on_error: bool = True) -> dg.ExecuteInProcessResult:
-    """Materialise every asset, as `lsdi run` does, into a real DuckDB file."""
-    return dg.materialize(
-        [*all_assets, *all_asset_checks], resources=resources(raw_dir, warehouse_dir), raise_on_error=raise_on_error
-    )
+    """Run the whole job, as `lsdi run` does, into a real DuckDB file: the Definitions `build_defs` makes for these
+    directories, in a temporary instance."""
+    job = build_defs(paths(raw_dir, warehouse_dir)).resolve_job_def("lsdi_job")
+    return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=raise_on_error)
 
 
 def query(warehouse_dir: Path, sql: str) -> pd.DataFrame:

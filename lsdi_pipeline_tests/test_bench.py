@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from lsdi_pipeline.bench import STAGES, main
+from lsdi_pipeline.assets import STAGES
+from lsdi_pipeline.bench import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,13 +26,18 @@ def test_the_bench_measures_every_figure_and_writes_them_as_json(tmp_path, capsy
             run["wall_s"] / run["facts"] * 1000, rel=1e-3
         )  # wall_s is rounded
     assert (
-        results["bundled"]["stages_s"]["gx"] > 0 and results["new_return_bundled"]["stages_s"]["gx"] == 0
+        results["bundled"]["stages_s"]["expectations"] > 0
+        and results["new_return_bundled"]["stages_s"]["expectations"] == 0
     )  # left to nightly
     assert results["new_return_bundled"]["facts"] == results["bundled"]["facts"] + 1  # the one new figure, and only it
     assert results["scales"][0]["authorities"] == 2 and results["scales"][0]["facts"] > 0
     # the fixed cost of any run: one asset with no inputs, on lsdi run's own path in a fresh process
     fixed = results["fixed_cost"]
-    assert fixed["runs"] == 1 and 0 < fixed["stages_s"]["load"] < fixed["wall_s"] and fixed["stages_s"]["parse"] == 0
+    assert (
+        fixed["runs"] == 1
+        and 0 < fixed["stages_s"]["warehouse"] < fixed["wall_s"]
+        and fixed["stages_s"]["validated"] == 0
+    )
     for name, full, new in [
         ("bundled", results["bundled"], results["new_return_bundled"]),
         ("2 authorities", results["scales"][0], results["new_return_national"]),

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from lsdi_pipeline.assets import STAGES
 from lsdi_pipeline.definitions import defs
 
-STAGES = ("raw", "validated", "warehouse", "analysis", "reports")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -25,6 +25,19 @@ def test_every_asset_has_a_stage_group_and_a_one_sentence_description():
         assert node.group_name in STAGES, key
         description = node.description or ""
         assert description.strip().endswith(".") and len(description) > 20, key
+
+
+def test_the_collapsed_lineage_reads_left_to_right_in_the_order_of_the_stages():
+    """Every dependency between stages runs forward: with the groups collapsed in the UI, the graph reads
+    raw → validated → warehouse → expectations → analysis → publish → reports."""
+    graph = defs.resolve_asset_graph()
+    edges = set()
+    for key in graph.get_all_asset_keys():
+        for parent in graph.get(key).parent_keys:
+            edges.add((graph.get(parent).group_name, graph.get(key).group_name))
+    backwards = {(a, b) for a, b in edges if STAGES.index(a) > STAGES.index(b)}
+    assert backwards == set()
+    assert {b for a, b in edges if a != b} == set(STAGES[1:])  # every stage after the first is fed by an earlier one
 
 
 def test_every_warehouse_table_is_an_asset_of_its_own():

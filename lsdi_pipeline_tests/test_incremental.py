@@ -10,7 +10,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from lsdi_pipeline.sensors import returns_folder_sensor
+from lsdi_pipeline.definitions import build_defs
+from lsdi_pipeline.resources import LsdiPaths
 from lsdi_pipeline_tests.pipeline import copy_bundled_raw, materialize_all, query, table
 
 NEW_RETURN = (
@@ -118,19 +119,21 @@ def _lsdi(*args: str, raw: Path, warehouse: Path, cwd: Path) -> subprocess.Compl
     )
 
 
-def _sensor_request() -> dg.RunRequest:
-    """What the sensor asks for once the folder's files have held still for a tick."""
-    first = returns_folder_sensor(dg.build_sensor_context())
-    [request] = returns_folder_sensor(dg.build_sensor_context(cursor=first.cursor)).run_requests
+def _sensor_request(raw: Path, warehouse: Path) -> dg.RunRequest:
+    """What the sensor of the Definitions for these directories asks for once the folder's files have held still for
+    a tick."""
+    sensor = build_defs(LsdiPaths(raw_dir=str(raw), warehouse_dir=str(warehouse))).resolve_sensor_def(
+        "returns_folder_sensor"
+    )
+    first = sensor(dg.build_sensor_context())
+    [request] = sensor(dg.build_sensor_context(cursor=first.cursor)).run_requests
     return request
 
 
-def test_a_new_return_is_published_by_the_arrival_job_which_keeps_the_last_expectations(raw, tmp_path, monkeypatch):
+def test_a_new_return_is_published_by_the_arrival_job_which_keeps_the_last_expectations(raw, tmp_path):
     warehouse = tmp_path / "warehouse"
-    monkeypatch.setenv("LSDI_RAW_DIR", str(raw))
-    monkeypatch.setenv("LSDI_WAREHOUSE_DIR", str(warehouse))
     (raw / "returns" / "barnet_police.csv").write_text(NEW_RETURN, encoding="utf-8")
-    assert _sensor_request().job_name == "lsdi_job"  # nothing validated yet: the first run is a whole one
+    assert _sensor_request(raw, warehouse).job_name == "lsdi_job"  # nothing validated yet: the first run is a whole one
 
     first = _lsdi("run", "--new-returns", raw=raw, warehouse=warehouse, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
@@ -139,7 +142,7 @@ def test_a_new_return_is_published_by_the_arrival_job_which_keeps_the_last_expec
     submissions = len(table(warehouse, "submission"))
 
     (raw / "returns" / "enfield_police.csv").write_text(NEW_RETURN.replace("E09000003", "E09000010"), encoding="utf-8")
-    assert _sensor_request().job_name == "returns_arrival_job"
+    assert _sensor_request(raw, warehouse).job_name == "returns_arrival_job"
 
     second = _lsdi("run", "--new-returns", raw=raw, warehouse=warehouse, cwd=tmp_path)
     assert second.returncode == 0, second.stderr

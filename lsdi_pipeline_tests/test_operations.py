@@ -277,3 +277,40 @@ def test_a_borough_with_no_known_child_population_is_loaded_and_its_counts_are_n
         "WHERE d.check_name = 'outlier' AND i.unit = 'count'",
     )
     assert brent["borough_code"] not in set(outliers["borough_code"])
+
+
+def _tree(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file under `root`: its size and modification time."""
+    return {p.relative_to(root).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob("*")}
+
+
+def test_two_runs_in_one_process_each_read_and_write_only_their_own_directories(tmp_path, monkeypatch, capsys):
+    """`lsdi run` twice in one process, for two raw directories with different returns and two warehouses: each
+    run's Definitions are built for its own directories, so neither reads the other's returns nor writes in the
+    other's warehouse (its tables, archive, parse cache and intermediate outputs)."""
+    from lsdi_pipeline.cli import main
+
+    for name in ("DAGSTER_HOME", "LSDI_RAW_DIR", "LSDI_WAREHOUSE_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # nothing may land in a default directory under the working directory
+    raw_a, raw_b = copy_bundled_raw(tmp_path / "raw_a"), copy_bundled_raw(tmp_path / "raw_b")
+    kept_by_b = {"brent_lsdi_return_2007-08.xlsx", "tower_hamlets_police_export.csv"}
+    for path in (raw_b / "returns").iterdir():
+        if path.name not in kept_by_b:
+            path.unlink()
+    warehouse_a, warehouse_b = tmp_path / "warehouse_a", tmp_path / "warehouse_b"
+    raw_before = {raw: _tree(raw) for raw in (raw_a, raw_b)}
+
+    assert main(["run", "--raw-dir", str(raw_a), "--warehouse-dir", str(warehouse_a)]) == 0
+    a_after_its_run = _tree(warehouse_a)
+    assert main(["run", "--raw-dir", str(raw_b), "--warehouse-dir", str(warehouse_b)]) == 0
+    capsys.readouterr()
+
+    assert set(table(warehouse_a, "submission")["file_name"]) == {p.name for p in (raw_a / "returns").iterdir()}
+    assert set(table(warehouse_b, "submission")["file_name"]) == kept_by_b
+    assert _tree(warehouse_a) == a_after_its_run  # B's run wrote nothing in A's warehouse
+    for warehouse in (warehouse_a, warehouse_b):  # each run's own intermediate outputs, beside its own warehouse
+        assert (warehouse / ".intermediate" / "parsed_returns").is_file()
+        assert (warehouse / "archive").is_dir() and (warehouse / "lsdi.duckdb").is_file()
+    assert {raw: _tree(raw) for raw in (raw_a, raw_b)} == raw_before  # the raw directories are only read
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["raw_a", "raw_b", "warehouse_a", "warehouse_b"]

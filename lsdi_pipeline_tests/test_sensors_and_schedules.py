@@ -9,9 +9,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from lsdi_pipeline.definitions import defs
+from lsdi_pipeline.definitions import build_defs, defs
 from lsdi_pipeline.jobs import nightly_schedule
-from lsdi_pipeline.sensors import returns_folder_sensor
+from lsdi_pipeline.resources import LsdiPaths
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,23 +19,23 @@ ROOT = Path(__file__).resolve().parent.parent
 class Folder:
     """A returns folder and the sensor ticking over it, carrying its cursor from tick to tick."""
 
-    def __init__(self, root: Path, monkeypatch):
-        monkeypatch.setenv("LSDI_RAW_DIR", str(root / "raw"))
-        monkeypatch.setenv("LSDI_WAREHOUSE_DIR", str(root / "warehouse"))
+    def __init__(self, root: Path):
+        paths = LsdiPaths(raw_dir=str(root / "raw"), warehouse_dir=str(root / "warehouse"))
+        self.sensor = build_defs(paths).resolve_sensor_def("returns_folder_sensor")
         self.returns = root / "raw" / "returns"
         self.returns.mkdir(parents=True)
         self.cursor = None
 
     def tick(self) -> list[dg.RunRequest]:
         context = dg.build_sensor_context(cursor=self.cursor)
-        result = returns_folder_sensor(context)
+        result = self.sensor(context)
         self.cursor = result.cursor
         return result.run_requests or []
 
 
 @pytest.fixture()
-def folder(tmp_path, monkeypatch) -> Folder:
-    return Folder(tmp_path, monkeypatch)
+def folder(tmp_path) -> Folder:
+    return Folder(tmp_path)
 
 
 def test_a_new_file_is_requested_once_its_size_is_stable_and_only_once(folder):

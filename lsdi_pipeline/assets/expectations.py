@@ -5,7 +5,7 @@ import json
 import dagster as dg
 import pandas as pd
 
-from lsdi_pipeline.assets.metadata import table_output, table_type
+from lsdi_pipeline.assets.metadata import REBUILT_NIGHTLY, table_output, table_type
 from lsdi_pipeline.checks import gx_worker
 from lsdi_pipeline.checks.expectations import EXPECTATIONS, outcome_table
 from lsdi_pipeline.checks.families import availability_grid, cadence_frame, integrity_frame
@@ -30,7 +30,7 @@ def _describe(spec) -> str:
     return f"Great Expectations, {spec.suite} suite ({spec.expectation}): {what}"
 
 
-@dg.asset(group_name="warehouse", dagster_type=table_type("dq_expectation"))
+@dg.asset(group_name="expectations", dagster_type=table_type("dq_expectation"), tags=REBUILT_NIGHTLY)
 def dq_expectation(
     paths: LsdiPaths,
     gx: ExpectationsWorker,

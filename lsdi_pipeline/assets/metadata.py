@@ -1,4 +1,4 @@
-"""Materialisation metadata and Dagster types derived from the warehouse schema."""
+"""Materialisation metadata, Dagster types derived from the warehouse schema, and the tags assets share."""
 
 import functools
 import warnings
@@ -10,6 +10,9 @@ from dagster_pandera import pandera_schema_to_dagster_type
 from lsdi_pipeline.warehouse.schema import TABLES
 
 PREVIEW_ROWS = 10
+#: the tag of an asset that only the nightly (whole) run rebuilds, not the run for newly arrived returns
+REBUILT_BY, NIGHTLY = "lsdi/rebuilt", "nightly"
+REBUILT_NIGHTLY = {REBUILT_BY: NIGHTLY}
 
 
 @functools.cache

@@ -4,6 +4,7 @@ import contextlib
 
 import dagster as dg
 
+from lsdi_pipeline.assets.metadata import REBUILT_NIGHTLY
 from lsdi_pipeline.resources import LsdiPaths
 from lsdi_pipeline.summary import warehouse_summary
 from lsdi_pipeline.warehouse.store import WAREHOUSE_FILE, Unreadable, open_readonly
@@ -107,7 +108,7 @@ def borough_feedback(paths: LsdiPaths) -> dg.MaterializeResult:
     )
 
 
-@dg.asset(group_name="reports")
+@dg.asset(group_name="reports", tags=REBUILT_NIGHTLY)
 def return_templates(
     paths: LsdiPaths, pilot_borough, dim_borough, dim_indicator, dim_cluster, submission
 ) -> dg.MaterializeResult:

@@ -1,15 +1,12 @@
-"""Warehouse stage: the Returns tables, the rule list, and the published DuckDB file."""
+"""Warehouse stage: the Returns tables and the rule list."""
 
 import dagster as dg
 import pandas as pd
 
 from lsdi_pipeline.assets.metadata import table_output, table_type
-from lsdi_pipeline.resources import LsdiPaths
 from lsdi_pipeline.returns.batch import RETURN_TABLES, ReturnBatch, build_return_tables
 from lsdi_pipeline.rules import rule_table
-from lsdi_pipeline.warehouse.changes import changes_since_published
 from lsdi_pipeline.warehouse.schema import TABLES
-from lsdi_pipeline.warehouse.store import publish
 
 GROUP = "warehouse"
 
@@ -45,58 +42,3 @@ def return_tables(
 def dq_rule() -> dg.Output:
     """The data-quality rule list, with each rule's category, severity and fix hint."""
     return table_output("dq_rule", rule_table())
-
-
-ANALYSIS_TABLES = (
-    "mapping_summary",
-    "availability_matrix",
-    "cadence_mismatch",
-    "feasibility_summary",
-    "cmp_borough_pi",
-    "bias_by_source",
-    "phase2_recommendation",
-)
-PUBLISHED = (
-    "dim_borough",
-    "dim_goal",
-    "dim_cluster",
-    "dim_indicator",
-    "mapping_response",
-    "mapping_inventory",
-    "pilot_borough",
-    "published_value",
-    *RETURN_TABLES,
-    "dq_rule",
-    "dq_expectation",
-    *ANALYSIS_TABLES,
-)
-
-
-@dg.asset(group_name=GROUP, ins={name: dg.AssetIn(name) for name in PUBLISHED})
-def lsdi_warehouse(context: dg.AssetExecutionContext, paths: LsdiPaths, **tables: pd.DataFrame) -> dg.MaterializeResult:
-    """The published DuckDB warehouse (lsdi.duckdb): every table built in staging and swapped in atomically.
-
-    What changed is compared after the publish, with the backup the publish checked it could read: the last
-    publish, or an earlier one when the last cannot be read. Files it could not trust are named in `set_aside`.
-    """
-    publication = publish(paths.warehouse, {name: tables[name] for name in PUBLISHED})
-    path = publication.path
-    context.log.info(f"published {path}")
-    for warning in publication.warnings:
-        context.log.warning(warning)
-    changed = changes_since_published(
-        publication.previous, publication.previous_is, tables["submission"], tables["fact_pi_value"]
-    )
-    return dg.MaterializeResult(
-        metadata={
-            **changed,
-            "set_aside": ", ".join(p.relative_to(paths.warehouse).as_posix() for p in publication.set_aside) or "none",
-            "warnings": dg.MetadataValue.md("\n".join(f"- {w}" for w in publication.warnings) or "none"),
-            "path": dg.MetadataValue.path(str(path.resolve())),
-            "size_bytes": path.stat().st_size,
-            "tables": dg.MetadataValue.md("\n".join(f"- `{n}`: {len(tables[n]):,} rows" for n in PUBLISHED)),
-            "summary": f"{len(PUBLISHED)} tables published to {path}; {changed['submissions_added']} submission(s) added, "
-            f"{changed['figures_superseded']} figure(s) superseded"
-            + (f"; {len(publication.warnings)} warning(s)" if publication.warnings else ""),
-        }
-    )

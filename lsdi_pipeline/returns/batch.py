@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import pandas as pd
@@ -22,8 +22,6 @@ from lsdi_pipeline.workers import map_untrusted
 
 log = logging.getLogger(__name__)
 
-RETURN_TABLES = ("submission", "fact_pi_value", "fact_feasibility", "fact_narrative", "rejected_row", "dq_issue")
-
 
 @dataclass
 class ReturnBatch:
@@ -37,6 +35,10 @@ class ReturnBatch:
     dq_issue: pd.DataFrame
     #: seconds spent checking the frames against the warehouse schema (pandera), for the benchmark
     schema_validation_s: float = 0.0
+
+
+#: the warehouse tables the returns make: the frames of a `ReturnBatch`
+RETURN_TABLES = tuple(f.name for f in fields(ReturnBatch) if f.type == "pd.DataFrame")
 
 
 def parse_archive(
