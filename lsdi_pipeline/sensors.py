@@ -9,7 +9,7 @@ import dagster as dg
 from lsdi_pipeline.jobs import job_for_new_returns, lsdi_job, returns_arrival_job
 from lsdi_pipeline.reference import RETURNS_DIR
 from lsdi_pipeline.resources import LsdiPaths
-from lsdi_pipeline.returns.archive import file_sha256, return_files
+from lsdi_pipeline.returns.archive import file_sha256, regular_files_in
 
 TICK_SECONDS = 30
 
@@ -24,7 +24,7 @@ def scan(paths: LsdiPaths, cursor: str | None) -> tuple[list[tuple[str, str]], s
     seen, requested = state.get("files", {}), state.get("requested", {})
     returns_dir = paths.raw / RETURNS_DIR
     files, ready = {}, []
-    for path in return_files(returns_dir):
+    for path in regular_files_in(returns_dir):
         relative = path.relative_to(returns_dir).as_posix()
         try:
             stat = path.stat(follow_symlinks=False)

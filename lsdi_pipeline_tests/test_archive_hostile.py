@@ -31,8 +31,8 @@ from lsdi_pipeline.returns.archive import (
     entry_kind,
     file_sha256,
     read_ledger,
+    regular_files_in,
     return_entries,
-    return_files,
 )
 from lsdi_pipeline.sensors import scan
 from lsdi_pipeline.warehouse.store import WAREHOUSE_FILE
@@ -206,7 +206,7 @@ def test_links_pipes_and_sockets_are_recorded_but_never_followed_or_read(returns
         assert new == 1 and ledger["original_path"].tolist().count("inside.csv") == 2
     finally:
         server.close()
-    assert return_files(returns) == [real]  # what the sensor lists and hashes: the regular file only
+    assert regular_files_in(returns) == [real]  # what the sensor lists and hashes: the regular file only
 
 
 def test_a_device_is_recorded_not_opened(returns, archive):

@@ -143,7 +143,7 @@ def _scan(folder: Path, returns_dir: Path) -> Iterator[Entry]:
             yield Entry(path, entry_kind(mode))
 
 
-def return_files(returns_dir: Path) -> list[Path]:
+def regular_files_in(returns_dir: Path) -> list[Path]:
     """The regular files among the returns (what may be read): links and special files are left out, not followed."""
     return [entry.path for entry in return_entries(returns_dir) if entry.kind == "file"]
 

@@ -17,7 +17,8 @@ from lsdi_pipeline.returns.cache import ParseCache
 from lsdi_pipeline.returns.parse import ParsedReturn, empty_result, parse_job, set_reference
 from lsdi_pipeline.returns.reader import Limits, reader_for
 from lsdi_pipeline.returns.statuses import figure_quality, loaded, submission_statuses
-from lsdi_pipeline.warehouse.schema import TABLES, Column, Table
+from lsdi_pipeline.warehouse.schema import TABLES
+from lsdi_pipeline.warehouse.table import Column, Table
 from lsdi_pipeline.workers import map_untrusted
 
 log = logging.getLogger(__name__)

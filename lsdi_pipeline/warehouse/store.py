@@ -72,11 +72,6 @@ def warehouse_lock(warehouse_dir: Path) -> Iterator[None]:
             os.close(entry[0])
 
 
-def holds_lock(warehouse_dir: Path) -> bool:
-    with _held_guard:
-        return str(warehouse_dir.resolve()) in _held
-
-
 def remove_stale_staging(warehouse_dir: Path) -> list[Path]:
     """Staging files left by a killed run; only safe while holding the lock."""
     stale = sorted(warehouse_dir.glob(STAGING_PREFIX + "*"))
