@@ -6,9 +6,9 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from lsdi_pipeline.checks.structure import warehouse_problems
 from lsdi_pipeline.definitions import all_asset_checks, all_assets
 from lsdi_pipeline.returns.batch import RETURN_TABLES, build_return_tables
+from lsdi_pipeline.warehouse.integrity import warehouse_problems
 from lsdi_pipeline.warehouse.schema import TABLES
 from lsdi_pipeline.warehouse.store import WAREHOUSE_FILE
 from lsdi_pipeline_tests.pipeline import copy_bundled_raw, materialize_all, resources, table

@@ -10,11 +10,11 @@ import pytest
 
 from lsdi_pipeline import reference
 from lsdi_pipeline.checks.figures import Figure, check_figure
+from lsdi_pipeline.checks.rules import RULES, RULES_BY_NAME
 from lsdi_pipeline.checks.series import check_series
 from lsdi_pipeline.periods import read_period
 from lsdi_pipeline.published import read_published
 from lsdi_pipeline.returns.batch import missing_pilot_returns
-from lsdi_pipeline.rules import RULES, RULES_BY_NAME
 from lsdi_pipeline_tests.returns_builder import PI_DATA_HEADER, RAW_DIR, parse, pi_row, reference_data, write_return
 
 
@@ -415,7 +415,7 @@ def test_every_rule_is_described_for_the_borough_officer():
 def test_the_published_rule_page_is_generated_from_the_rule_list():
     from pathlib import Path
 
-    from lsdi_pipeline.rules import rule_page
+    from lsdi_pipeline.checks.rules import rule_page
 
     page = (Path(__file__).resolve().parent.parent / "docs" / "data-quality-rules.md").read_text(encoding="utf-8")
     assert page.strip() == rule_page().strip(), "run: lsdi rules > docs/data-quality-rules.md"

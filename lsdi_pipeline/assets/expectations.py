@@ -9,8 +9,8 @@ from lsdi_pipeline.assets.metadata import table_output, table_type
 from lsdi_pipeline.checks import gx_worker
 from lsdi_pipeline.checks.expectations import EXPECTATIONS, outcome_table
 from lsdi_pipeline.checks.families import availability_grid, cadence_frame, integrity_frame
+from lsdi_pipeline.checks.rules import RULES_BY_NAME
 from lsdi_pipeline.resources import ExpectationsWorker, LsdiPaths
-from lsdi_pipeline.rules import RULES_BY_NAME
 
 
 def _check_names() -> list[str]:

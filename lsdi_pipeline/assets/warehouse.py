@@ -4,9 +4,9 @@ import dagster as dg
 import pandas as pd
 
 from lsdi_pipeline.assets.metadata import table_output, table_type
+from lsdi_pipeline.checks.rules import rule_table
 from lsdi_pipeline.resources import LsdiPaths
 from lsdi_pipeline.returns.batch import RETURN_TABLES, ReturnBatch, build_return_tables
-from lsdi_pipeline.rules import rule_table
 from lsdi_pipeline.warehouse.changes import changes_since_published
 from lsdi_pipeline.warehouse.schema import TABLES
 from lsdi_pipeline.warehouse.store import publish

@@ -2,7 +2,7 @@
 
 Each rule gets a `Figure` and yields `(field, message)` for every problem it finds; the
 parser locates the field to its cell. Severity, category and fix hint come from the rule
-list (`lsdi_pipeline.rules`), so the two cannot drift apart.
+list (`lsdi_pipeline.checks.rules`), so the two cannot drift apart.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from lsdi_pipeline import codes
+from lsdi_pipeline.checks.rules import registering_in
 from lsdi_pipeline.periods import Period
-from lsdi_pipeline.rules import registering_in
 
 #: how far a value may be from numerator / denominator in the PI's unit and still be rounding
 ROUNDING_TOLERANCE = 0.5

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from lsdi_pipeline import codes
+from lsdi_pipeline.checks.rules import registering_in, rule
 from lsdi_pipeline.periods import expected_periods
 from lsdi_pipeline.published import RATE_DECIMALS
-from lsdi_pipeline.rules import registering_in, rule
 
 #: robust z-score beyond which a figure is an outlier, and how many boroughs it takes to say so
 OUTLIER_Z = 3.5

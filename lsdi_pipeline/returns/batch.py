@@ -11,12 +11,12 @@ from pathlib import Path
 import pandas as pd
 
 from lsdi_pipeline import codes
+from lsdi_pipeline.checks.rules import RULES, rule
 from lsdi_pipeline.checks.series import check_series
 from lsdi_pipeline.reference import AuthorityRegister, Catalogue
 from lsdi_pipeline.returns.cache import ParseCache
 from lsdi_pipeline.returns.parse import ParsedReturn, empty_result, parse_job, reject_file, set_reference
 from lsdi_pipeline.returns.reader import Limits, reader_for
-from lsdi_pipeline.rules import RULES, rule
 from lsdi_pipeline.warehouse.schema import TABLES
 from lsdi_pipeline.workers import map_untrusted
 

@@ -17,11 +17,11 @@ from pathlib import Path
 from lsdi_pipeline import codes
 from lsdi_pipeline.checks.figures import Figure, check_figure
 from lsdi_pipeline.checks.personal_data import describe, find_personal_data, mask
+from lsdi_pipeline.checks.rules import rule
 from lsdi_pipeline.periods import YEARS, read_period
 from lsdi_pipeline.reference import AuthorityRegister, Catalogue, clean_code
 from lsdi_pipeline.returns.reader import Book, Cell, FileRejected, Limits, Sheet, column_letter, read_book
 from lsdi_pipeline.returns.values import CellReading, is_figure, read_number
-from lsdi_pipeline.rules import rule
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lsdi_pipeline import codes
-from lsdi_pipeline.rules import RULES_BY_NAME
+from lsdi_pipeline.checks.rules import RULES_BY_NAME
 
 
 def warehouse_problems(
