@@ -88,7 +88,7 @@ def test_a_failing_structural_check_stops_the_publish_and_keeps_the_published_fi
 
 
 def test_the_business_expectations_are_recorded_with_data_docs_and_a_check_each(bundled):
-    from lsdi_pipeline.checks.expectations import EXPECTATIONS
+    from lsdi_pipeline.expectations.suites import EXPECTATIONS
 
     outcomes = table(bundled[1], "dq_expectation")
     assert list(outcomes["check_name"]) == [spec.check_name for spec in EXPECTATIONS]

@@ -1,4 +1,4 @@
-"""The GX business expectations on availability, cadence and integrity (lsdi_pipeline.checks.expectations).
+"""The GX business expectations on availability, cadence and integrity (lsdi_pipeline.expectations.suites).
 
 Three runs are shared by the tests (GX costs seconds to import, milliseconds per expectation):
 a *clean* set of families that breaks nothing, a *faulty* set in which each rule is broken by
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lsdi_pipeline.checks.expectations import EXPECTATIONS, OUTCOME_COLUMNS, SAMPLE_SIZE, SUITES, run_expectations
+from lsdi_pipeline.expectations.suites import EXPECTATIONS, OUTCOME_COLUMNS, SAMPLE_SIZE, SUITES, run_expectations
 
 NaN = np.nan
 REPO = Path(__file__).resolve().parents[1]
@@ -205,7 +205,7 @@ def test_rule_fails_and_names_the_rows_that_break_it(faulty, check_name, broken_
 
 
 def test_availability_per_pi_and_per_borough_is_held_against_the_target():
-    from lsdi_pipeline.checks.expectations import AVAILABILITY_TARGET
+    from lsdi_pipeline.expectations.suites import AVAILABILITY_TARGET
 
     grid = [
         (b, pi, p, "provided")
@@ -345,6 +345,6 @@ def test_data_docs_index_links_a_validation_page_per_suite(faulty, data_docs_dir
 
 
 def test_importing_the_module_does_not_import_great_expectations():
-    probe = "import sys, lsdi_pipeline.checks.expectations; print('great_expectations' in sys.modules)"
+    probe = "import sys, lsdi_pipeline.expectations.suites; print('great_expectations' in sys.modules)"
     loaded = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "False"

@@ -5,11 +5,12 @@ import json
 import dagster as dg
 import pandas as pd
 
+from lsdi_pipeline.analysis.availability import availability_grid
 from lsdi_pipeline.assets.metadata import table_output, table_type
-from lsdi_pipeline.checks import gx_worker
-from lsdi_pipeline.checks.expectations import EXPECTATIONS, outcome_table
-from lsdi_pipeline.checks.families import availability_grid, cadence_frame, integrity_frame
 from lsdi_pipeline.checks.rules import RULES_BY_NAME
+from lsdi_pipeline.expectations import worker
+from lsdi_pipeline.expectations.families import cadence_frame, integrity_frame
+from lsdi_pipeline.expectations.suites import EXPECTATIONS, outcome_table
 from lsdi_pipeline.resources import ExpectationsWorker, LsdiPaths
 
 
@@ -43,7 +44,7 @@ def dq_expectation(
     """The availability, cadence and integrity expectations validated with Great Expectations; Data Docs in reports/data_docs."""
     # `gx` is here for its start-up: the worker began importing GX when the run started
     outcomes = outcome_table(
-        gx_worker.expectation_outcomes(
+        worker.expectation_outcomes(
             availability_grid(fact_pi_value, submission, pilot_borough, dim_indicator),
             cadence_frame(fact_pi_value, dim_indicator, dim_borough),
             integrity_frame(fact_pi_value, dim_indicator, dim_borough),

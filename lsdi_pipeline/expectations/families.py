@@ -1,5 +1,5 @@
-"""The three aggregated frames the business expectations validate: availability, cadence and
-integrity. GX has no group-by, so each frame is built here with one row per thing judged."""
+"""The frames the business expectations validate beside the availability grid (`analysis.availability`): cadence
+and integrity. GX has no group-by, so each frame is built here with one row per thing judged."""
 
 from __future__ import annotations
 
@@ -7,58 +7,6 @@ import pandas as pd
 
 from lsdi_pipeline import codes
 from lsdi_pipeline.checks.series import current_figures, robust_z
-from lsdi_pipeline.periods import expected_periods, read_period
-
-#: what each value status counts as in the availability grid: a symbol rounding to zero gives the figure (about 0);
-#: not available, not applicable and low reliability give no figure to use
-STATUS_OF_VALUE = {
-    "reported": "provided",
-    "rounds_to_zero": "provided",
-    "not_provided": "not_provided",
-    "not_available": "not_provided",
-    "not_applicable": "not_provided",
-    "low_reliability": "not_provided",
-    "suppressed": "suppressed",
-}
-
-
-def return_years(submission: pd.DataFrame) -> list[int]:
-    """The financial years the returns cover (the start year of each), as the loaded returns name them."""
-    named = submission.loc[submission["status"].isin(codes.LOADED_STATUSES), "return_period"].dropna().unique()
-    periods = (read_period(text, "annual").period for text in named)
-    return sorted({p.start.year for p in periods if p is not None})
-
-
-def return_year(submission: pd.DataFrame) -> int | None:
-    """The latest financial year the returns cover (None if no return names one)."""
-    years = return_years(submission)
-    return years[-1] if years else None
-
-
-def availability_grid(
-    fact_pi_value: pd.DataFrame, submission: pd.DataFrame, pilot_borough: pd.DataFrame, dim_indicator: pd.DataFrame
-) -> pd.DataFrame:
-    """One row per pilot borough × phase-1 PI × expected period of every year the returns cover:
-    provided, not_provided, suppressed or missing."""
-    columns = ["borough_code", "pi_code", "period", "status"]
-    years = return_years(submission)
-    if not years or pilot_borough.empty:
-        return pd.DataFrame(columns=columns)
-    phase_1 = dim_indicator.loc[dim_indicator["status"] == "phase_1"]
-    expected = pd.DataFrame(
-        [
-            (pi.pi_code, p.label)
-            for year in years
-            for pi in phase_1.itertuples(index=False)
-            for p in expected_periods(year, pi.expected_cadence, pi.period_basis)
-        ],
-        columns=["pi_code", "period"],
-    ).drop_duplicates()
-    grid = pilot_borough[["borough_code"]].merge(expected, how="cross")
-    current = fact_pi_value.loc[fact_pi_value["is_current"], ["borough_code", "pi_code", "period", "value_status"]]
-    grid = grid.merge(current, on=["borough_code", "pi_code", "period"], how="left")
-    grid["status"] = grid["value_status"].map(STATUS_OF_VALUE).fillna("missing")
-    return grid[columns]
 
 
 def _figure_basis(period_type: pd.Series, pi_basis: pd.Series) -> pd.Series:
