@@ -205,7 +205,7 @@ def test_rule_fails_and_names_the_rows_that_break_it(faulty, check_name, broken_
 
 
 def test_availability_per_pi_and_per_borough_is_held_against_the_target():
-    from lsdi_pipeline.expectations.suites import AVAILABILITY_TARGET
+    from lsdi_pipeline.checks.rules.availability import AVAILABILITY_TARGET
 
     grid = [
         (b, pi, p, "provided")

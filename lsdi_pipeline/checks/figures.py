@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 
 from lsdi_pipeline import codes
 from lsdi_pipeline.checks.rules import registering_in
+from lsdi_pipeline.checks.rules.integrity import PERCENT_RANGE, ROUNDING_TOLERANCE
 from lsdi_pipeline.periods import Period
-
-#: how far a value may be from numerator / denominator in the PI's unit and still be rounding
-ROUNDING_TOLERANCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -174,8 +172,8 @@ def numerator_exceeds_denominator(f: Figure):
 
 @figure_rule("percent_out_of_range")
 def percent_out_of_range(f: Figure):
-    if _reported(f) and f.pi["unit"] == "percent" and not 0 <= f.value <= 100:
-        yield "value", f"{f.where}: {f.value:g}% is outside 0–100"
+    if _reported(f) and f.pi["unit"] == "percent" and not _percent_in_range(f.value):
+        yield "value", f"{f.where}: {f.value:g}% is outside {PERCENT_RANGE[0]}–{PERCENT_RANGE[1]}"
 
 
 @figure_rule("count_invalid")
@@ -192,7 +190,7 @@ def value_out_of_range(f: Figure):
     if (
         not _reported(f)
         or f.pi["unit"] == "percent"
-        and not 0 <= f.value <= 100
+        and not _percent_in_range(f.value)
         or f.pi["unit"] == "count"
         and f.value < 0
     ):
@@ -210,6 +208,10 @@ def value_inconsistent(f: Figure):
         expected = f.numerator / f.denominator * scale
         if abs(f.value - expected) > ROUNDING_TOLERANCE + 1e-9:
             yield "value", f"{f.where}: the value is {f.value:g} but numerator / denominator gives {expected:.1f}"
+
+
+def _percent_in_range(value: float) -> bool:
+    return PERCENT_RANGE[0] <= value <= PERCENT_RANGE[1]
 
 
 def _whole(number: float) -> bool:

@@ -13,14 +13,10 @@ import pandas as pd
 
 from lsdi_pipeline import codes
 from lsdi_pipeline.checks.rules import registering_in, rule
+from lsdi_pipeline.checks.rules.cadence import RECONCILE_TOLERANCE, RECONCILE_TOLERANCE_AT_LEAST
+from lsdi_pipeline.checks.rules.integrity import OUTLIER_MIN_BOROUGHS, OUTLIER_PER_CHILDREN, OUTLIER_Z
 from lsdi_pipeline.periods import expected_periods
 from lsdi_pipeline.published import RATE_DECIMALS
-
-#: robust z-score beyond which a figure is an outlier, and how many boroughs it takes to say so
-OUTLIER_Z = 3.5
-OUTLIER_MIN_BOROUGHS = 5
-#: how far sub-annual figures may add up away from the annual figure (a share of the annual figure)
-RECONCILE_TOLERANCE = 0.005
 
 SeriesRule = Callable[[pd.DataFrame], list[dict]]
 SERIES_RULES: dict[str, SeriesRule] = {}
@@ -292,7 +288,7 @@ def _off(annual: pd.Series, total: pd.Series) -> np.ndarray:
     """Where `total` is further from `annual` than the tolerance allows (a missing value on either side is not off)."""
     annual = annual.to_numpy(dtype=float, na_value=np.nan)
     total = total.to_numpy(dtype=float, na_value=np.nan)
-    return np.abs(total - annual) > np.maximum(1.0, RECONCILE_TOLERANCE * np.abs(annual))
+    return np.abs(total - annual) > np.maximum(RECONCILE_TOLERANCE_AT_LEAST, RECONCILE_TOLERANCE * np.abs(annual))
 
 
 def published_rounding(raw: pd.Series) -> pd.Series:
@@ -348,7 +344,7 @@ def outlier(current: pd.DataFrame) -> list[dict]:
 def robust_z(current: pd.DataFrame) -> pd.DataFrame:
     """Current, usable figures with their robust z-score within PI × period (NaN where too few boroughs or no spread).
 
-    Counts are compared per 10,000 children, so a large borough is not an outlier for being large;
+    Counts are compared per OUTLIER_PER_CHILDREN children, so a large borough is not an outlier for being large;
     a count from a borough whose child population is not known is not compared at all.
     """
     usable = current.loc[(current["value_status"] == "reported") & (current["quality_status"] != "error")].copy()
@@ -356,9 +352,9 @@ def robust_z(current: pd.DataFrame) -> pd.DataFrame:
     population = pd.to_numeric(usable["child_population"], errors="coerce").astype("float64")
     per_child = is_count & (population > 0)
     usable["compared"] = usable["value"].where(
-        ~is_count, (usable["value"] / population.where(population > 0) * 10_000).round(1)
+        ~is_count, (usable["value"] / population.where(population > 0) * OUTLIER_PER_CHILDREN).round(1)
     )
-    usable["per"] = np.where(per_child, " per 10,000 children", "")
+    usable["per"] = np.where(per_child, f" per {OUTLIER_PER_CHILDREN:,} children", "")
     group = usable.groupby(["pi_code", "period"])["compared"]
     usable["group_median"] = group.transform("median")
     mad = (

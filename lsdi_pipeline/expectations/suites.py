@@ -22,8 +22,8 @@ from typing import Any
 
 import pandas as pd
 
-from lsdi_pipeline.checks.figures import ROUNDING_TOLERANCE
-from lsdi_pipeline.checks.series import OUTLIER_Z
+from lsdi_pipeline.checks.rules.availability import AVAILABILITY_TARGET
+from lsdi_pipeline.checks.rules.integrity import OUTLIER_Z, ROUNDING_TOLERANCE
 
 #: the columns that locate a row in every family: the caller finds a finding by these
 ROW_KEY: tuple[str, ...] = ("borough_code", "pi_code", "period")
@@ -56,8 +56,6 @@ _INTEGRITY_NUMBERS = ("value", "numerator", "denominator", "valid_min", "valid_m
 PRESENT_STATUSES = ("provided", "not_provided", "suppressed")
 
 DATA_DOCS_SITE = "lsdi_checks"
-#: the share (%) of its expected figures a PI, or a pilot borough, should provide
-AVAILABILITY_TARGET = 75
 OUTCOME_COLUMNS = [
     "suite",
     "expectation",

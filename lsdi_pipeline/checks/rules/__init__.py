@@ -1,7 +1,9 @@
 """The data-quality rule list: one source of truth, published as the `dq_rule` table.
 
-Each category's rules are declared in a module of their own (`structure`, `availability`, `cadence`, `integrity`);
-the functions that find them (`checks.figures`, `checks.series`, the parser) register under a rule's `check_name`.
+Each category's rules are declared in a module of their own (`structure`, `availability`, `cadence`, `integrity`),
+with the thresholds they are measured by: a description quotes its threshold from there, and the functions that find
+a rule's findings (`checks.figures`, `checks.series`, the parser, the expectations) import it from there too, so the
+number is written once. Those functions register under the rule's `check_name`.
 """
 
 from __future__ import annotations

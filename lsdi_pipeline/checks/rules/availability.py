@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from lsdi_pipeline.checks.rules.rule import Rule
 
+#: the share (%) of its expected figures a PI, or a pilot borough, should provide (held over the pilot by the
+#: availability expectations)
+AVAILABILITY_TARGET = 75
+
 AVAILABILITY: tuple[Rule, ...] = (
     Rule(
         "pi_not_provided",

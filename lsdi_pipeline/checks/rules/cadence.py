@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from lsdi_pipeline.checks.rules.rule import Rule
 
+#: how far sub-annual figures may add up away from the annual figure: a share of the annual figure, and never less
+#: than one child, case or event
+RECONCILE_TOLERANCE = 0.005
+RECONCILE_TOLERANCE_AT_LEAST = 1.0
+
 CADENCE: tuple[Rule, ...] = (
     Rule(
         "cadence_mismatch",

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from lsdi_pipeline.checks.rules.rule import Rule
 
+#: the range a percentage must lie in
+PERCENT_RANGE = (0, 100)
+#: how far a value may be from numerator / denominator in the PI's unit and still be rounding
+ROUNDING_TOLERANCE = 0.5
+#: robust z-score beyond which a figure is an outlier, and how many boroughs it takes to say so
+OUTLIER_Z = 3.5
+OUTLIER_MIN_BOROUGHS = 5
+#: counts are compared per this many children, so that a large borough is not an outlier for being large
+OUTLIER_PER_CHILDREN = 10_000
+
 INTEGRITY: tuple[Rule, ...] = (
     Rule(
         "unit_mismatch",
@@ -25,8 +35,8 @@ INTEGRITY: tuple[Rule, ...] = (
         "percent_out_of_range",
         "integrity",
         "error",
-        "A percentage is outside 0–100.",
-        "Enter percentages as numbers from 0 to 100 (45 means 45%).",
+        f"A percentage is outside {PERCENT_RANGE[0]}–{PERCENT_RANGE[1]}.",
+        f"Enter percentages as numbers from {PERCENT_RANGE[0]} to {PERCENT_RANGE[1]} (45 means 45%).",
         None,
     ),
     Rule(
@@ -68,8 +78,8 @@ INTEGRITY: tuple[Rule, ...] = (
         "outlier",
         "integrity",
         "warning",
-        "The figure is far from the other boroughs' figures for the same PI and period (robust z-score above 3.5, at "
-        "least 5 boroughs).",
+        "The figure is far from the other boroughs' figures for the same PI and period "
+        f"(robust z-score above {OUTLIER_Z:g}, at least {OUTLIER_MIN_BOROUGHS} boroughs).",
         "Check the figure and its definition; if it is right, explain it in the Note column or the cluster narrative.",
         None,
     ),
