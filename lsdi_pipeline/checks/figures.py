@@ -113,7 +113,9 @@ def period_incomplete(f: Figure):
 
 
 @figure_rule("cadence_mismatch")
-def cadence_mismatch(f: Figure):
+def period_off_cadence(f: Figure):
+    """The figure's period is not one of the PI's cadence (the rule is named cadence_mismatch, as is the analysis
+    table of such figures)."""
     expected, basis, period = f.pi["expected_cadence"], f.pi["period_basis"], f.period
     if basis == "snapshot" or period.period_type == "snapshot":
         fits = period.period_type == "snapshot" and basis == "snapshot" and snapshot_fits(period.end, expected)
