@@ -5,24 +5,16 @@ import json
 import dagster as dg
 import pandas as pd
 
-from lsdi_pipeline.analysis.availability import availability_grid
 from lsdi_pipeline.assets.metadata import table_output, table_type
 from lsdi_pipeline.checks.rules import RULES_BY_NAME
 from lsdi_pipeline.expectations import worker
-from lsdi_pipeline.expectations.families import cadence_frame, integrity_frame
+from lsdi_pipeline.expectations.families import availability_frame, cadence_frame, integrity_frame
 from lsdi_pipeline.expectations.suites import EXPECTATIONS, outcome_table
 from lsdi_pipeline.resources import ExpectationsWorker, LsdiPaths
 
 
-def _check_names() -> list[str]:
-    names: list[str] = []
-    for spec in EXPECTATIONS:
-        name = f"expect_{spec.suite}_{spec.check_name}"
-        names.append(name if name not in names else f"{name}_{sum(n.startswith(name) for n in names) + 1}")
-    return names
-
-
-CHECK_NAMES = _check_names()
+#: one asset check per expectation, named by its suite and rule (a rule has one expectation in a suite)
+CHECK_NAMES = [f"expect_{spec.suite}_{spec.check_name}" for spec in EXPECTATIONS]
 
 
 def _describe(spec) -> str:
@@ -45,7 +37,7 @@ def dq_expectation(
     # `gx` is here for its start-up: the worker began importing GX when the run started
     outcomes = outcome_table(
         worker.expectation_outcomes(
-            availability_grid(fact_pi_value, submission, pilot_borough, dim_indicator),
+            availability_frame(fact_pi_value, submission, pilot_borough, dim_indicator),
             cadence_frame(fact_pi_value, dim_indicator, dim_borough),
             integrity_frame(fact_pi_value, dim_indicator, dim_borough),
             data_docs_dir=paths.reports / "data_docs",

@@ -8,7 +8,7 @@ list (`lsdi_pipeline.checks.rules`), so the two cannot drift apart.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from lsdi_pipeline import codes
@@ -35,6 +35,26 @@ class Figure:
     raw_value: str | None = None
     #: the value was written as a percentage (45% or a %-formatted cell)
     typed_as_percent: bool = False
+
+    @classmethod
+    def as_loaded(cls, fact: Mapping, pi: dict) -> Figure:
+        """A `fact_pi_value` row (a record, None where a cell is empty) as the rules see it.
+
+        The warehouse keeps a figure's numbers, status, period and declared frequency, so a rule on those finds on the
+        loaded figure what it found on the row read; how a number was written (approx, 45%), the date of submission and
+        how an ambiguous period was read are known to the parser alone, and the rules on them find nothing here.
+        """
+        period = Period(fact["period"], fact["period_type"], _day(fact["period_start"]), _day(fact["period_end"]))
+        return cls(
+            pi,
+            period,
+            fact["value"],
+            fact["value_status"],
+            fact["numerator"],
+            fact["denominator"],
+            fact["reported_frequency"],
+            raw_value=fact["raw_value"],
+        )
 
     @property
     def code(self) -> str:
@@ -218,6 +238,11 @@ def _percent_in_range(value: float) -> bool:
 
 def _whole(number: float) -> bool:
     return number >= 0 and float(number).is_integer()
+
+
+def _day(moment: dt.date) -> dt.date:
+    """A day, from a date or a timestamp (pandas gives period_start and period_end as timestamps)."""
+    return moment.date() if isinstance(moment, dt.datetime) else moment
 
 
 def _a(word: str) -> str:

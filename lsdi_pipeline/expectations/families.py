@@ -1,76 +1,76 @@
-"""The frames the business expectations validate beside the availability grid (`analysis.availability`): cadence
-and integrity. GX has no group-by, so each frame is built here with one row per thing judged."""
+"""The frames the business expectations validate, one row per thing judged (GX has no group-by): the availability
+grid, and every current figure for cadence and for integrity.
+
+A rule is not written again for GX: each frame has a column per rule its suite measures (`suites.RULES_JUDGED`),
+holding what the rule's own function (`checks.figures`, `checks.series`) finds on that row — its messages, None
+when it finds nothing — and the suite expects the column to be empty.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
-from lsdi_pipeline import codes
-from lsdi_pipeline.checks.series import current_figures, robust_z
+from lsdi_pipeline.analysis.availability import availability_grid
+from lsdi_pipeline.checks.figures import FIGURE_RULES, Figure
+from lsdi_pipeline.checks.series import SERIES_RULES, current_figures
+from lsdi_pipeline.expectations.suites import ROW_KEY, RULES_JUDGED
 
 
-def _figure_basis(period_type: pd.Series, pi_basis: pd.Series) -> pd.Series:
-    """The basis a figure's period is on; a month fits either year basis, so it takes the PI's."""
-    basis = period_type.map(
-        {
-            "year": "financial_year",
-            "quarter": "financial_year",
-            "calendar_year": "calendar_year",
-            "calendar_quarter": "calendar_year",
-            "snapshot": "snapshot",
-        }
-    )
-    return basis.fillna(pi_basis.where(pi_basis != "snapshot", "financial_year"))
+def availability_frame(
+    fact_pi_value: pd.DataFrame, submission: pd.DataFrame, pilot_borough: pd.DataFrame, dim_indicator: pd.DataFrame
+) -> pd.DataFrame:
+    """The availability grid (one row per pilot borough × phase-1 PI × expected period, with its status), and the
+    availability rules' findings on the figure a return gave for it."""
+    grid = availability_grid(fact_pi_value, submission, pilot_borough, dim_indicator)
+    found = rule_findings(fact_pi_value.loc[fact_pi_value["is_current"]], dim_indicator, RULES_JUDGED["availability"])
+    # two current figures for one key are the grid's own finding (its rows are not unique): each row takes the first's
+    return grid.merge(found.drop_duplicates(list(ROW_KEY)), on=list(ROW_KEY), how="left")
 
 
 def cadence_frame(fact_pi_value: pd.DataFrame, dim_indicator: pd.DataFrame, dim_borough: pd.DataFrame) -> pd.DataFrame:
-    """One row per current figure: its cadence and basis against the catalogue's, and the frequency declared."""
+    """One row per current figure, with the cadence rules' findings on it."""
     current = current_figures(fact_pi_value, dim_indicator, dim_borough)
-    return (
-        pd.DataFrame(
-            {
-                "borough_code": current["borough_code"],
-                "pi_code": current["pi_code"],
-                "period": current["period"],
-                "expected_cadence": current["expected_cadence"],
-                "period_cadence": current["period_type"].map(codes.PERIOD_TYPE_CADENCE),
-                "declared_frequency": current["reported_frequency"],
-                "expected_basis": current["period_basis"],
-                "period_basis": _figure_basis(current["period_type"], current["period_basis"]),
-            }
-        )
-        .astype(object)
-        .where(lambda f: f.notna(), None)
-    )
+    return rule_findings(current, dim_indicator, RULES_JUDGED["cadence"])
 
 
 def integrity_frame(
     fact_pi_value: pd.DataFrame, dim_indicator: pd.DataFrame, dim_borough: pd.DataFrame
 ) -> pd.DataFrame:
-    """One row per current reported figure, with its PI's unit and range, numerator/denominator in the unit, and robust z."""
+    """One row per current figure, with its value and the integrity rules' findings on it."""
     current = current_figures(fact_pi_value, dim_indicator, dim_borough)
-    reported = current.loc[current["value_status"] == "reported"].merge(
-        dim_indicator[["pi_code", "valid_min", "valid_max"]], on="pi_code", how="left"
-    )
-    scale = reported["unit"].map(codes.UNIT_SCALE)
-    denominator = reported["denominator"].astype("Float64").where(lambda d: d != 0)
-    reported["computed_value"] = (reported["numerator"].astype("Float64") / denominator * scale).astype(float)
-    scored = robust_z(current)[["submission_id", "row_number", "robust_z"]]
-    reported = reported.merge(scored, on=["submission_id", "row_number"], how="left")
-    columns = [
-        "borough_code",
-        "pi_code",
-        "period",
-        "unit",
-        "value",
-        "numerator",
-        "denominator",
-        "valid_min",
-        "valid_max",
-        "computed_value",
-        "robust_z",
-    ]
-    frame = reported[columns].copy()
-    for name in columns[4:]:
-        frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
-    return frame
+    found = rule_findings(current, dim_indicator, RULES_JUDGED["integrity"])
+    return found.assign(value=pd.to_numeric(current["value"]).astype("float64").to_numpy())
+
+
+def rule_findings(current: pd.DataFrame, dim_indicator: pd.DataFrame, check_names: Iterable[str]) -> pd.DataFrame:
+    """Each current figure's borough, PI and period, and per rule named what the rule's own function finds on it:
+    its messages (joined by '; '), or None.
+
+    A rule on one figure runs on each figure as the warehouse holds it (`Figure.as_loaded`); a rule across figures
+    runs on them all (`current` as `current_figures` gives it), its findings matched to their figure by borough, PI
+    and period.
+    """
+    found = current[list(ROW_KEY)].reset_index(drop=True)
+    figures = None
+    for check_name in check_names:
+        if check_name in FIGURE_RULES:
+            if figures is None:
+                pis = {pi["pi_code"]: pi for pi in _records(dim_indicator)}
+                figures = [Figure.as_loaded(fact, pis[fact["pi_code"]]) for fact in _records(current)]
+            found[check_name] = [_joined(message for _, message in FIGURE_RULES[check_name](f)) for f in figures]
+        else:
+            findings = pd.DataFrame(SERIES_RULES[check_name](current), columns=[*ROW_KEY, "message"])
+            messages = findings.groupby(list(ROW_KEY), sort=False)["message"].agg(_joined)
+            found[check_name] = found.join(messages, on=list(ROW_KEY))["message"]
+    return found.astype(object).where(found.notna(), None)
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """The rows of `frame` as dicts, None where a cell is empty (as the parser's catalogue and figures have them)."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def _joined(messages: Iterable[str]) -> str | None:
+    return "; ".join(messages) or None
