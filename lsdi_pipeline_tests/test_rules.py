@@ -165,7 +165,8 @@ def series_findings(frame: pd.DataFrame) -> set[str]:
 
 
 def series_finding_records(frame: pd.DataFrame) -> list[dict]:
-    """The findings across figures on `frame`, with the bundled catalogue, boroughs' DfE numbers and DfE's published files."""
+    """The findings across figures on `frame`, with the bundled catalogue, boroughs' DfE numbers and DfE's published
+    files."""
     clusters = reference.read_clusters(RAW_DIR)
     indicators = reference.read_indicators(RAW_DIR, clusters)
     dfe_numbers = reference.read_boroughs(RAW_DIR, pd.DataFrame(columns=["borough_code"])).set_index("borough_code")[
@@ -365,7 +366,7 @@ def _passing_return(path):
     from lsdi_pipeline.periods import expected_periods
 
     rows = []
-    for code, pi in catalogue.indicators.items():
+    for pi in catalogue.indicators.values():
         if pi["status"] != "phase_1":
             continue
         for period in expected_periods(2007, pi["expected_cadence"], pi["period_basis"]):

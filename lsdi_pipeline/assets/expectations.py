@@ -12,7 +12,6 @@ from lsdi_pipeline.expectations.families import availability_frame, cadence_fram
 from lsdi_pipeline.expectations.suites import EXPECTATIONS, outcome_table
 from lsdi_pipeline.resources import ExpectationsWorker, LsdiPaths
 
-
 #: one asset check per expectation, named by its suite and rule (a rule has one expectation in a suite)
 CHECK_NAMES = [f"expect_{spec.suite}_{spec.check_name}" for spec in EXPECTATIONS]
 
@@ -33,7 +32,8 @@ def dq_expectation(
     dim_indicator: pd.DataFrame,
     dim_borough: pd.DataFrame,
 ) -> dg.Output:
-    """The availability, cadence and integrity expectations validated with Great Expectations; Data Docs in reports/data_docs."""
+    """The availability, cadence and integrity expectations validated with Great Expectations; Data Docs in
+    reports/data_docs."""
     # `gx` is here for its start-up: the worker began importing GX when the run started
     outcomes = outcome_table(
         worker.expectation_outcomes(
@@ -56,12 +56,12 @@ def dq_expectation(
 @dg.multi_asset_check(
     specs=[
         dg.AssetCheckSpec(name, asset="dq_expectation", description=_describe(spec))
-        for name, spec in zip(CHECK_NAMES, EXPECTATIONS)
+        for name, spec in zip(CHECK_NAMES, EXPECTATIONS, strict=True)
     ]
 )
 def expectation_checks(dq_expectation: pd.DataFrame):
     """Each expectation's outcome as a check (a warning: business rules never stop the run)."""
-    for name, spec, outcome in zip(CHECK_NAMES, EXPECTATIONS, dq_expectation.itertuples(index=False)):
+    for name, spec, outcome in zip(CHECK_NAMES, EXPECTATIONS, dq_expectation.itertuples(index=False), strict=True):
         assert outcome.check_name == spec.check_name, "outcomes come back in the order of EXPECTATIONS"
         sample = pd.DataFrame(json.loads(outcome.unexpected_sample or "[]"))
         yield dg.AssetCheckResult(

@@ -177,7 +177,8 @@ def unit_mismatch(f: Figure):
     if _reported(f) and f.typed_as_percent and f.pi["unit"] != "percent":
         yield (
             "value",
-            f"{f.where}: '{f.raw_value}' is written as a percentage but the PI's unit is {f.pi['unit'].replace('_', ' ')}",
+            f"{f.where}: '{f.raw_value}' is written as a percentage "
+            f"but the PI's unit is {f.pi['unit'].replace('_', ' ')}",
         )
 
 

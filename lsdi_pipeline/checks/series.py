@@ -144,7 +144,8 @@ SERIES = ["borough_code", "pi_code", "fy"]
 
 
 def _in_series(figures: pd.DataFrame) -> pd.DataFrame:
-    """`figures` with their financial year `fy`; rows missing part of the series key are left out (as groupby leaves them)."""
+    """`figures` with their financial year `fy`; rows missing part of the series key are left out (as groupby leaves
+    them)."""
     return figures.assign(fy=_fy_start(figures["period_start"])).dropna(subset=SERIES)
 
 
@@ -156,7 +157,8 @@ def series_gap(current: pd.DataFrame) -> list[dict]:
         usable[SERIES + ["period"]].drop_duplicates(), on=SERIES + ["period"], how="left", indicator="found"
     )
     expected["present"] = expected["found"] == "both"
-    # a series with none of its expected periods was reported at another cadence only: a cadence mismatch, found row by row
+    # a series with none of its expected periods was reported at another cadence only: a cadence mismatch, found row
+    # by row
     reported_some = expected.groupby(SERIES)["present"].transform("any")
     latest = (
         usable[SERIES + ["submission_id"]]
@@ -171,7 +173,7 @@ def series_gap(current: pd.DataFrame) -> list[dict]:
     )
     messages = [
         f"{pi_code}: no figure for {label} although other periods of {fy}/{(fy + 1) % 100:02d} were reported"
-        for pi_code, label, fy in zip(missing["pi_code"], missing["period"], missing["fy"])
+        for pi_code, label, fy in zip(missing["pi_code"], missing["period"], missing["fy"], strict=True)
     ]
     return _findings("series_gap", missing, messages, None)
 
@@ -221,7 +223,8 @@ def basis_mixed(current: pd.DataFrame) -> list[dict]:
 
 
 #: what must add up to the annual figure, by unit: a count's value, a percentage's numerator and denominator, and a
-#: rate's numerator (the events add up, the population does not); checked in this order, the first that is off is reported
+#: rate's numerator (the events add up, the population does not); checked in this order, the first that is off is
+#: reported
 SUMMED = (("value", ("count",)), ("numerator", tuple(codes.UNIT_SCALE)), ("denominator", ("percent",)))
 
 
@@ -252,7 +255,7 @@ def subannual_unreconciled(current: pd.DataFrame) -> list[dict]:
     messages = [
         f"{pi_code} {period}: the {part_type}ly {field}s add up to {total:g} but the annual {field} is {annual:g}"
         for pi_code, period, part_type, field, total, annual in zip(
-            *(flagged[name] for name in ("pi_code", "period", "part_type", "field", "total", "annual"))
+            *(flagged[name] for name in ("pi_code", "period", "part_type", "field", "total", "annual")), strict=True
         )
     ]
     return _findings("subannual_unreconciled", flagged, messages)
@@ -274,7 +277,8 @@ def _complete_years(summable: pd.DataFrame) -> pd.DataFrame:
 def _part_totals(summable: pd.DataFrame, part_type: str) -> pd.DataFrame:
     """Per series, how many figures of `part_type` it has (`parts`) and what they add up to (`value_total`, ...).
 
-    Missing values are skipped, as `Series.sum` skips them; a numerator or denominator adds up only when every part has one.
+    Missing values are skipped, as `Series.sum` skips them; a numerator or denominator adds up only when every part
+    has one.
     """
     parts = summable.loc[summable["period_type"] == part_type].groupby(SERIES)
     size = parts.size()
@@ -320,6 +324,7 @@ def differs_from_published(current: pd.DataFrame) -> list[dict]:
             off["published_figure"],
             off["published_file"],
             off["tolerance"],
+            strict=True,
         )
     ]
     return _findings("differs_from_published", off, messages)
@@ -327,7 +332,8 @@ def differs_from_published(current: pd.DataFrame) -> list[dict]:
 
 @series_rule("outlier")
 def outlier(current: pd.DataFrame) -> list[dict]:
-    """Figures far from the other boroughs' for the same PI and period (median and MAD: robust to the outlier itself)."""
+    """Figures far from the other boroughs' for the same PI and period (median and MAD: robust to the outlier
+    itself)."""
     scored = robust_z(current)
     flagged = scored.loc[scored["robust_z"].abs() > OUTLIER_Z]
     return [
