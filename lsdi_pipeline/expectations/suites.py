@@ -147,7 +147,7 @@ class ExpectationOutcome:
     element_count: int
     unexpected_count: int
     unexpected_percent: float  # of the rows the expectation looked at (nulls it skips excluded)
-    #: up to SAMPLE_SIZE failing rows: borough_code, pi_code, period and the values under test
+    #: up to SAMPLE_SIZE failing rows: borough_code, pi_code, period and the column under test (a rule's finding)
     unexpected_sample: list = field(default_factory=list)
 
 
