@@ -2,8 +2,9 @@
 
 Each category's rules are declared in a module of their own (`structure`, `availability`, `cadence`, `integrity`),
 with the thresholds they are measured by: a description quotes its threshold from there, and the functions that find
-a rule's findings (`checks.figures`, `checks.series`, the parser, the expectations) import it from there too, so the
-number is written once. Those functions register under the rule's `check_name`.
+the rule (`checks.figures`, `checks.series`) and the expectations import it from there too, so each number is written
+once. Those functions register under the rule's `check_name`; the structure rules are found by the parser
+(`returns.parse`).
 """
 
 from __future__ import annotations
