@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             Path(warehouse), [int(n) for n in args.scales.split(",") if n], args.years, args.repeat, Path.cwd(), hostile
         )
     if args.command == "rules":
-        from lsdi_pipeline.rules import rule_page
+        from lsdi_pipeline.checks.rules import rule_page
 
         print(rule_page())
         return 0

@@ -76,6 +76,6 @@ class ExpectationsWorker(dg.ConfigurableResource):
     """The Great Expectations worker process, started as the run begins so its import overlaps the run."""
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        from lsdi_pipeline.checks import gx_worker
+        from lsdi_pipeline.expectations import worker
 
-        gx_worker.start()
+        worker.start()

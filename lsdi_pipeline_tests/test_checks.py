@@ -6,9 +6,9 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from lsdi_pipeline.checks.structure import warehouse_problems
 from lsdi_pipeline.definitions import all_asset_checks, all_assets
 from lsdi_pipeline.returns.batch import RETURN_TABLES, build_return_tables
+from lsdi_pipeline.warehouse.integrity import warehouse_problems
 from lsdi_pipeline.warehouse.schema import TABLES
 from lsdi_pipeline.warehouse.store import WAREHOUSE_FILE
 from lsdi_pipeline_tests.pipeline import copy_bundled_raw, materialize_all, resources, table
@@ -88,7 +88,7 @@ def test_a_failing_structural_check_stops_the_publish_and_keeps_the_published_fi
 
 
 def test_the_business_expectations_are_recorded_with_data_docs_and_a_check_each(bundled):
-    from lsdi_pipeline.checks.expectations import EXPECTATIONS
+    from lsdi_pipeline.expectations.suites import EXPECTATIONS
 
     outcomes = table(bundled[1], "dq_expectation")
     assert list(outcomes["check_name"]) == [spec.check_name for spec in EXPECTATIONS]
@@ -110,3 +110,27 @@ def test_the_business_expectations_are_recorded_with_data_docs_and_a_check_each(
         evaluations["expect_availability_period_missing"].metadata["rows_failed"].value == missing["unexpected_count"]
     )
     assert all(evaluations[name].severity == dg.AssetCheckSeverity.WARN for name in expectation_checks)
+
+
+def test_each_row_level_expectation_fails_on_the_current_figures_its_rule_found(bundled):
+    """One implementation: on the bundled returns, an expectation standing for a row-level rule fails on exactly the
+    current figures on which the rule made a finding in dq_issue (for the availability grid, those of the grid)."""
+    from lsdi_pipeline.analysis.availability import availability_grid
+    from lsdi_pipeline.expectations.suites import ROW_KEY, RULES_JUDGED
+
+    warehouse, key = bundled[1], list(ROW_KEY)
+    facts, issues, outcomes = (table(warehouse, name) for name in ("fact_pi_value", "dq_issue", "dq_expectation"))
+    current = facts.loc[facts["is_current"], ["submission_id", *key]]
+    found = issues.merge(current, on=["submission_id", *key])
+    grid = availability_grid(
+        facts, *(table(warehouse, name) for name in ("submission", "pilot_borough", "dim_indicator"))
+    )
+    judged = {"availability": grid[key], "cadence": current[key], "integrity": current[key]}
+    failed = 0
+    for suite, check_names in RULES_JUDGED.items():
+        for check_name in check_names:
+            figures = found.loc[found["check_name"] == check_name, key].drop_duplicates().merge(judged[suite])
+            [outcome] = outcomes.loc[(outcomes["suite"] == suite) & (outcomes["check_name"] == check_name)].itertuples()
+            assert outcome.unexpected_count == len(figures), check_name
+            failed += outcome.unexpected_count
+    assert failed > 0  # the bundled returns break some of these rules, so the comparison says something

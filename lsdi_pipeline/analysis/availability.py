@@ -7,8 +7,9 @@ import datetime as dt
 import pandas as pd
 
 from lsdi_pipeline import codes
-from lsdi_pipeline.checks.families import availability_grid
 from lsdi_pipeline.checks.figures import snapshot_fits
+from lsdi_pipeline.periods import expected_periods
+from lsdi_pipeline.returns.years import return_years
 
 MATRIX_COLUMNS = [
     "borough_code",
@@ -91,3 +92,42 @@ def cadence_mismatch(fact_pi_value: pd.DataFrame, dim_indicator: pd.DataFrame) -
         .reset_index()
     )
     return table[columns]
+
+
+#: what each value status counts as in the availability grid: a symbol rounding to zero gives the figure (about 0);
+#: not available, not applicable and low reliability give no figure to use
+STATUS_OF_VALUE = {
+    "reported": "provided",
+    "rounds_to_zero": "provided",
+    "not_provided": "not_provided",
+    "not_available": "not_provided",
+    "not_applicable": "not_provided",
+    "low_reliability": "not_provided",
+    "suppressed": "suppressed",
+}
+
+
+def availability_grid(
+    fact_pi_value: pd.DataFrame, submission: pd.DataFrame, pilot_borough: pd.DataFrame, dim_indicator: pd.DataFrame
+) -> pd.DataFrame:
+    """One row per pilot borough × phase-1 PI × expected period of every year the returns cover:
+    provided, not_provided, suppressed or missing."""
+    columns = ["borough_code", "pi_code", "period", "status"]
+    years = return_years(submission)
+    if not years or pilot_borough.empty:
+        return pd.DataFrame(columns=columns)
+    phase_1 = dim_indicator.loc[dim_indicator["status"] == "phase_1"]
+    expected = pd.DataFrame(
+        [
+            (pi.pi_code, p.label)
+            for year in years
+            for pi in phase_1.itertuples(index=False)
+            for p in expected_periods(year, pi.expected_cadence, pi.period_basis)
+        ],
+        columns=["pi_code", "period"],
+    ).drop_duplicates()
+    grid = pilot_borough[["borough_code"]].merge(expected, how="cross")
+    current = fact_pi_value.loc[fact_pi_value["is_current"], ["borough_code", "pi_code", "period", "value_status"]]
+    grid = grid.merge(current, on=["borough_code", "pi_code", "period"], how="left")
+    grid["status"] = grid["value_status"].map(STATUS_OF_VALUE).fillna("missing")
+    return grid[columns]

@@ -5,8 +5,8 @@ import pandas as pd
 
 from lsdi_pipeline import codes
 from lsdi_pipeline.assets.metadata import preview
-from lsdi_pipeline.checks.structure import warehouse_problems
-from lsdi_pipeline.rules import RULES
+from lsdi_pipeline.checks.rules import RULES
+from lsdi_pipeline.warehouse.integrity import warehouse_problems
 
 SAMPLE_ROWS = 10
 

@@ -6,22 +6,14 @@ import dagster as dg
 import pandas as pd
 
 from lsdi_pipeline.assets.metadata import REBUILT_NIGHTLY, table_output, table_type
-from lsdi_pipeline.checks import gx_worker
-from lsdi_pipeline.checks.expectations import EXPECTATIONS, outcome_table
-from lsdi_pipeline.checks.families import availability_grid, cadence_frame, integrity_frame
+from lsdi_pipeline.checks.rules import RULES_BY_NAME
+from lsdi_pipeline.expectations import worker
+from lsdi_pipeline.expectations.families import availability_frame, cadence_frame, integrity_frame
+from lsdi_pipeline.expectations.suites import EXPECTATIONS, outcome_table
 from lsdi_pipeline.resources import ExpectationsWorker, LsdiPaths
-from lsdi_pipeline.rules import RULES_BY_NAME
 
-
-def _check_names() -> list[str]:
-    names: list[str] = []
-    for spec in EXPECTATIONS:
-        name = f"expect_{spec.suite}_{spec.check_name}"
-        names.append(name if name not in names else f"{name}_{sum(n.startswith(name) for n in names) + 1}")
-    return names
-
-
-CHECK_NAMES = _check_names()
+#: one asset check per expectation, named by its suite and rule (a rule has one expectation in a suite)
+CHECK_NAMES = [f"expect_{spec.suite}_{spec.check_name}" for spec in EXPECTATIONS]
 
 
 def _describe(spec) -> str:
@@ -40,11 +32,12 @@ def dq_expectation(
     dim_indicator: pd.DataFrame,
     dim_borough: pd.DataFrame,
 ) -> dg.Output:
-    """The availability, cadence and integrity expectations validated with Great Expectations; Data Docs in reports/data_docs."""
+    """The availability, cadence and integrity expectations validated with Great Expectations; Data Docs in
+    reports/data_docs."""
     # `gx` is here for its start-up: the worker began importing GX when the run started
     outcomes = outcome_table(
-        gx_worker.expectation_outcomes(
-            availability_grid(fact_pi_value, submission, pilot_borough, dim_indicator),
+        worker.expectation_outcomes(
+            availability_frame(fact_pi_value, submission, pilot_borough, dim_indicator),
             cadence_frame(fact_pi_value, dim_indicator, dim_borough),
             integrity_frame(fact_pi_value, dim_indicator, dim_borough),
             data_docs_dir=paths.reports / "data_docs",
@@ -63,12 +56,12 @@ def dq_expectation(
 @dg.multi_asset_check(
     specs=[
         dg.AssetCheckSpec(name, asset="dq_expectation", description=_describe(spec))
-        for name, spec in zip(CHECK_NAMES, EXPECTATIONS)
+        for name, spec in zip(CHECK_NAMES, EXPECTATIONS, strict=True)
     ]
 )
 def expectation_checks(dq_expectation: pd.DataFrame):
     """Each expectation's outcome as a check (a warning: business rules never stop the run)."""
-    for name, spec, outcome in zip(CHECK_NAMES, EXPECTATIONS, dq_expectation.itertuples(index=False)):
+    for name, spec, outcome in zip(CHECK_NAMES, EXPECTATIONS, dq_expectation.itertuples(index=False), strict=True):
         assert outcome.check_name == spec.check_name, "outcomes come back in the order of EXPECTATIONS"
         sample = pd.DataFrame(json.loads(outcome.unexpected_sample or "[]"))
         yield dg.AssetCheckResult(

@@ -115,9 +115,9 @@ def return_templates(
     """An LSDI-R1 return template for every pilot borough (reports/templates/<borough_code>_<year>.xlsx), ready to send."""
     import pandas as pd
 
-    from lsdi_pipeline.checks.families import return_year
     from lsdi_pipeline.fingerprint import digest, read_digests, write_digests
     from lsdi_pipeline.periods import financial_year, year_due_on
+    from lsdi_pipeline.returns.years import return_year
     from lsdi_pipeline.templates.workbook import write_templates
 
     year = return_year(submission)

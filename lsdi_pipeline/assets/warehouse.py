@@ -4,8 +4,8 @@ import dagster as dg
 import pandas as pd
 
 from lsdi_pipeline.assets.metadata import table_output, table_type
+from lsdi_pipeline.checks.rules import rule_table
 from lsdi_pipeline.returns.batch import RETURN_TABLES, ReturnBatch, build_return_tables
-from lsdi_pipeline.rules import rule_table
 from lsdi_pipeline.warehouse.schema import TABLES
 
 GROUP = "warehouse"

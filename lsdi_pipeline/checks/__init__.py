@@ -1,2 +1,2 @@
-"""Data-quality checks beyond a single row: availability, cadence and integrity across returns,
-and the Great Expectations suites that record them."""
+"""The data-quality rules: the rule list (`rules`, published as `dq_rule`) and the functions that find them —
+on one figure (`figures`), across figures and boroughs (`series`) and in free text (`personal_data`)."""

@@ -2,21 +2,19 @@
 
 Each rule gets a `Figure` and yields `(field, message)` for every problem it finds; the
 parser locates the field to its cell. Severity, category and fix hint come from the rule
-list (`lsdi_pipeline.rules`), so the two cannot drift apart.
+list (`lsdi_pipeline.checks.rules`), so the two cannot drift apart.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from lsdi_pipeline import codes
+from lsdi_pipeline.checks.rules import registering_in
+from lsdi_pipeline.checks.rules.integrity import PERCENT_RANGE, ROUNDING_TOLERANCE
 from lsdi_pipeline.periods import Period
-from lsdi_pipeline.rules import registering_in
-
-#: how far a value may be from numerator / denominator in the PI's unit and still be rounding
-ROUNDING_TOLERANCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -37,6 +35,26 @@ class Figure:
     raw_value: str | None = None
     #: the value was written as a percentage (45% or a %-formatted cell)
     typed_as_percent: bool = False
+
+    @classmethod
+    def as_loaded(cls, fact: Mapping, pi: dict) -> Figure:
+        """A `fact_pi_value` row (a record, None where a cell is empty) as the rules see it.
+
+        The warehouse keeps a figure's numbers, status, period and declared frequency, so a rule on those finds on the
+        loaded figure what it found on the row read; how a number was written (approx, 45%), the date of submission and
+        how an ambiguous period was read are known to the parser alone, and the rules on them find nothing here.
+        """
+        period = Period(fact["period"], fact["period_type"], _day(fact["period_start"]), _day(fact["period_end"]))
+        return cls(
+            pi,
+            period,
+            fact["value"],
+            fact["value_status"],
+            fact["numerator"],
+            fact["denominator"],
+            fact["reported_frequency"],
+            raw_value=fact["raw_value"],
+        )
 
     @property
     def code(self) -> str:
@@ -115,7 +133,9 @@ def period_incomplete(f: Figure):
 
 
 @figure_rule("cadence_mismatch")
-def cadence_mismatch(f: Figure):
+def period_off_cadence(f: Figure):
+    """The figure's period is not one of the PI's cadence (the rule is named cadence_mismatch, as is the analysis
+    table of such figures)."""
     expected, basis, period = f.pi["expected_cadence"], f.pi["period_basis"], f.period
     if basis == "snapshot" or period.period_type == "snapshot":
         fits = period.period_type == "snapshot" and basis == "snapshot" and snapshot_fits(period.end, expected)
@@ -157,7 +177,8 @@ def unit_mismatch(f: Figure):
     if _reported(f) and f.typed_as_percent and f.pi["unit"] != "percent":
         yield (
             "value",
-            f"{f.where}: '{f.raw_value}' is written as a percentage but the PI's unit is {f.pi['unit'].replace('_', ' ')}",
+            f"{f.where}: '{f.raw_value}' is written as a percentage "
+            f"but the PI's unit is {f.pi['unit'].replace('_', ' ')}",
         )
 
 
@@ -174,8 +195,8 @@ def numerator_exceeds_denominator(f: Figure):
 
 @figure_rule("percent_out_of_range")
 def percent_out_of_range(f: Figure):
-    if _reported(f) and f.pi["unit"] == "percent" and not 0 <= f.value <= 100:
-        yield "value", f"{f.where}: {f.value:g}% is outside 0–100"
+    if _reported(f) and f.pi["unit"] == "percent" and not _percent_in_range(f.value):
+        yield "value", f"{f.where}: {f.value:g}% is outside {PERCENT_RANGE[0]}–{PERCENT_RANGE[1]}"
 
 
 @figure_rule("count_invalid")
@@ -192,7 +213,7 @@ def value_out_of_range(f: Figure):
     if (
         not _reported(f)
         or f.pi["unit"] == "percent"
-        and not 0 <= f.value <= 100
+        and not _percent_in_range(f.value)
         or f.pi["unit"] == "count"
         and f.value < 0
     ):
@@ -212,8 +233,17 @@ def value_inconsistent(f: Figure):
             yield "value", f"{f.where}: the value is {f.value:g} but numerator / denominator gives {expected:.1f}"
 
 
+def _percent_in_range(value: float) -> bool:
+    return PERCENT_RANGE[0] <= value <= PERCENT_RANGE[1]
+
+
 def _whole(number: float) -> bool:
     return number >= 0 and float(number).is_integer()
+
+
+def _day(moment: dt.date) -> dt.date:
+    """A day, from a date or a timestamp (pandas gives period_start and period_end as timestamps)."""
+    return moment.date() if isinstance(moment, dt.datetime) else moment
 
 
 def _a(word: str) -> str:

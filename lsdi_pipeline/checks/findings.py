@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from lsdi_pipeline.rules import Rule, rule
+from lsdi_pipeline.checks.rules import Rule, rule
 
 
 @dataclass(frozen=True, slots=True)

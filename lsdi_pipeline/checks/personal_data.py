@@ -14,7 +14,11 @@ from dataclasses import dataclass
 _NHS = re.compile(r"(?<!\d)(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?!\d)")
 _UPN = re.compile(r"\b([A-HJ-NP-RT-Z])(\d{12})\b")
 _POSTCODE = re.compile(r"\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})\b", re.IGNORECASE)
-_DATE = r"(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:19|20)?\d{2}|\d{1,2}(?:st|nd|rd|th)? [A-Za-z]{3,9},? (?:19|20)\d{2}|(?:19|20)\d{2}-\d{2}-\d{2})"
+_DATE = (
+    r"(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:19|20)?\d{2}"
+    r"|\d{1,2}(?:st|nd|rd|th)? [A-Za-z]{3,9},? (?:19|20)\d{2}"
+    r"|(?:19|20)\d{2}-\d{2}-\d{2})"
+)
 _BIRTH_DATE = re.compile(rf"\b(?:d\.?o\.?b\.?|date of birth|born(?: on)?)\s*[:\-]?\s*({_DATE})", re.IGNORECASE)
 _NAMED_CHILD = re.compile(
     r"\b(?:(?i:child|boy|girl|baby|infant|young person|yp|pupil|sibling|son|daughter)\s+(?i:called|named|known as)\s+"
@@ -33,7 +37,7 @@ class PersonalData:
 
 def _nhs_number_valid(digits: str) -> bool:
     """The NHS number's modulus-11 check digit."""
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1)))
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
     check = 11 - total % 11
     check = 0 if check == 11 else check
     return check != 10 and check == int(digits[9])
@@ -41,7 +45,7 @@ def _nhs_number_valid(digits: str) -> bool:
 
 def _upn_valid(letter: str, digits: str) -> bool:
     """The unique pupil number's check letter: Σ character × position (2–13) mod 23."""
-    return _UPN_LETTERS[sum(int(d) * w for d, w in zip(digits, range(2, 14))) % 23] == letter
+    return _UPN_LETTERS[sum(int(d) * w for d, w in zip(digits, range(2, 14), strict=True)) % 23] == letter
 
 
 def find_personal_data(text: str | None) -> list[PersonalData]:

@@ -13,15 +13,11 @@ import pandas as pd
 
 from lsdi_pipeline import codes
 from lsdi_pipeline.checks.findings import Finding, findings_on_figures
+from lsdi_pipeline.checks.rules import registering_in
+from lsdi_pipeline.checks.rules.cadence import RECONCILE_TOLERANCE, RECONCILE_TOLERANCE_AT_LEAST
+from lsdi_pipeline.checks.rules.integrity import OUTLIER_MIN_BOROUGHS, OUTLIER_PER_CHILDREN, OUTLIER_Z
 from lsdi_pipeline.periods import expected_periods
 from lsdi_pipeline.published import RATE_DECIMALS
-from lsdi_pipeline.rules import registering_in
-
-#: robust z-score beyond which a figure is an outlier, and how many boroughs it takes to say so
-OUTLIER_Z = 3.5
-OUTLIER_MIN_BOROUGHS = 5
-#: how far sub-annual figures may add up away from the annual figure (a share of the annual figure)
-RECONCILE_TOLERANCE = 0.005
 
 SeriesRule = Callable[[pd.DataFrame], list[Finding]]
 SERIES_RULES: dict[str, SeriesRule] = {}
@@ -88,7 +84,8 @@ SERIES = ["borough_code", "pi_code", "fy"]
 
 
 def _in_series(figures: pd.DataFrame) -> pd.DataFrame:
-    """`figures` with their financial year `fy`; rows missing part of the series key are left out (as groupby leaves them)."""
+    """`figures` with their financial year `fy`; rows missing part of the series key are left out (as groupby leaves
+    them)."""
     return figures.assign(fy=_fy_start(figures["period_start"])).dropna(subset=SERIES)
 
 
@@ -100,7 +97,8 @@ def series_gap(current: pd.DataFrame) -> list[Finding]:
         usable[SERIES + ["period"]].drop_duplicates(), on=SERIES + ["period"], how="left", indicator="found"
     )
     expected["present"] = expected["found"] == "both"
-    # a series with none of its expected periods was reported at another cadence only: a cadence mismatch, found row by row
+    # a series with none of its expected periods was reported at another cadence only: a cadence mismatch, found row
+    # by row
     reported_some = expected.groupby(SERIES)["present"].transform("any")
     latest = (
         usable[SERIES + ["submission_id"]]
@@ -115,7 +113,7 @@ def series_gap(current: pd.DataFrame) -> list[Finding]:
     )
     messages = [
         f"{pi_code}: no figure for {label} although other periods of {fy}/{(fy + 1) % 100:02d} were reported"
-        for pi_code, label, fy in zip(missing["pi_code"], missing["period"], missing["fy"])
+        for pi_code, label, fy in zip(missing["pi_code"], missing["period"], missing["fy"], strict=True)
     ]
     return findings_on_figures("series_gap", missing, messages, None, None)
 
@@ -158,7 +156,8 @@ def basis_mixed(current: pd.DataFrame) -> list[Finding]:
 
 
 #: what must add up to the annual figure, by unit: a count's value, a percentage's numerator and denominator, and a
-#: rate's numerator (the events add up, the population does not); checked in this order, the first that is off is reported
+#: rate's numerator (the events add up, the population does not); checked in this order, the first that is off is
+#: reported
 SUMMED = (("value", ("count",)), ("numerator", tuple(codes.UNIT_SCALE)), ("denominator", ("percent",)))
 
 
@@ -189,7 +188,7 @@ def subannual_unreconciled(current: pd.DataFrame) -> list[Finding]:
     messages = [
         f"{pi_code} {period}: the {part_type}ly {field}s add up to {total:g} but the annual {field} is {annual:g}"
         for pi_code, period, part_type, field, total, annual in zip(
-            *(flagged[name] for name in ("pi_code", "period", "part_type", "field", "total", "annual"))
+            *(flagged[name] for name in ("pi_code", "period", "part_type", "field", "total", "annual")), strict=True
         )
     ]
     return findings_on_figures("subannual_unreconciled", flagged, messages)
@@ -211,7 +210,8 @@ def _complete_years(summable: pd.DataFrame) -> pd.DataFrame:
 def _part_totals(summable: pd.DataFrame, part_type: str) -> pd.DataFrame:
     """Per series, how many figures of `part_type` it has (`parts`) and what they add up to (`value_total`, ...).
 
-    Missing values are skipped, as `Series.sum` skips them; a numerator or denominator adds up only when every part has one.
+    Missing values are skipped, as `Series.sum` skips them; a numerator or denominator adds up only when every part
+    has one.
     """
     parts = summable.loc[summable["period_type"] == part_type].groupby(SERIES)
     size = parts.size()
@@ -225,7 +225,7 @@ def _off(annual: pd.Series, total: pd.Series) -> np.ndarray:
     """Where `total` is further from `annual` than the tolerance allows (a missing value on either side is not off)."""
     annual = annual.to_numpy(dtype=float, na_value=np.nan)
     total = total.to_numpy(dtype=float, na_value=np.nan)
-    return np.abs(total - annual) > np.maximum(1.0, RECONCILE_TOLERANCE * np.abs(annual))
+    return np.abs(total - annual) > np.maximum(RECONCILE_TOLERANCE_AT_LEAST, RECONCILE_TOLERANCE * np.abs(annual))
 
 
 def published_rounding(raw: pd.Series) -> pd.Series:
@@ -257,6 +257,7 @@ def differs_from_published(current: pd.DataFrame) -> list[Finding]:
             off["published_figure"],
             off["published_file"],
             off["tolerance"],
+            strict=True,
         )
     ]
     return findings_on_figures("differs_from_published", off, messages)
@@ -264,7 +265,8 @@ def differs_from_published(current: pd.DataFrame) -> list[Finding]:
 
 @series_rule("outlier")
 def outlier(current: pd.DataFrame) -> list[Finding]:
-    """Figures far from the other boroughs' for the same PI and period (median and MAD: robust to the outlier itself)."""
+    """Figures far from the other boroughs' for the same PI and period (median and MAD: robust to the outlier
+    itself)."""
     scored = robust_z(current)
     flagged = scored.loc[scored["robust_z"].abs() > OUTLIER_Z]
     messages = [
@@ -280,7 +282,7 @@ def outlier(current: pd.DataFrame) -> list[Finding]:
 def robust_z(current: pd.DataFrame) -> pd.DataFrame:
     """Current, usable figures with their robust z-score within PI × period (NaN where too few boroughs or no spread).
 
-    Counts are compared per 10,000 children, so a large borough is not an outlier for being large;
+    Counts are compared per OUTLIER_PER_CHILDREN children, so a large borough is not an outlier for being large;
     a count from a borough whose child population is not known is not compared at all.
     """
     usable = current.loc[(current["value_status"] == "reported") & (current["quality_status"] != "error")].copy()
@@ -288,9 +290,9 @@ def robust_z(current: pd.DataFrame) -> pd.DataFrame:
     population = pd.to_numeric(usable["child_population"], errors="coerce").astype("float64")
     per_child = is_count & (population > 0)
     usable["compared"] = usable["value"].where(
-        ~is_count, (usable["value"] / population.where(population > 0) * 10_000).round(1)
+        ~is_count, (usable["value"] / population.where(population > 0) * OUTLIER_PER_CHILDREN).round(1)
     )
-    usable["per"] = np.where(per_child, " per 10,000 children", "")
+    usable["per"] = np.where(per_child, f" per {OUTLIER_PER_CHILDREN:,} children", "")
     group = usable.groupby(["pi_code", "period"])["compared"]
     usable["group_median"] = group.transform("median")
     mad = (

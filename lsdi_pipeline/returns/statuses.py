@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from lsdi_pipeline import codes
-from lsdi_pipeline.rules import RULES
+from lsdi_pipeline.checks.rules import RULES
 
 SEVERITY_ORDER = {"ok": 0, "warning": 1, "error": 2}
 #: the rules whose finding puts a whole file aside

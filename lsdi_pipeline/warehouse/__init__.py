@@ -1,1 +1,1 @@
-"""The DuckDB warehouse: its schema (the public contract) and safe publishing."""
+"""The DuckDB warehouse: its schema (the public contract), the checks that it is consistent, and safe publishing."""

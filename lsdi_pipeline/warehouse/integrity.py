@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lsdi_pipeline import codes
-from lsdi_pipeline.rules import RULES_BY_NAME
+from lsdi_pipeline.checks.rules import RULES_BY_NAME
 
 
 def warehouse_problems(
@@ -36,8 +36,8 @@ def warehouse_problems(
     problems["more than one current figure for a borough, PI and period"] = counted[counted > 1].reset_index(
         name="current_rows"
     )
-    has_current = set(zip(current["borough_code"], current["pi_code"], current["period"]))
-    every = set(zip(fact_pi_value["borough_code"], fact_pi_value["pi_code"], fact_pi_value["period"]))
+    has_current = set(zip(current["borough_code"], current["pi_code"], current["period"], strict=True))
+    every = set(zip(fact_pi_value["borough_code"], fact_pi_value["pi_code"], fact_pi_value["period"], strict=True))
     problems["a borough, PI and period with no current figure"] = pd.DataFrame(
         sorted(every - has_current), columns=["borough_code", "pi_code", "period"]
     )

@@ -1,7 +1,7 @@
 """Great Expectations in a worker process, started as a run begins so that its import overlaps the run.
 
 Importing great_expectations 1.x takes about 4.5 s here, more than everything else a bundled
-run checks. A run that validates expectations starts this worker first (see the `gx_worker`
+run checks. A run that validates expectations starts this worker first (see the `gx`
 resource): it imports GX on the second core while the main process reads, checks and loads
 the returns, then runs the same pure `expectation_outcomes` on the frames it is handed. The
 worker lives as long as the process that started it, so a test session imports GX once. If
@@ -43,14 +43,14 @@ def start() -> None:
 
 
 def expectation_outcomes(*args, **kwargs):
-    """`checks.expectations.expectation_outcomes`, in the worker when one is running."""
+    """`suites.expectation_outcomes`, in the worker when one is running."""
     global _pool
-    from lsdi_pipeline.checks import expectations
+    from lsdi_pipeline.expectations import suites
 
     if _pool is not None:
         try:
-            return _pool.submit(expectations.expectation_outcomes, *args, **kwargs).result()
+            return _pool.submit(suites.expectation_outcomes, *args, **kwargs).result()
         except BrokenProcessPool:
             log.warning("the Great Expectations worker stopped; validating in this process")
             _pool = None
-    return expectations.expectation_outcomes(*args, **kwargs)
+    return suites.expectation_outcomes(*args, **kwargs)

@@ -2,7 +2,11 @@
 
 Each family is an already-aggregated frame (one row per borough × PI × period) validated by
 one GX expectation suite; every expectation names the project rule it stands for in
-`meta["check_name"]`. The result is one row per expectation, with a sample of the failing
+`meta["check_name"]`. A rule with a row-level implementation (`checks/`) is not written again
+here: its family carries, per row, what the rule's own function finds (`RULES_JUDGED`, filled by
+`families`) and the expectation asserts that it finds nothing. GX itself expresses only what no
+row-level rule does: periods no return gave, the availability targets per PI and per borough,
+and the grid's uniqueness. The result is one row per expectation, with a sample of the failing
 rows located by borough, PI and period, and, on request, GX Data Docs as the human-readable
 record of the run.
 
@@ -22,42 +26,38 @@ from typing import Any
 
 import pandas as pd
 
-from lsdi_pipeline.checks.figures import ROUNDING_TOLERANCE
-from lsdi_pipeline.checks.series import OUTLIER_Z
+from lsdi_pipeline.checks.rules.availability import AVAILABILITY_TARGET
 
 #: the columns that locate a row in every family: the caller finds a finding by these
 ROW_KEY: tuple[str, ...] = ("borough_code", "pi_code", "period")
 #: how many failing rows an outcome carries as its sample
 SAMPLE_SIZE = 10
 
-AVAILABILITY_COLUMNS = (*ROW_KEY, "status")
-CADENCE_COLUMNS = (
-    *ROW_KEY,
-    "expected_cadence",
-    "period_cadence",
-    "declared_frequency",
-    "expected_basis",
-    "period_basis",
-)
-INTEGRITY_COLUMNS = (
-    *ROW_KEY,
-    "unit",
-    "value",
-    "numerator",
-    "denominator",
-    "valid_min",
-    "valid_max",
-    "computed_value",
-    "robust_z",
-)
-_INTEGRITY_NUMBERS = ("value", "numerator", "denominator", "valid_min", "valid_max", "computed_value", "robust_z")
+#: the row-level rules each family measures: the family has a column per rule, named by it, holding what the rule's
+#: own function finds on the row (see `families`), so GX records the rule without implementing it again
+RULES_JUDGED: dict[str, tuple[str, ...]] = {
+    "availability": ("pi_not_provided",),
+    "cadence": ("cadence_mismatch", "frequency_contradicts_period", "basis_mixed"),
+    "integrity": (
+        "numerator_exceeds_denominator",
+        "percent_out_of_range",
+        "count_invalid",
+        "value_out_of_range",
+        "value_inconsistent",
+        "outlier",
+    ),
+}
+#: the columns each family must have
+FAMILY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "availability": (*ROW_KEY, "status", *RULES_JUDGED["availability"]),
+    "cadence": (*ROW_KEY, *RULES_JUDGED["cadence"]),
+    "integrity": (*ROW_KEY, "value", *RULES_JUDGED["integrity"]),
+}
 
 #: statuses of a figure that a return gave at all ("missing": no row in any return)
 PRESENT_STATUSES = ("provided", "not_provided", "suppressed")
 
 DATA_DOCS_SITE = "lsdi_checks"
-#: the share (%) of its expected figures a PI, or a pilot borough, should provide
-AVAILABILITY_TARGET = 75
 OUTCOME_COLUMNS = [
     "suite",
     "expectation",
@@ -86,8 +86,14 @@ class ExpectationSpec:
     where: tuple[str, str, str] | None = None  # (column, "==" or "!=", value)
 
 
+def _finds_nothing(suite: str, check_name: str, where: tuple[str, str, str] | None = None) -> ExpectationSpec:
+    """The rule finds nothing on any row judged: its column, filled by the rule's own function, is empty."""
+    return ExpectationSpec(suite, check_name, check_name, "ExpectColumnValuesToBeNull", {"column": check_name}, where)
+
+
 EXPECTATIONS: tuple[ExpectationSpec, ...] = (
-    # availability: one row per pilot borough × phase-1 PI × expected period
+    # availability: one row per pilot borough × phase-1 PI × expected period; a period no return gave has no
+    # row-level rule (pi_missing_from_return and series_gap find it by return and by series), so it is measured here
     ExpectationSpec(
         "availability",
         "period_missing",
@@ -96,14 +102,7 @@ EXPECTATIONS: tuple[ExpectationSpec, ...] = (
         {"column": "status", "value_set": list(PRESENT_STATUSES)},
     ),
     # measured over the figures a return gave: a missing one is period_missing's finding
-    ExpectationSpec(
-        "availability",
-        "pi_not_provided",
-        "status",
-        "ExpectColumnValuesToBeInSet",
-        {"column": "status", "value_set": ["provided"]},
-        where=("status", "!=", "missing"),
-    ),
+    _finds_nothing("availability", "pi_not_provided", where=("status", "!=", "missing")),
     ExpectationSpec(
         "availability", "availability_grid", None, "ExpectCompoundColumnsToBeUnique", {"column_list": list(ROW_KEY)}
     ),
@@ -122,85 +121,9 @@ EXPECTATIONS: tuple[ExpectationSpec, ...] = (
         "ExpectColumnValuesToBeBetween",
         {"column": "availability_pct", "min_value": AVAILABILITY_TARGET, "max_value": 100},
     ),
-    # cadence: one row per current figure
-    ExpectationSpec(
-        "cadence",
-        "cadence_mismatch",
-        "period_cadence",
-        "ExpectColumnPairValuesToBeEqual",
-        {"column_A": "period_cadence", "column_B": "expected_cadence", "ignore_row_if": "either_value_is_missing"},
-    ),
-    ExpectationSpec(
-        "cadence",
-        "frequency_contradicts_period",
-        "declared_frequency",
-        "ExpectColumnPairValuesToBeEqual",
-        {"column_A": "declared_frequency", "column_B": "period_cadence", "ignore_row_if": "either_value_is_missing"},
-    ),
-    ExpectationSpec(
-        "cadence",
-        "basis_mixed",
-        "period_basis",
-        "ExpectColumnPairValuesToBeEqual",
-        {"column_A": "period_basis", "column_B": "expected_basis", "ignore_row_if": "both_values_are_missing"},
-    ),
-    # integrity: one row per current reported figure
-    ExpectationSpec(
-        "integrity",
-        "numerator_exceeds_denominator",
-        "numerator",
-        "ExpectColumnPairValuesAToBeGreaterThanB",
-        {
-            "column_A": "denominator",
-            "column_B": "numerator",
-            "or_equal": True,
-            "ignore_row_if": "either_value_is_missing",
-        },
-    ),
-    ExpectationSpec(
-        "integrity",
-        "percent_out_of_range",
-        "value",
-        "ExpectColumnValuesToBeBetween",
-        {"column": "value", "min_value": 0, "max_value": 100},
-        where=("unit", "==", "percent"),
-    ),
-    ExpectationSpec(
-        "integrity",
-        "count_invalid",
-        "value",
-        "ExpectColumnValuesToBeBetween",
-        {"column": "value", "min_value": 0},
-        where=("unit", "==", "count"),
-    ),
-    ExpectationSpec(
-        "integrity",
-        "value_out_of_range",
-        "value",
-        "ExpectColumnPairValuesAToBeGreaterThanB",
-        {"column_A": "value", "column_B": "valid_min", "or_equal": True, "ignore_row_if": "either_value_is_missing"},
-    ),
-    ExpectationSpec(
-        "integrity",
-        "value_out_of_range",
-        "value",
-        "ExpectColumnPairValuesAToBeGreaterThanB",
-        {"column_A": "valid_max", "column_B": "value", "or_equal": True, "ignore_row_if": "either_value_is_missing"},
-    ),
-    ExpectationSpec(
-        "integrity",
-        "value_inconsistent",
-        "value",
-        "ExpectColumnValuesToBeBetween",
-        {"column": "computed_value_gap", "max_value": ROUNDING_TOLERANCE},
-    ),
-    ExpectationSpec(
-        "integrity",
-        "outlier",
-        "robust_z",
-        "ExpectColumnValuesToBeBetween",
-        {"column": "robust_z", "min_value": -OUTLIER_Z, "max_value": OUTLIER_Z},
-    ),
+    # cadence and integrity: one row per current figure
+    *(_finds_nothing("cadence", check_name) for check_name in RULES_JUDGED["cadence"]),
+    *(_finds_nothing("integrity", check_name) for check_name in RULES_JUDGED["integrity"]),
 )
 
 SUITES: tuple[str, ...] = ("availability", "availability_by_pi", "availability_by_borough", "cadence", "integrity")
@@ -224,7 +147,7 @@ class ExpectationOutcome:
     element_count: int
     unexpected_count: int
     unexpected_percent: float  # of the rows the expectation looked at (nulls it skips excluded)
-    #: up to SAMPLE_SIZE failing rows: borough_code, pi_code, period and the values under test
+    #: up to SAMPLE_SIZE failing rows: borough_code, pi_code, period and the column under test (a rule's finding)
     unexpected_sample: list = field(default_factory=list)
 
 
@@ -249,13 +172,13 @@ def expectation_outcomes(
     availability: pd.DataFrame, cadence: pd.DataFrame, integrity: pd.DataFrame, data_docs_dir: Path | None = None
 ) -> list[ExpectationOutcome]:
     """Validate the three families with one ephemeral GX context; one outcome per expectation."""
-    grid = _family_frame(availability, AVAILABILITY_COLUMNS, "availability")
+    grid = _family_frame(availability, "availability")
     frames = {
         "availability": grid,
         "availability_by_pi": _availability_by(grid, "pi_code"),
         "availability_by_borough": _availability_by(grid, "borough_code"),
-        "cadence": _family_frame(cadence, CADENCE_COLUMNS, "cadence"),
-        "integrity": _integrity_frame(integrity),
+        "cadence": _family_frame(cadence, "cadence"),
+        "integrity": _family_frame(integrity, "integrity").astype({"value": "float64"}),
     }
     os.environ["GX_ANALYTICS_ENABLED"] = "false"  # 1.24 sends nothing anyway
     import great_expectations as gx
@@ -296,9 +219,9 @@ def expectation_outcomes(
     return outcomes
 
 
-def _family_frame(frame: pd.DataFrame, columns: tuple[str, ...], family: str) -> pd.DataFrame:
+def _family_frame(frame: pd.DataFrame, family: str) -> pd.DataFrame:
     """The frame with every column the suite reads, on a fresh index (GX locates rows by it)."""
-    missing = [c for c in columns if c not in frame.columns]
+    missing = [c for c in FAMILY_COLUMNS[family] if c not in frame.columns]
     if missing and len(frame):
         raise ValueError(f"the {family} frame has no column {', '.join(missing)}")
     return frame.reindex(columns=[*frame.columns, *missing]).reset_index(drop=True)
@@ -314,15 +237,6 @@ def _availability_by(grid: pd.DataFrame, key: str) -> pd.DataFrame:
             "expected": provided.size().to_numpy(),
         }
     )
-
-
-def _integrity_frame(integrity: pd.DataFrame) -> pd.DataFrame:
-    frame = _family_frame(integrity, INTEGRITY_COLUMNS, "integrity")
-    for column in _INTEGRITY_NUMBERS:
-        frame[column] = pd.to_numeric(frame[column]).astype("float64")
-    # rounded so that float noise (0.1 + 0.2) never decides a finding
-    frame["computed_value_gap"] = (frame["value"] - frame["computed_value"]).abs().round(9)
-    return frame
 
 
 def _build_expectation(spec: ExpectationSpec):
