@@ -5,6 +5,7 @@ import pandas as pd
 
 from lsdi_pipeline.analysis.availability import availability_matrix as build_availability_matrix
 from lsdi_pipeline.analysis.availability import cadence_mismatch as build_cadence_mismatch
+from lsdi_pipeline.analysis.availability import overall_availability
 from lsdi_pipeline.analysis.bias import bias_by_source as build_bias_by_source
 from lsdi_pipeline.analysis.comparison import compare
 from lsdi_pipeline.analysis.feasibility import feasibility_summary as build_feasibility_summary
@@ -25,7 +26,7 @@ def mapping_summary(mapping_response: pd.DataFrame) -> dg.Output:
         frame,
         summary=", ".join(
             f"{m} {n}"
-            for m, n in zip(frame["measure"], frame["boroughs"])
+            for m, n in zip(frame["measure"], frame["boroughs"], strict=True)
             if m in ("invited", "responded", "supplied information")
         ),
     )
@@ -37,8 +38,14 @@ def availability_matrix(
 ) -> dg.Output:
     """What each pilot borough provided of each phase-1 PI, against the periods its cadence asks for."""
     frame = build_availability_matrix(fact_pi_value, submission, pilot_borough, dim_indicator)
-    overall = frame["periods_provided"].sum() / max(frame["periods_expected"].sum(), 1) * 100
-    return table_output("availability_matrix", frame, summary=f"{overall:.1f}% of expected figures provided")
+    provided, expected, availability = overall_availability(frame)
+    return table_output(
+        "availability_matrix",
+        frame,
+        summary=f"{provided:,.0f} of {expected:,.0f} expected figures provided ({availability:.1f}%)"
+        if expected
+        else "no figures expected yet",
+    )
 
 
 @dg.asset(group_name=GROUP, dagster_type=table_type("cadence_mismatch"))
@@ -110,7 +117,8 @@ def phase2_recommendation(
     pilot_borough: pd.DataFrame,
     submission: pd.DataFrame,
 ) -> dg.Output:
-    """The recommended content of Phase II: retain, revise, postpone or replace each PI, and what the programme should do next."""
+    """The recommended content of Phase II: retain, revise, postpone or replace each PI, and what the programme
+    should do next."""
     frame = recommend(
         dim_indicator,
         dim_borough,
