@@ -91,7 +91,8 @@ def bias_by_source(
 
 
 class Phase2Rules(dg.Config):
-    """The thresholds of the Phase II rules (defaults from lsdi_pipeline/phase2_rules.toml)."""
+    """The thresholds of the Phase II rules (defaults from lsdi_pipeline/phase2_rules.toml): the run configuration
+    of `phase2_recommendation`, and of `borough_feedback`, which flags the pilots needing support by them."""
 
     retain_min_availability_pct: float = _DEFAULTS.retain_min_availability_pct
     replace_max_availability_pct: float = _DEFAULTS.replace_max_availability_pct

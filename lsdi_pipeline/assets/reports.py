@@ -4,6 +4,7 @@ import contextlib
 
 import dagster as dg
 
+from lsdi_pipeline.assets.analysis import Phase2Rules
 from lsdi_pipeline.resources import LsdiPaths
 from lsdi_pipeline.summary import warehouse_summary
 from lsdi_pipeline.warehouse.store import WAREHOUSE_FILE, Unreadable, open_readonly
@@ -11,7 +12,8 @@ from lsdi_pipeline.warehouse.store import WAREHOUSE_FILE, Unreadable, open_reado
 
 @dg.asset(group_name="reports", deps=["lsdi_warehouse"])
 def run_summary(paths: LsdiPaths) -> dg.Output:
-    """The run's summary — submissions by outcome, findings by category, missing pilot returns — written to reports/run_summary.md."""
+    """The run's summary — submissions by outcome, findings by category, missing pilot returns — written to
+    reports/run_summary.md."""
     with reading_published():
         text = warehouse_summary(paths.warehouse / WAREHOUSE_FILE)
     paths.reports.mkdir(parents=True, exist_ok=True)
@@ -30,7 +32,8 @@ def run_summary(paths: LsdiPaths) -> dg.Output:
 
 @dg.asset(group_name="reports", deps=["lsdi_warehouse"])
 def phase1_report(paths: LsdiPaths) -> dg.MaterializeResult:
-    """The Phase I report (reports/phase1_report.html): one self-contained page with interactive charts, read from the published warehouse."""
+    """The Phase I report (reports/phase1_report.html): one self-contained page with interactive charts, read from
+    the published warehouse."""
     import datetime as dt
 
     from lsdi_pipeline.reports.phase1 import render_phase1_report
@@ -76,9 +79,11 @@ REPORT_TABLES = (
 
 
 @dg.asset(group_name="reports", deps=["lsdi_warehouse"])
-def borough_feedback(paths: LsdiPaths) -> dg.MaterializeResult:
-    """Feedback for every file received (reports/feedback/<borough_code>/: HTML, filterable .xlsx and CSV), and the data team's summary page."""
-    from lsdi_pipeline.analysis.recommendations import Thresholds
+def borough_feedback(config: Phase2Rules, paths: LsdiPaths) -> dg.MaterializeResult:
+    """Feedback for every file received (reports/feedback/<borough_code>/: HTML, filterable .xlsx and CSV), and the
+    data team's summary page, which flags the pilots needing support by the Phase II rules given as run config."""
+    import datetime as dt
+
     from lsdi_pipeline.reports.feedback import write_feedback
 
     tables = published_tables(
@@ -95,7 +100,10 @@ def borough_feedback(paths: LsdiPaths) -> dg.MaterializeResult:
         ),
     )
     counts = write_feedback(
-        paths.reports, **tables, support_below_pct=Thresholds.from_file().support_boroughs_below_availability_pct
+        paths.reports,
+        **tables,
+        support_below_pct=config.support_boroughs_below_availability_pct,
+        generated_at=dt.datetime.now(dt.UTC),
     )
     index = paths.reports / "feedback" / "index.html"
     return dg.MaterializeResult(
@@ -111,7 +119,8 @@ def borough_feedback(paths: LsdiPaths) -> dg.MaterializeResult:
 def return_templates(
     paths: LsdiPaths, pilot_borough, dim_borough, dim_indicator, dim_cluster, submission
 ) -> dg.MaterializeResult:
-    """An LSDI-R1 return template for every pilot borough (reports/templates/<borough_code>_<year>.xlsx), ready to send."""
+    """An LSDI-R1 return template for every pilot borough (reports/templates/<borough_code>_<year>.xlsx), ready to
+    send."""
     import pandas as pd
 
     from lsdi_pipeline.checks.families import return_year

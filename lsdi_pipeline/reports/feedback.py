@@ -239,11 +239,13 @@ def write_feedback(
     pilot_borough: pd.DataFrame,
     availability_matrix: pd.DataFrame,
     support_below_pct: float,
+    generated_at: dt.datetime,
     fact_pi_value: pd.DataFrame | None = None,
     fact_feasibility: pd.DataFrame | None = None,
     fact_narrative: pd.DataFrame | None = None,
 ) -> dict[str, int]:
-    """Write every submission's feedback and the data team's summary; the folder is replaced whole.
+    """Write every submission's feedback and the data team's summary (as of `generated_at`); the folder is
+    replaced whole.
 
     A submission whose feedback would come out the same as last time (same file, findings and rows
     loaded) keeps the files already written: only new and changed submissions cost a workbook.
@@ -296,7 +298,9 @@ def write_feedback(
     map_items(_write_submission_feedback, jobs)  # in worker processes when there are many
     reused = len(digests) - len(jobs)
     (building / "index.html").write_text(
-        summary_page(submission, dq_issue, dim_borough, pilot_borough, availability_matrix, support_below_pct),
+        summary_page(
+            submission, dq_issue, dim_borough, pilot_borough, availability_matrix, support_below_pct, generated_at
+        ),
         encoding="utf-8",
     )
     write_digests(building, digests)
@@ -375,6 +379,7 @@ def summary_page(
     pilot_borough: pd.DataFrame,
     availability_matrix: pd.DataFrame,
     support_below_pct: float,
+    generated_at: dt.datetime,
 ) -> str:
     """The data team's page: who has sent what, who is late against the pilot deadline, who needs support."""
     pilots = pilot_returns(pilot_borough, submission).set_index("borough_code")
@@ -443,7 +448,7 @@ def summary_page(
     )
     body = (
         "<h1>Borough returns: who has sent what</h1>"
-        f"<p>Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. A borough needs support when it is a "
+        f"<p>Generated {generated_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC. A borough needs support when it is a "
         f"pilot with no usable return, any error, or availability below {support_below_pct:g}%."
         + (
             f" {unattributed} file(s) could not be attributed to a borough: see the unattributed folder."
