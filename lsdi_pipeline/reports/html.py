@@ -101,7 +101,7 @@ def frame_table(frame: pd.DataFrame, columns: Mapping[str, str], empty_text: str
     `empty_text` said instead when it has no rows."""
     if frame.empty:
         return empty(empty_text)
-    head = (f'<th scope="col">{escape(heading)}</th>' for heading in columns.values())
+    head = (f'<th scope="col">{escape(title)}</th>' for title in columns.values())
     rows = (
         "<tr>" + "".join(f"<td{_cell_class(v)}>{escape(as_text(v))}</td>" for v in record) + "</tr>"
         for record in frame[list(columns)].itertuples(index=False)
