@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 UNITS = ("percent", "rate_per_1k", "rate_per_10k", "rate_per_100k", "count", "days", "score")
+#: how a unit is named beside its figures (the report's tables and chart axes)
+UNIT_LABELS = {
+    "percent": "%",
+    "rate_per_1k": "rate per 1,000",
+    "rate_per_10k": "rate per 10,000",
+    "rate_per_100k": "rate per 100,000",
+    "count": "count",
+    "days": "days",
+    "score": "score",
+}
 #: how many of the unit one whole of numerator/denominator is worth
 UNIT_SCALE = {"percent": 100, "rate_per_1k": 1_000, "rate_per_10k": 10_000, "rate_per_100k": 100_000}
 

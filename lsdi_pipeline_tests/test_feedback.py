@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
+import shutil
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from lsdi_pipeline_tests.pipeline import copy_bundled_raw, materialize_all, table
+from lsdi_pipeline_tests.pipeline import copy_bundled_raw, materialize_all, resources, table
 from lsdi_pipeline_tests.returns_builder import pi_row, write_return
 
 HYPERLINK = '=HYPERLINK("http://example.invalid","x")'
@@ -44,7 +47,7 @@ def built(tmp_path_factory):
 def _findings_sheet(path: Path) -> list[dict]:
     sheet = openpyxl.load_workbook(path)["Findings"]
     rows = list(sheet.iter_rows(values_only=True))
-    return [dict(zip(rows[0], row)) for row in rows[1:]]
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
 
 
 def test_every_finding_of_a_run_appears_in_its_submissions_feedback(built):
@@ -96,6 +99,71 @@ def test_the_data_teams_summary_shows_who_sent_what_who_is_late_and_who_needs_su
     page = (built / "reports" / "feedback" / "index.html").read_text(encoding="utf-8")
     assert "Kingston upon Thames" in page and "no return" in page and "late" in page
     assert "Needs support" in page and "barnet_return.xlsx" in page
+
+
+def _summary_rows(page: str) -> dict[str, list[str]]:
+    """The data team's summary page as borough → its cells (links reduced to their text)."""
+    rows = {}
+    for row in re.findall(r"<tr>(<td>.*?)</tr>", page):
+        cells = [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td>(.*?)</td>", row)]
+        rows[cells[0]] = cells
+    return rows
+
+
+def test_the_summary_page_is_rendered_as_of_the_time_it_is_given(built):
+    from lsdi_pipeline.reports.feedback import summary_page
+
+    tables = [table(built, name) for name in ("submission", "dq_issue", "dim_borough", "pilot_borough")]
+    at = dt.datetime(2008, 4, 14, 9, 30, tzinfo=dt.UTC)
+    page = summary_page(*tables, table(built, "availability_matrix"), 60.0, at)
+    assert "Generated 2008-04-14 09:30 UTC." in page
+    assert summary_page(*tables, table(built, "availability_matrix"), 60.0, at) == page
+
+
+def test_the_report_the_feedback_and_the_phase2_rules_state_one_availability(built):
+    """Availability is the share of the figures expected that were provided: the pilot's, and each borough's."""
+    matrix = table(built, "availability_matrix")
+    provided, expected = int(matrix["periods_provided"].sum()), int(matrix["periods_expected"].sum())
+    pilot = round(100 * provided / expected, 1)
+    report = (built / "reports" / "phase1_report.html").read_text(encoding="utf-8")
+    assert f"provided {provided:,} of {expected:,} expected figures ({pilot:.1f} %)" in report
+    assert "mean availability" not in report
+    recommendations = table(built, "phase2_recommendation")
+    [extend] = recommendations.loc[recommendations["recommendation"] == "extend_pilot", "evidence"]
+    assert json.loads(extend)["availability_pct"] == pilot
+    assert f"provided {provided:,} of the {expected:,} figures expected, an availability of {pilot:g}%" in report
+
+    names = table(built, "dim_borough").set_index("borough_code")["borough_name"]
+    summary = _summary_rows((built / "reports" / "feedback" / "index.html").read_text(encoding="utf-8"))
+    pilot_section = re.search(r'<section id="pilot">(.*?)</section>', report, re.S).group(1)
+    for code, figures in matrix.groupby("borough_code"):
+        share = round(100 * figures["periods_provided"].sum() / figures["periods_expected"].sum(), 1)
+        assert summary[names[code]][8] == f"{share:g}%"
+        assert re.search(
+            rf"<td>{re.escape(names[code])}</td>(<td class=\"num\">[^<]*</td>){{5}}<td>{share:.1f} %", pilot_section
+        )
+
+
+def test_a_support_threshold_given_as_run_config_reaches_the_feedback(built, tmp_path):
+    import dagster as dg
+
+    from lsdi_pipeline.assets.reports import borough_feedback
+
+    pilots = set(table(built, "pilot_borough")["borough_code"])
+    names = table(built, "dim_borough").set_index("borough_code").loc[sorted(pilots), "borough_name"]
+    default = _summary_rows((built / "reports" / "feedback" / "index.html").read_text(encoding="utf-8"))
+    assert any(default[name][-1] != "yes" for name in names)  # at the default threshold (60%), some need no support
+
+    warehouse = shutil.copytree(built, tmp_path / "warehouse")
+    result = dg.materialize(
+        [borough_feedback],
+        resources=resources(built.parent / "raw", warehouse),
+        run_config={"ops": {"borough_feedback": {"config": {"support_boroughs_below_availability_pct": 101.0}}}},
+    )
+    assert result.success
+    page = (warehouse / "reports" / "feedback" / "index.html").read_text(encoding="utf-8")
+    assert "availability below 101%" in page
+    assert all(_summary_rows(page)[name][-1] == "yes" for name in names)
 
 
 def test_every_pilot_borough_gets_a_template_from_the_asset(built):

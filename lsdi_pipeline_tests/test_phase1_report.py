@@ -15,7 +15,8 @@ import pytest
 from plotly.offline import get_plotlyjs
 
 from lsdi_pipeline.analysis.mapping import mapping_summary
-from lsdi_pipeline.reports.phase1 import TITLE, comparison_period, render_phase1_report
+from lsdi_pipeline.reports.phase1 import TITLE, render_phase1_report
+from lsdi_pipeline.reports.phase1.comparison import comparison_period
 from lsdi_pipeline.warehouse.schema import TABLES
 
 SECTIONS = ("mapping", "dataset", "pilot", "quality", "cadence", "comparison", "bias", "feasibility", "phase2")
@@ -408,7 +409,9 @@ def report_tables() -> dict[str, pd.DataFrame]:
                     availability_pct=100 * got / e,
                 )
                 for b, provided in ((BD, (4, 1, 4, 3, 1)), (BARNET, (3, 1, 4, 0, 1)), (BRENT, (4, 0, 2, 4, 1)))
-                for (p, e), got in zip((("NI59", 4), ("NI65", 1), ("L03", 4), ("L11", 4), ("L15", 1)), provided)
+                for (p, e), got in zip(
+                    (("NI59", 4), ("NI65", 1), ("L03", 4), ("L11", 4), ("L15", 1)), provided, strict=True
+                )
             ],
         ),
         "cadence_mismatch": table(
@@ -710,7 +713,7 @@ def plotted_figure(page: str, chart_id: str) -> tuple[list[dict], dict]:
 def test_a_suppressed_value_is_a_gap_named_as_suppressed_with_the_group_quartiles_drawn(rendered):
     page, _ = rendered
     data, layout = plotted_figure(page, "chart-cmp-NI65")
-    bars = {x: y for trace in data if trace["type"] == "bar" for x, y in zip(trace["x"], trace["y"])}
+    bars = {x: y for trace in data if trace["type"] == "bar" for x, y in zip(trace["x"], trace["y"], strict=True)}
     assert bars == {"Barking and Dagenham": 12.0, "Barnet": 18.0}  # Brent's suppressed 14 is not drawn
     assert [(t["x"], t["text"]) for t in data if t["type"] == "scatter"] == [(["Brent"], "suppressed")]
     assert layout["xaxis"]["categoryarray"] == ["Barking and Dagenham", "Barnet", "Brent"]
@@ -883,8 +886,9 @@ def test_a_headless_browser_draws_every_chart_offline(rendered, tmp_path):
 
 def test_a_chart_can_still_be_downloaded_as_png_under_the_pages_content_security_policy(rendered, tmp_path):
     page, _ = rendered
-    probe = """<script>window.addEventListener("load", () => setTimeout(() => Plotly.toImage("chart-mapping", {format: "png"})
-        .then(url => document.body.dataset.png = url.slice(0, 22)).catch(() => document.body.dataset.png = "failed"), 200));
+    probe = """<script>window.addEventListener("load", () => setTimeout(() => Plotly.toImage("chart-mapping",
+        {format: "png"}).then(url => document.body.dataset.png = url.slice(0, 22))
+        .catch(() => document.body.dataset.png = "failed"), 200));
         </script></body>"""
     end = page.rindex("</body>")
     result = dump_dom(page[:end] + probe + page[end + len("</body>") :], tmp_path)

@@ -1,4 +1,10 @@
-"""What the pilot boroughs provided: `availability_matrix` and `cadence_mismatch`."""
+"""What the pilot boroughs provided: `availability_matrix`, availability per borough, per PI and for the whole
+pilot, and `cadence_mismatch`.
+
+Availability is one figure, defined once (`availability_pct`): the share (%) of the figures expected that were
+provided, over whatever is grouped. The pilot's availability pools every figure expected of every pilot borough;
+a borough's pools its PIs; a PI's pools its boroughs. The report, the feedback and the Phase II rules all use these.
+"""
 
 from __future__ import annotations
 
@@ -11,22 +17,28 @@ from lsdi_pipeline.checks.figures import snapshot_fits
 from lsdi_pipeline.periods import expected_periods
 from lsdi_pipeline.returns.years import return_years
 
-MATRIX_COLUMNS = [
-    "borough_code",
-    "pi_code",
+#: what became of the periods expected of a borough × PI
+PERIOD_COLUMNS = [
     "periods_expected",
     "periods_provided",
     "periods_not_provided",
     "periods_suppressed",
     "periods_missing",
-    "availability_pct",
 ]
+MATRIX_COLUMNS = ["borough_code", "pi_code", *PERIOD_COLUMNS, "availability_pct"]
+
+
+def availability_pct(provided: pd.Series, expected: pd.Series) -> pd.Series:
+    """Availability: the share (%) of the figures expected that were provided, to one decimal; NaN where none was."""
+    provided, expected = provided.astype(float), expected.astype(float)
+    return (provided / expected.where(expected > 0) * 100).round(1)
 
 
 def availability_matrix(
     fact_pi_value: pd.DataFrame, submission: pd.DataFrame, pilot_borough: pd.DataFrame, dim_indicator: pd.DataFrame
 ) -> pd.DataFrame:
-    """Per pilot borough × phase-1 PI: expected periods and what became of them. A figure flagged error counts as missing."""
+    """Per pilot borough × phase-1 PI: expected periods and what became of them, and availability. A figure flagged
+    error counts as missing."""
     usable = fact_pi_value.loc[fact_pi_value["quality_status"] != "error"]
     grid = availability_grid(usable, submission, pilot_borough, dim_indicator)
     if grid.empty:
@@ -42,8 +54,21 @@ def availability_matrix(
             "periods_missing": counts["missing"],
         }
     ).reset_index()
-    matrix["availability_pct"] = (matrix["periods_provided"] / matrix["periods_expected"] * 100).round(1)
+    matrix["availability_pct"] = availability_pct(matrix["periods_provided"], matrix["periods_expected"])
     return matrix[MATRIX_COLUMNS]
+
+
+def availability_by(availability_matrix: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Per `key` (`borough_code` or `pi_code`): the periods of the matrix summed over the other, and availability."""
+    totals = availability_matrix.groupby(key)[PERIOD_COLUMNS].sum().reset_index()
+    return totals.assign(availability_pct=availability_pct(totals["periods_provided"], totals["periods_expected"]))
+
+
+def overall_availability(availability_matrix: pd.DataFrame) -> tuple[float, float, float]:
+    """(figures provided, figures expected, availability %) over all the rows given: the whole matrix gives the
+    pilot's availability, a part of it (one source type's PIs, say) that part's."""
+    provided, expected = (float(availability_matrix[c].sum()) for c in ("periods_provided", "periods_expected"))
+    return provided, expected, float(availability_pct(pd.Series([provided]), pd.Series([expected])).iloc[0])
 
 
 def snapshot_cadence(day: dt.date) -> str:
@@ -53,7 +78,7 @@ def snapshot_cadence(day: dt.date) -> str:
     return "quarterly" if day.month in (6, 9, 12) and (day + dt.timedelta(days=1)).day == 1 else "monthly"
 
 
-def cadence_mismatch(fact_pi_value: pd.DataFrame, dim_indicator: pd.DataFrame) -> pd.DataFrame:
+def series_at_other_cadence(fact_pi_value: pd.DataFrame, dim_indicator: pd.DataFrame) -> pd.DataFrame:
     """Current figures (not flagged error) given at another cadence than the catalogue asks for."""
     columns = [
         "borough_code",
@@ -75,7 +100,9 @@ def cadence_mismatch(fact_pi_value: pd.DataFrame, dim_indicator: pd.DataFrame) -
     given[snapshot] = [
         expected if snapshot_fits(day, expected) else snapshot_cadence(day)
         for day, expected in zip(
-            pd.to_datetime(facts.loc[snapshot, "period_end"]).dt.date, facts.loc[snapshot, "expected_cadence"]
+            pd.to_datetime(facts.loc[snapshot, "period_end"]).dt.date,
+            facts.loc[snapshot, "expected_cadence"],
+            strict=True,
         )
     ]
     facts = facts.assign(declared=facts["reported_frequency"], reported_frequency=given)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lsdi_pipeline import codes
+from lsdi_pipeline.analysis.availability import overall_availability
 
 COLUMNS = [
     "source_type",
@@ -23,7 +24,8 @@ COLUMNS = [
 def bias_by_source(
     dim_indicator: pd.DataFrame, availability_matrix: pd.DataFrame, mapping_inventory: pd.DataFrame
 ) -> pd.DataFrame:
-    """One row per source type (source_agency NULL) and per agency: what the dataset asks, what the pilot gave, what boroughs hold."""
+    """One row per source type (source_agency NULL) and per agency: what the dataset asks, what the pilot gave (its
+    availability), what boroughs hold."""
     pis = dim_indicator.assign(phase_1=dim_indicator["status"] == "phase_1")
     pis["more_than_annual"] = pis["phase_1"] & (pis["expected_cadence"] != "annual")
     availability = availability_matrix.merge(pis[["pi_code", "source_type", "source_agency"]], on="pi_code")
@@ -32,10 +34,9 @@ def bias_by_source(
     for level in (["source_type"], ["source_type", "source_agency"]):
         for key, group in pis.groupby(level):
             key = key if isinstance(key, tuple) else (key,)
-            match = dict(zip(level, key))
+            match = dict(zip(level, key, strict=True))
             held = inventory.loc[(inventory[list(match)] == pd.Series(match)).all(axis=1)]
             given = availability.loc[(availability[list(match)] == pd.Series(match)).all(axis=1)]
-            expected = given["periods_expected"].sum()
             rows.append(
                 {
                     "source_type": match["source_type"],
@@ -44,9 +45,7 @@ def bias_by_source(
                     "share_of_dataset_pct": round(len(group) / len(pis) * 100, 1),
                     "pis_phase_1": int(group["phase_1"].sum()),
                     "pis_more_than_annual": int(group["more_than_annual"].sum()),
-                    "availability_pct": round(given["periods_provided"].sum() / expected * 100, 1)
-                    if expected
-                    else None,
+                    "availability_pct": overall_availability(given)[2],
                     "measures_in_mapping": len(held),
                     "measures_more_than_annual_in_mapping": int(held["more_than_annual"].sum()),
                     "boroughs_holding": held["borough_code"].nunique(),

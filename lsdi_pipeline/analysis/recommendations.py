@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from lsdi_pipeline import codes
+from lsdi_pipeline.analysis.availability import availability_by, availability_pct, overall_availability
+from lsdi_pipeline.analysis.timeliness import pilot_returns
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "phase2_rules.toml"
 COLUMNS = ["pi_code", "recommendation", "reasons", "evidence", "rule"]
@@ -87,9 +88,7 @@ def pi_evidence(
         "can_provide_no",
     ]
     evidence[counts] = evidence[counts].apply(pd.to_numeric).fillna(0).astype(int)
-    evidence["availability_pct"] = (
-        evidence["provided"] / evidence["expected"].where(evidence["expected"] > 0) * 100
-    ).round(1)
+    evidence["availability_pct"] = availability_pct(evidence["provided"], evidence["expected"])
     evidence["error_share"] = (evidence["errors"] / evidence["figures"].where(evidence["figures"] > 0)).round(3)
     evidence["cadence_mismatch_share"] = (
         evidence["boroughs_other_cadence"] / evidence["boroughs_reporting"].where(evidence["boroughs_reporting"] > 0)
@@ -123,23 +122,23 @@ def recommend_pi(e: pd.Series, t: Thresholds) -> tuple[str, str, str]:
         return (
             "replace",
             f"Only {shown}, and {e['can_provide_no']} of {e['responses']} boroughs that answered cannot provide it "
-            f"(thresholds: below {t.replace_max_availability_pct:g}% and at least {t.replace_min_cannot_provide_share:.0%}); "
-            "look for a measure the agencies already hold.",
+            f"(thresholds: below {t.replace_max_availability_pct:g}% and at least "
+            f"{t.replace_min_cannot_provide_share:.0%}); look for a measure the agencies already hold.",
             "replace_unavailable",
         )
     if pd.notna(e["cadence_mismatch_share"]) and e["cadence_mismatch_share"] >= t.revise_min_cadence_mismatch_share:
         return (
             "revise",
-            f"{e['boroughs_other_cadence']} of {e['boroughs_reporting']} reporting boroughs gave it at another cadence than "
-            f"{e['expected_cadence']} (threshold {t.revise_min_cadence_mismatch_share:.0%}); align the reporting cycle with what "
-            "agencies hold.",
+            f"{e['boroughs_other_cadence']} of {e['boroughs_reporting']} reporting boroughs gave it at another "
+            f"cadence than {e['expected_cadence']} (threshold {t.revise_min_cadence_mismatch_share:.0%}); align the "
+            "reporting cycle with what agencies hold.",
             "revise_cadence",
         )
     if pd.notna(e["error_share"]) and e["error_share"] >= t.revise_min_error_share:
         return (
             "revise",
-            f"{e['errors']} of {e['figures']} figures were impossible (errors; threshold {t.revise_min_error_share:.0%}); "
-            "tighten the definition of the numerator and denominator.",
+            f"{e['errors']} of {e['figures']} figures were impossible (errors; threshold "
+            f"{t.revise_min_error_share:.0%}); tighten the definition of the numerator and denominator.",
             "revise_definition",
         )
     if pd.isna(availability) or availability < t.retain_min_availability_pct:
@@ -151,7 +150,8 @@ def recommend_pi(e: pd.Series, t: Thresholds) -> tuple[str, str, str]:
         )
     return (
         "retain",
-        f"{shown[0].upper()}{shown[1:]} (threshold {t.retain_min_availability_pct:g}%), with no cadence or integrity problem above the thresholds.",
+        f"{shown[0].upper()}{shown[1:]} (threshold {t.retain_min_availability_pct:g}%), with no cadence or integrity "
+        "problem above the thresholds.",
         "retain",
     )
 
@@ -215,25 +215,31 @@ def recommend(
 def _programme(
     dim_borough, availability_matrix, bias_by_source, mapping_response, pilot_borough, submission, t: Thresholds
 ) -> list[dict]:
-    names = dict(zip(dim_borough["borough_code"], dim_borough["borough_name"]))
+    names = dict(zip(dim_borough["borough_code"], dim_borough["borough_name"], strict=True))
     rows = []
-    loaded = set(submission.loc[submission["status"].isin(codes.LOADED_STATUSES), "borough_code"])
-    silent = [b for b in pilot_borough["borough_code"] if b not in loaded]
-    by_borough = availability_matrix.groupby("borough_code")[["periods_provided", "periods_expected"]].sum()
-    by_borough = (by_borough["periods_provided"] / by_borough["periods_expected"] * 100).round(1)
-    mean_availability = round(float(by_borough.mean()), 1) if len(by_borough) else None
-    if silent or mean_availability is None or mean_availability < t.extend_pilot_below_mean_availability_pct:
+    returns = pilot_returns(pilot_borough, submission)
+    silent = returns.loc[returns["loaded_files"] == 0, "borough_code"].tolist()
+    by_borough = availability_by(availability_matrix, "borough_code").set_index("borough_code")["availability_pct"]
+    provided, expected, pct = overall_availability(availability_matrix)
+    availability = None if pd.isna(pct) else pct
+    if silent or availability is None or availability < t.extend_pilot_below_mean_availability_pct:
+        given = (
+            f"the pilot boroughs provided {provided:,.0f} of the {expected:,.0f} figures expected, an availability "
+            f"of {availability:g}%"
+            if availability is not None
+            else "no figures were expected of the pilot boroughs, so their availability is unknown"
+        )
         rows.append(
             _row(
                 "extend_pilot",
                 "extend_pilot",
-                f"{len(silent)} of {len(pilot_borough)} pilot boroughs sent no return ({', '.join(names[b] for b in silent) or 'none'}); "
-                f"the pilot's mean availability is {mean_availability if mean_availability is not None else 'unknown'}% "
+                f"{len(silent)} of {len(pilot_borough)} pilot boroughs sent no return "
+                f"({', '.join(names[b] for b in silent) or 'none'}); {given} "
                 f"(threshold {t.extend_pilot_below_mean_availability_pct:g}%): extend the pilot before Phase II.",
                 {
                     "pilots": len(pilot_borough),
                     "pilots_without_return": len(silent),
-                    "mean_availability_pct": mean_availability,
+                    "availability_pct": availability,
                 },
             )
         )
@@ -254,9 +260,9 @@ def _programme(
                     "map_sources",
                     "map_sources",
                     f"Multi-agency sources are {multi['share_of_dataset_pct']:g}% of the dataset (threshold "
-                    f"{t.map_sources_below_multi_agency_share_pct:g}%), and {int(multi['pis_more_than_annual'])} of its PIs are "
-                    f"available more often than annually; map more police, health, probation, youth offending and CAFCASS "
-                    f"information, especially monthly or quarterly — {listed}.",
+                    f"{t.map_sources_below_multi_agency_share_pct:g}%), and {int(multi['pis_more_than_annual'])} of "
+                    "its PIs are available more often than annually; map more police, health, probation, youth "
+                    f"offending and CAFCASS information, especially monthly or quarterly — {listed}.",
                     {
                         "multi_agency_share_pct": float(multi["share_of_dataset_pct"]),
                         "multi_agency_more_than_annual": int(multi["pis_more_than_annual"]),

@@ -4,7 +4,7 @@ import dagster as dg
 import pandas as pd
 
 from lsdi_pipeline.analysis.availability import availability_matrix as build_availability_matrix
-from lsdi_pipeline.analysis.availability import cadence_mismatch as build_cadence_mismatch
+from lsdi_pipeline.analysis.availability import overall_availability, series_at_other_cadence
 from lsdi_pipeline.analysis.bias import bias_by_source as build_bias_by_source
 from lsdi_pipeline.analysis.comparison import compare
 from lsdi_pipeline.analysis.feasibility import feasibility_summary as build_feasibility_summary
@@ -25,7 +25,7 @@ def mapping_summary(mapping_response: pd.DataFrame) -> dg.Output:
         frame,
         summary=", ".join(
             f"{m} {n}"
-            for m, n in zip(frame["measure"], frame["boroughs"])
+            for m, n in zip(frame["measure"], frame["boroughs"], strict=True)
             if m in ("invited", "responded", "supplied information")
         ),
     )
@@ -37,14 +37,20 @@ def availability_matrix(
 ) -> dg.Output:
     """What each pilot borough provided of each phase-1 PI, against the periods its cadence asks for."""
     frame = build_availability_matrix(fact_pi_value, submission, pilot_borough, dim_indicator)
-    overall = frame["periods_provided"].sum() / max(frame["periods_expected"].sum(), 1) * 100
-    return table_output("availability_matrix", frame, summary=f"{overall:.1f}% of expected figures provided")
+    provided, expected, availability = overall_availability(frame)
+    return table_output(
+        "availability_matrix",
+        frame,
+        summary=f"{provided:,.0f} of {expected:,.0f} expected figures provided ({availability:.1f}%)"
+        if expected
+        else "no figures expected yet",
+    )
 
 
 @dg.asset(group_name=GROUP, dagster_type=table_type("cadence_mismatch"))
 def cadence_mismatch(fact_pi_value: pd.DataFrame, dim_indicator: pd.DataFrame) -> dg.Output:
     """Figures given at another cadence than the catalogue asks for, by borough and PI."""
-    frame = build_cadence_mismatch(fact_pi_value, dim_indicator)
+    frame = series_at_other_cadence(fact_pi_value, dim_indicator)
     return table_output(
         "cadence_mismatch", frame, summary=f"{int(frame['periods'].sum())} figures in {len(frame)} series"
     )
@@ -84,7 +90,8 @@ def bias_by_source(
 
 
 class Phase2Rules(dg.Config):
-    """The thresholds of the Phase II rules (defaults from lsdi_pipeline/phase2_rules.toml)."""
+    """The thresholds of the Phase II rules (defaults from lsdi_pipeline/phase2_rules.toml): the run configuration
+    of `phase2_recommendation`, and of `borough_feedback`, which flags the pilots needing support by them."""
 
     retain_min_availability_pct: float = _DEFAULTS.retain_min_availability_pct
     replace_max_availability_pct: float = _DEFAULTS.replace_max_availability_pct
@@ -110,7 +117,8 @@ def phase2_recommendation(
     pilot_borough: pd.DataFrame,
     submission: pd.DataFrame,
 ) -> dg.Output:
-    """The recommended content of Phase II: retain, revise, postpone or replace each PI, and what the programme should do next."""
+    """The recommended content of Phase II: retain, revise, postpone or replace each PI, and what the programme
+    should do next."""
     frame = recommend(
         dim_indicator,
         dim_borough,

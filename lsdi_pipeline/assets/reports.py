@@ -1,18 +1,22 @@
 """Reports stage: what the run produced, for people."""
 
 import contextlib
+from collections.abc import Iterable
 
 import dagster as dg
 
+from lsdi_pipeline.assets.analysis import Phase2Rules
 from lsdi_pipeline.assets.metadata import REBUILT_NIGHTLY
 from lsdi_pipeline.resources import LsdiPaths
 from lsdi_pipeline.summary import warehouse_summary
+from lsdi_pipeline.warehouse.schema import TABLES
 from lsdi_pipeline.warehouse.store import WAREHOUSE_FILE, Unreadable, open_readonly
 
 
 @dg.asset(group_name="reports", deps=["lsdi_warehouse"])
 def run_summary(paths: LsdiPaths) -> dg.Output:
-    """The run's summary — submissions by outcome, findings by category, missing pilot returns — written to reports/run_summary.md."""
+    """The run's summary — submissions by outcome, findings by category, missing pilot returns — written to
+    reports/run_summary.md."""
     with reading_published():
         text = warehouse_summary(paths.warehouse / WAREHOUSE_FILE)
     paths.reports.mkdir(parents=True, exist_ok=True)
@@ -31,12 +35,13 @@ def run_summary(paths: LsdiPaths) -> dg.Output:
 
 @dg.asset(group_name="reports", deps=["lsdi_warehouse"])
 def phase1_report(paths: LsdiPaths) -> dg.MaterializeResult:
-    """The Phase I report (reports/phase1_report.html): one self-contained page with interactive charts, read from the published warehouse."""
+    """The Phase I report (reports/phase1_report.html): one self-contained page with interactive charts, read from
+    the published warehouse."""
     import datetime as dt
 
     from lsdi_pipeline.reports.phase1 import render_phase1_report
 
-    html, markdown = render_phase1_report(published_tables(paths, REPORT_TABLES), dt.datetime.now(dt.UTC))
+    html, markdown = render_phase1_report(published_tables(paths), dt.datetime.now(dt.UTC))
     paths.reports.mkdir(parents=True, exist_ok=True)
     path = paths.reports / "phase1_report.html"
     temporary = path.with_suffix(".html.tmp")
@@ -52,34 +57,12 @@ def phase1_report(paths: LsdiPaths) -> dg.MaterializeResult:
     )
 
 
-REPORT_TABLES = (
-    "dim_borough",
-    "dim_goal",
-    "dim_cluster",
-    "dim_indicator",
-    "mapping_response",
-    "mapping_summary",
-    "mapping_inventory",
-    "pilot_borough",
-    "submission",
-    "fact_pi_value",
-    "fact_feasibility",
-    "fact_narrative",
-    "dq_issue",
-    "availability_matrix",
-    "cadence_mismatch",
-    "feasibility_summary",
-    "cmp_borough_pi",
-    "bias_by_source",
-    "phase2_recommendation",
-    "published_value",
-)
-
-
 @dg.asset(group_name="reports", deps=["lsdi_warehouse"])
-def borough_feedback(paths: LsdiPaths) -> dg.MaterializeResult:
-    """Feedback for every file received (reports/feedback/<borough_code>/: HTML, filterable .xlsx and CSV), and the data team's summary page."""
-    from lsdi_pipeline.analysis.recommendations import Thresholds
+def borough_feedback(config: Phase2Rules, paths: LsdiPaths) -> dg.MaterializeResult:
+    """Feedback for every file received (reports/feedback/<borough_code>/: HTML, filterable .xlsx and CSV), and the
+    data team's summary page, which flags the pilots needing support by the Phase II rules given as run config."""
+    import datetime as dt
+
     from lsdi_pipeline.reports.feedback import write_feedback
 
     tables = published_tables(
@@ -96,7 +79,10 @@ def borough_feedback(paths: LsdiPaths) -> dg.MaterializeResult:
         ),
     )
     counts = write_feedback(
-        paths.reports, **tables, support_below_pct=Thresholds.from_file().support_boroughs_below_availability_pct
+        paths.reports,
+        **tables,
+        support_below_pct=config.support_boroughs_below_availability_pct,
+        generated_at=dt.datetime.now(dt.UTC),
     )
     index = paths.reports / "feedback" / "index.html"
     return dg.MaterializeResult(
@@ -112,7 +98,8 @@ def borough_feedback(paths: LsdiPaths) -> dg.MaterializeResult:
 def return_templates(
     paths: LsdiPaths, pilot_borough, dim_borough, dim_indicator, dim_cluster, submission
 ) -> dg.MaterializeResult:
-    """An LSDI-R1 return template for every pilot borough (reports/templates/<borough_code>_<year>.xlsx), ready to send."""
+    """An LSDI-R1 return template for every pilot borough (reports/templates/<borough_code>_<year>.xlsx), ready to
+    send."""
     import pandas as pd
 
     from lsdi_pipeline.fingerprint import digest, read_digests, write_digests
@@ -155,8 +142,9 @@ def return_templates(
     )
 
 
-def published_tables(paths: LsdiPaths, names) -> dict:
-    """Tables of the published warehouse, read read-only: what the reports show is what analysts see."""
+def published_tables(paths: LsdiPaths, names: Iterable[str] = TABLES) -> dict:
+    """Tables of the published warehouse (all of them unless `names` says which), read read-only: what the reports
+    show is what analysts see."""
     with reading_published(), open_readonly(paths.warehouse / WAREHOUSE_FILE) as con:
         return {name: con.execute(f"SELECT * FROM {name}").df() for name in names}
 

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from lsdi_pipeline.analysis.timeliness import first_return_for_due_year
-from lsdi_pipeline.reports.safe import escape, safe_csv, write_cell
+from lsdi_pipeline.analysis.availability import availability_by
+from lsdi_pipeline.analysis.timeliness import pilot_returns, returns_by_borough
+from lsdi_pipeline.reports.html import document, escape, table
+from lsdi_pipeline.reports.safe import safe_csv, write_cell
 
 UNATTRIBUTED = "unattributed"
 FINDING_COLUMNS = {
@@ -38,10 +40,15 @@ STATUS_TEXT = {
     "rejected": "rejected: nothing from this file was loaded",
     "duplicate": "a copy of a file already received",
 }
-_CSS = """body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem;color:#1d2433;max-width:75rem}
-table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border-bottom:1px solid #dde;padding:.3rem .5rem;text-align:left;
-vertical-align:top}th{background:#eef1f6}.error td:first-child{color:#a1001d;font-weight:600}.warning td:first-child{color:#8a5a00}
-.status{padding:.6rem 1rem;background:#eef4fb;border-left:4px solid #1f6fb2}.rejected{border-color:#a1001d;background:#fbeeee}"""
+_CSS = (
+    "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem;color:#1d2433;max-width:75rem}\n"
+    "table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border-bottom:1px solid #dde;padding:.3rem .5rem;"
+    "text-align:left;\nvertical-align:top}th{background:#eef1f6}.error td:first-child{color:#a1001d;font-weight:600}"
+    ".warning td:first-child{color:#8a5a00}\n.status{padding:.6rem 1rem;background:#eef4fb;border-left:4px solid "
+    "#1f6fb2}.rejected{border-color:#a1001d;background:#fbeeee}"
+)
+#: a pilot's first return for the year due came in time, or late (`analysis.timeliness.TIMELINESS`); else "no return"
+TIMING_TEXT = {"on_time": "on time", "late": "late"}
 
 
 def findings_for(submission_id: int, dq_issue: pd.DataFrame) -> pd.DataFrame:
@@ -95,8 +102,8 @@ def loaded_for(submission_id: int, loaded: dict[str, pd.DataFrame]) -> dict[str,
     from lsdi_pipeline.checks.personal_data import mask
 
     out = {}
-    for title, (table, columns) in LOADED_SHEETS.items():
-        frame = loaded.get(table)
+    for title, (name, columns) in LOADED_SHEETS.items():
+        frame = loaded.get(name)
         rows = (
             frame.loc[frame["submission_id"] == submission_id, list(columns)]
             if frame is not None
@@ -117,44 +124,48 @@ def _slug(text: str) -> str:
 def submission_page(
     sub: pd.Series, findings: pd.DataFrame, borough_name: str | None, loaded: dict[str, pd.DataFrame] | None = None
 ) -> str:
+    """One submission's feedback page: its status, every finding (errors first) and what was loaded from it."""
     errors, warnings = (findings["severity"] == "error").sum(), (findings["severity"] == "warning").sum()
     status_class = "status rejected" if sub["status"] == "rejected" else "status"
     reason = f"<p><strong>Why:</strong> {escape(sub['reject_reason'])}</p>" if pd.notna(sub["reject_reason"]) else ""
-    rows = "".join(
-        f'<tr class="{escape(f.severity)}">'
-        + "".join(f"<td>{escape(getattr(f, c))}</td>" for c in FINDING_COLUMNS)
-        + "</tr>"
-        for f in findings.itertuples(index=False)
-    )
-    table = (
-        f"<table><thead><tr>{''.join(f'<th>{h}</th>' for h in FINDING_COLUMNS.values())}</tr></thead><tbody>{rows}</tbody></table>"
+    listed = (
+        table(
+            (f"<th>{escape(h)}</th>" for h in FINDING_COLUMNS.values()),
+            (
+                f'<tr class="{escape(f.severity)}">'
+                + "".join(f"<td>{escape(getattr(f, c))}</td>" for c in FINDING_COLUMNS)
+                + "</tr>"
+                for f in findings.itertuples(index=False)
+            ),
+        )
         if len(findings)
         else "<p>Nothing to correct.</p>"
     )
-    return (
-        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>LSDI return feedback — {escape(sub["file_name"])}</title>'
-        f"<style>{_CSS}</style></head><body><h1>Feedback on your return</h1>"
+    status = escape(STATUS_TEXT.get(sub["status"], sub["status"]))
+    body = (
+        "<h1>Feedback on your return</h1>"
         f"<p>{escape(borough_name or 'Unattributed file')} · file <strong>{escape(sub['file_name'])}</strong> · "
         f"submitted {escape(_date(sub['submitted_on']))} · received {escape(_date(sub['received_at']))}</p>"
-        f'<div class="{status_class}"><p><strong>Status:</strong> {escape(STATUS_TEXT.get(sub["status"], sub["status"]))}</p>{reason}'
+        f'<div class="{status_class}"><p><strong>Status:</strong> {status}</p>{reason}'
         f"<p>{errors} error(s) to correct (these figures are not used), {warnings} quer(ies) to check.</p></div>"
-        f"<h2>Findings</h2>{table}<p>Rules and fix hints: see the LSDI data-quality rules (docs/data-quality-rules.md).</p>"
+        f"<h2>Findings</h2>{listed}"
+        "<p>Rules and fix hints: see the LSDI data-quality rules (docs/data-quality-rules.md).</p>"
         + "".join(
-            f"<details><summary>{escape(title)} ({len(frame)} rows)</summary>{_html_table(frame)}</details>"
+            f"<details><summary>{escape(title)} ({len(frame)} rows)</summary>{_rows_table(frame)}</details>"
             for title, frame in (loaded or {}).items()
         )
-        + "</body></html>"
     )
+    return document(f"LSDI return feedback — {sub['file_name']}", _CSS, body)
 
 
-def _html_table(frame: pd.DataFrame) -> str:
+def _rows_table(frame: pd.DataFrame) -> str:
+    """Rows as loaded: the frame's own column names as headings, every value escaped."""
     if frame.empty:
         return "<p>None.</p>"
-    head = "".join(f"<th>{escape(c)}</th>" for c in frame.columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>" for row in frame.itertuples(index=False)
+    return table(
+        (f"<th>{escape(c)}</th>" for c in frame.columns),
+        ("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>" for row in frame.itertuples(index=False)),
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def write_workbook(
@@ -228,11 +239,13 @@ def write_feedback(
     pilot_borough: pd.DataFrame,
     availability_matrix: pd.DataFrame,
     support_below_pct: float,
+    generated_at: dt.datetime,
     fact_pi_value: pd.DataFrame | None = None,
     fact_feasibility: pd.DataFrame | None = None,
     fact_narrative: pd.DataFrame | None = None,
 ) -> dict[str, int]:
-    """Write every submission's feedback and the data team's summary; the folder is replaced whole.
+    """Write every submission's feedback and the data team's summary (as of `generated_at`); the folder is
+    replaced whole.
 
     A submission whose feedback would come out the same as last time (same file, findings and rows
     loaded) keeps the files already written: only new and changed submissions cost a workbook.
@@ -240,7 +253,7 @@ def write_feedback(
     from lsdi_pipeline.fingerprint import digest, read_digests, write_digests
     from lsdi_pipeline.workers import map_items
 
-    names = dict(zip(dim_borough["borough_code"], dim_borough["borough_name"]))
+    names = dict(zip(dim_borough["borough_code"], dim_borough["borough_name"], strict=True))
     target = reports_dir / "feedback"
     building = reports_dir / f".feedback.{os.getpid()}"
     shutil.rmtree(building, ignore_errors=True)
@@ -285,7 +298,9 @@ def write_feedback(
     map_items(_write_submission_feedback, jobs)  # in worker processes when there are many
     reused = len(digests) - len(jobs)
     (building / "index.html").write_text(
-        summary_page(submission, dq_issue, dim_borough, pilot_borough, availability_matrix, support_below_pct),
+        summary_page(
+            submission, dq_issue, dim_borough, pilot_borough, availability_matrix, support_below_pct, generated_at
+        ),
         encoding="utf-8",
     )
     write_digests(building, digests)
@@ -364,12 +379,12 @@ def summary_page(
     pilot_borough: pd.DataFrame,
     availability_matrix: pd.DataFrame,
     support_below_pct: float,
+    generated_at: dt.datetime,
 ) -> str:
     """The data team's page: who has sent what, who is late against the pilot deadline, who needs support."""
-    pilots = set(pilot_borough["borough_code"])
-    due = dict(zip(pilot_borough["borough_code"], pilot_borough["return_due_on"]))
-    availability = availability_matrix.groupby("borough_code")[["periods_provided", "periods_expected"]].sum()
-    availability = (availability["periods_provided"] / availability["periods_expected"] * 100).round(1)
+    pilots = pilot_returns(pilot_borough, submission).set_index("borough_code")
+    first_return = returns_by_borough(submission).set_index("borough_code")["first_return"]
+    availability = availability_by(availability_matrix, "borough_code").set_index("borough_code")["availability_pct"]
     sent_by = dict(tuple(submission.groupby("borough_code", sort=False)))
     counts = (
         dq_issue.merge(submission[["submission_id", "borough_code"]], on="submission_id", suffixes=("_issue", ""))
@@ -379,59 +394,67 @@ def summary_page(
     nothing = submission.iloc[:0]
     rows = []
     for borough in dim_borough.sort_values("borough_name").itertuples(index=False):
-        sent = sent_by.get(borough.borough_code, nothing)
-        if sent.empty and borough.borough_code not in pilots:
+        code, pilot = borough.borough_code, borough.borough_code in pilots.index
+        sent = sent_by.get(code, nothing)
+        if sent.empty and not pilot:
             continue
-        usable = sent.loc[sent["status"].isin(["accepted", "accepted_with_issues"])]
-        first = usable["submitted_on"].min() if len(usable) else None
-        deadline = due.get(borough.borough_code)
-        if borough.borough_code in pilots and pd.notna(deadline):
-            in_time_for = first_return_for_due_year(usable, deadline)
-            timing = (
-                "no return" if in_time_for is None else ("late" if in_time_for > pd.Timestamp(deadline) else "on time")
-            )
-        else:
-            timing = "–"
-        pct = availability.get(borough.borough_code)
-        errors, warnings = (int(counts.get((borough.borough_code, severity), 0)) for severity in ("error", "warning"))
-        support = borough.borough_code in pilots and (
-            pct is None or pct < support_below_pct or errors > 0 or first is None
+        first = first_return.get(code)
+        first = None if pd.isna(first) else first
+        deadline = pilots.at[code, "return_due_on"] if pilot else None
+        timing = (
+            "–"
+            if deadline is None or pd.isna(deadline)
+            else TIMING_TEXT.get(pilots.at[code, "timeliness"], "no return")
         )
+        pct = availability.get(code)
+        errors, warnings = (int(counts.get((code, severity), 0)) for severity in ("error", "warning"))
+        support = pilot and (pct is None or pct < support_below_pct or errors > 0 or first is None)
         ordered = sent.sort_values("submission_id")
         files = (
             "<br>".join(
-                f'<a href="{escape(borough.borough_code)}/{escape(page_stem(sid, name))}.html">{escape(name)}</a> '
+                f'<a href="{escape(code)}/{escape(page_stem(sid, name))}.html">{escape(name)}</a> '
                 f"({escape(status.replace('_', ' '))})"
-                for sid, name, status in zip(ordered["submission_id"], ordered["file_name"], ordered["status"])
+                for sid, name, status in zip(
+                    ordered["submission_id"], ordered["file_name"], ordered["status"], strict=True
+                )
             )
             or "nothing received"
         )
-        rows.append(
-            f"<tr><td>{escape(borough.borough_name)}</td><td>{'pilot' if borough.borough_code in pilots else ''}</td><td>{files}</td>"
-            f"<td>{escape(_date(first))}</td><td>{escape(_date(deadline))}</td><td>{timing}</td><td>{errors}</td>"
-            f"<td>{warnings}</td><td>{'' if pct is None else f'{pct:g}%'}</td>"
-            f"<td>{'yes' if support else ''}</td></tr>"
+        cells = (
+            escape(borough.borough_name),
+            "pilot" if pilot else "",
+            files,
+            escape(_date(first)),
+            escape(_date(deadline)),
+            timing,
+            errors,
+            warnings,
+            "" if pct is None else f"{pct:g}%",
+            "yes" if support else "",
         )
+        rows.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
     unattributed = submission["borough_code"].isna().sum()
-    header = "".join(
-        f"<th>{h}</th>"
-        for h in (
-            "Borough",
-            "",
-            "Files",
-            "First usable return",
-            "Due",
-            "Timing",
-            "Errors",
-            "Queries",
-            "Availability",
-            "Needs support",
+    headings = (
+        "Borough",
+        "",
+        "Files",
+        "First usable return",
+        "Due",
+        "Timing",
+        "Errors",
+        "Queries",
+        "Availability",
+        "Needs support",
+    )
+    body = (
+        "<h1>Borough returns: who has sent what</h1>"
+        f"<p>Generated {generated_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC. A borough needs support when it is a "
+        f"pilot with no usable return, any error, or availability below {support_below_pct:g}%."
+        + (
+            f" {unattributed} file(s) could not be attributed to a borough: see the unattributed folder."
+            if unattributed
+            else ""
         )
+        + f"</p>{table((f'<th>{escape(h)}</th>' for h in headings), rows)}"
     )
-    return (
-        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>LSDI returns — summary</title><style>{_CSS}</style>'
-        f"</head><body><h1>Borough returns: who has sent what</h1><p>Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. "
-        f"A borough needs support when it is a pilot with no usable return, any error, or availability below {support_below_pct:g}%."
-        f"{f' {unattributed} file(s) could not be attributed to a borough: see the unattributed folder.' if unattributed else ''}</p>"
-        f"<table><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table></body></html>"
-    )
+    return document("LSDI returns — summary", _CSS, body)

@@ -1,4 +1,4 @@
-"""Writing borough text back out safely: never a live formula in a spreadsheet, always escaped in HTML.
+"""Writing borough text back out safely: never a live formula in a spreadsheet or CSV file (HTML: `reports.html`).
 
 `DataFrame.to_excel` and spreadsheet writers may store text beginning with `=` as a formula; a
 borough's narrative `=HYPERLINK(…)` would become a working link in every recipient's copy. Text
@@ -9,7 +9,6 @@ prefixed with an apostrophe (OWASP CSV injection).
 from __future__ import annotations
 
 import csv
-import html
 import io
 
 import pandas as pd
@@ -18,13 +17,20 @@ import pandas as pd
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT
+def missing(value: object) -> bool:
+    """Whether a cell holds no value: None, NaN, NaT or NA (a list or other container is a value)."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def write_cell(worksheet, row: int, column: int, value: object, cell_format=None) -> None:
-    """Write a value to an XlsxWriter sheet (0-based): numbers as numbers, anything else always as text, never a formula."""
-    if _missing(value):
+    """Write a value to an XlsxWriter sheet (0-based): numbers as numbers, anything else always as text, never a
+    formula."""
+    if missing(value):
         if cell_format is not None:
             worksheet.write_blank(row, column, None, cell_format)
         return
@@ -49,11 +55,5 @@ def safe_csv(frame: pd.DataFrame) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([neutralise(c) for c in frame.columns])
     for row in frame.itertuples(index=False):
-        writer.writerow(["" if _missing(v) else neutralise(v) for v in row])
+        writer.writerow(["" if missing(v) else neutralise(v) for v in row])
     return buffer.getvalue()
-
-
-def escape(value: object) -> str:
-    if _missing(value):
-        return ""
-    return html.escape(str(value))
