@@ -24,6 +24,7 @@ import pandas as pd
 from lsdi_pipeline import codes, reference
 from lsdi_pipeline.periods import Period, expected_periods, financial_year
 from lsdi_pipeline.reference import AuthorityRegister
+from lsdi_pipeline.returns.format import LSDI_R1
 from lsdi_pipeline.sample.xlsx import make_reproducible
 
 SEED = 2008
@@ -93,16 +94,17 @@ STRAY_TEXT = ["see note", "TBC", "awaiting figures from health", "to follow"]
 
 @dataclass
 class Row:
-    """One PI data row as the borough typed it."""
+    """One PI data row as the borough typed it: a field for each column of the format's PI data sheet."""
 
     pi_code: str
     period: object
     numerator: object = None
     denominator: object = None
     value: object = None
-    agency: str | None = None
-    frequency: str | None = None
+    source_agency: str | None = None
+    reporting_frequency: str | None = None
     note: str | None = None
+    #: the Excel number format of the Value cell
     value_format: str | None = None
 
 
@@ -423,8 +425,9 @@ def _pi_rows(rng, plan: ReturnPlan, borough, indicators) -> list[Row]:
                 and period.label.endswith(("Q3", "Q4"))
             ):
                 row.period = f"{period.start.year} Q{(period.start.month - 1) // 3 + 1}"
-            row.frequency = codes.FREQUENCY_LABELS[codes.PERIOD_TYPE_CADENCE[period.period_type] or pi.expected_cadence]
-            row.agency = codes.AGENCY_LABELS[pi.source_agency]
+            cadence = codes.PERIOD_TYPE_CADENCE[period.period_type] or pi.expected_cadence
+            row.reporting_frequency = codes.FREQUENCY_LABELS[cadence]
+            row.source_agency = codes.AGENCY_LABELS[pi.source_agency]
             _apply_faults(rng, row, pi, plan)
             rows.append(row)
     return rows
@@ -532,58 +535,46 @@ def _write_workbook(
 
     wb = Workbook()
     about = wb.active
-    about.title = "About"
+    about.title = LSDI_R1.about.name
     borough_name = borough["borough_name"]
     code = {"gss": plan.borough_code, "legacy": borough["legacy_code"], "name_only": None}[plan.code_style]
     # an officer who leaves the code blank types the name as the borough usually writes it
     aliases = borough["aliases"].split(";") if isinstance(borough["aliases"], str) else []
     name = aliases[0] if plan.code_style == "name_only" and aliases else borough_name
-    for field_name, value in [
-        ("Template version", codes.TEMPLATE_VERSION),
-        ("Borough code", code),
-        ("Borough name", name),
-        ("Return period", financial_year(plan.year).label),
-        ("Submitted on", plan.submitted_on),
-        ("Submitted by (role)", "LSCB performance officer"),
-        ("Synthetic data", note),
-    ]:
-        about.append([field_name, value])
-    about["B5"].number_format = "yyyy-mm-dd"
-    data = wb.create_sheet("PI data")
-    header = ["PI code", "Period", "Numerator", "Denominator", "Value", "Source agency", "Reporting frequency", "Note"]
-    if plan.snake_case_header:
-        header = [
-            "pi_code",
-            "period",
-            "numerator",
-            "denominator",
-            "value",
-            "source_agency",
-            "reporting_frequency",
-            "note",
-        ]
-    data.append(header)
+    values = {
+        "template_version": LSDI_R1.version,
+        "borough_code": code,
+        "borough_name": name,
+        "return_period": financial_year(plan.year).label,
+        "submitted_on": plan.submitted_on,
+        "submitted_by": "LSCB performance officer",
+    }
+    for about_field in LSDI_R1.about.fields:
+        about.append([about_field.label, values[about_field.name]])
+    about.append(["Synthetic data", note])
+    about.cell(LSDI_R1.about.row("submitted_on"), 2).number_format = "yyyy-mm-dd"
+    pi_data = LSDI_R1.pi_data
+    data = wb.create_sheet(pi_data.name)
+    data.append(list(pi_data.names if plan.snake_case_header else pi_data.labels))
     for row in rows:
-        data.append(
-            [row.pi_code, row.period, row.numerator, row.denominator, row.value, row.agency, row.frequency, row.note]
-        )
+        data.append([getattr(row, name) for name in pi_data.names])
         if row.value_format:
-            data.cell(data.max_row, 5).number_format = row.value_format
+            data.cell(data.max_row, pi_data.position("value")).number_format = row.value_format
         if isinstance(row.period, dt.datetime):
-            data.cell(data.max_row, 2).number_format = "mmm yyyy"
-    feas = wb.create_sheet("Feasibility")
-    feas.append(["PI code", "Can provide", "Main issue", "Comment"])
+            data.cell(data.max_row, pi_data.position("period")).number_format = "mmm yyyy"
+    feas = wb.create_sheet(LSDI_R1.feasibility.name)
+    feas.append(list(LSDI_R1.feasibility.labels))
     for answer in feasibility:
         feas.append(list(answer))
-    narrative = wb.create_sheet("Narrative")
-    narrative.append(["Cluster code", "Narrative"])
+    narrative = wb.create_sheet(LSDI_R1.narrative.name)
+    narrative.append(list(LSDI_R1.narrative.labels))
     for item in narratives:
         narrative.append(list(item))
     if plan.extra_sheet:
         workings = wb.create_sheet("Workings")
         workings.append(["Borough's own workings — not read by the pipeline", note])
     wb.properties.creator = "lsdi sample (synthetic)"
-    wb.properties.title = f"LSDI-R1 return — {borough_name} — SYNTHETIC"
+    wb.properties.title = f"{LSDI_R1.version} return — {borough_name} — SYNTHETIC"
     wb.save(path)
     make_reproducible(path)
 
@@ -593,34 +584,20 @@ def _write_police_csv(rng, path: Path, plan: ReturnPlan, borough, indicators, no
     population = int(borough["child_population"])
     with open(path, "w", newline="", encoding="cp1252") as f:
         writer = csv.writer(f)
-        writer.writerow(
-            [
-                "borough_code",
-                "pi_code",
-                "period",
-                "numerator",
-                "denominator",
-                "value",
-                "source_agency",
-                "reporting_frequency",
-                "note",
-                "submitted_on",
-            ]
-        )
+        writer.writerow([c.name for c in LSDI_R1.csv.columns])
         for pi in police.itertuples(index=False):
             for period in expected_periods(plan.year, pi.expected_cadence, pi.period_basis):
                 row = _figure(rng, pi, period, population, 0.0)
-                writer.writerow(
-                    [
-                        plan.borough_code,
-                        pi.pi_code,
-                        period.label,
-                        "",
-                        "",
-                        row.value,
-                        "Police",
-                        codes.FREQUENCY_LABELS[pi.expected_cadence],
-                        f"Met CAIT extract – {note}",
-                        "2008-04-21",
-                    ]
-                )
+                fields = {
+                    "borough_code": plan.borough_code,
+                    "pi_code": pi.pi_code,
+                    "period": period.label,
+                    "numerator": "",
+                    "denominator": "",
+                    "value": row.value,
+                    "source_agency": "Police",
+                    "reporting_frequency": codes.FREQUENCY_LABELS[pi.expected_cadence],
+                    "note": f"Met CAIT extract – {note}",
+                    "submitted_on": "2008-04-21",
+                }
+                writer.writerow([fields[c.name] for c in LSDI_R1.csv.columns])
