@@ -147,7 +147,6 @@ class AboutFormat:
 
     name: str
     fields: tuple[AboutField, ...]
-    required: bool = True
 
     def field(self, name: str) -> AboutField:
         return next(f for f in self.fields if f.name == name)
@@ -171,7 +170,7 @@ class ReturnFormat:
 
     @property
     def sheets(self) -> tuple[AboutFormat | SheetFormat, ...]:
-        """The workbook's sheets, in order."""
+        """The workbook's sheets, in order: About (always required, for it names the version), then the tables."""
         return self.about, self.pi_data, self.feasibility, self.narrative
 
     @property
