@@ -105,17 +105,15 @@ QUALITY_STATUSES = ("ok", "warning", "error")
 DQ_CATEGORIES = ("structure", "availability", "cadence", "integrity")
 SEVERITIES = ("error", "warning")
 
-CAN_PROVIDE = {"yes": "yes", "partially": "partially", "no": "no"}
+#: the Feasibility sheet's answers: the answer as the return offers it → its code
+CAN_PROVIDE = {"Yes": "yes", "Partially": "partially", "No": "no"}
 MAIN_ISSUES = {
-    "none": "none",
-    "reporting cycle": "reporting_cycle",
-    "data availability": "data_availability",
-    "data integrity": "data_integrity",
-    "other": "other",
+    "None": "none",
+    "Reporting cycle": "reporting_cycle",
+    "Data availability": "data_availability",
+    "Data integrity": "data_integrity",
+    "Other": "other",
 }
-
-RETURN_SHEETS = ("About", "PI data", "Feasibility", "Narrative")
-TEMPLATE_VERSION = "LSDI-R1"
 
 
 def source_type(agency: str | None) -> str | None:
@@ -129,26 +127,3 @@ def normalise_label(text: str) -> str:
     """Lower-case, trim, straighten quotes and fold underscores and runs of space."""
     text = str(text).replace("\u00a0", " ").replace("\u2019", "'").replace("_", " ")
     return " ".join(text.strip().lower().split())
-
-
-_AGENCY_LOOKUP = {normalise_label(label): code for code, label in AGENCY_LABELS.items()}
-_AGENCY_LOOKUP.update({normalise_label(code): code for code in AGENCIES})
-_AGENCY_LOOKUP.update(
-    {
-        "childrens social care": "childrens_social_care",
-        "yos": "youth_offending",
-        "youth offending": "youth_offending",
-        "yot": "youth_offending",
-    }
-)
-_FREQUENCY_LOOKUP = {normalise_label(label): code for code, label in FREQUENCY_LABELS.items()}
-
-
-def agency_code(text: str) -> str | None:
-    """The agency code for a label or code a borough typed, or None if unknown."""
-    return _AGENCY_LOOKUP.get(normalise_label(text))
-
-
-def frequency_code(text: str) -> str | None:
-    """`monthly`, `quarterly` or `annual` for what a borough typed, or None if unknown."""
-    return _FREQUENCY_LOOKUP.get(normalise_label(text))

@@ -19,44 +19,27 @@ import pandas as pd
 
 from lsdi_pipeline import reference
 from lsdi_pipeline.reference import AuthorityRegister, Catalogue
+from lsdi_pipeline.returns.format import LSDI_R1, Limits
 from lsdi_pipeline.returns.parse import ParsedReturn, parse_return
-from lsdi_pipeline.returns.reader import Limits
 
 RAW_DIR = Path(__file__).resolve().parents[1] / "data" / "raw"
 RECEIVED_AT = dt.datetime(2008, 4, 20, 9, 0)
 
-ABOUT = {
-    "Template version": "LSDI-R1",
-    "Borough code": "E09000003",
-    "Borough name": "Barnet",
-    "Return period": "2007/08",
-    "Submitted on": dt.datetime(2008, 4, 14),
-    "Submitted by (role)": "LSCB performance officer",
+_BARNET_2007 = {
+    "template_version": LSDI_R1.version,
+    "borough_code": "E09000003",
+    "borough_name": "Barnet",
+    "return_period": "2007/08",
+    "submitted_on": dt.datetime(2008, 4, 14),
+    "submitted_by": "LSCB performance officer",
 }
-PI_DATA_HEADER = [
-    "PI code",
-    "Period",
-    "Numerator",
-    "Denominator",
-    "Value",
-    "Source agency",
-    "Reporting frequency",
-    "Note",
-]
-FEASIBILITY_HEADER = ["PI code", "Can provide", "Main issue", "Comment"]
-NARRATIVE_HEADER = ["Cluster code", "Narrative"]
-CSV_HEADER = [
-    "borough_code",
-    "pi_code",
-    "period",
-    "numerator",
-    "denominator",
-    "value",
-    "source_agency",
-    "reporting_frequency",
-    "note",
-]
-SHEETS = ("About", "PI data", "Feasibility", "Narrative")
+#: the About sheet of a return from Barnet for 2007/08: label → value, in the format's order
+ABOUT = {f.label: _BARNET_2007[f.name] for f in LSDI_R1.about.fields}
+PI_DATA_HEADER = list(LSDI_R1.pi_data.labels)
+FEASIBILITY_HEADER = list(LSDI_R1.feasibility.labels)
+NARRATIVE_HEADER = list(LSDI_R1.narrative.labels)
+CSV_HEADER = list(LSDI_R1.csv.names)
+SHEETS = LSDI_R1.sheet_names
 
 
 @dataclass(frozen=True)
@@ -71,7 +54,17 @@ def pi_row(
     pi_code, period, *, numerator=None, denominator=None, value=None, agency=None, frequency=None, note=None
 ) -> list:
     """One `PI data` row in the template's column order."""
-    return [pi_code, period, numerator, denominator, value, agency, frequency, note]
+    fields = {
+        "pi_code": pi_code,
+        "period": period,
+        "numerator": numerator,
+        "denominator": denominator,
+        "value": value,
+        "source_agency": agency,
+        "reporting_frequency": frequency,
+        "note": note,
+    }
+    return [fields[name] for name in LSDI_R1.pi_data.names]
 
 
 def write_return(
@@ -92,17 +85,18 @@ def write_return(
     header row; `sheet_names` renames a sheet; `omit` leaves sheets out; `extra_sheets` adds
     sheets of rows after the template's own.
     """
+    about_sheet, pi_data, feasibility, narrative = SHEETS
     headers = {
-        "PI data": PI_DATA_HEADER,
-        "Feasibility": FEASIBILITY_HEADER,
-        "Narrative": NARRATIVE_HEADER,
+        pi_data: PI_DATA_HEADER,
+        feasibility: FEASIBILITY_HEADER,
+        narrative: NARRATIVE_HEADER,
         **(headers or {}),
     }
     contents = {
-        "About": [[field, value] for field, value in {**ABOUT, **(about or {})}.items()],
-        "PI data": [headers["PI data"], *pi_rows],
-        "Feasibility": [headers["Feasibility"], *feasibility_rows],
-        "Narrative": [headers["Narrative"], *narrative_rows],
+        about_sheet: [[field, value] for field, value in {**ABOUT, **(about or {})}.items()],
+        pi_data: [headers[pi_data], *pi_rows],
+        feasibility: [headers[feasibility], *feasibility_rows],
+        narrative: [headers[narrative], *narrative_rows],
     }
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from lsdi_pipeline import codes
 from lsdi_pipeline.returns.batch import _parse_all
-from lsdi_pipeline.returns.reader import FileRejected, Limits, read_book
+from lsdi_pipeline.returns.format import Limits
+from lsdi_pipeline.returns.reader import FileRejected, read_book
 from lsdi_pipeline.returns.values import MAX_MAGNITUDE
 from lsdi_pipeline_tests.pipeline import BUNDLED_RAW, copy_bundled_raw, lsdi_run_ok, query
 from lsdi_pipeline_tests.returns_builder import RECEIVED_AT, reference_data

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lsdi_pipeline.returns.reader import Limits
+from lsdi_pipeline.returns.format import Limits
 from lsdi_pipeline_tests.pipeline import copy_bundled_raw, lsdi_run_ok, materialize_all, query
 from lsdi_pipeline_tests.returns_builder import (
     CSV_HEADER,
@@ -48,7 +48,7 @@ def _loaded(warehouse: Path) -> dict[str, pd.DataFrame]:
     facts = query(
         warehouse,
         """SELECT s.file_name, f.sheet, f.row_number, f.pi_code, f.period, f.value, f.value_status,
-                                       f.numerator, f.denominator FROM fact_pi_value f JOIN submission s USING (submission_id)""",
+                  f.numerator, f.denominator FROM fact_pi_value f JOIN submission s USING (submission_id)""",
     )
     rejected = query(
         warehouse,
@@ -340,7 +340,7 @@ def test_a_submission_date_after_arrival_is_an_error_and_cannot_keep_a_return_cu
     findings = query(
         warehouse,
         """SELECT s.file_name, i.cell_ref, i.value_found, i.severity FROM dq_issue i JOIN submission s
-                                   USING (submission_id) WHERE i.check_name = 'submitted_on_after_arrival' ORDER BY 1""",
+                  USING (submission_id) WHERE i.check_name = 'submitted_on_after_arrival' ORDER BY 1""",
     )
     assert list(findings["file_name"]) == ["barnet_csv_typo.csv", "barnet_tomorrow.xlsx", "barnet_typo.xlsx"]
     assert (findings["severity"] == "error").all() and findings["cell_ref"].notna().all()
@@ -405,7 +405,8 @@ def test_bytes_rejected_for_their_name_are_read_when_they_arrive_under_a_name_th
         "same bytes" not in subs.loc["police.csv", "reject_reason"] if subs.loc["police.csv", "reject_reason"] else True
     )
     assert subs.loc["barnet_return_again.xlsx", "status"] == "duplicate"
-    # bytes never loaded are not a duplicate: read the same way, they are rejected for the same reason, under their own id
+    # bytes never loaded are not a duplicate: read the same way, they are rejected for the same reason, under their
+    # own id
     assert subs.loc["barnet_return_copy.csv", "status"] == "rejected"
     assert subs.loc["barnet_return_copy.csv", "reject_reason"] == subs.loc["barnet_return.csv", "reject_reason"]
     assert "barnet_return.xlsx" in subs.loc["barnet_return_again.xlsx", "reject_reason"]

@@ -12,8 +12,8 @@ from collections import Counter
 import openpyxl
 import pytest
 
+from lsdi_pipeline.returns.format import Limits
 from lsdi_pipeline.returns.parse import parse_return
-from lsdi_pipeline.returns.reader import Limits
 from lsdi_pipeline_tests.returns_builder import (
     CSV_HEADER,
     PI_DATA_HEADER,
@@ -1147,7 +1147,7 @@ def test_a_csv_saved_as_unicode_text_utf16_is_read(csv_path):
 def test_a_far_away_cell_is_found_whatever_the_tag_prefix_or_attribute_order():
     import io
 
-    from lsdi_pipeline.returns.reader import FileRejected, Limits, scan_sheet
+    from lsdi_pipeline.returns.reader import FileRejected, scan_sheet
 
     xml = (
         b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData><x:row>'

@@ -11,6 +11,7 @@ import pytest
 
 from lsdi_pipeline import codes, reference
 from lsdi_pipeline.periods import expected_periods
+from lsdi_pipeline.returns.format import LSDI_R1
 from lsdi_pipeline.templates.workbook import write_template, write_templates
 from lsdi_pipeline_tests.returns_builder import RAW_DIR, parse
 
@@ -69,7 +70,7 @@ def the_validation_at(ws, coordinate: str):
 def test_the_template_has_the_four_return_sheets_and_two_sheets_the_parser_ignores(template):
     book = openpyxl.load_workbook(template)
     assert book.sheetnames == ["Instructions", "About", "PI data", "Feasibility", "Narrative", "PI definitions"]
-    assert set(codes.RETURN_SHEETS) <= set(book.sheetnames)
+    assert set(LSDI_R1.sheet_names) <= set(book.sheetnames)
     assert parse(template).submission["ignored_sheets"] == "Instructions;PI definitions"
 
 
@@ -222,9 +223,11 @@ def test_drop_down_lists_sit_on_the_agency_frequency_and_feasibility_columns(tem
     assert the_validation_at(feasibility, "B2").errorStyle == "stop"
     assert agency.errorStyle == "warning"
     # the parser's answer lists are what the drop-downs offer
-    assert {codes.normalise_label(a) for a in ("Yes", "Partially", "No")} == set(codes.CAN_PROVIDE)
+    can_provide, main_issue = (LSDI_R1.feasibility.column(name) for name in ("can_provide", "main_issue"))
+    offered = the_validation_at(feasibility, "B2").formula1.strip('"').split(",")
+    assert {can_provide.answer(a) for a in offered} == set(codes.CAN_PROVIDE.values())
     offered = the_validation_at(feasibility, "C2").formula1.strip('"').split(",")
-    assert {codes.normalise_label(a) for a in offered} == set(codes.MAIN_ISSUES)
+    assert {main_issue.answer(a) for a in offered} == set(codes.MAIN_ISSUES.values())
 
 
 def test_numbers_are_checked_against_each_pis_range_but_only_warn_so_markers_can_be_typed(template):

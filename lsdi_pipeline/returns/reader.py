@@ -23,7 +23,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lsdi_pipeline import codes
+from lsdi_pipeline.returns.format import LSDI_R1, Limits, is_read
 
 
 class FileRejected(Exception):
@@ -33,26 +33,6 @@ class FileRejected(Exception):
         super().__init__(message)
         self.check_name = check_name
         self.message = message
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one return may be and cost; the same for workbooks and CSV files (docs/return-format.md, *Limits*)."""
-
-    max_file_bytes: int = 20 * 1024 * 1024
-    max_unpacked_bytes: int = 100 * 1024 * 1024
-    max_compression_ratio: float = 200.0
-    max_members: int = 2_000
-    #: rows and columns of a sheet that is read (About, PI data, Feasibility, Narrative) or of a CSV file; a return
-    #: has a few hundred rows, an agency's CSV export a few thousand
-    max_rows: int = 10_000
-    max_columns: int = 100
-    #: cells written in the sheets that are read, together (a CSV: its fields)
-    max_cells: int = 100_000
-    #: reading one file, in a worker process of its own: address space above what the worker held before, and
-    #: wall-clock time; a return at the rows limit reads in under 3 s here
-    max_memory_mib: int = 1_024
-    max_seconds: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -67,7 +47,8 @@ class Cell:
 @dataclass
 class Sheet:
     name: str
-    #: (Excel row number, cells in column order up to the last one holding something); row 1 (the header) is always first
+    #: (Excel row number, cells in column order up to the last one holding something); row 1 (the header) is always
+    #: first
     rows: list[tuple[int, list[Cell]]] = field(default_factory=list)
     hidden: bool = False
     #: merged cell ranges (B1:C1): only the top-left cell of each holds a value
@@ -89,8 +70,6 @@ _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 #: a cell reference as openpyxl reads it (letters, then digits; zero-padding allowed)
 _REFERENCE = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]+)")
-#: the sheets of the format, which are read; any other sheet is only named
-_READ_SHEETS = frozenset(codes.normalise_label(name) for name in codes.RETURN_SHEETS)
 
 
 def reader_for(name: str | Path) -> str:
@@ -155,7 +134,7 @@ def _read_workbook(path: Path, limits: Limits) -> Book:
         try:
             sheets, others = {}, []
             for ws in workbook.worksheets:
-                if codes.normalise_label(ws.title) not in _READ_SHEETS:
+                if not is_read(ws.title):
                     others.append((ws.title, ws.sheet_state != "visible"))
                     continue
                 scan = scans.get(ws.title)
@@ -221,7 +200,7 @@ def _check_archive(path: Path, limits: Limits) -> dict[str, _SheetScan]:
             titles = _sheet_titles(archive)
             scans, cells = {}, 0
             for member, title in titles.items():
-                if codes.normalise_label(title) not in _READ_SHEETS:
+                if not is_read(title):
                     continue
                 try:
                     stream = archive.open(member)
@@ -372,7 +351,8 @@ def _column_number(letters: str) -> int:
 
 # -- CSV ---------------------------------------------------------------------------------------------
 def _read_csv(data: bytes, limits: Limits) -> Book:
-    # UTF-8 (a BOM tolerated) or Windows-1252 as the format says; UTF-16 with its BOM is what Excel's "Unicode text" writes
+    # UTF-8 (a BOM tolerated) or Windows-1252 as the format says; UTF-16 with its BOM is what Excel's "Unicode text"
+    # writes
     encodings = ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "cp1252")
     for encoding in encodings:
         try:
@@ -416,7 +396,7 @@ def _read_csv(data: bytes, limits: Limits) -> Book:
         ) from exc
     if rows:
         _check_last_record_closed(text, *span, rows[-1])
-    return Book({"PI data": Sheet("PI data", rows)}, "csv", encoding)
+    return Book({LSDI_R1.csv.name: Sheet(LSDI_R1.csv.name, rows)}, "csv", encoding)
 
 
 def _check_last_record_closed(text: str, first_line: int, last_line: int, row: tuple[int, list[Cell]]) -> None:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from lsdi_pipeline import codes
 from lsdi_pipeline.checks.rules import RULES
+from lsdi_pipeline.returns.format import LSDI_R1
 
 SEVERITY_ORDER = {"ok": 0, "warning": 1, "error": 2}
 #: the rules whose finding puts a whole file aside
@@ -69,7 +70,7 @@ def figure_quality(facts: pd.DataFrame, findings: pd.DataFrame) -> pd.Series:
         & findings["field"].notna()
         & ~findings["field"].isin(FREE_TEXT_FIELDS)
         & (findings["category"] != "availability")
-        & (findings["sheet"] == codes.RETURN_SHEETS[1])
+        & (findings["sheet"] == LSDI_R1.pi_data.name)
     ]
     worst = (
         about.assign(rank=about["severity"].map(SEVERITY_ORDER), row_number=about["row_number"].astype("int64"))

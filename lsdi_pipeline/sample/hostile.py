@@ -11,28 +11,32 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from lsdi_pipeline.returns.reader import Limits
+from lsdi_pipeline.returns.format import LSDI_R1, Limits
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_SPREADSHEETML = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
     '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    f'<Override PartName="/xl/workbook.xml" ContentType="{_SPREADSHEETML}.sheet.main+xml"/>'
     "{sheets}{strings}</Types>"
 )
-_SHEET_TYPE = '<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-_STRINGS_TYPE = '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
-SHEETS = ("About", "PI data", "Feasibility", "Narrative")
-ABOUT = (
-    ("Template version", "LSDI-R1"),
-    ("Borough code", "E09000003"),
-    ("Borough name", "Barnet"),
-    ("Return period", "2007/08"),
-    ("Submitted on", "2008-04-14"),
-    ("Submitted by (role)", "LSCB performance officer"),
-)
-PI_HEADER = ("PI code", "Period", "Numerator", "Denominator", "Value", "Source agency", "Reporting frequency", "Note")
+_SHEET_TYPE = f'<Override PartName="/xl/worksheets/sheet{{i}}.xml" ContentType="{_SPREADSHEETML}.worksheet+xml"/>'
+_STRINGS_TYPE = f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_SPREADSHEETML}.sharedStrings+xml"/>'
+SHEETS = LSDI_R1.sheet_names
+_BARNET_2007 = {
+    "template_version": LSDI_R1.version,
+    "borough_code": "E09000003",
+    "borough_name": "Barnet",
+    "return_period": "2007/08",
+    "submitted_on": "2008-04-14",
+    "submitted_by": "LSCB performance officer",
+}
+#: a return from Barnet for 2007/08, well formed: only its size or shape is hostile
+ABOUT = tuple((f.label, _BARNET_2007[f.name]) for f in LSDI_R1.about.fields)
+PI_HEADER = LSDI_R1.pi_data.labels
 
 
 def _inline(ref: str, text: str) -> str:
@@ -53,27 +57,26 @@ def write_workbook(
     path: Path, pi_rows_xml: str, shared_strings: str | None = None, extra_parts: dict[str, bytes] | None = None
 ) -> Path:
     """A minimal LSDI-R1 workbook written part by part, so any part can be made as large or as odd as wanted."""
+    about, pi_data, feasibility, narrative = SHEETS
     sheets = {
-        "About": _rows_xml(ABOUT),
-        "PI data": _rows_xml([PI_HEADER]) + pi_rows_xml,
-        "Feasibility": _rows_xml([("PI code", "Can provide", "Main issue", "Comment")]),
-        "Narrative": _rows_xml([("Cluster code", "Narrative")]),
+        about: _rows_xml(ABOUT),
+        pi_data: _rows_xml([PI_HEADER]) + pi_rows_xml,
+        feasibility: _rows_xml([LSDI_R1.feasibility.labels]),
+        narrative: _rows_xml([LSDI_R1.narrative.labels]),
     }
     workbook = (
-        f'<workbook xmlns="{_MAIN}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+        f'<workbook xmlns="{_MAIN}" xmlns:r="{_RELATIONSHIPS}"><sheets>'
         + "".join(f'<sheet name="{n}" sheetId="{i}" r:id="rId{i}"/>' for i, n in enumerate(SHEETS, start=1))
         + "</sheets></workbook>"
     )
     rels = (
         '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
         + "".join(
-            f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
-            f'Target="worksheets/sheet{i}.xml"/>'
+            f'<Relationship Id="rId{i}" Type="{_RELATIONSHIPS}/worksheet" Target="worksheets/sheet{i}.xml"/>'
             for i in range(1, 5)
         )
         + (
-            '<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
-            'Target="sharedStrings.xml"/>'
+            f'<Relationship Id="rId9" Type="{_RELATIONSHIPS}/sharedStrings" Target="sharedStrings.xml"/>'
             if shared_strings is not None
             else ""
         )
@@ -160,11 +163,10 @@ def csv_at_the_limit(path: Path, limits: Limits = Limits()) -> Path:
     note_length = max(10, limits.max_file_bytes // rows - 80)
     note = ("Child J.S. born 12/03/2001, NHS 943 476 5919; " * (note_length // 47 + 1))[:note_length]
     with open(path, "w", encoding="utf-8", newline="") as f:
-        f.write("borough_code,pi_code,period,numerator,denominator,value,source_agency,reporting_frequency,note\r\n")
+        f.write(",".join(LSDI_R1.csv.names) + "\r\n")
         for r in range(rows):
-            f.write(
-                f'E09000003,L{r % 9 + 1:02d},{1990 + r % 100}-{r % 12 + 1:02d},{r},{r + 1},{r % 100},Police,Monthly,"{note}"\r\n'
-            )
+            period = f"{1990 + r % 100}-{r % 12 + 1:02d}"
+            f.write(f'E09000003,L{r % 9 + 1:02d},{period},{r},{r + 1},{r % 100},Police,Monthly,"{note}"\r\n')
     return path
 
 

@@ -44,6 +44,7 @@ from lsdi_pipeline import reference
 from lsdi_pipeline.periods import financial_year
 from lsdi_pipeline.published import PUBLISHED_DIR
 from lsdi_pipeline.sample import generator as g
+from lsdi_pipeline.sample import mapping
 
 AUTHORITIES_FILE = Path(__file__).with_name("authorities_2025.csv")
 #: the bundled raw directory of a checkout (not part of an installed wheel)
@@ -131,12 +132,12 @@ def write_national_sample(
     pilots = list(boroughs["borough_code"])
     note = g.SYNTHETIC.format(seed=seed)
     rng = random.Random(seed)
-    responses = g._mapping_responses(rng, boroughs, pilots, note)  # every pilot responded with a full report
+    responses = mapping.mapping_responses(rng, boroughs, pilots, note)  # every pilot responded with a full report
     g._write_csv(raw_dir / "mapping" / "responses.csv", responses)
-    g._write_csv(raw_dir / "mapping" / "inventory.csv", g._mapping_inventory(rng, responses, indicators, note))
+    g._write_csv(raw_dir / "mapping" / "inventory.csv", mapping.mapping_inventory(rng, responses, indicators, note))
     g._write_csv(
         raw_dir / "pilot" / "pilot_boroughs.csv",
-        g._pilot_register(
+        mapping.pilot_register(
             rng,
             pilots,
             register,

@@ -1,0 +1,87 @@
+"""A sheet of a return read as a table: its header matched to the format's columns, then one record a row.
+
+Also the two readings of a cell every part of the parser shares: as text, and whether it is blank.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from lsdi_pipeline.returns.format import SheetFormat
+from lsdi_pipeline.returns.reader import Cell, Sheet, column_letter
+
+
+def cell_text(value: object) -> str | None:
+    """A cell as text for records and findings (None for an empty cell)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.replace("\u00a0", " ").strip())
+
+
+def row_of(cell: Cell) -> int | None:
+    """The row number in a cell's reference (None for a cell that has none)."""
+    digits = "".join(ch for ch in cell.ref if ch.isdigit())
+    return int(digits) if digits else None
+
+
+@dataclass
+class Table:
+    """A sheet read as header + records: each record maps field → cell, plus the raw row."""
+
+    sheet: Sheet
+    format: SheetFormat
+    header: dict[str, tuple[int, str]]  # field → (column index, header text)
+    extra: list[tuple[int, str]]  # columns not in the format, kept in raw records
+
+    def records(self):
+        header_texts = {i: text for i, text in [*self.header.values(), *self.extra]}
+        for row_number, cells in self.sheet.rows[1:]:
+            if all(is_blank(c.value) for c in cells):
+                continue
+            fields = {
+                name: cells[i] if i < len(cells) else Cell(None, f"{column_letter(i + 1)}{row_number}")
+                for name, (i, _) in self.header.items()
+            }
+            raw = {
+                header_texts.get(i, f"column {i + 1}"): cell_text(c.value)
+                for i, c in enumerate(cells)
+                if not is_blank(c.value)
+            }
+            yield row_number, fields, raw
+
+    def column_name(self, field_name: str) -> str:
+        return self.header[field_name][1]
+
+    def cell_ref(self, field_name: str, row_number: int) -> str:
+        return f"{column_letter(self.header[field_name][0] + 1)}{row_number}"
+
+    @property
+    def missing(self) -> list[str]:
+        """The format's required fields that no header names."""
+        return [f for f in self.format.required_fields if f not in self.header]
+
+
+def read_table(sheet: Sheet, sheet_format: SheetFormat) -> Table:
+    """Match the sheet's first row to the format's columns: the first column naming a field fills it."""
+    header: dict[str, tuple[int, str]] = {}
+    extra = []
+    first = sheet.rows[0][1] if sheet.rows else []
+    for i, cell in enumerate(first):
+        if is_blank(cell.value):
+            continue
+        text = str(cell.value).replace("\u00a0", " ").strip()
+        name = sheet_format.field_for(text)
+        if name and name not in header:
+            header[name] = (i, text)
+        else:
+            extra.append((i, text))
+    return Table(sheet, sheet_format, header, extra)
