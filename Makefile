@@ -1,12 +1,13 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11:
 #   make run    build the warehouse (data/warehouse/lsdi.duckdb) and reports from the bundled data
 #   make test   run the test suite
+#   make lint   check the code is formatted and lint-free (ruff, configured in pyproject.toml)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 
-.PHONY: run test ui sample clean
+.PHONY: run test lint ui sample clean
 
 $(BIN)/lsdi: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +20,10 @@ run: $(BIN)/lsdi
 
 test: $(BIN)/lsdi
 	$(BIN)/python -m pytest -q
+
+lint: $(BIN)/lsdi
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 ui: $(BIN)/lsdi
 	$(BIN)/dagster dev -w workspace.yaml

@@ -36,7 +36,10 @@ TARGETS = {
     "hostile_extra_rss_mib": 1024.0,
 }
 #: `lsdi run`'s own path, materialising one asset with no inputs, and exiting as the `lsdi` command does
-FIXED_COST_RUN = "from lsdi_pipeline.cli import exit_quickly, run_pipeline; exit_quickly(run_pipeline(None, None, only=('dq_rule',)))"
+FIXED_COST_RUN = (
+    "from lsdi_pipeline.cli import exit_quickly, run_pipeline; exit_quickly(run_pipeline(None, None, "
+    "only=('dq_rule',)))"
+)
 NEW_RETURN = (
     "borough_code,pi_code,period,numerator,denominator,value,source_agency,reporting_frequency,note\n"
     "{code},L01,2007-04,,,{value},Police,Monthly,bench: a return arriving on its own\n"

@@ -149,7 +149,8 @@ def write_sample_data(output: Path, seed: int | None, authorities: str | None = 
         years_text = f"{counts['years']} years, {first}–{last}" if counts["years"] > 1 else f"1 year, {last}"
         print(
             f"wrote {counts['returns']} returns ({counts['authorities']} authorities × {years_text}), "
-            f"{counts['mapping_responses']} mapping responses and {counts['pilot_boroughs']} pilot authorities under {output} "
+            f"{counts['mapping_responses']} mapping responses and {counts['pilot_boroughs']} pilot authorities "
+            f"under {output} "
             f"in {time.perf_counter() - started:.1f} s"
         )
         return 0
@@ -171,8 +172,10 @@ def write_published_example(output: Path, years: int) -> int:
         print(f"lsdi sample: {exc}", file=sys.stderr)
         return 2
     print(
-        f"wrote {counts['returns']} CSV returns of DfE published figures ({counts['boroughs']} boroughs × {counts['years']} "
-        f"years, {financial_year(counts['first_year']).label}–{financial_year(counts['last_year']).label}) under {output}; "
+        f"wrote {counts['returns']} CSV returns of DfE published figures ({counts['boroughs']} boroughs × "
+        f"{counts['years']} "
+        f"years, {financial_year(counts['first_year']).label}–{financial_year(counts['last_year']).label}) under "
+        f"{output}; "
         f"build it with: lsdi run --raw-dir {output} --warehouse-dir DIR"
     )
     return 0
@@ -221,8 +224,8 @@ def write_template_file(raw_dir: Path, borough: str, period: str, output: str) -
 
 
 def _template_path(output: str, standard_name: str) -> Path:
-    """`output` itself, or `standard_name` in it when it names a directory: an existing one, or one to create (its parent must
-    exist) when it ends with a separator."""
+    """`output` itself, or `standard_name` in it when it names a directory: an existing one, or one to create (its
+    parent must exist) when it ends with a separator."""
     path = Path(output)
     if output.endswith((os.sep, "/")):
         path.mkdir(exist_ok=True)
@@ -284,7 +287,8 @@ def run_pipeline(
 
 
 def _cannot_write(directory: Path) -> str | None:
-    """Why a run could not create or write in the warehouse directory (it takes a lock and writes files there), or None."""
+    """Why a run could not create or write in the warehouse directory (it takes a lock and writes files there), or
+    None."""
     import tempfile
 
     try:
@@ -299,11 +303,10 @@ def _errors(result) -> dict:
     """Failed step → its error; when no step failed (a resource could not start), "run" → the run's error."""
     errors = {event.step_key: event.event_specific_data.error for event in result.all_events if event.is_step_failure}
     if not errors:
-        errors = {
-            "run": event.event_specific_data.error
-            for event in result.all_events
-            if event.is_run_failure and event.event_specific_data.error is not None
-        }
+        run_errors = [e.event_specific_data.error for e in result.all_events if e.is_run_failure]
+        run_errors = [error for error in run_errors if error is not None]
+        if run_errors:
+            errors["run"] = run_errors[-1]
     return errors
 
 

@@ -30,7 +30,8 @@ def run_resources(paths: LsdiPaths) -> dict:
 
 
 def build_defs(paths: LsdiPaths) -> dg.Definitions:
-    """Every asset, check, job, schedule and sensor of the pipeline, reading `paths.raw` and writing `paths.warehouse`."""
+    """Every asset, check, job, schedule and sensor of the pipeline, reading `paths.raw` and writing
+    `paths.warehouse`."""
     return dg.Definitions(
         assets=all_assets,
         asset_checks=all_asset_checks,

@@ -118,7 +118,8 @@ def read_published(raw_dir: Path, indicators: pd.DataFrame, measures: pd.DataFra
         first = clash.iloc[0]
         raise PublishedDataError(
             f"{first['source_file']} gives {first['area_name']} ({first['area_code']}) more than one figure for "
-            f"{first['pi_code']} {first['period']}: {', '.join(clash.loc[(clash[key] == first[key]).all(axis=1), 'raw_value'])}"
+            f"{first['pi_code']} {first['period']}: "
+            f"{', '.join(clash.loc[(clash[key] == first[key]).all(axis=1), 'raw_value'])}"
         )
     return published
 
@@ -239,7 +240,8 @@ def _period(time_period: str, time_identifier: str, period_basis: str, file: str
 
 
 def read_cell(text: object) -> tuple[float | None, str]:
-    """A published cell: (number, `reported`), or (None, the status of DfE's symbol). An empty cell is `not_available`."""
+    """A published cell: (number, `reported`), or (None, the status of DfE's symbol). An empty cell is
+    `not_available`."""
     cell = str(text).strip()
     status = codes.DFE_SYMBOLS.get(cell.lower())
     if status:

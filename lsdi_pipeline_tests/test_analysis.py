@@ -74,7 +74,8 @@ def test_pooled_figures_are_sums_of_numerators_over_sums_of_denominators_of_the_
         SELECT DISTINCT c.pi_code, c.period, p.pooled, coalesce(p.n, 0) n FROM cmp_borough_pi c LEFT JOIN (
             SELECT f.pi_code, f.period, count(*) n,
                    CASE WHEN count(*) >= 3 THEN sum(f.numerator) / sum(f.denominator)
-                        * CASE i.unit WHEN 'percent' THEN 100 WHEN 'rate_per_1k' THEN 1000 WHEN 'rate_per_10k' THEN 10000
+                        * CASE i.unit WHEN 'percent' THEN 100 WHEN 'rate_per_1k' THEN 1000
+                                      WHEN 'rate_per_10k' THEN 10000
                                       WHEN 'rate_per_100k' THEN 100000 END END AS pooled
             FROM shown f JOIN dim_indicator i USING (pi_code)
             WHERE f.numerator IS NOT NULL AND f.denominator IS NOT NULL AND i.unit <> 'count' AND i.unit IN
@@ -95,7 +96,8 @@ def test_ranks_follow_polarity_among_the_figures_shown_with_shared_ties_and_none
         f"""
         WITH {SHOWN}
         SELECT c.pi_code, c.period, c.borough_code, r.rank FROM cmp_borough_pi c LEFT JOIN (
-            SELECT f.pi_code, f.period, f.borough_code, {RANK_SQL} AS rank FROM shown f JOIN dim_indicator i USING (pi_code)
+            SELECT f.pi_code, f.period, f.borough_code, {RANK_SQL} AS rank
+            FROM shown f JOIN dim_indicator i USING (pi_code)
         ) r USING (pi_code, period, borough_code) ORDER BY 1, 2, 3""",
     )
     got = query(warehouse, "SELECT pi_code, period, borough_code, rank FROM cmp_borough_pi ORDER BY 1, 2, 3")
@@ -103,7 +105,7 @@ def test_ranks_follow_polarity_among_the_figures_shown_with_shared_ties_and_none
     neutral = query(
         warehouse,
         """SELECT count(*) n FROM cmp_borough_pi c JOIN dim_indicator i USING (pi_code)
-                                  WHERE i.polarity = 'neutral' AND (c.rank IS NOT NULL OR c.quartile_band IS NOT NULL)""",
+           WHERE i.polarity = 'neutral' AND (c.rank IS NOT NULL OR c.quartile_band IS NOT NULL)""",
     )
     assert neutral["n"][0] == 0
 
@@ -114,7 +116,8 @@ def test_small_counts_are_primary_suppressed_and_take_no_part_in_any_statistic(w
         f"""
         SELECT f.pi_code, f.period, f.borough_code, f.value,
                (i.unit = 'count' AND f.value BETWEEN 1 AND 5)
-               OR (i.unit IN ('percent', 'rate_per_1k', 'rate_per_10k', 'rate_per_100k') AND coalesce(f.numerator BETWEEN 1 AND 5, false)) AS hide
+               OR (i.unit IN ('percent', 'rate_per_1k', 'rate_per_10k', 'rate_per_100k')
+                   AND coalesce(f.numerator BETWEEN 1 AND 5, false)) AS hide
         FROM fact_pi_value f JOIN dim_indicator i USING (pi_code) WHERE {USABLE} ORDER BY 1, 2, 3""",
     )
     got = query(warehouse, "SELECT * FROM cmp_borough_pi ORDER BY 1, 2, 3")
@@ -143,8 +146,10 @@ def test_availability_matrix_accounts_for_every_expected_period(warehouse):
         warehouse,
         f"""
         SELECT f.borough_code, f.pi_code, count(*) provided FROM fact_pi_value f JOIN dim_indicator i USING (pi_code)
-        WHERE {USABLE} AND i.status = 'phase_1' AND i.expected_cadence = 'annual' AND f.period IN ('2007/08', '2007', '2008-03-31')
-          AND f.period_type IN ('year', 'calendar_year', 'snapshot') AND (i.period_basis = 'calendar_year') = (f.period_type = 'calendar_year')
+        WHERE {USABLE} AND i.status = 'phase_1' AND i.expected_cadence = 'annual'
+          AND f.period IN ('2007/08', '2007', '2008-03-31')
+          AND f.period_type IN ('year', 'calendar_year', 'snapshot')
+          AND (i.period_basis = 'calendar_year') = (f.period_type = 'calendar_year')
         GROUP BY ALL""",
     )
     merged = matrix.merge(annual, on=["borough_code", "pi_code"])
@@ -167,7 +172,8 @@ def test_feasibility_summary_counts_current_answers(warehouse):
 def test_bias_by_source_quantifies_the_local_authority_lean(warehouse):
     expected = query(
         warehouse,
-        """SELECT source_type, count(*) pis, count(*) FILTER (WHERE status = 'phase_1' AND expected_cadence <> 'annual') sub_annual
+        """SELECT source_type, count(*) pis,
+                  count(*) FILTER (WHERE status = 'phase_1' AND expected_cadence <> 'annual') sub_annual
                                    FROM dim_indicator GROUP BY ALL""",
     ).set_index("source_type")
     held = query(warehouse, "SELECT source_type, count(*) n FROM mapping_inventory GROUP BY ALL").set_index(

@@ -96,7 +96,8 @@ def _figure(cell: str) -> float | None:
 
 
 def _dfe(file: str, column: str, time_period: int) -> dict:
-    """DfE's figures for one year: {'national': x, 'london': x, 'la': {new_la_code: x}, 'la_by_number': {old_la_code: x}}."""
+    """DfE's figures for one year: {'national': x, 'london': x, 'la': {new_la_code: x}, 'la_by_number':
+    {old_la_code: x}}."""
     out = {"national": None, "london": None, "la": {}, "la_by_number": {}}
     with open(DFE_DIR / file, newline="", encoding="utf-8-sig") as f:
         for row in csv.DictReader(f):
@@ -162,7 +163,8 @@ def test_national_rank_and_band_match_an_independent_lait(real, pi_code, file, c
             band,
             len(everyone),
         ), (
-            f"{pi_code} {period} {borough}: cmp gives {row['national_rank']}/{row['national_band']}/{row['authorities_ranked']}"
+            f"{pi_code} {period} {borough}: cmp gives "
+            f"{row['national_rank']}/{row['national_band']}/{row['authorities_ranked']}"
         )
         checked += 1
     assert checked >= 30, f"only {checked} London boroughs have a DfE figure for {pi_code} {period}"

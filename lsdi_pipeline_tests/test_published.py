@@ -133,7 +133,8 @@ def test_a_published_cell_that_is_no_figure_is_not_available_and_a_clash_is_a_lo
 
 
 def test_each_symbol_in_a_return_loads_with_its_meaning_and_rejects_no_row(tmp_path):
-    """Every DfE symbol in the Value cell of a real workbook, through `lsdi run`: loaded with its status, no row rejected."""
+    """Every DfE symbol in the Value cell of a real workbook, through `lsdi run`: loaded with its status, no row
+    rejected."""
     raw = copy_bundled_raw(tmp_path / "raw")
     symbols = ["c", "[c]", "x", ":", "[x]", "z", "[z]", "u", "[u]", "low", "k", "~"]
     months = [f"{calendar.month_abbr[m]} {2007 + (m < 4)}" for m in (*range(4, 13), 1, 2, 3)]
@@ -145,7 +146,7 @@ def test_each_symbol_in_a_return_loads_with_its_meaning_and_rejects_no_row(tmp_p
     loaded = query(
         tmp_path / "wh",
         """SELECT f.raw_value, f.value_status, f.value FROM fact_pi_value f JOIN submission s
-                                       USING (submission_id) WHERE s.file_name = 'barnet_symbols.xlsx' ORDER BY f.period""",
+           USING (submission_id) WHERE s.file_name = 'barnet_symbols.xlsx' ORDER BY f.period""",
     )
     assert list(loaded["raw_value"]) == symbols
     assert list(loaded["value_status"]) == [codes.DFE_SYMBOLS[s] for s in symbols] and loaded["value"].isna().all()
@@ -240,7 +241,8 @@ def test_the_example_refuses_to_overwrite_the_raw_directory_it_copies():
 
 
 def test_the_example_never_deletes_returns_it_did_not_write(tmp_path):
-    """Pointed at a raw directory holding a borough's return, it refuses and leaves the return; its own files it rewrites."""
+    """Pointed at a raw directory holding a borough's return, it refuses and leaves the return; its own files it
+    rewrites."""
     write_published_returns(tmp_path / "raw", years=1)
     theirs = tmp_path / "raw" / "returns" / "barnet_lsdi_return_2024-25.xlsx"
     theirs.write_bytes(b"a borough's own return")

@@ -16,7 +16,8 @@ from lsdi_pipeline.definitions import all_asset_checks, all_assets
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERY = """{
-  assetNodes { assetKey { path } groupName description assetChecksOrError { ... on AssetChecks { checks { name description } } } }
+  assetNodes { assetKey { path } groupName description
+               assetChecksOrError { ... on AssetChecks { checks { name description } } } }
   repositoriesOrError { ... on RepositoryConnection { nodes { name schedules { name cronSchedule executionTimezone }
                                                              sensors { name description } } } }
 }"""

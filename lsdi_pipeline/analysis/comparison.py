@@ -138,7 +138,7 @@ def compare(
     return figures[COLUMNS].sort_values(["pi_code", "period", "borough_code"]).reset_index(drop=True)
 
 
-# -- which figures are hidden -------------------------------------------------------------------------------------------
+# -- which figures are hidden ------------------------------------------------------------------------------------------
 def suppression(figures: pd.DataFrame) -> pd.Series:
     """`primary`, `secondary` or None for each figure.
 
@@ -208,7 +208,7 @@ def _totals(figures: pd.DataFrame) -> pd.DataFrame:
     return long[["set", "row"]]
 
 
-# -- London -------------------------------------------------------------------------------------------------------------
+# -- London ------------------------------------------------------------------------------------------------------------
 def _group_statistics(shown: pd.DataFrame) -> pd.DataFrame:
     """Per group, PI and period: the statistics of the figures shown, NULL where fewer than MIN_CONTRIBUTORS."""
     group = shown.groupby(GROUP)["value"]
@@ -303,7 +303,7 @@ def _months_before(days: pd.Series, months: int) -> pd.Series:
     )
 
 
-# -- neighbours and England ---------------------------------------------------------------------------------------------
+# -- neighbours and England --------------------------------------------------------------------------------------------
 def _returned(figures: pd.DataFrame) -> pd.DataFrame:
     """Each borough's figure by DfE LA number, with whether it is hidden (a hidden one counts for no statistic)."""
     returned = figures.assign(neighbour=pd.to_numeric(figures["dfe_la_code"], errors="coerce"))

@@ -52,7 +52,8 @@ def dim_borough(paths: LsdiPaths, pilot_borough: pd.DataFrame) -> dg.Output:
 
 @dg.asset(group_name=GROUP, dagster_type=table_type("published_value"))
 def published_value(paths: LsdiPaths, dim_indicator: pd.DataFrame) -> dg.Output:
-    """DfE's published statistics for the PIs whose definition they match (published/, as dataset/published_measures.csv declares)."""
+    """DfE's published statistics for the PIs whose definition they match (published/, as
+    dataset/published_measures.csv declares)."""
     frame = read_published(paths.raw, dim_indicator)
     periods = sorted(frame["period"].unique())
     return table_output(

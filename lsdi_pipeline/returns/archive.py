@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import errno
+import functools
 import hashlib
 import logging
 import os
@@ -56,7 +57,8 @@ _RECEIVED_AT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2
 
 
 class LedgerError(Exception):
-    """The ledger cannot be read as written: it must be repaired by hand, since nothing else records what arrived when."""
+    """The ledger cannot be read as written: it must be repaired by hand, since nothing else records what arrived
+    when."""
 
 
 class Ledger(pa.DataFrameModel):
@@ -109,7 +111,8 @@ def entry_kind(mode: int) -> str:
 
 
 def return_entries(returns_dir: Path) -> list[Entry]:
-    """Every name under the returns folder that a borough may have sent (not hidden or Office lock files), with its kind.
+    """Every name under the returns folder that a borough may have sent (not hidden or Office lock files), with its
+    kind.
 
     No link inside the folder is followed, not even one to a directory: it is an entry like any other.
     """
@@ -171,7 +174,8 @@ def file_sha256(path: Path) -> str:
 
 
 def archive_name(sha: str, file_name: str) -> str:
-    """The archive copy's name: the SHA-256 and the file's suffix when it is a plain one, so no name carries odd characters."""
+    """The archive copy's name: the SHA-256 and the file's suffix when it is a plain one, so no name carries odd
+    characters."""
     suffix = os.path.splitext(file_name)[1].lower()
     return f"{sha}{suffix}" if ARCHIVE_SUFFIX.fullmatch(suffix) else sha
 
@@ -277,7 +281,7 @@ def read_ledger_records(archive_dir: Path) -> list[dict]:
             for line, row in rows:
                 if len(row) != len(header):
                     raise error(line, f"{len(row)} fields where the header has {len(header)}")
-                record = _ledger_record(dict(zip(header, row)), lambda what: error(line, what))
+                record = _ledger_record(dict(zip(header, row)), functools.partial(error, line))
                 if record["submission_id"] in ids:
                     raise error(line, f"submission_id {record['submission_id']} appears twice")
                 ids.add(record["submission_id"])

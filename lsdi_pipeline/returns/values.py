@@ -28,7 +28,8 @@ _NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+|\d+)(?:\.\
 
 @dataclass(frozen=True)
 class CellReading:
-    """`status` is a value status (`reported`, `not_provided`, `suppressed`, a DfE symbol's) or `unreadable` (with `problem`)."""
+    """`status` is a value status (`reported`, `not_provided`, `suppressed`, a DfE symbol's) or `unreadable` (with
+    `problem`)."""
 
     number: float | None
     status: str

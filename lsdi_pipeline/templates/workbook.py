@@ -23,6 +23,7 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.worksheet import Worksheet
 
 from lsdi_pipeline import codes
+from lsdi_pipeline.checks.rules.integrity import PERCENT_RANGE
 from lsdi_pipeline.periods import Period, expected_periods, financial_year
 from lsdi_pipeline.returns.format import LSDI_R1, SheetFormat
 from lsdi_pipeline.sample.xlsx import make_reproducible
@@ -68,15 +69,8 @@ DEFINITIONS_HEADER = (
 #: unlocked, validated rows left below the pre-listed ones for figures for other periods
 SPARE_ROWS = 50
 
-UNIT_LABELS = {
-    "percent": "percentage (0–100)",
-    "rate_per_1k": "rate per 1,000",
-    "rate_per_10k": "rate per 10,000",
-    "rate_per_100k": "rate per 100,000",
-    "count": "count",
-    "days": "days",
-    "score": "score",
-}
+#: a PI's unit as the template's prompts and definitions say it (a percentage in words, where the reports write %)
+UNIT_IN_WORDS = {**codes.UNIT_LABELS, "percent": "percentage ({}–{})".format(*PERCENT_RANGE)}
 POLARITY_LABELS = {
     "higher_is_better": "Higher is better",
     "lower_is_better": "Lower is better",
@@ -293,9 +287,9 @@ def _write_pi_data(ws: Worksheet, asked: list[_AskedFor]) -> None:
             f"{value}{first}:{value}{last_of_pi}",
             low,
             high,
-            title=f"{pi_code}: {UNIT_LABELS[pi['unit']]}",
+            title=f"{pi_code}: {UNIT_IN_WORDS[pi['unit']]}",
             prompt=_value_prompt(pi, low, high),
-            error=f"{pi_code} is a {UNIT_LABELS[pi['unit']]}: expected {_range_text(low, high)}. "
+            error=f"{pi_code} is a {UNIT_IN_WORDS[pi['unit']]}: expected {_range_text(low, high)}. "
             "Choose Yes to keep n/a or <5; No to correct it.",
         )
     number_validation(
@@ -419,7 +413,7 @@ def _write_definitions(ws: Worksheet, phase_1: list[dict], asked: list[_AskedFor
             pi["definition"],
             pi["numerator_definition"],
             pi["denominator_definition"],
-            UNIT_LABELS[pi["unit"]],
+            UNIT_IN_WORDS[pi["unit"]],
             _range_text(*_value_range(pi)).removeprefix("a number ").capitalize(),
             polarity,
             codes.FREQUENCY_LABELS[pi["expected_cadence"]],

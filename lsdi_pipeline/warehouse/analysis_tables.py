@@ -1,4 +1,5 @@
-"""The Analysis tables: availability, cadence, feasibility, the comparison across boroughs, bias by source and the Phase II recommendations.
+"""The Analysis tables: availability, cadence, feasibility, the comparison across boroughs, bias by source and the
+Phase II recommendations.
 
 Part of the warehouse schema (`lsdi_pipeline.warehouse.schema`): docs/warehouse.md is the contract.
 """
@@ -95,7 +96,8 @@ TABLES = (
     ),
     Table(
         "cmp_borough_pi",
-        "Each borough against London and England, per PI and period, on current figures not flagged error. Safe to publish: no suppressed figure can be worked out from it (see docs/warehouse.md, Disclosure control).",
+        "Each borough against London and England, per PI and period, on current figures not flagged error. Safe to "
+        "publish: no suppressed figure can be worked out from it (see docs/warehouse.md, Disclosure control).",
         (
             column("pi_code", "VARCHAR", PI_COMMENT, False),
             column("period", "VARCHAR", "Canonical period label.", False),
@@ -113,29 +115,34 @@ TABLES = (
             column(
                 "group_q1",
                 "DOUBLE",
-                "London: lower quartile of the published figures (linear interpolation, as quantile_cont and Excel QUARTILE.INC); NULL with fewer than 3.",
+                "London: lower quartile of the published figures (linear interpolation, as quantile_cont and Excel "
+                "QUARTILE.INC); NULL with fewer than 3.",
             ),
             column("group_q3", "DOUBLE", "London: upper quartile (linear interpolation); NULL with fewer than 3."),
             column(
                 "group_pooled",
                 "DOUBLE",
-                "London: Σ numerator / Σ denominator in the PI's unit, over the pooled_reporting boroughs whose published figure gave both; NULL with fewer than 3.",
+                "London: Σ numerator / Σ denominator in the PI's unit, over the pooled_reporting boroughs whose "
+                "published figure gave both; NULL with fewer than 3.",
             ),
             column(
                 "rank",
                 "INTEGER",
-                "London: 1 = best by the catalogue's polarity among the published figures; ties share the best rank; in_band ranks by distance from the band; NULL for neutral PIs and suppressed figures.",
+                "London: 1 = best by the catalogue's polarity among the published figures; ties share the best "
+                "rank; in_band ranks by distance from the band; NULL for neutral PIs and suppressed figures.",
             ),
             column(
                 "boroughs_reporting",
                 "INTEGER",
-                "London: boroughs whose published figure the group statistics are computed on (suppressed figures not counted).",
+                "London: boroughs whose published figure the group statistics are computed on (suppressed figures "
+                "not counted).",
                 False,
             ),
             column(
                 "quartile_band",
                 "VARCHAR",
-                "London: A–D, A best by the catalogue's polarity; NULL for neutral PIs, suppressed figures and groups under 3.",
+                "London: A–D, A best by the catalogue's polarity; NULL for neutral PIs, suppressed figures and "
+                "groups under 3.",
                 True,
                 ("A", "B", "C", "D"),
             ),
@@ -143,12 +150,14 @@ TABLES = (
             column(
                 "change_from_previous",
                 "DOUBLE",
-                "value − the borough's figure for the adjacent previous period of the same type; NULL across a gap, or next to a suppressed figure.",
+                "value − the borough's figure for the adjacent previous period of the same type; NULL across a "
+                "gap, or next to a suppressed figure.",
             ),
             column(
                 "sn_median",
                 "DOUBLE",
-                "Median of the published figures of the borough's statistical neighbours in the group (see dim_borough.neighbour_model); NULL with fewer than 3.",
+                "Median of the published figures of the borough's statistical neighbours in the group (see "
+                "dim_borough.neighbour_model); NULL with fewer than 3.",
             ),
             column(
                 "suppressed",
@@ -159,24 +168,29 @@ TABLES = (
             column(
                 "suppression",
                 "VARCHAR",
-                "primary (a count of 1–5, or a rate or percentage on a numerator of 1–5) or secondary (hidden so that a primary one cannot be worked out from a total); NULL when published.",
+                "primary (a count of 1–5, or a rate or percentage on a numerator of 1–5) or secondary (hidden so "
+                "that a primary one cannot be worked out from a total); NULL when published.",
                 True,
                 ("primary", "secondary"),
             ),
             column(
                 "england_value",
                 "DOUBLE",
-                "DfE's published figure for England for the PI and period (published_value); NULL where DfE publishes none.",
+                "DfE's published figure for England for the PI and period (published_value); NULL where DfE "
+                "publishes none.",
             ),
             column(
                 "region_value",
                 "DOUBLE",
-                "DfE's published figure for the borough's region (dim_borough.region_code, London) for the PI and period.",
+                "DfE's published figure for the borough's region (dim_borough.region_code, London) for the PI and "
+                "period.",
             ),
             column(
                 "national_rank",
                 "INTEGER",
-                "England: 1 = best by LAIT's polarity (dim_indicator.national_polarity) among every English local authority with a figure — this borough's return, the others' DfE published figures; ties share the best rank; NULL for neutral measures and suppressed figures.",
+                "England: 1 = best by LAIT's polarity (dim_indicator.national_polarity) among every English local "
+                "authority with a figure — this borough's return, the others' DfE published figures; ties share "
+                "the best rank; NULL for neutral measures and suppressed figures.",
             ),
             column(
                 "authorities_ranked",
@@ -186,14 +200,17 @@ TABLES = (
             column(
                 "national_band",
                 "VARCHAR",
-                "England: LAIT's quartile band over the same authorities: value intervals [min, Q1], (Q1, Q2], (Q2, Q3], (Q3, max] (R type 7 quantiles), A–D from the best by LAIT's polarity.",
+                "England: LAIT's quartile band over the same authorities: value intervals [min, Q1], (Q1, Q2], "
+                "(Q2, Q3], (Q3, max] (R type 7 quantiles), A–D from the best by LAIT's polarity.",
                 True,
                 ("A", "B", "C", "D"),
             ),
             column(
                 "sn_mean",
                 "DOUBLE",
-                "Mean of the figures of the borough's DfE statistical neighbours (dim_borough.neighbour_model), as LAIT: a neighbour's return where it sent one, its DfE published figure otherwise; NULL with fewer than 3.",
+                "Mean of the figures of the borough's DfE statistical neighbours (dim_borough.neighbour_model), as "
+                "LAIT: a neighbour's return where it sent one, its DfE published figure otherwise; NULL with fewer "
+                "than 3.",
             ),
             column("sn_reporting", "INTEGER", "How many statistical neighbours sn_mean is computed over."),
             column(
@@ -206,7 +223,8 @@ TABLES = (
     ),
     Table(
         "bias_by_source",
-        "How far the dataset leans on local-authority sources: PIs, frequency, availability and what boroughs hold, by source.",
+        "How far the dataset leans on local-authority sources: PIs, frequency, availability and what boroughs "
+        "hold, by source.",
         (
             column("source_type", "VARCHAR", "local_authority or multi_agency.", False, codes.SOURCE_TYPES),
             column(
@@ -253,7 +271,8 @@ TABLES = (
             column(
                 "recommendation",
                 "VARCHAR",
-                "retain, revise, postpone or replace (PIs); extend_pilot, map_sources, support_boroughs, chase_responses (programme).",
+                "retain, revise, postpone or replace (PIs); extend_pilot, map_sources, support_boroughs, "
+                "chase_responses (programme).",
                 False,
             ),
             column("reasons", "VARCHAR", "Why, in words that cite the figures.", False),

@@ -12,7 +12,8 @@ from lsdi_pipeline.warehouse.store import Unreadable, open_readonly
 def changes_since_published(
     previous: Path | None, previous_is: str, submission: pd.DataFrame, fact_pi_value: pd.DataFrame
 ) -> dict:
-    """Submissions added (and of those rejected or duplicate), figures that stopped being current, and what was compared with.
+    """Submissions added (and of those rejected or duplicate), figures that stopped being current, and what was
+    compared with.
 
     `previous` is the file holding the state published before, as the publish found it readable (its
     `previous_is` says which), or None when nothing readable was left: then every submission counts as added.

@@ -1,4 +1,5 @@
-"""The Reference tables: the borough register, the PI catalogue, the mapping stage, the pilot and DfE's published figures.
+"""The Reference tables: the borough register, the PI catalogue, the mapping stage, the pilot and DfE's published
+figures.
 
 Part of the warehouse schema (`lsdi_pipeline.warehouse.schema`): docs/warehouse.md is the contract.
 """
@@ -36,12 +37,14 @@ TABLES = (
             column(
                 "neighbour_model",
                 "VARCHAR",
-                "The statistical-neighbour model the list comes from (e.g. DfE May 2025): a dated reference fact, applied to every period.",
+                "The statistical-neighbour model the list comes from (e.g. DfE May 2025): a dated reference fact, "
+                "applied to every period.",
             ),
             column(
                 "region_code",
                 "VARCHAR",
-                "GSS code of the borough's DfE region (E12000007 London): the region of region_value in cmp_borough_pi.",
+                "GSS code of the borough's DfE region (E12000007 London): the region of region_value in "
+                "cmp_borough_pi.",
             ),
             column("source", "VARCHAR", "Where these reference facts come from."),
         ),
@@ -132,14 +135,16 @@ TABLES = (
             column(
                 "national_polarity",
                 "VARCHAR",
-                "Polarity of the England-wide rank and band (national_rank, national_band), as DfE's LAIT gives it for the published measure; NULL where DfE publishes none.",
+                "Polarity of the England-wide rank and band (national_rank, national_band), as DfE's LAIT gives it "
+                "for the published measure; NULL where DfE publishes none.",
                 True,
                 ("higher_is_better", "lower_is_better", "neutral"),
             ),
             column(
                 "published_source",
                 "VARCHAR",
-                "The DfE published file and column the PI's England-wide figures come from (see published_value); NULL if none.",
+                "The DfE published file and column the PI's England-wide figures come from (see published_value); "
+                "NULL if none.",
             ),
         ),
         ("pi_code",),
@@ -194,7 +199,9 @@ TABLES = (
     ),
     Table(
         "published_value",
-        "DfE's published statistics (Explore Education Statistics files in data/raw/published/) for the PIs whose definition they match, as dataset/published_measures.csv declares. The data team's table: true figures, not for publication as it stands.",
+        "DfE's published statistics (Explore Education Statistics files in data/raw/published/) for the PIs whose "
+        "definition they match, as dataset/published_measures.csv declares. The data team's table: true figures, "
+        "not for publication as it stands.",
         (
             column("pi_code", "VARCHAR", PI_COMMENT, False),
             column(
@@ -213,7 +220,8 @@ TABLES = (
             column(
                 "area_code",
                 "VARCHAR",
-                "GSS code: E92000001 England, E12… regions (E13000001/2 Inner/Outer London), E06/E08/E09/E10 local authorities.",
+                "GSS code: E92000001 England, E12… regions (E13000001/2 Inner/Outer London), E06/E08/E09/E10 local "
+                "authorities.",
                 False,
             ),
             column(
@@ -236,7 +244,8 @@ TABLES = (
             column(
                 "value_status",
                 "VARCHAR",
-                "reported, or the meaning of DfE's symbol: suppressed (c), not_available (x, :), not_applicable (z), low_reliability (u), rounds_to_zero (low, k, ~).",
+                "reported, or the meaning of DfE's symbol: suppressed (c), not_available (x, :), not_applicable "
+                "(z), low_reliability (u), rounds_to_zero (low, k, ~).",
                 False,
                 codes.VALUE_STATUSES,
             ),

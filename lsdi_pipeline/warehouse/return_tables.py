@@ -1,4 +1,5 @@
-"""The Returns tables: every file received, its figures, answers and narratives, what was set aside, and the data-quality rules and findings.
+"""The Returns tables: every file received, its figures, answers and narratives, what was set aside, and the
+data-quality rules and findings.
 
 Part of the warehouse schema (`lsdi_pipeline.warehouse.schema`): docs/warehouse.md is the contract.
 """
@@ -43,14 +44,17 @@ TABLES = (
             column(
                 "archive_path",
                 "VARCHAR",
-                "Path of the pipeline's own copy, relative to the warehouse directory; NULL for an entry that was not a regular file (a link, a pipe), which is never copied.",
+                "Path of the pipeline's own copy, relative to the warehouse directory; NULL for an entry that was "
+                "not a regular file (a link, a pipe), which is never copied.",
             ),
         ),
         ("submission_id",),
     ),
     Table(
         "fact_pi_value",
-        "Tidy PI figures: one row per submission × PI × period, with its quality and whether it is current. The data team's table: true figures, small ones included; not for publication (publish cmp_borough_pi and the reports).",
+        "Tidy PI figures: one row per submission × PI × period, with its quality and whether it is current. The "
+        "data team's table: true figures, small ones included; not for publication (publish cmp_borough_pi and the "
+        "reports).",
         (
             column("submission_id", "INTEGER", SUBMISSION_COMMENT, False),
             column("borough_code", "VARCHAR", BOROUGH_COMMENT, False),
@@ -73,12 +77,14 @@ TABLES = (
             column(
                 "value",
                 "DOUBLE",
-                "The figure in the PI's unit (percentages 0–100); NULL unless reported. The data team's table: true figures, small ones included, not for publication (cmp_borough_pi is safe to publish).",
+                "The figure in the PI's unit (percentages 0–100); NULL unless reported. The data team's table: "
+                "true figures, small ones included, not for publication (cmp_borough_pi is safe to publish).",
             ),
             column(
                 "value_status",
                 "VARCHAR",
-                "reported, not_provided, suppressed (by the borough), or a DfE symbol's meaning: not_available (x, :, [x]), not_applicable (z, [z]), low_reliability (u, [u]), rounds_to_zero (low, k, ~).",
+                "reported, not_provided, suppressed (by the borough), or a DfE symbol's meaning: not_available (x, "
+                ":, [x]), not_applicable (z, [z]), low_reliability (u, [u]), rounds_to_zero (low, k, ~).",
                 False,
                 codes.VALUE_STATUSES,
             ),
@@ -217,7 +223,8 @@ TABLES = (
     ),
     Table(
         "dq_expectation",
-        "The business expectations (Great Expectations) as last validated: one row per expectation, with how many rows it judged and failed.",
+        "The business expectations (Great Expectations) as last validated: one row per expectation, with how many "
+        "rows it judged and failed.",
         (
             column("suite", "VARCHAR", "availability, cadence or integrity: the aggregated frame validated.", False),
             column("expectation", "VARCHAR", "The Great Expectations expectation type.", False),
