@@ -20,7 +20,8 @@ import pandas as pd
 from lsdi_pipeline import reference
 from lsdi_pipeline.reference import AuthorityRegister, Catalogue
 from lsdi_pipeline.returns.format import LSDI_R1, Limits
-from lsdi_pipeline.returns.parse import ParsedReturn, parse_return
+from lsdi_pipeline.returns.parse import parse_return
+from lsdi_pipeline.returns.reading import ParsedReturn
 
 RAW_DIR = Path(__file__).resolve().parents[1] / "data" / "raw"
 RECEIVED_AT = dt.datetime(2008, 4, 20, 9, 0)

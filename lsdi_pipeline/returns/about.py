@@ -8,17 +8,14 @@ submission date that cannot be used is a finding on its cell.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from lsdi_pipeline import codes
 from lsdi_pipeline.checks.findings import Location
 from lsdi_pipeline.periods import YEARS, read_period
 from lsdi_pipeline.returns.format import ABOUT, FORMATS, VERSION_FIELD, format_named
 from lsdi_pipeline.returns.reader import Cell, FileRejected
+from lsdi_pipeline.returns.reading import ReturnReading
 from lsdi_pipeline.returns.tables import Table, cell_text, is_blank, row_of
-
-if TYPE_CHECKING:
-    from lsdi_pipeline.returns.parse import _ReturnParser
 
 #: how a date written as text may look (day first), after the ISO forms
 _DATE_FORMATS = (
@@ -51,7 +48,7 @@ def read_date(value: object) -> dt.date | None:
     return value if value is not None and value.year in YEARS else None
 
 
-def read_about(parser: _ReturnParser) -> None:
+def read_about(parser: ReturnReading) -> None:
     """The version, borough, return period and submission date, from the About sheet's field/value pairs."""
     sheet = parser.find_sheet(ABOUT, required=True)
     parser.submission["ignored_sheets"] = (
@@ -86,7 +83,7 @@ def read_about(parser: _ReturnParser) -> None:
     read_submitted_on(parser, value_of("submitted_on"), ABOUT)
 
 
-def attribute(parser: _ReturnParser, code_value: object, name_value: object) -> None:
+def attribute(parser: ReturnReading, code_value: object, name_value: object) -> None:
     """The borough the return is from, by its code or else its name; both given must name the same authority."""
     register = parser.register
     by_code = None if is_blank(code_value) else register.by_code_text(str(code_value))
@@ -106,7 +103,7 @@ def attribute(parser: _ReturnParser, code_value: object, name_value: object) -> 
     parser.submission["borough_code"] = borough
 
 
-def read_return_period(parser: _ReturnParser, cell: Cell) -> None:
+def read_return_period(parser: ReturnReading, cell: Cell) -> None:
     reading = read_period(cell.value, "annual")
     if reading.period is not None and reading.period.period_type == "year":
         parser.submission["return_period"] = reading.period.label
@@ -120,7 +117,7 @@ def read_return_period(parser: _ReturnParser, cell: Cell) -> None:
     )
 
 
-def read_submitted_on(parser: _ReturnParser, cell: Cell, sheet: str, column_name: str | None = None) -> None:
+def read_submitted_on(parser: ReturnReading, cell: Cell, sheet: str, column_name: str | None = None) -> None:
     """The day the return was sent: never later than the day it arrived, which is also the day a blank one means."""
     label = parser.format.about.field("submitted_on").label
     received = parser.submission["received_at"]
@@ -147,7 +144,7 @@ def read_submitted_on(parser: _ReturnParser, cell: Cell, sheet: str, column_name
     parser.submission["submitted_on"] = date
 
 
-def read_csv_header(parser: _ReturnParser) -> Table:
+def read_csv_header(parser: ReturnReading) -> Table:
     """A CSV file's one borough (every row naming one must name the same) and its latest `submitted_on`."""
     csv_form = parser.format.csv
     table = parser.require_columns(parser.book.sheets[csv_form.name], csv_form)

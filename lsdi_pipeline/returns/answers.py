@@ -6,18 +6,14 @@ loaded with a finding, and the rows of such a sheet are set aside with that reas
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from lsdi_pipeline.checks.findings import Location
 from lsdi_pipeline.reference import clean_code
 from lsdi_pipeline.returns.reader import Cell
+from lsdi_pipeline.returns.reading import ReturnReading
 from lsdi_pipeline.returns.tables import Table, cell_text, is_blank, read_table
 
-if TYPE_CHECKING:
-    from lsdi_pipeline.returns.parse import _ReturnParser
 
-
-def read_optional_sheets(parser: _ReturnParser) -> None:
+def read_optional_sheets(parser: ReturnReading) -> None:
     return_format = parser.format
     for sheet_format, read in (
         (return_format.feasibility, read_feasibility),
@@ -42,7 +38,7 @@ def _at(table: Table, row_number: int, fields: dict[str, Cell], field_name: str)
     return Location(table.format.name, row_number, table.column_name(field_name), cell.ref, cell_text(cell.value))
 
 
-def read_feasibility(parser: _ReturnParser, table: Table) -> None:
+def read_feasibility(parser: ReturnReading, table: Table) -> None:
     """One answer per catalogue PI: whether the borough can provide it, and the main issue if not."""
     sheet = table.format.name
     seen: dict[str, int] = {}
@@ -111,7 +107,7 @@ def read_feasibility(parser: _ReturnParser, table: Table) -> None:
         )
 
 
-def read_narrative(parser: _ReturnParser, table: Table) -> None:
+def read_narrative(parser: ReturnReading, table: Table) -> None:
     """One narrative per cluster of PIs."""
     sheet = table.format.name
     seen: dict[str, int] = {}

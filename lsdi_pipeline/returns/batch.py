@@ -15,8 +15,9 @@ from lsdi_pipeline.checks.series import check_series
 from lsdi_pipeline.reference import AuthorityRegister, Catalogue
 from lsdi_pipeline.returns.cache import ParseCache
 from lsdi_pipeline.returns.format import Limits
-from lsdi_pipeline.returns.parse import ParsedReturn, empty_result, parse_job, set_reference
+from lsdi_pipeline.returns.parse import parse_job, set_reference
 from lsdi_pipeline.returns.reader import reader_for
+from lsdi_pipeline.returns.reading import ParsedReturn, empty_result
 from lsdi_pipeline.returns.statuses import figure_quality, loaded, submission_statuses
 from lsdi_pipeline.warehouse.schema import TABLES
 from lsdi_pipeline.warehouse.table import Column, Table

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lsdi_pipeline.derived import set_aside
 from lsdi_pipeline.fingerprint import digest
-from lsdi_pipeline.returns.parse import ParsedReturn
+from lsdi_pipeline.returns.reading import ParsedReturn
 
 #: the start of every entry: a format mark and the SHA-256 of the pickle after it, so damage is found before unpickling
 _MAGIC = b"lsdi-parsed-1\n"

@@ -1,6 +1,6 @@
 """The PI data sheet (or a CSV file's rows): each row a figure loaded with its findings, or a row set aside.
 
-A row is set aside whole (`_ReturnParser.reject_row`) when it cannot be attributed: unknown PI
+A row is set aside whole (`ReturnReading.reject_row`) when it cannot be attributed: unknown PI
 code, another borough's code, an unreadable period or value, or one of several rows giving
 different figures for the same PI and period. Every other row is a figure, checked by
 `checks.figures`; what its findings make of it is decided in `returns.statuses`.
@@ -8,25 +8,21 @@ different figures for the same PI and period. Every other row is a figure, check
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from lsdi_pipeline import codes
 from lsdi_pipeline.checks.figures import Figure, check_figure
 from lsdi_pipeline.checks.findings import Finding, Location
 from lsdi_pipeline.periods import read_period
 from lsdi_pipeline.reference import clean_code
 from lsdi_pipeline.returns.reader import Cell
+from lsdi_pipeline.returns.reading import ReturnReading
 from lsdi_pipeline.returns.tables import Table, cell_text, is_blank
 from lsdi_pipeline.returns.values import CellReading, is_figure, read_number
-
-if TYPE_CHECKING:
-    from lsdi_pipeline.returns.parse import _ReturnParser
 
 #: a finding names at most this many rows (each row has a finding of its own), so its size never grows with the file
 MAX_ROWS_NAMED = 5
 
 
-def read_pi_data(parser: _ReturnParser, table: Table) -> None:
+def read_pi_data(parser: ReturnReading, table: Table) -> None:
     """Every row of the sheet; then, in a workbook, each phase-1 PI that has no row at all."""
     pending: dict[tuple[str, str], list[tuple[dict, dict, list[Finding]]]] = {}
     with_rows: set[str] = set()
@@ -53,7 +49,7 @@ def read_pi_data(parser: _ReturnParser, table: Table) -> None:
                 )
 
 
-def resolve_duplicates(parser: _ReturnParser, table: Table, pi_code: str, period: str, rows: list) -> None:
+def resolve_duplicates(parser: ReturnReading, table: Table, pi_code: str, period: str, rows: list) -> None:
     """Rows for the same PI and period: repeats of the first are set aside; rows that differ are all set aside."""
     sheet = table.format.name
     shown = ", ".join(str(f["row_number"]) for f, _, _ in rows[:MAX_ROWS_NAMED])
@@ -107,7 +103,7 @@ def resolve_duplicates(parser: _ReturnParser, table: Table, pi_code: str, period
 
 
 def read_pi_row(
-    parser: _ReturnParser, table: Table, row_number: int, fields: dict[str, Cell], raw: dict, with_rows: set[str]
+    parser: ReturnReading, table: Table, row_number: int, fields: dict[str, Cell], raw: dict, with_rows: set[str]
 ) -> tuple[dict, list[Finding]] | None:
     """One row as a figure and the findings on it, or None when the row was set aside.
 
