@@ -9,7 +9,7 @@ import dagster as dg
 from lsdi_pipeline.jobs import job_for_new_returns, lsdi_job, returns_arrival_job
 from lsdi_pipeline.reference import RETURNS_DIR
 from lsdi_pipeline.resources import LsdiPaths
-from lsdi_pipeline.returns.archive import file_sha256, regular_files_in
+from lsdi_pipeline.returns.archive import LedgerError, file_sha256, read_ledger_records, regular_files_in
 
 TICK_SECONDS = 30
 
@@ -18,7 +18,9 @@ def scan(paths: LsdiPaths, cursor: str | None) -> tuple[list[tuple[str, str]], s
     """New or changed files whose size held still since the last tick, as (path, sha256); and the next cursor.
 
     The cursor remembers each file's size and modification time (and its SHA-256 once hashed),
-    and what has been requested, so an unchanged folder costs a directory listing.
+    and what has been requested, so an unchanged folder costs a directory listing. A file whose bytes the
+    archive already holds under its name is not new: a run for it would add nothing (the sensor switched on
+    over a folder already loaded, or a file that arrived while a run was archiving).
     """
     state = json.loads(cursor) if cursor else {}
     seen, requested = state.get("files", {}), state.get("requested", {})
@@ -40,7 +42,21 @@ def scan(paths: LsdiPaths, cursor: str | None) -> tuple[list[tuple[str, str]], s
         if requested.get(relative) != sha:
             ready.append((relative, sha))
     requested = {**requested, **dict(ready)}
+    if ready:
+        archived = _archived(paths)
+        ready = [(relative, sha) for relative, sha in ready if (relative, sha) not in archived]
     return ready, json.dumps({"files": files, "requested": requested}, sort_keys=True)
+
+
+def _archived(paths: LsdiPaths) -> set[tuple[str, str]]:
+    """(name in the returns folder, SHA-256) of every file the archive holds, as the archive itself tells what is new.
+
+    A ledger that cannot be read hides nothing: the run that is then requested reports it.
+    """
+    try:
+        return {(r["original_path"], r["file_sha256"]) for r in read_ledger_records(paths.archive)}
+    except (LedgerError, OSError):
+        return set()
 
 
 def returns_folder_sensor(paths: LsdiPaths) -> dg.SensorDefinition:

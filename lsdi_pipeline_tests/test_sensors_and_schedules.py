@@ -12,6 +12,7 @@ import pytest
 from lsdi_pipeline.definitions import build_defs, defs
 from lsdi_pipeline.jobs import nightly_schedule
 from lsdi_pipeline.resources import LsdiPaths
+from lsdi_pipeline.returns.archive import archive_returns
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,6 +79,38 @@ def test_a_byte_identical_copy_under_a_new_name_is_requested_and_recorded_as_a_d
     folder.tick()
     requests = folder.tick()
     assert [r.tags["lsdi/files"] for r in requests] == ["copy of one.xlsx"]
+
+
+def test_over_a_folder_already_loaded_the_sensor_requests_nothing_until_a_file_is_new_or_changed(folder, tmp_path):
+    """Switched on over returns the warehouse's archive already holds, the sensor starts no run: one would add nothing.
+    A new file, or new bytes under an old name, is still requested."""
+    for name in ("barnet.xlsx", "sub/brent.csv"):
+        (folder.returns / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder.returns / name).write_bytes(f"{name} as loaded".encode())
+    archive_returns(folder.returns, tmp_path / "warehouse" / "archive")
+    assert folder.tick() == [] and folder.tick() == []
+    (folder.returns / "camden.xlsx").write_bytes(b"arrived later")
+    (folder.returns / "barnet.xlsx").write_bytes(b"barnet.xlsx, corrected")
+    folder.tick()
+    [request] = folder.tick()
+    assert request.tags["lsdi/files"] == "barnet.xlsx, camden.xlsx"
+
+
+def test_a_file_archived_by_a_run_since_it_arrived_is_not_requested_again(folder, tmp_path):
+    """A file that came in while a run was archiving, and that run took it: no second run that adds nothing."""
+    (folder.returns / "late.xlsx").write_bytes(b"arrived during a run")
+    folder.tick()  # seen once: its size must hold still for a tick
+    archive_returns(folder.returns, tmp_path / "warehouse" / "archive")  # the run in progress archives it
+    assert folder.tick() == []
+
+
+def test_a_damaged_ledger_hides_no_file_from_the_sensor(folder, tmp_path):
+    (folder.returns / "barnet.xlsx").write_bytes(b"bytes")
+    archive = tmp_path / "warehouse" / "archive"
+    archive.mkdir(parents=True)
+    (archive / "ledger.csv").write_text("not,a,ledger\n", encoding="utf-8")
+    folder.tick()
+    assert len(folder.tick()) == 1  # the run it starts says what is wrong with the ledger
 
 
 def test_hidden_and_office_lock_files_are_ignored(folder):
