@@ -79,7 +79,9 @@ def test_borough_text_is_text_in_the_workbook_and_neutralised_in_the_csv(built):
     assert narrative.data_type == "s"
     value = next(c for row in book["Findings"].iter_rows() for c in row if c.value == "=1+2")
     assert value.data_type == "s"
-    csv_text = workbook.with_name(workbook.stem + "-findings.csv").read_text(encoding="utf-8")
+    csv_path = workbook.with_name(workbook.stem + "-findings.csv")
+    assert csv_path.read_bytes().startswith(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark: Excel opens it as UTF-8
+    csv_text = csv_path.read_text(encoding="utf-8-sig")
     assert "'=1+2" in csv_text and ",=1+2" not in csv_text
     html = workbook.with_suffix(".html").read_text(encoding="utf-8")
     assert HYPERLINK not in html and "=HYPERLINK(&quot;http://example.invalid&quot;,&quot;x&quot;)" in html

@@ -336,7 +336,9 @@ def _write_submission_feedback(job: _Job) -> None:
     )
     write_workbook(job.write_to.parent / f"{job.write_to.name}.xlsx", job.sub, findings, job.borough_name, loaded)
     (job.write_to.parent / f"{job.write_to.name}-findings.csv").write_text(
-        safe_csv(findings.rename(columns=FINDING_COLUMNS)), encoding="utf-8"
+        # with a byte-order mark: without one, Excel opens UTF-8 in the system code page and garbles a £ or an en dash
+        safe_csv(findings.rename(columns=FINDING_COLUMNS)),
+        encoding="utf-8-sig",
     )
 
 
