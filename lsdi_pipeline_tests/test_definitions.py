@@ -63,3 +63,24 @@ def test_dagster_cli_validates_the_workspace():
         timeout=120,
     )
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_a_preview_shows_current_figures_and_dates_as_dates():
+    """The preview in the UI: of a table with is_current, the current rows; a date as 2007-04-01, not with 00:00:00."""
+    import pandas as pd
+
+    from lsdi_pipeline.assets.metadata import table_metadata
+    from lsdi_pipeline.warehouse.schema import TABLES
+
+    facts = pd.DataFrame(
+        {
+            "pi_code": ["NI59", "NI59", "L01"],
+            "value": [71.0, 74.0, None],
+            "period_start": pd.to_datetime(["2007-04-01", "2007-04-01", "2007-07-01"]),
+            "is_current": [False, True, True],
+        }
+    )
+    frame = facts.reindex(columns=TABLES["fact_pi_value"].column_names).assign(**facts)
+    text = table_metadata("fact_pi_value", TABLES["fact_pi_value"].conform(frame))["preview"].value
+    assert "74" in text and "71" not in text  # the superseded figure is not shown
+    assert "2007-04-01 " in text and "00:00:00" not in text

@@ -40,15 +40,29 @@ def column_schema(name: str) -> dg.TableSchema:
 
 
 def preview(frame: pd.DataFrame, rows: int = PREVIEW_ROWS) -> dg.MetadataValue:
-    shown = frame.head(rows).astype(object).where(frame.head(rows).notna(), "")
+    """The first rows as a Markdown table: dates as dates (2007-04-01), times to the second, missing values blank."""
+    head = frame.head(rows).copy()
+    for column in head.columns:
+        if pd.api.types.is_datetime64_any_dtype(head[column]):
+            values = head[column]
+            midnight = values.dropna().eq(values.dropna().dt.normalize()).all()
+            head[column] = values.dt.strftime("%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M:%S")
+    shown = head.astype(object).where(head.notna(), "")
     return dg.MetadataValue.md(shown.to_markdown(index=False) if len(shown) else "_no rows_")
+
+
+def _current(frame: pd.DataFrame) -> pd.DataFrame:
+    """Of a table with `is_current`, its current rows (what analysts use), when it has any; the frame otherwise."""
+    if "is_current" in frame and frame["is_current"].any():
+        return frame.loc[frame["is_current"].fillna(False).astype(bool)]
+    return frame
 
 
 def table_metadata(name: str, frame: pd.DataFrame, **extra) -> dict:
     return {
         "dagster/row_count": len(frame),
         "dagster/column_schema": column_schema(name),
-        "preview": preview(frame),
+        "preview": preview(_current(frame)),
         **extra,
     }
 
