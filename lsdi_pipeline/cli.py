@@ -150,8 +150,7 @@ def write_sample_data(output: Path, seed: int | None, authorities: str | None = 
         print(
             f"wrote {counts['returns']} returns ({counts['authorities']} authorities × {years_text}), "
             f"{counts['mapping_responses']} mapping responses and {counts['pilot_boroughs']} pilot authorities "
-            f"under {output} "
-            f"in {time.perf_counter() - started:.1f} s"
+            f"under {output} in {time.perf_counter() - started:.1f} s"
         )
         return 0
     counts = write_sample(output, SEED if seed is None else seed)
@@ -173,9 +172,8 @@ def write_published_example(output: Path, years: int) -> int:
         return 2
     print(
         f"wrote {counts['returns']} CSV returns of DfE published figures ({counts['boroughs']} boroughs × "
-        f"{counts['years']} "
-        f"years, {financial_year(counts['first_year']).label}–{financial_year(counts['last_year']).label}) under "
-        f"{output}; "
+        f"{counts['years']} years, {financial_year(counts['first_year']).label}–"
+        f"{financial_year(counts['last_year']).label}) under {output}; "
         f"build it with: lsdi run --raw-dir {output} --warehouse-dir DIR"
     )
     return 0
@@ -251,6 +249,14 @@ def run_pipeline(
         print(
             f"lsdi run: no raw data in '{paths.raw_dir}' (boroughs.csv not found): run from the project folder, "
             "or set LSDI_RAW_DIR / --raw-dir",
+            file=sys.stderr,
+        )
+        return 2
+    home = environment.dagster_home()
+    if home is not None and not Path(home).is_dir():
+        print(
+            f"lsdi run: DAGSTER_HOME '{home}' is not a directory: Dagster records runs there; create it, or unset "
+            "DAGSTER_HOME to record the run in the project's dagster_home/ (or in a temporary instance)",
             file=sys.stderr,
         )
         return 2

@@ -29,8 +29,7 @@ def warehouse_summary(database: Path) -> str:
         ).fetchall()
     lines = [
         f"Submissions: {status.get('accepted', 0)} accepted, {status.get('accepted_with_issues', 0)} accepted with "
-        "issues, "
-        f"{status.get('rejected', 0)} rejected, {status.get('duplicate', 0)} duplicate",
+        f"issues, {status.get('rejected', 0)} rejected, {status.get('duplicate', 0)} duplicate",
         f"Figures: {facts[0]:,} loaded ({facts[1]:,} current), {rejected_rows:,} rows rejected",
         "Findings: " + ("; ".join(f"{cat} {e} error(s), {w} warning(s)" for cat, e, w in findings) or "none"),
     ]

@@ -314,3 +314,12 @@ def test_two_runs_in_one_process_each_read_and_write_only_their_own_directories(
         assert (warehouse / "archive").is_dir() and (warehouse / "lsdi.duckdb").is_file()
     assert {raw: _tree(raw) for raw in (raw_a, raw_b)} == raw_before  # the raw directories are only read
     assert sorted(p.name for p in tmp_path.iterdir()) == ["raw_a", "raw_b", "warehouse_a", "warehouse_b"]
+
+
+def test_a_dagster_home_that_is_not_a_directory_is_one_clear_line_not_a_traceback(raw, tmp_path):
+    from lsdi_pipeline_tests.pipeline import lsdi_run
+
+    done = lsdi_run(raw, tmp_path / "warehouse", env_extra={"DAGSTER_HOME": str(tmp_path / "no such home")})
+    assert done.returncode == 2
+    assert "DAGSTER_HOME" in done.stderr and "no such home" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "warehouse" / "lsdi.duckdb").exists()
