@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -562,8 +563,86 @@ def test_libreoffice_prints_each_sheet_on_its_own_pages_with_the_header_row_repe
         ("King's Lynn and West Norfolk", "Kings_Lynn_and_West_Norfolk_E09000003_LSDI-R1_2007-08.xlsx"),
         ("Bristol, City of", "Bristol_City_of_E09000003_LSDI-R1_2007-08.xlsx"),
         ("Ynys Môn / Anglesey", "Ynys_Mon_Anglesey_E09000003_LSDI-R1_2007-08.xlsx"),
-        ("<>:\"|?*", "E09000003_LSDI-R1_2007-08.xlsx"),
+        ('<>:"|?*', "E09000003_LSDI-R1_2007-08.xlsx"),
     ],
 )
 def test_a_template_file_is_named_after_the_borough_in_characters_every_file_system_takes(name, expected):
     assert template_file_name(BARNET, name, RETURN_YEAR) == expected
+
+
+# -- `lsdi template` ------------------------------------------------------------------------------
+def lsdi_template(capsys, *output: str, borough: str = "Barnet", period: str = "2007/08") -> tuple[int, str, str]:
+    from lsdi_pipeline import cli
+
+    code = cli.main(["template", "--borough", borough, "--period", period, *(("--output", *output) if output else ())])
+    done = capsys.readouterr()
+    return code, done.out, done.err
+
+
+def one_clear_line(code: int, err: str, *expected: str) -> str:
+    assert code == 2 and "Traceback" not in err
+    [line] = err.splitlines()
+    assert line.startswith("lsdi template: ") and all(text in line for text in expected), line
+    return line
+
+
+@pytest.fixture
+def elsewhere(tmp_path, monkeypatch):
+    """A folder outside the project, with no LSDI_RAW_DIR set."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LSDI_RAW_DIR", raising=False)
+    return tmp_path
+
+
+def test_lsdi_template_outside_the_project_says_where_it_looked_in_one_line(elsewhere, capsys):
+    code, _, err = lsdi_template(capsys, "barnet.xlsx")
+    one_clear_line(code, err, "'data/raw'", "LSDI_RAW_DIR", "--raw-dir")
+    assert not (elsewhere / "barnet.xlsx").exists()
+
+
+def test_lsdi_template_reads_the_raw_folder_lsdi_raw_dir_names(elsewhere, capsys, monkeypatch):
+    monkeypatch.setenv("LSDI_RAW_DIR", str(RAW_DIR.resolve()))
+    code, out, err = lsdi_template(capsys, "barnet.xlsx")
+    assert (code, err) == (0, "")
+    assert out.strip() == "wrote the 2007/08 LSDI-R1 template for Barnet to barnet.xlsx"
+    assert parse(elsewhere / "barnet.xlsx").submission["borough_code"] == BARNET
+
+
+@pytest.mark.parametrize("output", ["templates/", "templates/2007-08/", "existing"])
+def test_lsdi_template_writes_into_a_folder_under_the_standard_name_creating_it(elsewhere, capsys, monkeypatch, output):
+    monkeypatch.setenv("LSDI_RAW_DIR", str(RAW_DIR.resolve()))
+    (elsewhere / "existing").mkdir()
+    code, out, err = lsdi_template(capsys, output)
+    assert (code, err) == (0, "")
+    written = elsewhere / output / "Barnet_E09000003_LSDI-R1_2007-08.xlsx"
+    assert written.is_file() and str(Path(output) / written.name) in out
+    code, _, _ = lsdi_template(capsys, f"{output.rstrip('/')}/deeper/barnet.xlsx")  # a file's folder is created too
+    assert code == 0 and (elsewhere / output / "deeper" / "barnet.xlsx").is_file()
+
+
+def test_lsdi_template_reports_an_output_it_cannot_write_in_one_line(elsewhere, capsys, monkeypatch):
+    monkeypatch.setenv("LSDI_RAW_DIR", str(RAW_DIR.resolve()))
+    (elsewhere / "notes.txt").write_text("a file, not a folder")
+    one_clear_line(*lsdi_template(capsys, "notes.txt/")[::2], "'notes.txt/'", "is a file, not a folder")
+    one_clear_line(*lsdi_template(capsys, "notes.txt/barnet.xlsx")[::2], "'notes.txt' is a file, not a folder")
+    one_clear_line(*lsdi_template(capsys, "barnet")[::2], "'barnet'", ".xlsx", "folder ending in /")
+    assert (elsewhere / "notes.txt").read_text() == "a file, not a folder"
+    # a folder nobody can create files in (even root: /proc takes no new files)
+    one_clear_line(*lsdi_template(capsys, "/proc/lsdi/")[::2], "cannot write '/proc/lsdi/'", "--output")
+    assert list(elsewhere.iterdir()) == [elsewhere / "notes.txt"]
+
+
+def test_lsdi_template_reports_an_incomplete_raw_folder_a_wrong_year_or_borough_in_one_line(
+    elsewhere, capsys, monkeypatch
+):
+    import shutil
+
+    raw = elsewhere / "raw"
+    raw.mkdir()
+    shutil.copy(RAW_DIR / "boroughs.csv", raw / "boroughs.csv")
+    monkeypatch.setenv("LSDI_RAW_DIR", str(raw))
+    one_clear_line(*lsdi_template(capsys, "barnet.xlsx")[::2], f"'{raw}'", "clusters.csv", "LSDI_RAW_DIR")
+    monkeypatch.setenv("LSDI_RAW_DIR", str(RAW_DIR.resolve()))
+    one_clear_line(*lsdi_template(capsys, "barnet.xlsx", period="2007")[::2], "'2007'", "2007/08")
+    one_clear_line(*lsdi_template(capsys, "barnet.xlsx", borough="Gotham")[::2], "'Gotham'", "boroughs.csv")
+    assert not (elsewhere / "barnet.xlsx").exists()
