@@ -94,8 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     template.add_argument(
         "--output",
         required=True,
-        help="the .xlsx file to write, or a directory (an existing one, or a path ending in /) to write "
-        "<borough code>_<year>_LSDI-R1.xlsx in",
+        help="the .xlsx file to write, or a folder (an existing one, or a path ending in /, created if need be) to "
+        "write <borough name>_<borough code>_LSDI-R1_<year>.xlsx in",
     )
     template.add_argument(
         "--raw-dir", help="where the catalogue and boroughs.csv are (default: $LSDI_RAW_DIR or data/raw)"
@@ -180,54 +180,88 @@ def write_published_example(output: Path, years: int) -> int:
 
 
 def write_template_file(raw_dir: Path, borough: str, period: str, output: str) -> int:
-    """`lsdi template`: `output` is the workbook to write, or a directory to write it in under its standard name."""
+    """`lsdi template`: `output` is the workbook to write, or a folder to write it in under its standard name. Every
+    failure is one line on stderr and exit code 2."""
+    try:
+        path, name, year = _write_template_file(raw_dir, borough, period, output)
+    except _TemplateError as exc:
+        print(f"lsdi template: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote the {year} LSDI-R1 template for {name} to {path}")
+    return 0
+
+
+class _TemplateError(Exception):
+    """Why `lsdi template` could not write the template, as the one line it prints."""
+
+
+def _write_template_file(raw_dir: Path, borough: str, period: str, output: str) -> tuple[Path, str, str]:
     import pandas as pd
 
     from lsdi_pipeline import reference
     from lsdi_pipeline.periods import read_period
-    from lsdi_pipeline.templates.workbook import write_template
+    from lsdi_pipeline.templates.workbook import template_file_name, write_template
 
-    if not (raw_dir / "boroughs.csv").exists():
-        print(
-            f"lsdi template: no raw data in '{raw_dir}' (boroughs.csv not found): run from the project folder, "
-            "or set LSDI_RAW_DIR / --raw-dir",
-            file=sys.stderr,
+    if not (raw_dir / "boroughs.csv").is_file():
+        raise _TemplateError(
+            f"no raw data in '{raw_dir}' (boroughs.csv not found): run from the project folder, or set LSDI_RAW_DIR / "
+            "--raw-dir"
         )
-        return 2
-    boroughs = reference.read_boroughs(raw_dir, pd.DataFrame({"borough_code": []}))
-    register = reference.AuthorityRegister.from_frame(boroughs)
-    code = register.by_code_text(borough) or register.by_name_text(borough)
-    if code is None:
-        print(f"lsdi template: '{borough}' is not an authority in {raw_dir / 'boroughs.csv'}", file=sys.stderr)
-        return 2
     year = read_period(period, "annual").period
     if year is None or year.period_type != "year":
-        print(f"lsdi template: '{period}' is not a financial year such as 2007/08", file=sys.stderr)
-        return 2
-    clusters = reference.read_clusters(raw_dir)
-    indicators = reference.read_indicators(raw_dir, clusters)
-    row = boroughs.set_index("borough_code").loc[code]
+        raise _TemplateError(f"'{period}' is not a financial year such as 2007/08")
     try:
-        path = _template_path(output, f"{code}_{year.label.replace('/', '-')}_LSDI-R1.xlsx")
+        boroughs = reference.read_boroughs(raw_dir, pd.DataFrame({"borough_code": []}))
+        register = reference.AuthorityRegister.from_frame(boroughs)
+        code = register.by_code_text(borough) or register.by_name_text(borough)
+        if code is None:
+            raise _TemplateError(f"'{borough}' is not an authority in {raw_dir / 'boroughs.csv'}")
+        clusters = reference.read_clusters(raw_dir)
+        indicators = reference.read_indicators(raw_dir, clusters)
+    except (OSError, ValueError, KeyError) as exc:
+        raise _TemplateError(
+            f"cannot read the PI catalogue and authorities in '{raw_dir}' ({_read_failure(exc)}): point LSDI_RAW_DIR / "
+            "--raw-dir at a complete raw data folder"
+        ) from None
+    row = boroughs.set_index("borough_code").loc[code]
+    name = str(row["borough_name"])
+    path = _template_path(output, template_file_name(code, name, year.start.year))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         write_template(path, {"borough_code": code, **row.to_dict()}, year.start.year, indicators, clusters)
     except OSError as exc:
-        print(
-            f"lsdi template: cannot write '{output}' ({exc.strerror or exc}): give an --output whose folder exists and "
-            "that you can write",
-            file=sys.stderr,
-        )
-        return 2
-    print(f"wrote the {year.label} LSDI-R1 template for {row['borough_name']} to {path}")
-    return 0
+        raise _TemplateError(
+            f"cannot write '{output}' ({exc.strerror or exc}): give an --output in a folder you can write"
+        ) from None
+    return path, name, year.label
+
+
+def _read_failure(exc: BaseException) -> str:
+    """What was wrong with the raw data folder, in a few words."""
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}: {Path(exc.filename).name}" if exc.filename else str(exc.strerror or exc)
+    if isinstance(exc, KeyError):
+        return f"a file has no column {exc.args[0]!r}"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def _template_path(output: str, standard_name: str) -> Path:
-    """`output` itself, or `standard_name` in it when it names a directory: an existing one, or one to create (its
-    parent must exist) when it ends with a separator."""
+    """`output` itself, or `standard_name` in it when it names a folder: an existing one, or one to create when it
+    ends with a separator. A file must be an .xlsx workbook (Excel opens nothing else by its name)."""
     path = Path(output)
-    if output.endswith((os.sep, "/")):
-        path.mkdir(exist_ok=True)
-    return path / standard_name if path.is_dir() else path
+    in_a_file = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if in_a_file is not None:
+        raise _TemplateError(f"cannot write '{output}': '{in_a_file}' is a file, not a folder")
+    if output.endswith((os.sep, "/")) or path.is_dir():
+        if path.exists() and not path.is_dir():
+            raise _TemplateError(f"cannot write in '{output}': it is a file, not a folder")
+        return path / standard_name
+    if path.suffix.lower() != ".xlsx":
+        raise _TemplateError(
+            f"--output '{output}' is neither a .xlsx file nor a folder: name the workbook (barnet.xlsx) or a folder "
+            "ending in / to write it in under its standard name"
+        )
+    return path
 
 
 def run_pipeline(

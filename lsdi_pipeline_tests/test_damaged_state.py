@@ -291,16 +291,19 @@ def test_a_warehouse_directory_that_cannot_be_written_is_one_clear_line_and_exit
 
 
 def test_lsdi_template_writes_into_a_directory_under_the_standard_name(tmp_path):
-    name = "E09000003_2007-08_LSDI-R1.xlsx"
+    name = "Barnet_E09000003_LSDI-R1_2007-08.xlsx"
     template = ("template", "--borough", "E09000003", "--period", "2007/08", "--raw-dir", str(BUNDLED_RAW), "--output")
     (tmp_path / "existing").mkdir()
-    for output in ("existing", "new/"):
+    # a folder that does not exist yet is created, however deep (issue 15)
+    for output in ("existing", "new/", "missing/new/"):
         done = _lsdi(*template, output, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         assert (tmp_path / output / name).stat().st_size > 0
-    _one_clear_line(_lsdi(*template, "missing/new/", cwd=tmp_path), "'missing/new/'", "--output")
-    assert not (tmp_path / "missing").exists()
-    _one_clear_line(_lsdi(*template, "missing/barnet.xlsx", cwd=tmp_path), "'missing/barnet.xlsx'")
+    done = _lsdi(*template, "missing/barnet.xlsx", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "missing" / "barnet.xlsx").stat().st_size > 0
+    (tmp_path / "a_file").write_text("not a folder")
+    _one_clear_line(_lsdi(*template, "a_file/barnet.xlsx", cwd=tmp_path), "'a_file/barnet.xlsx'", "not a folder")
 
 
 def test_lsdi_template_outside_the_project_says_where_it_looked(tmp_path):

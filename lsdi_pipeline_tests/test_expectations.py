@@ -487,3 +487,52 @@ def test_importing_the_module_does_not_import_great_expectations():
     probe = "import sys, lsdi_pipeline.expectations.suites; print('great_expectations' in sys.modules)"
     loaded = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "False"
+
+
+def test_data_docs_index_shows_the_validation_results_with_networking_disabled(faulty, data_docs_dir, tmp_path):
+    import re
+    import shutil
+    import subprocess
+
+    browser = shutil.which("chromium")
+    if browser is None:
+        pytest.skip("chromium is not installed (apt-get install chromium); CI installs it")
+    pages = list(data_docs_dir.rglob("*.html"))
+    assert not [p for p in pages if re.search(r"<(script|link)[^>]*(src|href)=\"https?://", p.read_text())]
+    dumped = {}
+    for page in (data_docs_dir / "index.html", next((data_docs_dir / "validations" / "integrity").rglob("*.html"))):
+        done = subprocess.run(
+            [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={tmp_path / 'profile'}",
+                "--proxy-server=127.0.0.1:9",
+                "--host-resolver-rules=MAP * ~NOTFOUND",
+                "--enable-logging=stderr",
+                "--virtual-time-budget=5000",
+                "--dump-dom",
+                page.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert "Failed to load resource" not in done.stderr and "Uncaught" not in done.stderr, done.stderr[-2000:]
+        dumped[page.name] = done.stdout
+    index = dumped["index.html"]
+    for suite in ("availability", "availability_by_pi", "availability_by_borough", "cadence", "integrity"):
+        assert f'<a href="#{suite}">{suite}</a>' in index
+    for outcome in faulty.itertuples():
+        assert outcome.check_name in index
+    failed = faulty[~faulty["success"]]
+    assert len(failed) and index.count(">Failed<") == len(failed) + faulty.loc[~faulty["success"], "suite"].nunique()
+    # GX's own page, its scripts and styles the site's local copies
+    detail = next(text for name, text in dumped.items() if name != "index.html")
+    assert "Expectation Validation Result" in detail and "value_out_of_range" in detail

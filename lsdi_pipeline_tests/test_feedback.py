@@ -171,7 +171,7 @@ def test_a_support_threshold_given_as_run_config_reaches_the_feedback(built, tmp
 def test_every_pilot_borough_gets_a_template_from_the_asset(built):
     pilots = set(table(built, "pilot_borough")["borough_code"])
     templates = sorted((built / "reports" / "templates").glob("*.xlsx"))
-    assert {p.name.split("_")[0] for p in templates} == pilots
+    assert {p.name.split("_")[-3] for p in templates} == pilots  # Barnet_E09000003_LSDI-R1_2007-08.xlsx
     book = openpyxl.load_workbook(templates[0])
     assert {"About", "PI data", "Feasibility", "Narrative"} <= set(book.sheetnames)
     assert book["About"]["B4"].value == "2007/08"

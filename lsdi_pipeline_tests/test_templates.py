@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -12,7 +13,7 @@ import pytest
 from lsdi_pipeline import codes, reference
 from lsdi_pipeline.periods import expected_periods
 from lsdi_pipeline.returns.format import LSDI_R1
-from lsdi_pipeline.templates.workbook import write_template, write_templates
+from lsdi_pipeline.templates.workbook import template_file_name, write_template, write_templates
 from lsdi_pipeline_tests.returns_builder import RAW_DIR, parse
 
 RETURN_YEAR = 2007
@@ -436,3 +437,212 @@ def test_many_templates_written_together_are_the_same_files_as_written_one_by_on
     about = {row[0]: row[1] for row in openpyxl.load_workbook(together[-1])["About"].iter_rows(values_only=True)}
     assert about["Borough name"] == "Barking & <Dagenham>" and about["Borough code"] == "E09000099"
     assert write_templates([], RETURN_YEAR, indicators, clusters) == []
+
+
+# -- how it looks and prints ----------------------------------------------------------------------
+def test_every_sheet_prints_landscape_one_page_wide_with_its_header_rows_and_a_footer_naming_the_return(template):
+    book = openpyxl.load_workbook(template)
+    for ws in book.worksheets:
+        setup = ws.page_setup
+        assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == ("landscape", 9, 1, 0)  # A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.print_area == f"'{ws.title}'!$A$1:${openpyxl.utils.get_column_letter(ws.max_column)}${ws.max_row}"
+        assert ws.oddFooter.left.text == "Barnet — LSDI-R1 return 2007/08", ws.title
+        assert ws.oddFooter.right.text == "Page &P of &N" and ws.oddFooter.center.text == "&A"
+        # a table's header row on every page; About is a six-row form
+        assert ws.print_title_rows == (None if ws.title == "About" else "$1:$1"), ws.title
+
+
+def test_an_ampersand_in_a_borough_name_is_printed_as_itself_in_the_footer(tmp_path, boroughs, indicators, clusters):
+    borough = {**boroughs[boroughs["borough_code"] == BARNET].iloc[0].to_dict(), "borough_name": "Barking & Dagenham"}
+    path = write_template(tmp_path / "template.xlsx", borough, RETURN_YEAR, indicators, clusters)
+    footer = openpyxl.load_workbook(path)["PI data"].oddFooter.left.text
+    assert footer == "Barking && Dagenham — LSDI-R1 return 2007/08"  # && is how a footer writes one &
+
+
+def test_every_cell_of_the_form_is_arial_headers_stand_out_and_the_cells_to_fill_in_are_shaded(template):
+    book = openpyxl.load_workbook(template)
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.has_style:
+                    assert cell.font.name == "Arial" and cell.font.sz >= 10, (ws.title, cell.coordinate)
+                    shaded = cell.fill.fgColor.rgb if cell.fill.fill_type == "solid" else None
+                    # shaded yellow exactly when the officer fills the cell in
+                    if cell.row > 1 or ws.title in ("About", "Instructions"):
+                        assert (shaded == "00FFF2CC") == (not cell.protection.locked), (ws.title, cell.coordinate)
+        if ws.title not in ("About", "Instructions"):
+            header = [c for c in ws[1] if c.value is not None]
+            assert all(c.font.b and c.fill.fgColor.rgb == "00BDD7EE" for c in header), ws.title
+    instructions = book["Instructions"]
+    assert instructions["A1"].font.sz == 14 and instructions["A1"].font.b
+    pi_data = book["PI data"]
+    assert pi_data["C2"].fill.fgColor.rgb == "00FFF2CC" and pi_data["A2"].fill.fill_type is None
+
+
+def wrapped_lines_drawn(text: str, width_chars: float, chars_per_width: float) -> int:
+    """A plain greedy word wrap, `chars_per_width` average characters to a unit of column width."""
+    room, lines, used = width_chars * chars_per_width, 0, 0
+    for paragraph in text.split("\n"):
+        lines, used = lines + 1, 0
+        for word in paragraph.split(" "):
+            if used and used + 1 + len(word) > room:
+                lines, used = lines + 1, len(word)
+            else:
+                used += (1 if used else 0) + len(word)
+    return lines
+
+
+def test_rows_of_wrapped_text_are_tall_enough_for_every_line(template):
+    """Each wrapped cell's row holds at least as many lines as a word wrap of its text needs even at 1.3 characters
+    a unit of column width (Arial's lower-case text runs at about 1.2): nothing is clipped when the file opens."""
+    book = openpyxl.load_workbook(template)
+    checked = 0
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if not (isinstance(cell.value, str) and cell.alignment.wrap_text):
+                    continue
+                width = ws.column_dimensions[cell.column_letter].width
+                lines = wrapped_lines_drawn(cell.value, width, 1.3)
+                height = ws.row_dimensions[cell.row].height
+                if lines > 1:
+                    assert height is not None, (ws.title, cell.coordinate, cell.value)
+                    assert height >= lines * cell.font.sz * 1.2, (ws.title, cell.coordinate, lines, height)
+                    checked += 1
+    assert checked > 60  # instructions, About hints, Narrative prompts and PI definitions
+    paragraphs = sorted((len(c.value), c.row) for c in book["Instructions"]["A"][1:])
+    height = book["Instructions"].row_dimensions
+    longest, middling = paragraphs[-1][1], paragraphs[len(paragraphs) // 2][1]
+    assert (height[longest].height or 0) > (height[middling].height or 15)
+    assert height[paragraphs[0][1]].height is None or height[paragraphs[0][1]].height <= 24  # one line, or a heading
+
+
+def test_libreoffice_prints_each_sheet_on_its_own_pages_with_the_header_row_repeated(template, tmp_path):
+    import shutil
+    import subprocess
+
+    soffice, pdftotext = shutil.which("soffice"), shutil.which("pdftotext")
+    if soffice is None or pdftotext is None:
+        pytest.skip("LibreOffice and poppler-utils are not installed")
+    subprocess.run(
+        [soffice, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to", "pdf", "--outdir",
+         str(tmp_path), str(template)],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    text = subprocess.run(
+        [pdftotext, "-layout", str(tmp_path / "template.pdf"), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    pages = [page for page in text.split("\f") if page.strip()]
+    book = openpyxl.load_workbook(template)
+    sheet_of_page = []
+    for number, page in enumerate(pages, start=1):
+        footer = [line for line in page.splitlines() if "Barnet — LSDI-R1 return 2007/08" in line]
+        assert len(footer) == 1, page[-300:]
+        assert f"Page {number} of {len(pages)}" in footer[0]
+        sheet_of_page.append(next(name for name in reversed(book.sheetnames) if name in footer[0]))
+    # every sheet printed, in order, each on pages of its own
+    assert list(dict.fromkeys(sheet_of_page)) == book.sheetnames
+    assert sheet_of_page == sorted(sheet_of_page, key=book.sheetnames.index)
+    # short sheets fit one page; PI data needs a page for about every 40 of its rows, and each repeats its header
+    count = {name: sheet_of_page.count(name) for name in book.sheetnames}
+    assert count["About"] == count["Feasibility"] == 1 and count["Instructions"] <= 2
+    rows = book["PI data"].max_row
+    assert rows / 45 <= count["PI data"] <= rows / 30 + 1
+    for page, name in zip(pages, sheet_of_page):
+        if name == "PI data":
+            assert "PI code" in page and "Reporting frequency" in page
+    assert len(pages) == sum(count.values())
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Barnet", "Barnet_E09000003_LSDI-R1_2007-08.xlsx"),
+        ("Barking & Dagenham", "Barking_and_Dagenham_E09000003_LSDI-R1_2007-08.xlsx"),
+        ("King's Lynn and West Norfolk", "Kings_Lynn_and_West_Norfolk_E09000003_LSDI-R1_2007-08.xlsx"),
+        ("Bristol, City of", "Bristol_City_of_E09000003_LSDI-R1_2007-08.xlsx"),
+        ("Ynys Môn / Anglesey", "Ynys_Mon_Anglesey_E09000003_LSDI-R1_2007-08.xlsx"),
+        ('<>:"|?*', "E09000003_LSDI-R1_2007-08.xlsx"),
+    ],
+)
+def test_a_template_file_is_named_after_the_borough_in_characters_every_file_system_takes(name, expected):
+    assert template_file_name(BARNET, name, RETURN_YEAR) == expected
+
+
+# -- `lsdi template` ------------------------------------------------------------------------------
+def lsdi_template(capsys, *output: str, borough: str = "Barnet", period: str = "2007/08") -> tuple[int, str, str]:
+    from lsdi_pipeline import cli
+
+    code = cli.main(["template", "--borough", borough, "--period", period, *(("--output", *output) if output else ())])
+    done = capsys.readouterr()
+    return code, done.out, done.err
+
+
+def one_clear_line(code: int, err: str, *expected: str) -> str:
+    assert code == 2 and "Traceback" not in err
+    [line] = err.splitlines()
+    assert line.startswith("lsdi template: ") and all(text in line for text in expected), line
+    return line
+
+
+@pytest.fixture
+def elsewhere(tmp_path, monkeypatch):
+    """A folder outside the project, with no LSDI_RAW_DIR set."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LSDI_RAW_DIR", raising=False)
+    return tmp_path
+
+
+def test_lsdi_template_outside_the_project_says_where_it_looked_in_one_line(elsewhere, capsys):
+    code, _, err = lsdi_template(capsys, "barnet.xlsx")
+    one_clear_line(code, err, "'data/raw'", "LSDI_RAW_DIR", "--raw-dir")
+    assert not (elsewhere / "barnet.xlsx").exists()
+
+
+def test_lsdi_template_reads_the_raw_folder_lsdi_raw_dir_names(elsewhere, capsys, monkeypatch):
+    monkeypatch.setenv("LSDI_RAW_DIR", str(RAW_DIR.resolve()))
+    code, out, err = lsdi_template(capsys, "barnet.xlsx")
+    assert (code, err) == (0, "")
+    assert out.strip() == "wrote the 2007/08 LSDI-R1 template for Barnet to barnet.xlsx"
+    assert parse(elsewhere / "barnet.xlsx").submission["borough_code"] == BARNET
+
+
+@pytest.mark.parametrize("output", ["templates/", "templates/2007-08/", "existing"])
+def test_lsdi_template_writes_into_a_folder_under_the_standard_name_creating_it(elsewhere, capsys, monkeypatch, output):
+    monkeypatch.setenv("LSDI_RAW_DIR", str(RAW_DIR.resolve()))
+    (elsewhere / "existing").mkdir()
+    code, out, err = lsdi_template(capsys, output)
+    assert (code, err) == (0, "")
+    written = elsewhere / output / "Barnet_E09000003_LSDI-R1_2007-08.xlsx"
+    assert written.is_file() and str(Path(output) / written.name) in out
+    code, _, _ = lsdi_template(capsys, f"{output.rstrip('/')}/deeper/barnet.xlsx")  # a file's folder is created too
+    assert code == 0 and (elsewhere / output / "deeper" / "barnet.xlsx").is_file()
+
+
+def test_lsdi_template_reports_an_output_it_cannot_write_in_one_line(elsewhere, capsys, monkeypatch):
+    monkeypatch.setenv("LSDI_RAW_DIR", str(RAW_DIR.resolve()))
+    (elsewhere / "notes.txt").write_text("a file, not a folder")
+    one_clear_line(*lsdi_template(capsys, "notes.txt/")[::2], "'notes.txt/'", "is a file, not a folder")
+    one_clear_line(*lsdi_template(capsys, "notes.txt/barnet.xlsx")[::2], "'notes.txt' is a file, not a folder")
+    one_clear_line(*lsdi_template(capsys, "barnet")[::2], "'barnet'", ".xlsx", "folder ending in /")
+    assert (elsewhere / "notes.txt").read_text() == "a file, not a folder"
+    # a folder nobody can create files in (even root: /proc takes no new files)
+    one_clear_line(*lsdi_template(capsys, "/proc/lsdi/")[::2], "cannot write '/proc/lsdi/'", "--output")
+    assert list(elsewhere.iterdir()) == [elsewhere / "notes.txt"]
+
+
+def test_lsdi_template_reports_an_incomplete_raw_folder_a_wrong_year_or_borough_in_one_line(
+    elsewhere, capsys, monkeypatch
+):
+    import shutil
+
+    raw = elsewhere / "raw"
+    raw.mkdir()
+    shutil.copy(RAW_DIR / "boroughs.csv", raw / "boroughs.csv")
+    monkeypatch.setenv("LSDI_RAW_DIR", str(raw))
+    one_clear_line(*lsdi_template(capsys, "barnet.xlsx")[::2], f"'{raw}'", "clusters.csv", "LSDI_RAW_DIR")
+    monkeypatch.setenv("LSDI_RAW_DIR", str(RAW_DIR.resolve()))
+    one_clear_line(*lsdi_template(capsys, "barnet.xlsx", period="2007")[::2], "'2007'", "2007/08")
+    one_clear_line(*lsdi_template(capsys, "barnet.xlsx", borough="Gotham")[::2], "'Gotham'", "boroughs.csv")
+    assert not (elsewhere / "barnet.xlsx").exists()

@@ -98,14 +98,14 @@ def borough_feedback(config: Phase2Rules, paths: LsdiPaths) -> dg.MaterializeRes
 def return_templates(
     paths: LsdiPaths, pilot_borough, dim_borough, dim_indicator, dim_cluster, submission
 ) -> dg.MaterializeResult:
-    """An LSDI-R1 return template for every pilot borough (reports/templates/<borough_code>_<year>.xlsx), ready to
-    send."""
+    """An LSDI-R1 return template for every pilot borough, ready to send (reports/templates/, named as
+    `lsdi template` names it: Barnet_E09000003_LSDI-R1_2007-08.xlsx)."""
     import pandas as pd
 
     from lsdi_pipeline.fingerprint import digest, read_digests, write_digests
     from lsdi_pipeline.periods import financial_year, year_due_on
     from lsdi_pipeline.returns.years import return_year
-    from lsdi_pipeline.templates.workbook import write_templates
+    from lsdi_pipeline.templates.workbook import template_file_name, write_templates
 
     year = return_year(submission)
     if year is None and pilot_borough["return_due_on"].notna().any():
@@ -124,8 +124,8 @@ def return_templates(
     before = read_digests(folder)
     digests, to_write = {}, []
     for code in pilot_borough["borough_code"]:
-        path = folder / f"{code}_{label.replace('/', '-')}.xlsx"
         borough = {"borough_code": code, **boroughs.loc[code].to_dict()}
+        path = folder / template_file_name(code, str(borough["borough_name"]), year)
         digests[path.name] = digest(borough, year, dim_indicator, dim_cluster)
         if before.get(path.name) != digests[path.name] or not path.exists():
             to_write.append((path, borough))  # an unchanged template, which a borough may already have, stays as it is

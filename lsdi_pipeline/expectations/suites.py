@@ -215,7 +215,10 @@ def expectation_outcomes(
         outcomes += [_outcome(spec, results_by_id[i]) for spec, i in zip(specs, expectation_ids, strict=True)]
 
     if data_docs_dir is not None:
+        from lsdi_pipeline.expectations.data_docs import make_offline
+
         context.build_data_docs(site_names=[DATA_DOCS_SITE])
+        make_offline(Path(data_docs_dir), outcomes, run_id.run_time)  # GX's pages load their scripts from CDNs
     return outcomes
 
 

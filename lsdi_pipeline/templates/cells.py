@@ -7,18 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.styles import Alignment, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from lsdi_pipeline.periods import Period
+from lsdi_pipeline.templates.layout import BODY, BOLD, GRID, HEADER_FILL, INPUT_FILL, fit_row
 
-BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
 TEXT_FORMAT = "@"  # Excel keeps what an officer types in these cells as text: no dates, no formulas
-_HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
-_LOCKED_FILL = PatternFill("solid", fgColor="F2F2F2")
 _UNLOCKED = Protection(locked=False)
 _MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -36,7 +35,7 @@ def day_text(date) -> str:
 
 
 def text_cell(ws: Worksheet, row: int, column: int, value: object, *, locked: bool = True):
-    """A text cell, stored as text even when it starts with `=` (never a live formula)."""
+    """A text cell of the form, stored as text even when it starts with `=` (never a live formula)."""
     cell = ws.cell(row=row, column=column)
     if value is not None:
         cell.value = str(value)
@@ -54,18 +53,20 @@ def input_cell(ws: Worksheet, row: int, column: int):
 
 
 def _protect(cell, locked: bool) -> None:
-    if locked:
-        cell.fill = _LOCKED_FILL
-    else:
-        cell.protection = _UNLOCKED
+    """Every cell of the form in Arial, ruled; the cells to fill in unlocked and shaded."""
+    cell.font, cell.border, cell.alignment = BODY, GRID, TOP
+    if not locked:
+        cell.protection, cell.fill = _UNLOCKED, INPUT_FILL
 
 
 def header_row(ws: Worksheet, header: Iterable[str], widths: Iterable[float]) -> None:
-    """Row 1: bold, shaded, locked, and frozen so it stays in view."""
+    """Row 1: bold, shaded, wrapped to its column, locked, and frozen so it stays in view."""
     for column, (name, width) in enumerate(zip(header, widths, strict=True), start=1):
         cell = text_cell(ws, 1, column, name)
-        cell.font, cell.fill = BOLD, _HEADER_FILL
+        cell.font, cell.fill = BOLD, HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
         ws.column_dimensions[get_column_letter(column)].width = width
+    fit_row(ws, 1)
     ws.freeze_panes = "A2"
 
 

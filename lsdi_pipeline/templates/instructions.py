@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Border
 from openpyxl.worksheet.worksheet import Worksheet
 
 from lsdi_pipeline.periods import expected_periods, financial_year
 from lsdi_pipeline.returns.format import LSDI_R1
-from lsdi_pipeline.templates.cells import BOLD, day_text, period_text, protect_sheet, text_cell
+from lsdi_pipeline.templates.cells import WRAP, day_text, period_text, protect_sheet, text_cell
+from lsdi_pipeline.templates.layout import HEADING, NO_FILL, TITLE, fit_row
 
 
 def write_instructions(ws: Worksheet, borough: Mapping, return_year: int) -> None:
@@ -108,7 +109,7 @@ def write_instructions(ws: Worksheet, borough: Mapping, return_year: int) -> Non
         ),
         (
             "The sheets are protected, without a password, so that headers, PI codes and periods are not changed by "
-            "accident. The cells you fill in are not locked.",
+            "accident. The cells you fill in are shaded yellow and are not locked.",
             None,
         ),
         ("Personal data", "heading"),
@@ -122,10 +123,10 @@ def write_instructions(ws: Worksheet, borough: Mapping, return_year: int) -> Non
     ws.column_dimensions["A"].width = 110
     for row, (line, kind) in enumerate(lines, start=1):
         cell = text_cell(ws, row, 1, line)
-        cell.fill = PatternFill()
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.fill, cell.border, cell.alignment = NO_FILL, Border(), WRAP  # a page of text, not a table
         if kind == "title":
-            cell.font = Font(bold=True, size=14)
-        elif kind == "heading":
-            cell.font = BOLD
+            cell.font = TITLE
+        elif kind == "heading":  # set off from the paragraph above it
+            cell.font, cell.alignment = HEADING, Alignment(wrap_text=True, vertical="bottom")
+        fit_row(ws, row, minimum=24 if kind == "heading" else 0)
     protect_sheet(ws)

@@ -11,6 +11,8 @@ byte-for-byte reproducible.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -42,6 +44,7 @@ from lsdi_pipeline.templates.cells import (
     validation,
 )
 from lsdi_pipeline.templates.instructions import write_instructions
+from lsdi_pipeline.templates.layout import fit_row, fit_rows, print_setup
 
 INSTRUCTIONS, DEFINITIONS = "Instructions", "PI definitions"
 #: the PI data cells an officer types a number in (General format, not text)
@@ -95,8 +98,25 @@ class _AskedFor:
 def write_template(
     path: Path, borough: Mapping, return_year: int, indicators: pd.DataFrame, clusters: pd.DataFrame
 ) -> Path:
-    """Write the LSDI-R1 template of `borough` (a dim_borough row) for the financial year starting in `return_year`."""
-    return _write(path, _borough_text(borough), return_year, indicators, clusters)
+    """Write the LSDI-R1 template of `borough` (a dim_borough row) for the financial year starting in `return_year`.
+
+    Written as `write_templates` writes many, so that one borough's template is the same file either way.
+    """
+    return write_templates([(path, borough)], return_year, indicators, clusters)[0]
+
+
+def template_file_name(borough_code: str, borough_name: str, return_year: int) -> str:
+    """The file name a borough's template is sent under: `Barnet_E09000003_LSDI-R1_2007-08.xlsx`.
+
+    The name comes first so that a folder of templates sorts by borough; it is cut down to letters, digits and
+    underscores (accents dropped, `&` as `and`, apostrophes removed), which every file system, e-mail system and
+    shell takes as it is.
+    """
+    ascii_name = unicodedata.normalize("NFKD", borough_name).encode("ascii", "ignore").decode()
+    ascii_name = re.sub(r"['’]", "", ascii_name.replace("&", " and "))
+    name = re.sub(r"[^A-Za-z0-9]+", "_", ascii_name).strip("_")[:60].rstrip("_")
+    year = financial_year(return_year).label.replace("/", "-")
+    return "_".join(part for part in (name, borough_code, LSDI_R1.version, year) if part) + ".xlsx"
 
 
 def _write(path: Path, borough: Mapping, return_year: int, indicators: pd.DataFrame, clusters: pd.DataFrame) -> Path:
@@ -117,6 +137,10 @@ def _write(path: Path, borough: Mapping, return_year: int, indicators: pd.DataFr
     _write_feasibility(workbook.create_sheet(LSDI_R1.feasibility.name), phase_1)
     _write_narrative(workbook.create_sheet(LSDI_R1.narrative.name), cluster_rows)
     _write_definitions(workbook.create_sheet(DEFINITIONS), phase_1, asked, clusters)
+    footer = f"{borough['footer_name']} — {LSDI_R1.version} return {financial_year(return_year).label}"
+    for ws in workbook.worksheets:
+        has_header = ws.title not in (LSDI_R1.about.name,)  # About is a short form, not a table
+        print_setup(ws, footer, last_column=ws.max_column, last_row=ws.max_row, title_rows=1 if has_header else None)
     workbook.active = 0
     workbook.properties.creator = "lsdi_pipeline"
     workbook.properties.title = (
@@ -127,8 +151,9 @@ def _write(path: Path, borough: Mapping, return_year: int, indicators: pd.DataFr
     return path
 
 
-#: what differs between two boroughs' templates for the same year, as written in the workbook
-_BOROUGH_TEXT = ("borough_code", "borough_name", "code_hint")
+#: what differs between two boroughs' templates for the same year, as written in the workbook; the rows holding
+#: them are made tall enough for their markers, which are wider than any English authority's name
+_BOROUGH_TEXT = ("borough_code", "borough_name", "code_hint", "footer_name")
 
 
 def _borough_text(borough: Mapping) -> dict[str, str]:
@@ -136,10 +161,12 @@ def _borough_text(borough: Mapping) -> dict[str, str]:
     hint = "GSS code" + (
         f"; the legacy ONS code {legacy} is accepted too." if isinstance(legacy, str) and legacy else "."
     )
+    name = str(borough["borough_name"])
     return {
         "borough_code": str(borough["borough_code"]),
-        "borough_name": str(borough["borough_name"]),
+        "borough_name": name,
         "code_hint": hint,
+        "footer_name": name.replace("&", "&&"),  # a footer reads a lone & as the start of a code
     }
 
 
@@ -205,6 +232,9 @@ def _write_about(ws: Worksheet, borough: Mapping, return_year: int) -> None:
         else:
             text_cell(ws, row, 2, value, locked=locked)
         text_cell(ws, row, 3, hint).alignment = WRAP
+    for column, width in (("A", 22), ("B", 30), ("C", 70)):
+        ws.column_dimensions[column].width = width
+    fit_rows(ws, range(1, len(about.fields) + 1))
     submitted_on = ws.cell(row=about.row("submitted_on"), column=2)
     submitted_on.number_format = "yyyy-mm-dd"
     title = about.field("submitted_on").label
@@ -229,8 +259,6 @@ def _write_about(ws: Worksheet, borough: Mapping, return_year: int) -> None:
         promptTitle="A role, not a name",
         prompt="Enter your role (e.g. LSCB performance officer), not your name: the return must hold no personal data.",
     )
-    for column, width in (("A", 22), ("B", 30), ("C", 70)):
-        ws.column_dimensions[column].width = width
     protect_sheet(ws)
 
 
@@ -257,12 +285,13 @@ def _write_pi_data(ws: Worksheet, asked: list[_AskedFor]) -> None:
             input_cell(ws, row, column[name])
         text_cell(ws, row, column["source_agency"], codes.AGENCY_LABELS[pi["source_agency"]], locked=False)
         text_cell(ws, row, column["reporting_frequency"], codes.FREQUENCY_LABELS[pi["expected_cadence"]], locked=False)
-        text_cell(ws, row, column["note"], None, locked=False)
+        text_cell(ws, row, column["note"], None, locked=False).alignment = WRAP  # a long note wraps as it is typed
     last_listed = len(asked) + 1
     last = last_listed + SPARE_ROWS
     for row in range(last_listed + 1, last + 1):
         for name in texts:
             text_cell(ws, row, column[name], None, locked=False)
+        ws.cell(row, column["note"]).alignment = WRAP
         for name in _FIGURES:
             input_cell(ws, row, column[name])
 
@@ -385,7 +414,7 @@ def _write_narrative(ws: Worksheet, cluster_rows: list[dict]) -> None:
         text_cell(ws, row, column["cluster_code"], cluster["cluster_code"])
         text_cell(ws, row, column["narrative"], None, locked=False).alignment = WRAP
         text_cell(ws, row, prompt, f"{cluster['title']}: {cluster['narrative_prompt']}").alignment = WRAP
-        ws.row_dimensions[row].height = 90
+        fit_row(ws, row, minimum=90)  # room to write a paragraph, and for the whole prompt
     validation(
         ws,
         f"{letter['narrative']}2:{letter['narrative']}{len(cluster_rows) + 1}",
@@ -398,7 +427,8 @@ def _write_narrative(ws: Worksheet, cluster_rows: list[dict]) -> None:
 
 # -- the template's own sheet ---------------------------------------------------------------------
 def _write_definitions(ws: Worksheet, phase_1: list[dict], asked: list[_AskedFor], clusters: pd.DataFrame) -> None:
-    header_row(ws, DEFINITIONS_HEADER, (10, 40, 60, 40, 40, 18, 14, 24, 12, 24, 40, 24, 30, 10))
+    # narrow enough that the sheet, printed one page wide, is still legible: long text wraps onto more lines instead
+    header_row(ws, DEFINITIONS_HEADER, (8, 26, 44, 30, 30, 13, 12, 15, 11, 17, 26, 16, 20, 9))
     cluster_titles = dict(zip(clusters["cluster_code"], clusters["title"]))
     periods: dict[str, list[str]] = {}
     for item in asked:
@@ -425,4 +455,5 @@ def _write_definitions(ws: Worksheet, phase_1: list[dict], asked: list[_AskedFor
         )
         for column, value in enumerate(values, start=1):
             text_cell(ws, row, column, value).alignment = WRAP
+        fit_row(ws, row)
     protect_sheet(ws)
