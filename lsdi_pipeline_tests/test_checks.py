@@ -102,7 +102,8 @@ def test_findings_on_a_replaced_file_do_not_count_and_a_return_not_yet_due_is_no
         {
             "submission_id": [1, 1, 1, 2, 3, 3, None],
             "borough_code": ["E09000002"] * 4 + ["E09000005"] * 2 + ["E09000003"],
-            "check_name": ["outlier"] * 3 + ["count_invalid", "value_unreadable", "value_unreadable", "pilot_return_missing"],
+            "check_name": ["outlier"] * 3
+            + ["count_invalid", "value_unreadable", "value_unreadable", "pilot_return_missing"],
             "severity": ["error"] * 6 + ["warning"],
         }
     )
@@ -200,9 +201,10 @@ def test_an_expectation_check_names_every_failing_borough_not_only_the_sample(bu
     outcome = outcomes.loc[("availability", "period_missing")]
     sample = json.loads(outcome["unexpected_sample"])
     assert outcome["unexpected_count"] > len(sample)
-    grid = availability_grid(*(table(warehouse, n) for n in ("fact_pi_value", "submission", "pilot_borough")), table(
-        warehouse, "dim_indicator"
-    ))
+    grid = availability_grid(
+        *(table(warehouse, n) for n in ("fact_pi_value", "submission", "pilot_borough")),
+        table(warehouse, "dim_indicator"),
+    )
     failing = sorted(grid.loc[grid["status"] == "missing", "borough_code"].unique())
     assert outcome["boroughs_failed"] == ", ".join(failing)
     assert len(failing) > len({row["borough_code"] for row in sample})  # the sample alone would name fewer

@@ -108,7 +108,7 @@ def test_a_file_archived_by_a_run_since_it_arrived_is_not_requested_again(folder
     assert folder.tick() == []
 
 
-@pytest.mark.parametrize("status", [dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.QUEUED])
+@pytest.mark.parametrize("status", [dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.NOT_STARTED])
 def test_while_a_run_reads_the_folder_the_sensor_waits_and_then_requests_only_what_the_run_did_not_take(
     folder, tmp_path, status
 ):
@@ -138,7 +138,9 @@ def test_while_a_run_reads_the_folder_the_sensor_waits_and_then_requests_only_wh
 def test_a_run_of_another_job_does_not_hold_the_sensor_back(folder):
     from dagster._core.storage.dagster_run import DagsterRun
 
-    folder.instance.add_run(DagsterRun(job_name="phase2_rules_job", run_id="other-run", status=dg.DagsterRunStatus.STARTED))
+    folder.instance.add_run(
+        DagsterRun(job_name="phase2_rules_job", run_id="other-run", status=dg.DagsterRunStatus.STARTED)
+    )
     (folder.returns / "barnet.xlsx").write_bytes(b"bytes")
     folder.tick()
     assert len(folder.tick()) == 1

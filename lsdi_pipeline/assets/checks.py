@@ -25,7 +25,7 @@ LIMITS = collection.CheckThresholds.from_file()
     additional_ins={
         name: dg.AssetIn(name) for name in ("submission", "rejected_row", "dq_issue", "dim_borough", "dim_indicator")
     },
-    description="The warehouse is consistent: every figure belongs to a loaded submission, a known borough and a "
+    description="Is the warehouse consistent? Every figure belongs to a loaded submission, a known borough and a "
     "known PI; each borough × PI × period has exactly one current figure; no row is both loaded and "
     "rejected. A failure is a pipeline bug and stops the publish step.",
 )
