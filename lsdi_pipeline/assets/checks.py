@@ -53,10 +53,10 @@ QUESTIONS = {
     "be told from.",
     "due_pilot_returns_received": "Has every pilot borough whose return is due sent a usable one? Fails naming each "
     "pilot with no loaded return whose due date has passed (chase it); pilots not yet due are counted apart.",
-    "current_errors_within_limit": "Are error findings at most "
+    "current_errors_in_limit": "Are error findings at most "
     f"{LIMITS.max_errors_per_borough} per borough (max_errors_per_borough in phase2_rules.toml) in current files? "
     "Fails naming each borough over the limit, with its errors by rule; findings on replaced files do not count.",
-    "current_warnings_within_limit": "Are warnings at most "
+    "current_warnings_in_limit": "Are warnings at most "
     f"{LIMITS.max_warnings_per_borough} per borough (max_warnings_per_borough in phase2_rules.toml) in current "
     "files? Fails naming each borough over the limit, with its warnings by rule, to go through with it.",
 }
@@ -120,8 +120,8 @@ def collection_questions(
     )
     yield _result("due_pilot_returns_received", collection.overdue_pilot_returns(dq_issue, pilot_borough, today), names)
     for name, severity, limit in (
-        ("current_errors_within_limit", "error", LIMITS.max_errors_per_borough),
-        ("current_warnings_within_limit", "warning", LIMITS.max_warnings_per_borough),
+        ("current_errors_in_limit", "error", LIMITS.max_errors_per_borough),
+        ("current_warnings_in_limit", "warning", LIMITS.max_warnings_per_borough),
     ):
         answer = collection.findings_over_limit(dq_issue, current, severity, limit)
         yield _result(name, answer, names, sample=preview(answer.rows[FINDING_COLUMNS], SAMPLE_ROWS))
@@ -134,10 +134,10 @@ def collection_questions(
     "is below support_boroughs_below_availability_pct (the Phase II rule, phase2_rules.toml or the run's override): "
     "the boroughs the support_boroughs recommendation names.",
 )
-def pilots_reach_support_threshold(
+def pilots_above_support_level(
     availability_matrix: pd.DataFrame, dim_borough: pd.DataFrame, phase2_rules: Phase2Rules
 ) -> dg.AssetCheckResult:
     names = dict(zip(dim_borough["borough_code"], dim_borough["borough_name"], strict=True))
     threshold = phase2_rules.support_boroughs_below_availability_pct
     answer = collection.pilots_below_support_threshold(availability_matrix, threshold)
-    return _result("pilots_reach_support_threshold", answer, names, threshold_pct=threshold)
+    return _result("pilots_above_support_level", answer, names, threshold_pct=threshold)

@@ -16,38 +16,38 @@ from lsdi_pipeline.resources import ExpectationsWorker, LsdiPaths
 #: each expectation's check: a name that reads whole in the UI, and the question it answers (what its rows are)
 QUESTIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("availability", "period_missing"): (
-        "expect_every_expected_period_given",
+        "every_expected_period_given",
         "Did the pilot boroughs give every period each phase-1 PI asks for? One row per pilot × PI × expected "
         "period; fails on each period no return gave at all.",
     ),
     ("availability", "pi_not_provided"): (
-        "expect_given_periods_have_a_figure",
+        "given_periods_have_a_figure",
         "Does every period a return gave have a figure? Fails on each one marked not provided, not available or not "
         "applicable (rule pi_not_provided).",
     ),
     ("availability", "availability_grid"): (
-        "expect_grid_one_row_per_figure",
+        "grid_one_row_per_figure",
         "Is the availability grid one row per borough, PI and period? A failure is a pipeline bug, not a borough's.",
     ),
     ("availability_by_pi", "period_missing"): (
-        "expect_pis_meet_availability_target",
+        "pi_availability_met",
         f"Does every phase-1 PI reach the availability target (at least {AVAILABILITY_TARGET:g}% of the figures "
         "expected of the pilot boroughs provided)? One row per PI; fails on each PI below it.",
     ),
     ("availability_by_borough", "period_missing"): (
-        "expect_pilots_meet_availability_target",
+        "pilot_availability_met",
         f"Does every pilot borough reach the availability target (at least {AVAILABILITY_TARGET:g}% of the figures "
         "expected of it provided)? One row per pilot; fails on each borough below it.",
     ),
-    ("cadence", "cadence_mismatch"): ("expect_cadence_as_catalogue", ""),
-    ("cadence", "frequency_contradicts_period"): ("expect_frequency_matches_period", ""),
-    ("cadence", "basis_mixed"): ("expect_one_period_basis_per_pi", ""),
-    ("integrity", "numerator_exceeds_denominator"): ("expect_numerator_within_denominator", ""),
-    ("integrity", "percent_out_of_range"): ("expect_percentages_within_0_to_100", ""),
-    ("integrity", "count_invalid"): ("expect_counts_whole_non_negative", ""),
-    ("integrity", "value_out_of_range"): ("expect_values_within_valid_range", ""),
-    ("integrity", "value_inconsistent"): ("expect_value_matches_its_fraction", ""),
-    ("integrity", "outlier"): ("expect_no_outliers_among_boroughs", ""),
+    ("cadence", "cadence_mismatch"): ("cadence_as_catalogue", ""),
+    ("cadence", "frequency_contradicts_period"): ("frequency_matches_period", ""),
+    ("cadence", "basis_mixed"): ("one_period_basis_per_pi", ""),
+    ("integrity", "numerator_exceeds_denominator"): ("numerator_within_denom", ""),
+    ("integrity", "percent_out_of_range"): ("percentages_within_0_to_100", ""),
+    ("integrity", "count_invalid"): ("counts_whole_non_negative", ""),
+    ("integrity", "value_out_of_range"): ("values_within_valid_range", ""),
+    ("integrity", "value_inconsistent"): ("value_matches_its_fraction", ""),
+    ("integrity", "outlier"): ("no_outliers_among_boroughs", ""),
 }
 
 
