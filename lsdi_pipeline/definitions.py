@@ -10,9 +10,9 @@ from __future__ import annotations
 import dagster as dg
 
 from lsdi_pipeline.assets import all_asset_checks, all_assets
-from lsdi_pipeline.jobs import lsdi_job, nightly_schedule, returns_arrival_job
+from lsdi_pipeline.jobs import lsdi_job, nightly_schedule, phase2_rules_job, returns_arrival_job
 from lsdi_pipeline.progress import progress_logger
-from lsdi_pipeline.resources import ExpectationsWorker, LsdiPaths
+from lsdi_pipeline.resources import ExpectationsWorker, LsdiPaths, Phase2Rules
 from lsdi_pipeline.sensors import returns_folder_sensor
 
 __all__ = ["all_asset_checks", "all_assets", "build_defs", "defs", "run_resources"]
@@ -23,6 +23,8 @@ def run_resources(paths: LsdiPaths) -> dict:
     return {
         "paths": paths,
         "gx": ExpectationsWorker(),
+        # one set of Phase II thresholds for every asset and check of the run that uses them
+        "phase2_rules": Phase2Rules(),
         # intermediate frames live beside the warehouse they were built for, so materialising one asset
         # never picks up frames built from another raw or warehouse directory
         "io_manager": dg.FilesystemIOManager(base_dir=str(paths.intermediate)),
@@ -35,7 +37,7 @@ def build_defs(paths: LsdiPaths) -> dg.Definitions:
     return dg.Definitions(
         assets=all_assets,
         asset_checks=all_asset_checks,
-        jobs=[lsdi_job, returns_arrival_job],
+        jobs=[lsdi_job, returns_arrival_job, phase2_rules_job],
         schedules=[nightly_schedule],
         sensors=[returns_folder_sensor(paths)],
         resources=run_resources(paths),

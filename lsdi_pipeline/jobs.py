@@ -6,7 +6,7 @@ import dagster as dg
 
 from lsdi_pipeline.assets import all_assets
 from lsdi_pipeline.assets.metadata import NIGHTLY, REBUILT_BY
-from lsdi_pipeline.resources import LsdiPaths
+from lsdi_pipeline.resources import PHASE2_ASSET, LsdiPaths
 
 #: the whole pipeline as one run in one process: start-up per step would cost more than the steps
 lsdi_job = dg.define_asset_job(
@@ -29,6 +29,20 @@ returns_arrival_job = dg.define_asset_job(
     "tables are reused from the last full run, and the Great Expectations suites (dq_expectation) and the templates "
     "are left to the nightly run; until then the warehouse publishes the last validated expectations, with the time "
     "they were evaluated.",
+)
+
+#: the Phase II recommendations and everything that shows them: what a run with other thresholds must rebuild
+PHASE2_AND_DOWNSTREAM = dg.AssetSelection.assets(PHASE2_ASSET).downstream()
+
+phase2_rules_job = dg.define_asset_job(
+    "phase2_rules_job",
+    selection=PHASE2_AND_DOWNSTREAM,
+    executor_def=dg.in_process_executor,
+    description="Phase II recommendations by other thresholds: set them in the Launchpad under resources → "
+    "phase2_rules → config (the defaults are lsdi_pipeline/phase2_rules.toml), and the recommendations, the published "
+    "warehouse, the Phase I report, the run summary and the feedback are rebuilt by them; the other tables are reused "
+    "from the last run. The next run without the override goes back to the file's thresholds: edit the file to keep "
+    "them.",
 )
 
 #: the outputs the arrival job loads from the last full run: the inputs of what it builds that it does not build

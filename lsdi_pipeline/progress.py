@@ -32,13 +32,16 @@ class _ProgressHandler(logging.Handler):
             self.stream.write(f"  {stage:<10} {key:<23} {text or ''}\n")
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
-            if evaluation.check_name.startswith("expect_"):
+            if evaluation.asset_key.to_user_string() == "dq_expectation":
                 return  # one line per expectation would be a wall: the dq_expectation line sums them up
             rows = evaluation.metadata.get("rows_failed")
             if evaluation.passed:
                 outcome = "passed"
-            elif evaluation.severity == dg.AssetCheckSeverity.WARN:
-                outcome = "warning" + (f": {rows.value:,} findings" if rows is not None else "")
+            elif evaluation.severity == dg.AssetCheckSeverity.WARN or not evaluation.blocking:
+                boroughs = evaluation.metadata.get("boroughs")
+                outcome = ("warning" if evaluation.severity == dg.AssetCheckSeverity.WARN else "failed") + (
+                    f": {rows.value:,} findings" if rows is not None else f": {boroughs.value}" if boroughs else ""
+                )
             else:
                 outcome = "FAILED: the warehouse will not be published"
             self.stream.write(f"  {'check':<10} {evaluation.check_name:<23} {outcome}\n")

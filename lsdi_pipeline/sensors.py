@@ -14,13 +14,15 @@ from lsdi_pipeline.returns.archive import LedgerError, file_sha256, read_ledger_
 TICK_SECONDS = 30
 
 
-def scan(paths: LsdiPaths, cursor: str | None) -> tuple[list[tuple[str, str]], str]:
+def scan(paths: LsdiPaths, cursor: str | None, request: bool = True) -> tuple[list[tuple[str, str]], str]:
     """New or changed files whose size held still since the last tick, as (path, sha256); and the next cursor.
 
     The cursor remembers each file's size and modification time (and its SHA-256 once hashed),
     and what has been requested, so an unchanged folder costs a directory listing. A file whose bytes the
     archive already holds under its name is not new: a run for it would add nothing (the sensor switched on
-    over a folder already loaded, or a file that arrived while a run was archiving).
+    over a folder already loaded, or a file that arrived while a run was archiving). With `request` False (a run is
+    in progress) the sizes are remembered but nothing is marked requested: the next tick judges the files again,
+    against the archive the run has left.
     """
     state = json.loads(cursor) if cursor else {}
     seen, requested = state.get("files", {}), state.get("requested", {})
@@ -41,6 +43,8 @@ def scan(paths: LsdiPaths, cursor: str | None) -> tuple[list[tuple[str, str]], s
         files[relative] = [size, mtime, sha]
         if requested.get(relative) != sha:
             ready.append((relative, sha))
+    if not request:
+        return [], json.dumps({"files": files, "requested": requested}, sort_keys=True)
     requested = {**requested, **dict(ready)}
     if ready:
         archived = _archived(paths)
@@ -59,6 +63,28 @@ def _archived(paths: LsdiPaths) -> set[tuple[str, str]]:
         return set()
 
 
+#: a run in one of these is still to read the returns folder, or reading it
+IN_PROGRESS = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+]
+
+
+def runs_reading_returns(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:
+    """The queued or running runs that archive the returns folder: of the jobs that do, or that materialise
+    return_files (a selection launched from the asset graph)."""
+    runs = instance.get_runs(filters=dg.RunsFilter(statuses=IN_PROGRESS))
+    key = dg.AssetKey("return_files")
+    return [
+        run
+        for run in runs
+        if run.job_name in (lsdi_job.name, returns_arrival_job.name) or key in (run.asset_selection or ())
+    ]
+
+
 def returns_folder_sensor(paths: LsdiPaths) -> dg.SensorDefinition:
     """The sensor watching `paths.raw`'s returns folder.
 
@@ -74,9 +100,19 @@ def returns_folder_sensor(paths: LsdiPaths) -> dg.SensorDefinition:
         description="Watches the returns folder (LSDI_RAW_DIR/returns) for new or changed .xlsx/.csv files; once a "
         "file's size is stable across two ticks it starts one run of returns_arrival_job that archives and reads the "
         "new files and rebuilds the tables, feedback and report they affect (the whole lsdi_job until a full run has "
-        "validated the expectations once). An unchanged folder requests nothing.",
+        "validated the expectations once). An unchanged folder requests nothing, and nothing is requested while a run "
+        "that reads the folder is queued or in progress: the next tick requests only what that run did not take.",
     )
     def sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+        running = runs_reading_returns(context.instance)
+        if running:
+            # the run may yet read a file that arrived since it started: the next tick asks the archive
+            _, cursor = scan(paths, context.cursor, request=False)
+            return dg.SensorResult(
+                skip_reason=f"run {running[0].run_id[:8]} of {running[0].job_name} is "
+                f"{running[0].status.value.lower()}: the returns folder is looked at again once no run is reading it",
+                cursor=cursor,
+            )
         ready, cursor = scan(paths, context.cursor)
         if not ready:
             return dg.SensorResult(run_requests=[], cursor=cursor)

@@ -297,7 +297,7 @@ def test_the_phase2_thresholds_can_be_overridden_as_run_config(tmp_path):
     result = dg.materialize(
         [*all_assets, *all_asset_checks],
         resources=resources(raw, tmp_path / "warehouse"),
-        run_config={"ops": {"phase2_recommendation": {"config": {"retain_min_availability_pct": 101.0}}}},
+        run_config={"resources": {"phase2_rules": {"config": {"retain_min_availability_pct": 101.0}}}},
     )
     assert result.success
     recommendations = table(tmp_path / "warehouse", "phase2_recommendation")

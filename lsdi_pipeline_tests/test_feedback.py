@@ -149,7 +149,8 @@ def test_the_report_the_feedback_and_the_phase2_rules_state_one_availability(bui
 def test_a_support_threshold_given_as_run_config_reaches_the_feedback(built, tmp_path):
     import dagster as dg
 
-    from lsdi_pipeline.assets.reports import borough_feedback
+    from lsdi_pipeline.definitions import all_assets
+    from lsdi_pipeline.jobs import PHASE2_AND_DOWNSTREAM
 
     pilots = set(table(built, "pilot_borough")["borough_code"])
     names = table(built, "dim_borough").set_index("borough_code").loc[sorted(pilots), "borough_name"]
@@ -157,10 +158,11 @@ def test_a_support_threshold_given_as_run_config_reaches_the_feedback(built, tmp
     assert any(default[name][-1] != "yes" for name in names)  # at the default threshold (60%), some need no support
 
     warehouse = shutil.copytree(built, tmp_path / "warehouse")
-    result = dg.materialize(
-        [borough_feedback],
+    result = dg.materialize(  # other thresholds are run with what shows the recommendations (phase2_rules_job)
+        all_assets,
+        selection=PHASE2_AND_DOWNSTREAM,
         resources=resources(built.parent / "raw", warehouse),
-        run_config={"ops": {"borough_feedback": {"config": {"support_boroughs_below_availability_pct": 101.0}}}},
+        run_config={"resources": {"phase2_rules": {"config": {"support_boroughs_below_availability_pct": 101.0}}}},
     )
     assert result.success
     page = (warehouse / "reports" / "feedback" / "index.html").read_text(encoding="utf-8")

@@ -20,23 +20,27 @@ ROOT = Path(__file__).resolve().parent.parent
 class Folder:
     """A returns folder and the sensor ticking over it, carrying its cursor from tick to tick."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, instance: dg.DagsterInstance):
+        self.instance = instance
         paths = LsdiPaths(raw_dir=str(root / "raw"), warehouse_dir=str(root / "warehouse"))
         self.sensor = build_defs(paths).resolve_sensor_def("returns_folder_sensor")
         self.returns = root / "raw" / "returns"
         self.returns.mkdir(parents=True)
         self.cursor = None
 
-    def tick(self) -> list[dg.RunRequest]:
-        context = dg.build_sensor_context(cursor=self.cursor)
-        result = self.sensor(context)
+    def evaluate(self) -> dg.SensorResult:
+        result = self.sensor(dg.build_sensor_context(cursor=self.cursor, instance=self.instance))
         self.cursor = result.cursor
-        return result.run_requests or []
+        return result
+
+    def tick(self) -> list[dg.RunRequest]:
+        return self.evaluate().run_requests or []
 
 
 @pytest.fixture()
 def folder(tmp_path) -> Folder:
-    return Folder(tmp_path)
+    with dg.instance_for_test() as instance:
+        yield Folder(tmp_path, instance)
 
 
 def test_a_new_file_is_requested_once_its_size_is_stable_and_only_once(folder):
@@ -102,6 +106,44 @@ def test_a_file_archived_by_a_run_since_it_arrived_is_not_requested_again(folder
     folder.tick()  # seen once: its size must hold still for a tick
     archive_returns(folder.returns, tmp_path / "warehouse" / "archive")  # the run in progress archives it
     assert folder.tick() == []
+
+
+@pytest.mark.parametrize("status", [dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.NOT_STARTED])
+def test_while_a_run_reads_the_folder_the_sensor_waits_and_then_requests_only_what_the_run_did_not_take(
+    folder, tmp_path, status
+):
+    """A run of the arrival job is in progress (a real run record in the instance): a file that arrives meanwhile
+    starts no second run, whose raw step would find it already read. Once the run is over, the archive tells: the file
+    the run took is not requested, the one it missed is, with the usual run key."""
+    from dagster._core.storage.dagster_run import DagsterRun
+
+    run = folder.instance.add_run(DagsterRun(job_name="returns_arrival_job", run_id="a1b2c3d4-run", status=status))
+    (folder.returns / "taken.xlsx").write_bytes(b"arrived while the run was reading")
+    (folder.returns / "missed.xlsx").write_bytes(b"arrived after the run had archived")
+    for _ in range(3):  # however long the run takes
+        result = folder.evaluate()
+        assert not result.run_requests
+        assert "a1b2c3d4 of returns_arrival_job is " + status.value.lower() in result.skip_reason.skip_message
+    archive = tmp_path / "warehouse" / "archive"
+    missed = (folder.returns / "missed.xlsx").read_bytes()
+    (folder.returns / "missed.xlsx").unlink()
+    archive_returns(folder.returns, archive)  # the run archived what was there when its raw step ran
+    (folder.returns / "missed.xlsx").write_bytes(missed)
+    folder.instance.report_run_canceled(run)
+    [request] = folder.tick()  # sizes were held still while waiting: no extra tick needed
+    assert request.tags["lsdi/files"] == "missed.xlsx" and request.run_key.startswith("missed.xlsx@")
+    assert folder.tick() == []
+
+
+def test_a_run_of_another_job_does_not_hold_the_sensor_back(folder):
+    from dagster._core.storage.dagster_run import DagsterRun
+
+    folder.instance.add_run(
+        DagsterRun(job_name="phase2_rules_job", run_id="other-run", status=dg.DagsterRunStatus.STARTED)
+    )
+    (folder.returns / "barnet.xlsx").write_bytes(b"bytes")
+    folder.tick()
+    assert len(folder.tick()) == 1
 
 
 def test_a_damaged_ledger_hides_no_file_from_the_sensor(folder, tmp_path):

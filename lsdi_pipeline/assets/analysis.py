@@ -1,5 +1,7 @@
 """Analysis stage: tables that compare, summarise and recommend."""
 
+from dataclasses import asdict
+
 import dagster as dg
 import pandas as pd
 
@@ -9,11 +11,11 @@ from lsdi_pipeline.analysis.bias import bias_by_source as build_bias_by_source
 from lsdi_pipeline.analysis.comparison import compare
 from lsdi_pipeline.analysis.feasibility import feasibility_summary as build_feasibility_summary
 from lsdi_pipeline.analysis.mapping import mapping_summary as summarise_mapping
-from lsdi_pipeline.analysis.recommendations import Thresholds, recommend
+from lsdi_pipeline.analysis.recommendations import recommend
 from lsdi_pipeline.assets.metadata import table_output, table_type
+from lsdi_pipeline.resources import Phase2Rules
 
 GROUP = "analysis"
-_DEFAULTS = Thresholds.from_file()
 
 
 @dg.asset(group_name=GROUP, dagster_type=table_type("mapping_summary"))
@@ -89,23 +91,10 @@ def bias_by_source(
     return table_output("bias_by_source", frame, summary=", ".join(f"{k} {v:g}% of PIs" for k, v in totals.items()))
 
 
-class Phase2Rules(dg.Config):
-    """The thresholds of the Phase II rules (defaults from lsdi_pipeline/phase2_rules.toml): the run configuration
-    of `phase2_recommendation`, and of `borough_feedback`, which flags the pilots needing support by them."""
-
-    retain_min_availability_pct: float = _DEFAULTS.retain_min_availability_pct
-    replace_max_availability_pct: float = _DEFAULTS.replace_max_availability_pct
-    replace_min_cannot_provide_share: float = _DEFAULTS.replace_min_cannot_provide_share
-    revise_min_cadence_mismatch_share: float = _DEFAULTS.revise_min_cadence_mismatch_share
-    revise_min_error_share: float = _DEFAULTS.revise_min_error_share
-    extend_pilot_below_mean_availability_pct: float = _DEFAULTS.extend_pilot_below_mean_availability_pct
-    map_sources_below_multi_agency_share_pct: float = _DEFAULTS.map_sources_below_multi_agency_share_pct
-    support_boroughs_below_availability_pct: float = _DEFAULTS.support_boroughs_below_availability_pct
-
-
 @dg.asset(group_name=GROUP, dagster_type=table_type("phase2_recommendation"))
 def phase2_recommendation(
-    config: Phase2Rules,
+    context: dg.AssetExecutionContext,
+    phase2_rules: Phase2Rules,
     dim_indicator: pd.DataFrame,
     dim_borough: pd.DataFrame,
     fact_pi_value: pd.DataFrame,
@@ -118,7 +107,9 @@ def phase2_recommendation(
     submission: pd.DataFrame,
 ) -> dg.Output:
     """The recommended content of Phase II: retain, revise, postpone or replace each PI, and what the programme
-    should do next."""
+    should do next, by the thresholds of the `phase2_rules` resource (phase2_rules.toml unless the run overrides
+    them)."""
+    phase2_rules.check_run(context)
     frame = recommend(
         dim_indicator,
         dim_borough,
@@ -130,7 +121,14 @@ def phase2_recommendation(
         mapping_response,
         pilot_borough,
         submission,
-        Thresholds(**config.model_dump()),
+        phase2_rules.thresholds,
     )
     counts = frame.loc[frame["pi_code"].notna(), "recommendation"].value_counts().to_dict()
-    return table_output("phase2_recommendation", frame, summary=", ".join(f"{k} {v}" for k, v in counts.items()))
+    changed = phase2_rules.overridden()
+    return table_output(
+        "phase2_recommendation",
+        frame,
+        summary=", ".join(f"{k} {v}" for k, v in counts.items()),
+        thresholds=dg.MetadataValue.json(asdict(phase2_rules.thresholds)),
+        thresholds_overridden=", ".join(f"{name} {a:g} → {b:g}" for name, (a, b) in changed.items()) or "none",
+    )

@@ -7,19 +7,64 @@ import pandas as pd
 
 from lsdi_pipeline.assets.metadata import REBUILT_NIGHTLY, table_output, table_type
 from lsdi_pipeline.checks.rules import RULES_BY_NAME
+from lsdi_pipeline.checks.rules.availability import AVAILABILITY_TARGET
 from lsdi_pipeline.expectations import worker
 from lsdi_pipeline.expectations.families import availability_frame, cadence_frame, integrity_frame
 from lsdi_pipeline.expectations.suites import EXPECTATIONS, outcome_table
 from lsdi_pipeline.resources import ExpectationsWorker, LsdiPaths
 
-#: one asset check per expectation, named by its suite and rule (a rule has one expectation in a suite)
-CHECK_NAMES = [f"expect_{spec.suite}_{spec.check_name}" for spec in EXPECTATIONS]
+#: each expectation's check: a name that reads whole in the UI, and the question it answers (what its rows are)
+QUESTIONS: dict[tuple[str, str], tuple[str, str]] = {
+    ("availability", "period_missing"): (
+        "every_expected_period_given",
+        "Did the pilot boroughs give every period each phase-1 PI asks for? One row per pilot × PI × expected "
+        "period; fails on each period no return gave at all.",
+    ),
+    ("availability", "pi_not_provided"): (
+        "given_periods_have_a_figure",
+        "Does every period a return gave have a figure? Fails on each one marked not provided, not available or not "
+        "applicable (rule pi_not_provided).",
+    ),
+    ("availability", "availability_grid"): (
+        "grid_one_row_per_figure",
+        "Is the availability grid one row per borough, PI and period? A failure is a pipeline bug, not a borough's.",
+    ),
+    ("availability_by_pi", "period_missing"): (
+        "pi_availability_met",
+        f"Does every phase-1 PI reach the availability target (at least {AVAILABILITY_TARGET:g}% of the figures "
+        "expected of the pilot boroughs provided)? One row per PI; fails on each PI below it.",
+    ),
+    ("availability_by_borough", "period_missing"): (
+        "pilot_availability_met",
+        f"Does every pilot borough reach the availability target (at least {AVAILABILITY_TARGET:g}% of the figures "
+        "expected of it provided)? One row per pilot; fails on each borough below it.",
+    ),
+    ("cadence", "cadence_mismatch"): ("cadence_as_catalogue", ""),
+    ("cadence", "frequency_contradicts_period"): ("frequency_matches_period", ""),
+    ("cadence", "basis_mixed"): ("one_period_basis_per_pi", ""),
+    ("integrity", "numerator_exceeds_denominator"): ("numerator_within_denom", ""),
+    ("integrity", "percent_out_of_range"): ("percentages_within_0_to_100", ""),
+    ("integrity", "count_invalid"): ("counts_whole_non_negative", ""),
+    ("integrity", "value_out_of_range"): ("values_within_valid_range", ""),
+    ("integrity", "value_inconsistent"): ("value_matches_its_fraction", ""),
+    ("integrity", "outlier"): ("no_outliers_among_boroughs", ""),
+}
 
 
 def _describe(spec) -> str:
-    rule = RULES_BY_NAME.get(spec.check_name)
-    what = rule.description if rule else "The aggregated frame has one row per borough, PI and period."
-    return f"Great Expectations, {spec.suite} suite ({spec.expectation}): {what}"
+    """The check's question; for an expectation standing for a row-level rule, the rule's own description."""
+    question = QUESTIONS[spec.suite, spec.check_name][1]
+    if question:
+        return f"{question} (Great Expectations, {spec.suite} suite.)"
+    rule = RULES_BY_NAME[spec.check_name]
+    return (
+        f"Does no current figure break rule {spec.check_name}? {rule.description} Fails on each current figure the "
+        f"rule flags (Great Expectations, {spec.suite} suite)."
+    )
+
+
+#: one asset check per expectation
+CHECK_NAMES = [QUESTIONS[spec.suite, spec.check_name][0] for spec in EXPECTATIONS]
 
 
 @dg.asset(group_name="expectations", dagster_type=table_type("dq_expectation"), tags=REBUILT_NIGHTLY)
@@ -72,7 +117,7 @@ def expectation_checks(dq_expectation: pd.DataFrame):
                 "rows_judged": int(outcome.element_count),
                 "rows_failed": int(outcome.unexpected_count),
                 "percent_failed": float(outcome.unexpected_percent or 0.0),
-                "boroughs": ", ".join(sorted(sample["borough_code"].unique())) if "borough_code" in sample else "none",
+                "boroughs": outcome.boroughs_failed if isinstance(outcome.boroughs_failed, str) else "none",
                 "sample": dg.MetadataValue.md(sample.to_markdown(index=False) if len(sample) else "_none_"),
             },
         )

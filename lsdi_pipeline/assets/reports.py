@@ -5,9 +5,8 @@ from collections.abc import Iterable
 
 import dagster as dg
 
-from lsdi_pipeline.assets.analysis import Phase2Rules
 from lsdi_pipeline.assets.metadata import REBUILT_NIGHTLY
-from lsdi_pipeline.resources import LsdiPaths
+from lsdi_pipeline.resources import LsdiPaths, Phase2Rules
 from lsdi_pipeline.summary import warehouse_summary
 from lsdi_pipeline.warehouse.schema import TABLES
 from lsdi_pipeline.warehouse.store import WAREHOUSE_FILE, Unreadable, open_readonly
@@ -58,9 +57,12 @@ def phase1_report(paths: LsdiPaths) -> dg.MaterializeResult:
 
 
 @dg.asset(group_name="reports", deps=["lsdi_warehouse"])
-def borough_feedback(config: Phase2Rules, paths: LsdiPaths) -> dg.MaterializeResult:
+def borough_feedback(
+    context: dg.AssetExecutionContext, phase2_rules: Phase2Rules, paths: LsdiPaths
+) -> dg.MaterializeResult:
     """Feedback for every file received (reports/feedback/<borough_code>/: HTML, filterable .xlsx and CSV), and the
-    data team's summary page, which flags the pilots needing support by the Phase II rules given as run config."""
+    data team's summary page, which flags the pilots needing support by the run's Phase II rules (phase2_rules)."""
+    phase2_rules.check_run(context)
     import datetime as dt
 
     from lsdi_pipeline.reports.feedback import write_feedback
@@ -81,7 +83,7 @@ def borough_feedback(config: Phase2Rules, paths: LsdiPaths) -> dg.MaterializeRes
     counts = write_feedback(
         paths.reports,
         **tables,
-        support_below_pct=config.support_boroughs_below_availability_pct,
+        support_below_pct=phase2_rules.support_boroughs_below_availability_pct,
         generated_at=dt.datetime.now(dt.UTC),
     )
     index = paths.reports / "feedback" / "index.html"

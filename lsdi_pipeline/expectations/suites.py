@@ -68,6 +68,7 @@ OUTCOME_COLUMNS = [
     "unexpected_count",
     "unexpected_percent",
     "unexpected_sample",
+    "boroughs_failed",
 ]
 
 
@@ -149,6 +150,8 @@ class ExpectationOutcome:
     unexpected_percent: float  # of the rows the expectation looked at (nulls it skips excluded)
     #: up to SAMPLE_SIZE failing rows: borough_code, pi_code, period and the column under test (a rule's finding)
     unexpected_sample: list = field(default_factory=list)
+    #: every borough with a failing row, not only the sample's (empty when the rows are PIs)
+    boroughs_failed: list = field(default_factory=list)
 
 
 def run_expectations(
@@ -164,7 +167,14 @@ def run_expectations(
 
 
 def outcome_table(outcomes: list[ExpectationOutcome]) -> pd.DataFrame:
-    rows = [{**asdict(o), "unexpected_sample": json.dumps(o.unexpected_sample)} for o in outcomes]
+    rows = [
+        {
+            **asdict(o),
+            "unexpected_sample": json.dumps(o.unexpected_sample),
+            "boroughs_failed": ", ".join(o.boroughs_failed) or None,
+        }
+        for o in outcomes
+    ]
     return pd.DataFrame(rows, columns=OUTCOME_COLUMNS)
 
 
@@ -204,7 +214,8 @@ def expectation_outcomes(
         result = validation.run(
             batch_parameters={"dataframe": frames[suite_name]},
             result_format={
-                "result_format": "SUMMARY",
+                # COMPLETE: every failing row's index columns, so the outcome names every failing borough
+                "result_format": "COMPLETE",
                 "partial_unexpected_count": SAMPLE_SIZE,
                 "unexpected_index_column_names": _SAMPLE_COLUMNS[suite_name],
             },
@@ -275,6 +286,9 @@ def _outcome(spec: ExpectationSpec, result: dict) -> ExpectationOutcome:
         unexpected_sample=[
             {k: _plain(v) for k, v in row.items()} for row in summary.get("partial_unexpected_index_list") or []
         ][:SAMPLE_SIZE],
+        boroughs_failed=sorted(
+            {str(row["borough_code"]) for row in summary.get("unexpected_index_list") or [] if row.get("borough_code")}
+        ),
     )
 
 

@@ -245,6 +245,12 @@ TABLES = (
                 "Up to 10 failing rows as JSON (borough_code, pi_code, period and the values tested).",
             ),
             column(
+                "boroughs_failed",
+                "VARCHAR",
+                "Every borough with a failing row, comma-separated (all of them, not only the sample's); NULL when "
+                "none failed or the rows are PIs.",
+            ),
+            column(
                 "evaluated_at",
                 "TIMESTAMP",
                 "When Great Expectations validated the data (UTC). Runs started by newly arrived returns "
