@@ -25,6 +25,7 @@ import csv
 import json
 import math
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import numpy as np
@@ -174,8 +175,8 @@ def test_national_rank_and_band_match_an_independent_lait(real, pi_code, file, c
 
 
 def test_sn_mean_is_the_plain_mean_of_the_ten_dfe_statistical_neighbours(real):
-    """NI65 2024/25: where all ten DfE statistical neighbours have a DfE figure, sn_mean is their plain mean and
-    sn_reporting is 10."""
+    """NI65 2024/25: where all ten DfE statistical neighbours have a DfE figure, sn_mean is their plain mean, rounded
+    as DfE publishes a percentage, and sn_reporting is 10."""
     dfe = _dfe(NI65_FILE, "CPP_subsequent_percent", 2025)["la_by_number"]
     neighbours = real["dim_borough"].set_index("borough_code")["statistical_neighbours"]
     cmp = real["cmp_borough_pi"]
@@ -186,7 +187,9 @@ def test_sn_mean_is_the_plain_mean_of_the_ten_dfe_statistical_neighbours(real):
         assert len(numbers) == 10, f"{borough}: {neighbours[borough]}"
         if not all(n in dfe for n in numbers):
             continue
-        expected = sum(dfe[n] for n in numbers) / 10
+        mean = sum(dfe[n] for n in numbers) / 10
+        # published as DfE rounds a percentage: one decimal place, halves up (written here with the decimal module)
+        expected = float(Decimal(repr(round(mean, 9))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
         assert row["sn_mean"] == pytest.approx(expected, abs=1e-9), borough
         assert int(row["sn_reporting"]) == 10, borough
         qualifying += 1

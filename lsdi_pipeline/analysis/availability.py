@@ -13,6 +13,8 @@ import datetime as dt
 import pandas as pd
 
 from lsdi_pipeline import codes
+from lsdi_pipeline.analysis.names import with_names
+from lsdi_pipeline.analysis.rounding import round_percent
 from lsdi_pipeline.checks.figures import snapshot_fits
 from lsdi_pipeline.periods import expected_periods
 from lsdi_pipeline.returns.years import return_years
@@ -25,17 +27,22 @@ PERIOD_COLUMNS = [
     "periods_suppressed",
     "periods_missing",
 ]
-MATRIX_COLUMNS = ["borough_code", "pi_code", *PERIOD_COLUMNS, "availability_pct"]
+MATRIX_COLUMNS = ["borough_code", "borough_name", "pi_code", "pi_name", *PERIOD_COLUMNS, "availability_pct"]
 
 
 def availability_pct(provided: pd.Series, expected: pd.Series) -> pd.Series:
-    """Availability: the share (%) of the figures expected that were provided, to one decimal; NaN where none was."""
+    """Availability: the share (%) of the figures expected that were provided, to one decimal as DfE rounds a
+    percentage; NaN where none was."""
     provided, expected = provided.astype(float), expected.astype(float)
-    return (provided / expected.where(expected > 0) * 100).round(1)
+    return round_percent(provided / expected.where(expected > 0) * 100)
 
 
 def availability_matrix(
-    fact_pi_value: pd.DataFrame, submission: pd.DataFrame, pilot_borough: pd.DataFrame, dim_indicator: pd.DataFrame
+    fact_pi_value: pd.DataFrame,
+    submission: pd.DataFrame,
+    pilot_borough: pd.DataFrame,
+    dim_indicator: pd.DataFrame,
+    dim_borough: pd.DataFrame,
 ) -> pd.DataFrame:
     """Per pilot borough × phase-1 PI: expected periods and what became of them, and availability. A figure flagged
     error counts as missing."""
@@ -55,7 +62,7 @@ def availability_matrix(
         }
     ).reset_index()
     matrix["availability_pct"] = availability_pct(matrix["periods_provided"], matrix["periods_expected"])
-    return matrix[MATRIX_COLUMNS]
+    return with_names(matrix, dim_borough, dim_indicator)[MATRIX_COLUMNS]
 
 
 def availability_by(availability_matrix: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -78,11 +85,15 @@ def snapshot_cadence(day: dt.date) -> str:
     return "quarterly" if day.month in (6, 9, 12) and (day + dt.timedelta(days=1)).day == 1 else "monthly"
 
 
-def series_at_other_cadence(fact_pi_value: pd.DataFrame, dim_indicator: pd.DataFrame) -> pd.DataFrame:
+def series_at_other_cadence(
+    fact_pi_value: pd.DataFrame, dim_indicator: pd.DataFrame, dim_borough: pd.DataFrame
+) -> pd.DataFrame:
     """Current figures (not flagged error) given at another cadence than the catalogue asks for."""
     columns = [
         "borough_code",
+        "borough_name",
         "pi_code",
+        "pi_name",
         "expected_cadence",
         "reported_frequency",
         "periods",
@@ -118,7 +129,7 @@ def series_at_other_cadence(fact_pi_value: pd.DataFrame, dim_indicator: pd.DataF
         )
         .reset_index()
     )
-    return table[columns]
+    return with_names(table, dim_borough, dim_indicator)[columns]
 
 
 #: what each value status counts as in the availability grid: a symbol rounding to zero gives the figure (about 0);

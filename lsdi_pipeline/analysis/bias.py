@@ -6,6 +6,7 @@ import pandas as pd
 
 from lsdi_pipeline import codes
 from lsdi_pipeline.analysis.availability import overall_availability
+from lsdi_pipeline.analysis.rounding import round_percent
 
 COLUMNS = [
     "source_type",
@@ -42,7 +43,7 @@ def bias_by_source(
                     "source_type": match["source_type"],
                     "source_agency": match.get("source_agency"),
                     "pis_in_dataset": len(group),
-                    "share_of_dataset_pct": round(len(group) / len(pis) * 100, 1),
+                    "share_of_dataset_pct": round_percent(len(group) / len(pis) * 100),
                     "pis_phase_1": int(group["phase_1"].sum()),
                     "pis_more_than_annual": int(group["more_than_annual"].sum()),
                     "availability_pct": overall_availability(given)[2],

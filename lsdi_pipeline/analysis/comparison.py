@@ -12,6 +12,10 @@ statistical neighbours' figure the plain mean of the neighbours with one.
 
 Disclosure control (docs/warehouse.md): every statistic is computed on published figures only,
 so none depends on a suppressed one; see `suppression` for which figures are hidden.
+
+Rounding (`analysis.rounding`): each borough's figure is rounded as DfE publishes it before anything is computed on
+it, so every statistic is one of the figures the table shows (an analyst's `QUARTILE.INC` over the `value` column
+gives `group_q1`), and each statistic is then rounded as DfE would publish it.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import numpy as np
 import pandas as pd
 
 from lsdi_pipeline import codes
+from lsdi_pipeline.analysis.names import with_names
+from lsdi_pipeline.analysis.rounding import CMP_ROUNDING, as_published, figure_decimals, round_half_up, rounded
 
 #: DfE convention: counts from 1 to SUPPRESS_AT are not published, nor rates and percentages built on them
 SUPPRESS_AT = 5
@@ -28,9 +34,13 @@ MIN_CONTRIBUTORS = 3
 
 COLUMNS = [
     "pi_code",
+    "pi_name",
+    "unit",
     "period",
     "borough_code",
+    "borough_name",
     "value",
+    "value_shown",
     "comparison_group",
     "group_mean",
     "group_median",
@@ -105,9 +115,15 @@ def compare(
     figures["numerator"] = figures["numerator"].astype(float)
     figures["suppression"] = suppression(figures)
     figures["suppressed"] = figures["suppression"].notna()
+    # the figure as DfE would publish it (suppression above was decided on the true one): what every statistic uses
+    figures["value"] = round_half_up(figures["value"], figure_decimals(figures["unit"])).to_numpy()
     shown = figures.loc[~figures["suppressed"]]  # every statistic below is computed on these figures only
 
     figures = figures.join(_group_statistics(shown), on=GROUP)
+    # London's statistics as published, so that diff_from_group is the difference of the two figures shown
+    figures = rounded(
+        figures, {c: CMP_ROUNDING[c] for c in ("group_mean", "group_median", "group_q1", "group_q3")}, figures["unit"]
+    )
     for count in ("boroughs_reporting", "pooled_reporting"):
         figures[count] = figures[count].fillna(0).astype(int)
     figures["badness"] = _badness(figures)
@@ -123,6 +139,7 @@ def compare(
     figures[["national_rank", "authorities_ranked", "national_band"]] = _national(figures, published)
     figures["sn_mean"], figures["sn_reporting"] = _neighbour_statistic(figures, pairs, returned, "mean", published)
 
+    figures = rounded(figures, CMP_ROUNDING, figures["unit"])
     hidden = figures["suppressed"]
     for column in (
         "value",
@@ -135,6 +152,8 @@ def compare(
         "national_band",
     ):
         figures[column] = figures[column].where(~hidden)
+    figures["value_shown"] = as_published(figures["value"], figures["unit"], hidden)
+    figures = with_names(figures, dim_borough, dim_indicator)
     return figures[COLUMNS].sort_values(["pi_code", "period", "borough_code"]).reset_index(drop=True)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from lsdi_pipeline.analysis.names import with_names
+
 ANSWERS = {
     "can_provide": ("yes", "partially", "no"),
     "main_issue": ("none", "reporting_cycle", "data_availability", "data_integrity", "other"),
@@ -20,4 +22,5 @@ def feasibility_summary(fact_feasibility: pd.DataFrame, dim_indicator: pd.DataFr
         prefix = "can_provide" if question == "can_provide" else "issue"
         counts.columns = [f"{prefix}_{answer}" for answer in answers]
         summary = summary.merge(counts, left_on="pi_code", right_index=True, how="left")
-    return summary.fillna(0).astype({c: int for c in summary.columns if c != "pi_code"})
+    counts = summary.fillna(0).astype({c: int for c in summary.columns if c != "pi_code"})
+    return with_names(counts, dim_indicator=dim_indicator)

@@ -17,10 +17,11 @@ from pathlib import Path
 import pandas as pd
 
 from lsdi_pipeline.analysis.availability import availability_by, availability_pct, overall_availability
+from lsdi_pipeline.analysis.names import with_names
 from lsdi_pipeline.analysis.timeliness import pilot_returns
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "phase2_rules.toml"
-COLUMNS = ["pi_code", "recommendation", "reasons", "evidence", "rule"]
+COLUMNS = ["pi_code", "pi_name", "recommendation", "reasons", "evidence", "rule"]
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,7 @@ def recommend(
                 "rule": rule,
             }
         )
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return with_names(pd.DataFrame(rows), dim_indicator=dim_indicator).reindex(columns=COLUMNS)
 
 
 def _programme(

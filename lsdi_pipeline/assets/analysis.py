@@ -35,10 +35,14 @@ def mapping_summary(mapping_response: pd.DataFrame) -> dg.Output:
 
 @dg.asset(group_name=GROUP, dagster_type=table_type("availability_matrix"))
 def availability_matrix(
-    fact_pi_value: pd.DataFrame, submission: pd.DataFrame, pilot_borough: pd.DataFrame, dim_indicator: pd.DataFrame
+    fact_pi_value: pd.DataFrame,
+    submission: pd.DataFrame,
+    pilot_borough: pd.DataFrame,
+    dim_indicator: pd.DataFrame,
+    dim_borough: pd.DataFrame,
 ) -> dg.Output:
     """What each pilot borough provided of each phase-1 PI, against the periods its cadence asks for."""
-    frame = build_availability_matrix(fact_pi_value, submission, pilot_borough, dim_indicator)
+    frame = build_availability_matrix(fact_pi_value, submission, pilot_borough, dim_indicator, dim_borough)
     provided, expected, availability = overall_availability(frame)
     return table_output(
         "availability_matrix",
@@ -50,9 +54,9 @@ def availability_matrix(
 
 
 @dg.asset(group_name=GROUP, dagster_type=table_type("cadence_mismatch"))
-def cadence_mismatch(fact_pi_value: pd.DataFrame, dim_indicator: pd.DataFrame) -> dg.Output:
+def cadence_mismatch(fact_pi_value: pd.DataFrame, dim_indicator: pd.DataFrame, dim_borough: pd.DataFrame) -> dg.Output:
     """Figures given at another cadence than the catalogue asks for, by borough and PI."""
-    frame = series_at_other_cadence(fact_pi_value, dim_indicator)
+    frame = series_at_other_cadence(fact_pi_value, dim_indicator, dim_borough)
     return table_output(
         "cadence_mismatch", frame, summary=f"{int(frame['periods'].sum())} figures in {len(frame)} series"
     )

@@ -5,7 +5,19 @@ Part of the warehouse schema (`lsdi_pipeline.warehouse.schema`): docs/warehouse.
 """
 
 from lsdi_pipeline import codes
-from lsdi_pipeline.warehouse.table import BOROUGH_COMMENT, PI_COMMENT, Table, column
+from lsdi_pipeline.analysis.rounding import SUPPRESSED_SYMBOL
+from lsdi_pipeline.warehouse.table import (
+    BOROUGH_COMMENT,
+    BOROUGH_NAME_COMMENT,
+    PI_COMMENT,
+    PI_NAME_COMMENT,
+    Table,
+    column,
+)
+
+#: how the statistics and figures of cmp_borough_pi are rounded (analysis.rounding), said in each column's comment
+ROUNDED_STATISTIC = " Rounded as DfE: to the unit's decimal places, and at least one."
+ROUNDED_FIGURE = " Rounded as DfE publishes a figure: percentages and rates to 1 decimal place, counts and days whole."
 
 TABLES = (
     Table(
@@ -28,7 +40,9 @@ TABLES = (
         "What each pilot borough provided of each phase-1 PI: expected periods against figures given.",
         (
             column("borough_code", "VARCHAR", BOROUGH_COMMENT, False),
+            column("borough_name", "VARCHAR", BOROUGH_NAME_COMMENT),
             column("pi_code", "VARCHAR", PI_COMMENT, False),
+            column("pi_name", "VARCHAR", PI_NAME_COMMENT),
             column(
                 "periods_expected",
                 "INTEGER",
@@ -58,7 +72,9 @@ TABLES = (
         "Figures given at another cadence than the catalogue asks for, by borough, PI and the cadence given.",
         (
             column("borough_code", "VARCHAR", BOROUGH_COMMENT, False),
+            column("borough_name", "VARCHAR", BOROUGH_NAME_COMMENT),
             column("pi_code", "VARCHAR", PI_COMMENT, False),
+            column("pi_name", "VARCHAR", PI_NAME_COMMENT),
             column("expected_cadence", "VARCHAR", "The cadence the catalogue asks for.", False, codes.CADENCES),
             column(
                 "reported_frequency",
@@ -82,6 +98,7 @@ TABLES = (
         "How feasible the pilot boroughs found each PI to collect (current feasibility answers).",
         (
             column("pi_code", "VARCHAR", PI_COMMENT, False),
+            column("pi_name", "VARCHAR", PI_NAME_COMMENT),
             column("responses", "INTEGER", "Boroughs that answered for this PI.", False),
             column("can_provide_yes", "INTEGER", "Boroughs that can provide the PI.", False),
             column("can_provide_partially", "INTEGER", "Boroughs that can provide it in part.", False),
@@ -100,30 +117,52 @@ TABLES = (
         "publish: no suppressed figure can be worked out from it (see docs/warehouse.md, Disclosure control).",
         (
             column("pi_code", "VARCHAR", PI_COMMENT, False),
+            column("pi_name", "VARCHAR", PI_NAME_COMMENT),
+            column("unit", "VARCHAR", "The PI's unit (dim_indicator.unit): what value and the statistics are in."),
             column("period", "VARCHAR", "Canonical period label.", False),
             column("borough_code", "VARCHAR", BOROUGH_COMMENT, False),
-            column("value", "DOUBLE", "The borough's figure; NULL where suppressed (see suppressed)."),
+            column("borough_name", "VARCHAR", BOROUGH_NAME_COMMENT),
+            column(
+                "value",
+                "DOUBLE",
+                "The borough's figure as published; NULL where suppressed (see suppressed). Rounded as DfE "
+                "publishes it (analysis.rounding): percentages and rates to 1 decimal place, counts and days whole, "
+                "halves away from zero; every statistic of the table is computed on these rounded figures.",
+            ),
+            column(
+                "value_shown",
+                "VARCHAR",
+                "The figure as DfE's files print it: value as text to its decimal places (22.6, 1234), or the "
+                f"symbol {SUPPRESSED_SYMBOL} where it is suppressed.",
+            ),
             column("comparison_group", "VARCHAR", "The authorities compared (London for the 32 boroughs).", False),
             column(
                 "group_mean",
                 "DOUBLE",
-                "London: mean of the group's published figures (suppressed ones take no part); NULL with fewer than 3.",
+                "London: mean of the group's published figures (suppressed ones take no part); NULL with fewer "
+                "than 3." + ROUNDED_STATISTIC,
             ),
             column(
-                "group_median", "DOUBLE", "London: median of the group's published figures; NULL with fewer than 3."
+                "group_median",
+                "DOUBLE",
+                "London: median of the group's published figures; NULL with fewer than 3." + ROUNDED_STATISTIC,
             ),
             column(
                 "group_q1",
                 "DOUBLE",
                 "London: lower quartile of the published figures (linear interpolation, as quantile_cont and Excel "
-                "QUARTILE.INC); NULL with fewer than 3.",
+                "QUARTILE.INC); NULL with fewer than 3." + ROUNDED_STATISTIC,
             ),
-            column("group_q3", "DOUBLE", "London: upper quartile (linear interpolation); NULL with fewer than 3."),
+            column(
+                "group_q3",
+                "DOUBLE",
+                "London: upper quartile (linear interpolation); NULL with fewer than 3." + ROUNDED_STATISTIC,
+            ),
             column(
                 "group_pooled",
                 "DOUBLE",
                 "London: Σ numerator / Σ denominator in the PI's unit, over the pooled_reporting boroughs whose "
-                "published figure gave both; NULL with fewer than 3.",
+                "published figure gave both; NULL with fewer than 3." + ROUNDED_STATISTIC,
             ),
             column(
                 "rank",
@@ -146,18 +185,22 @@ TABLES = (
                 True,
                 ("A", "B", "C", "D"),
             ),
-            column("diff_from_group", "DOUBLE", "value − group_median; NULL where either is NULL."),
+            column(
+                "diff_from_group",
+                "DOUBLE",
+                "value − group_median (both as shown); NULL where either is NULL." + ROUNDED_STATISTIC,
+            ),
             column(
                 "change_from_previous",
                 "DOUBLE",
                 "value − the borough's figure for the adjacent previous period of the same type; NULL across a "
-                "gap, or next to a suppressed figure.",
+                "gap, or next to a suppressed figure." + ROUNDED_FIGURE,
             ),
             column(
                 "sn_median",
                 "DOUBLE",
                 "Median of the published figures of the borough's statistical neighbours in the group (see "
-                "dim_borough.neighbour_model); NULL with fewer than 3.",
+                "dim_borough.neighbour_model); NULL with fewer than 3." + ROUNDED_STATISTIC,
             ),
             column(
                 "suppressed",
@@ -177,13 +220,14 @@ TABLES = (
                 "england_value",
                 "DOUBLE",
                 "DfE's published figure for England for the PI and period (published_value); NULL where DfE "
-                "publishes none.",
+                "publishes none. As DfE publishes it: counts (totals) to the nearest 10, percentages and rates to "
+                "1 decimal place.",
             ),
             column(
                 "region_value",
                 "DOUBLE",
                 "DfE's published figure for the borough's region (dim_borough.region_code, London) for the PI and "
-                "period.",
+                "period; rounded as england_value.",
             ),
             column(
                 "national_rank",
@@ -210,7 +254,7 @@ TABLES = (
                 "DOUBLE",
                 "Mean of the figures of the borough's DfE statistical neighbours (dim_borough.neighbour_model), as "
                 "LAIT: a neighbour's return where it sent one, its DfE published figure otherwise; NULL with fewer "
-                "than 3.",
+                "than 3." + ROUNDED_STATISTIC,
             ),
             column("sn_reporting", "INTEGER", "How many statistical neighbours sn_mean is computed over."),
             column(
@@ -268,6 +312,7 @@ TABLES = (
         "The recommended content of Phase II: one row per PI, and programme-level rows with a NULL pi_code.",
         (
             column("pi_code", "VARCHAR", "The PI; NULL for a programme-level recommendation."),
+            column("pi_name", "VARCHAR", "The PI's title (dim_indicator.title); NULL for a programme-level row."),
             column(
                 "recommendation",
                 "VARCHAR",
@@ -276,7 +321,13 @@ TABLES = (
                 False,
             ),
             column("reasons", "VARCHAR", "Why, in words that cite the figures.", False),
-            column("evidence", "VARCHAR", "The figures behind it, as JSON.", False),
+            column(
+                "evidence",
+                "JSON",
+                "The figures behind it, as a JSON object (evidence->>'$.availability_pct'); its keys per "
+                "recommendation are listed in docs/warehouse.md.",
+                False,
+            ),
             column("rule", "VARCHAR", "The rule of config/phase2_rules.toml that decided it.", False),
         ),
     ),

@@ -1,11 +1,11 @@
 """Publishing the warehouse safely while analysts keep read-only sessions open.
 
-A run holds an OS file lock beside the warehouse from the start of its work to the publish,
-builds a staging file, checkpoints and closes it, keeps the published file as a backup (a
-hard link) and publishes with one atomic `os.replace`. A reader already connected keeps its
-snapshot; there is never a moment without a published file; a run that fails before the
-rename leaves the published file untouched. The lock dies with its process, so a killed run
-leaves nothing to clean up by hand: the next run removes stale staging files.
+A run holds an OS file lock beside the warehouse from the start of its work to the publish, builds a
+staging file (the tables, then the views over them), checkpoints and closes it, keeps the published
+file as a backup (a hard link) and publishes with one atomic `os.replace`. A reader already
+connected keeps its snapshot; there is never a moment without a published file; a run that fails
+before the rename leaves the published file untouched. The lock dies with its process, so a killed
+run leaves nothing to clean up by hand: the next run removes stale staging files.
 
 What the last publish left is never trusted blindly: a published file or backup DuckDB cannot
 read is set aside under a new name (never deleted, never made the backup), and a published
@@ -29,6 +29,7 @@ import pandas as pd
 
 from lsdi_pipeline.derived import set_aside
 from lsdi_pipeline.warehouse.schema import TABLES
+from lsdi_pipeline.warehouse.views import VIEWS
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +176,14 @@ def _write_staging(warehouse_dir: Path, tables: Mapping[str, pd.DataFrame]) -> P
             con.register("frame", table.conform(frame))
             con.execute(f"INSERT INTO staging.{name} SELECT {', '.join(table.column_names)} FROM frame")
             con.unregister("frame")
+        # views name their tables without a database, so they are created from inside the staging file: they then
+        # read whatever file they are in, however it is opened or attached (it is published under another name)
+        con.execute("USE staging")
+        for view in VIEWS.values():
+            if set(view.reads) <= set(tables):
+                for statement in view.ddl("staging"):
+                    con.execute(statement)
+        con.execute("USE memory")
         con.execute("CHECKPOINT staging")
         con.execute("DETACH staging")
     finally:

@@ -14,6 +14,7 @@ import pandera.pandas as pa
 
 _PANDAS_DTYPE = {
     "VARCHAR": "string",
+    "JSON": "string",  # DuckDB's JSON type: text that must parse, queried with ->> and json_extract
     "INTEGER": "Int64",
     "BIGINT": "Int64",
     "DOUBLE": "Float64",
@@ -60,9 +61,11 @@ class Table:
         cols = ",\n  ".join(f"{c.name} {c.sql_type}" for c in self.columns)
         statements = [
             f"CREATE TABLE {schema}.{self.name} (\n  {cols}\n)",
-            f"COMMENT ON TABLE {schema}.{self.name} IS {_quote(self.comment)}",
+            f"COMMENT ON TABLE {schema}.{self.name} IS {quote_literal(self.comment)}",
         ]
-        statements += [f"COMMENT ON COLUMN {schema}.{self.name}.{c.name} IS {_quote(c.comment)}" for c in self.columns]
+        statements += [
+            f"COMMENT ON COLUMN {schema}.{self.name}.{c.name} IS {quote_literal(c.comment)}" for c in self.columns
+        ]
         return statements
 
     def conform(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -108,7 +111,7 @@ def _finite(values: pd.Series) -> pd.Series:
     return pd.Series(np.isfinite(values.to_numpy(dtype=float)), index=values.index)
 
 
-def _quote(text: str) -> str:
+def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -121,3 +124,5 @@ def column(name, sql_type, comment, nullable=True, allowed=None) -> Column:
 SUBMISSION_COMMENT = "The submission (file) this row came from; see submission."
 BOROUGH_COMMENT = "GSS code of the borough (E09000002 …); see dim_borough."
 PI_COMMENT = "PI code from the catalogue; see dim_indicator."
+BOROUGH_NAME_COMMENT = "The borough's name (dim_borough.borough_name), beside its code."
+PI_NAME_COMMENT = "The PI's title (dim_indicator.title), beside its code."

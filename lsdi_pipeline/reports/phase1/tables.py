@@ -70,7 +70,7 @@ def _normalise(name: str, frame: pd.DataFrame | None) -> pd.DataFrame:
     out = pd.DataFrame(columns=spec.column_names) if frame is None else frame.reset_index(drop=True)  # a copy
     for column in spec.columns:
         values = out[column.name] if column.name in out.columns else pd.Series(None, index=out.index, dtype=object)
-        if column.sql_type == "VARCHAR":
+        if column.sql_type in ("VARCHAR", "JSON"):
             values = values.astype(object).where(values.notna(), None)
         elif column.sql_type in ("INTEGER", "BIGINT", "DOUBLE"):
             values = pd.to_numeric(values, errors="coerce").astype("float64")
