@@ -28,7 +28,6 @@ CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #1f2933;
        line-height: 1.5; margin: 0; background: #f7f7f5; }
 header, main, nav, footer { max-width: 72rem; margin: 0 auto; padding: 0 1.5rem; }
-@media (max-width: 40rem) { header, main, nav, footer { padding: 0 .75rem; } section { padding: .75rem; } }
 header { padding-top: 1.5rem; }
 h1 { font-size: 1.8rem; margin-bottom: .25rem; }
 h2 { border-bottom: 2px solid #0072B2; padding-bottom: .2rem; margin-top: 0; }
@@ -56,6 +55,13 @@ figcaption { font-size: .9rem; color: #3e4c59; margin-top: .25rem; }
 blockquote { margin: .5rem 0; padding: .3rem 1rem; border-left: 4px solid #d9dde3; }
 blockquote footer { font-size: .85rem; color: #52606d; }
 details summary { cursor: pointer; }
+main nav { padding: 0; }
+/* a phone: narrower margins, so the text has the width */
+@media (max-width: 40rem) {
+  header, main, footer { padding: 0 .75rem; }
+  section { padding: .75rem; }
+  h1 { font-size: 1.45rem; }
+}
 """
 
 # Nothing in the page may load anything: scripts and styles are inline, images only as data: URIs.
@@ -106,9 +112,9 @@ def page(data: Warehouse, sections: list[Section], generated_at: datetime) -> st
 {escape(_source_note(data))}</p>
 {synthetic}
 </header>
-<nav aria-label="Contents"><ul>{contents}</ul></nav>
 <main>
 {_key_findings(sections)}
+<nav aria-label="Contents"><ul>{contents}</ul></nav>
 {chr(10).join(s.html() for s in sections)}
 </main>
 <footer><p class="meta">{escape(TITLE)} · lsdi_pipeline · a self-contained file: it loads nothing.</p></footer>
