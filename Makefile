@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11:
 #   make run    build the warehouse (data/warehouse/lsdi.duckdb) and reports from the bundled data
-#   make test   run the test suite
+#   make test   run the test suite (first installs axe-core, the accessibility engine, from package-lock.json)
 #   make lint   check the code is formatted and lint-free (ruff, configured in pyproject.toml)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -18,7 +18,15 @@ $(BIN)/lsdi: pyproject.toml
 run: $(BIN)/lsdi
 	$(BIN)/lsdi run
 
-test: $(BIN)/lsdi
+# axe-core checks the report and feedback pages (lsdi_pipeline_tests/test_accessibility.py): npm installs it
+AXE := node_modules/axe-core/axe.min.js
+
+$(AXE): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the accessibility tests: apt-get install npm"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: $(BIN)/lsdi $(AXE)
 	$(BIN)/python -m pytest -q
 
 lint: $(BIN)/lsdi
@@ -34,4 +42,4 @@ sample: $(BIN)/lsdi
 # removes the environment and what a run builds, but keeps data/warehouse/archive: the copies of
 # every file received and when each was first seen cannot be rebuilt
 clean:
-	rm -rf $(VENV) data/warehouse/lsdi*.duckdb* data/warehouse/reports data/warehouse/.intermediate data/warehouse/.lsdi.*
+	rm -rf $(VENV) node_modules data/warehouse/lsdi*.duckdb* data/warehouse/reports data/warehouse/.intermediate data/warehouse/.lsdi.*

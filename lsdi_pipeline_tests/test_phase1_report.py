@@ -764,7 +764,7 @@ def test_phase2_puts_programme_recommendations_first_then_groups_by_recommendati
 
 def test_the_markdown_summary_gives_the_headline_figures(rendered):
     _, summary = rendered
-    assert 10 <= len(summary.strip().splitlines()) <= 20
+    assert 10 <= len(summary.strip().splitlines()) <= 30  # the six key findings, then one line per section
     for expected in (
         "4 of the 5 boroughs invited responded",
         "1 did not respond",
@@ -780,6 +780,95 @@ def test_the_markdown_summary_gives_the_headline_figures(rendered):
         "extend pilot, map sources",
     ):
         assert expected in summary, expected
+
+
+def key_findings(page: str) -> list[tuple[str, str, str]]:
+    """(question, answer, link target) of each key finding, in the page's order."""
+    block = re.search(r'<section id="key-findings"[^>]*>(.*?)</section>', page, re.S).group(1)
+    return re.findall(r'<dt>(.*?)</dt><dd>(.*?) <a href="#([^"]+)">', block)
+
+
+def test_the_report_opens_with_the_key_findings_each_linked_to_its_section(rendered):
+    page, summary = rendered
+    assert page.index('id="key-findings"') < page.index('<section id="mapping">')
+    found = key_findings(page)
+    assert [q for q, _, _ in found] == [
+        "Who responded?",
+        "What is available?",
+        "Where do reporting cycles differ?",
+        "How do boroughs compare?",
+        "How much rests on local-authority sources?",
+        "What should Phase II contain?",
+    ]
+    answers = {q: a for q, a, _ in found}
+    assert "4 of the 5 boroughs invited responded" in answers["Who responded?"]
+    assert "Camden did not respond" in answers["Who responded?"]
+    assert "Returns received from 3 of the 4 pilot boroughs (1 late)" in answers["What is available?"]
+    assert "33 of 42 expected figures (78.6 %)" in answers["What is available?"]
+    assert "7 figures from 2 boroughs" in answers["Where do reporting cycles differ?"]
+    assert "quarterly where annual was asked (4 figures)" in answers["Where do reporting cycles differ?"]
+    assert "best quartile (band A): Barking and Dagenham (2 PIs)" in answers["How do boroughs compare?"]
+    assert "worst quartile (band D): Brent (1 PI)" in answers["How do boroughs compare?"]
+    assert (
+        "66.7 % of the dataset&#x27;s PIs come from local authority"
+        in answers["How much rests on local-authority sources?"]
+    )
+    assert "Retain 2 PIs, revise 1 PI, postpone 2 PIs and replace 1 PI" in answers["What should Phase II contain?"]
+    assert "extend pilot and map sources" in answers["What should Phase II contain?"]
+    targets = [t for _, _, t in found]
+    assert targets == ["mapping", "availability", "cadence", "comparison", "bias", "phase2"]
+    for target in targets:
+        assert page.count(f'id="{target}"') == 1, target
+    assert "## Key findings" in summary and "- **Who responded?** 4 of the 5 boroughs" in summary
+
+
+def test_the_key_findings_follow_the_tables_not_a_script():
+    tables = report_tables()
+    responses = tables["mapping_response"].copy()
+    responses.loc[responses["borough_code"] == BRENT, ["response", "contribution"]] = ["no_response", "none"]
+    tables |= {
+        "mapping_response": responses,
+        "mapping_summary": table("mapping_summary", mapping_summary(responses).to_dict("records")),
+    }
+    answers = {q: a for q, a, _ in key_findings(render_phase1_report(tables, GENERATED_AT)[0])}
+    assert "3 of the 5 boroughs invited responded" in answers["Who responded?"]
+    assert "Brent and Camden did not respond" in answers["Who responded?"]
+
+
+def test_before_anything_has_arrived_the_key_findings_say_so():
+    page, _ = render_phase1_report(empty_tables(), GENERATED_AT)
+    answers = {q: a for q, a, _ in key_findings(page)}
+    assert answers["Who responded?"] == "No mapping responses have been recorded yet."
+    assert "no pilot return has been accepted" in answers["How do boroughs compare?"]
+
+
+def test_every_chart_has_its_title_above_it_a_caption_and_its_figures_as_a_table(rendered):
+    page, _ = rendered
+    figures = re.findall(r'<figure class="chart"(.*?)</figure>', page, re.S)
+    assert len(figures) == len(chart_ids(page))
+    for figure in figures:
+        chart = re.search(r'<div id="([^"]+)" class="plotly-graph-div"', figure).group(1)
+        title = re.search(rf'<h3 class="chart-title" id="{chart}-title">([^<]+)</h3>', figure)
+        assert title and figure.index(title.group(0)) < figure.index('class="plotly-graph-div"'), chart
+        assert f'aria-labelledby="{chart}-title"' in figure and f'aria-describedby="{chart}-caption"' in figure
+        assert re.search(rf'<figcaption id="{chart}-caption">[^<]+</figcaption>', figure), chart
+        assert "<summary>The figures in this chart</summary>" in figure, chart
+    ni65 = next(f for f in figures if 'id="chart-cmp-NI65"' in f)
+    assert re.search(r'<th scope="row">Brent</th>.*?<td class="num">suppressed</td>', ni65)
+    assert re.search(r'<th scope="row">Barnet</th>(<td class="num">[^<]*</td>)*<td class="num">18</td>', ni65)
+
+
+def test_no_chart_tells_red_from_green_and_bands_carry_their_letter(rendered):
+    page, _ = rendered
+    heatmap, _ = plotted_figure(page, "chart-availability")
+    assert heatmap[0]["colorscale"] == "Cividis"
+    for red_or_green in ("#d73027", "#1a9850", "#91cf60", "#fc8d59", "#fee08b"):
+        assert red_or_green not in without_plotly_js(page).lower(), red_or_green
+    data, _ = plotted_figure(page, "chart-cmp-NI59")
+    bars = [t for t in data if t["type"] == "bar"]
+    assert bars and all(t["text"] == [t["name"][5]] * len(t["x"]) for t in bars if t["name"].startswith("band"))
+    stacked, _ = plotted_figure(page, "chart-feasibility")
+    assert len({t["marker"].get("pattern", {}).get("shape", "") for t in stacked}) == len(stacked)
 
 
 @pytest.mark.parametrize("tables", [empty_tables(), {}], ids=["empty tables", "no tables"])

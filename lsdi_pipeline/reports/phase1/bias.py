@@ -8,11 +8,13 @@ import pandas as pd
 from lsdi_pipeline import codes
 from lsdi_pipeline.reports.html import bar, chart, chart_id, floats, frame_table
 from lsdi_pipeline.reports.phase1.page import Section
-from lsdi_pipeline.reports.phase1.prose import pct, whole
+from lsdi_pipeline.reports.phase1.prose import listing, pct, whole
 from lsdi_pipeline.reports.phase1.tables import Warehouse
 
 SOURCE_TYPE_LABELS = {"local_authority": "Local authority", "multi_agency": "Multi-agency"}
 SOURCE_TYPE_COLOURS = {"local_authority": "#0072B2", "multi_agency": "#E69F00"}
+#: multi-agency bars hatched, so the two are told apart without colour
+SOURCE_TYPE_PATTERNS = {"local_authority": "", "multi_agency": "/"}
 
 
 def bias_section(data: Warehouse) -> Section:
@@ -20,6 +22,7 @@ def bias_section(data: Warehouse) -> Section:
     bias = data["bias_by_source"]
     if bias.empty:
         section.findings.append("The source-bias analysis is not available yet.")
+        section.key_finding = section.findings[0]
         return section
     totals = bias[bias["source_agency"].isna()].set_index("source_type")
     types = [t for t in codes.SOURCE_TYPES if t in totals.index]
@@ -53,6 +56,18 @@ def bias_section(data: Warehouse) -> Section:
             + "."
         )
         section.body.append(_bias_chart(totals.loc[types]))
+        largest = max(types, key=lambda t: whole(totals.loc[t, "pis_in_dataset"]))
+        others = [f"{name} {pct(row['share_of_dataset_pct'])}" for t, (name, row) in of.items() if t != largest]
+        section.key_finding = (
+            f"{pct(totals.loc[largest, 'share_of_dataset_pct'])} of the dataset's PIs come from {of[largest][0]} "
+            "sources"
+            + (f" ({listing(others)})" if others else "")
+            + "; pilot figures were available for "
+            + listing([f"{pct(row['availability_pct'])} of {name} PIs' expected periods" for name, row in of.values()])
+            + "."
+        )
+    else:
+        section.key_finding = "No PI of the dataset has a recorded source type yet."
 
     ordered = []
     for source_type in [t for t in codes.SOURCE_TYPES if t in set(bias["source_type"])] + sorted(
@@ -106,6 +121,7 @@ def _bias_chart(totals: pd.DataFrame) -> str:
             [values[i] for values in metrics.values()],
             SOURCE_TYPE_LABELS[source_type],
             SOURCE_TYPE_COLOURS[source_type],
+            pattern=SOURCE_TYPE_PATTERNS[source_type],
             hovertemplate="%{x}: %{y:.1f}%<extra></extra>",
         )
         for i, source_type in enumerate(totals.index)
@@ -115,7 +131,9 @@ def _bias_chart(totals: pd.DataFrame) -> str:
         bars,
         layout,
         chart_id("bias"),
+        "Local-authority and multi-agency sources compared",
         "Each source type's share of the dataset's PIs, of the PIs asked for more "
         "often than once a year, and of the measures boroughs hold; and the share "
-        "of expected pilot figures provided (availability).",
+        "of expected pilot figures provided (availability). Multi-agency bars are hatched.",
+        rows_are="Measure",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lsdi_pipeline import codes
 from lsdi_pipeline.analysis.quality import findings_by_rule
-from lsdi_pipeline.reports.html import bar, chart, chart_id, empty, frame_table, heading
+from lsdi_pipeline.reports.html import PATTERNS, bar, chart, chart_id, empty, frame_table, heading
 from lsdi_pipeline.reports.phase1.page import Section
 from lsdi_pipeline.reports.phase1.prose import nothing_yet, plural, whole
 from lsdi_pipeline.reports.phase1.tables import Warehouse
@@ -18,6 +18,9 @@ def cadence_section(data: Warehouse) -> Section:
     mismatches = data["cadence_mismatch"]
     if mismatches.empty:
         section.findings.append(nothing_yet(data, "figure given at another cadence than asked"))
+        section.key_finding = (
+            "Every figure came at the cadence the catalogue asks for." if data.has_returns else section.findings[0]
+        )
     else:
         figures = whole(mismatches["periods"].sum())
         section.findings.append(
@@ -34,11 +37,17 @@ def cadence_section(data: Warehouse) -> Section:
             + "; ".join(f"{asked} → {given} {whole(n)}" for (asked, given), n in pairs.items())
             + "."
         )
+        (asked, given), most = next(iter(pairs.items()))
+        section.key_finding = (
+            f"{plural(figures, 'figure')} from {plural(mismatches['borough_code'].nunique(), 'borough')} "
+            f"({plural(len(mismatches), 'borough × PI combination')}) came at another cadence than the catalogue "
+            f"asks for; most often {given} where {asked} was asked ({plural(whole(most), 'figure')})."
+        )
 
         by_pi = mismatches.groupby(["pi_code", "reported_frequency"])["periods"].sum().reset_index()
         pis = data.sorted_pis(by_pi["pi_code"])
         bars = []
-        for cadence in [c for c in codes.CADENCES if c in set(by_pi["reported_frequency"])]:
+        for n, cadence in enumerate(c for c in codes.CADENCES if c in set(by_pi["reported_frequency"])):
             rows = by_pi[by_pi["reported_frequency"] == cadence].set_index("pi_code")["periods"]
             bars.append(
                 bar(
@@ -46,6 +55,7 @@ def cadence_section(data: Warehouse) -> Section:
                     [float(rows.get(p, 0)) for p in pis],
                     f"given {cadence}",
                     CADENCE_COLOURS.get(cadence),
+                    pattern=PATTERNS[n % len(PATTERNS)],
                     hovertemplate="%{x}: %{y} figures given " + cadence + "<extra></extra>",
                 )
             )
@@ -59,7 +69,10 @@ def cadence_section(data: Warehouse) -> Section:
                 bars,
                 layout,
                 chart_id("cadence"),
-                "Figures given at another cadence than asked, by PI and the cadence the borough gave.",
+                "Figures given at another cadence than asked, by PI",
+                "Each bar counts a PI's figures that boroughs gave at another cadence than the catalogue asks for, "
+                "stacked by the cadence they gave (each with its own fill pattern).",
+                rows_are="PI",
             )
         )
         table = mismatches.assign(

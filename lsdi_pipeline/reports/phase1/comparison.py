@@ -28,7 +28,10 @@ from lsdi_pipeline.reports.phase1.prose import label, listing, nothing_yet, plur
 from lsdi_pipeline.reports.phase1.tables import Warehouse
 from lsdi_pipeline.reports.safe import missing
 
-BAND_COLOURS = {"A": "#1a9850", "B": "#91cf60", "C": "#fc8d59", "D": "#d73027", None: "#6b7280"}
+# A blue–orange diverging set of Okabe–Ito colours (best blue, worst orange), readable with any colour vision; each
+# bar also carries its band's letter, so the band is never told by colour alone.
+BAND_COLOURS = {"A": "#0072B2", "B": "#56B4E9", "C": "#E69F00", "D": "#D55E00", None: "#8f98a3"}
+BAND_NAMES = {"A": "band A (best)", "B": "band B", "C": "band C", "D": "band D (worst)", None: "not banded"}
 
 
 def _period_reading(text: str):
@@ -57,6 +60,7 @@ def comparison_section(data: Warehouse) -> Section:
     comparisons = data["cmp_borough_pi"]
     if comparisons.empty:
         section.findings.append(nothing_yet(data, "cross-borough comparison"))
+        section.key_finding = section.findings[0]
         return section
     section.body.append(
         paragraph(
@@ -87,7 +91,7 @@ def comparison_section(data: Warehouse) -> Section:
 
     section.body.append(
         '<p class="meta">Charts: '
-        + ", ".join(f'<a href="#{chart_id("cmp", pi)}">{escape(str(pi))}</a>' for pi in pis)
+        + ", ".join(f'<a href="#{chart_id("cmp", pi)}-title">{escape(str(pi))}</a>' for pi in pis)
         + ".</p>"
     )
     for pi in pis:
@@ -110,6 +114,15 @@ def comparison_section(data: Warehouse) -> Section:
     grid["compared"] = grid.sum(axis=1)
     grid = grid.reset_index()
     grid["borough"] = grid["borough_code"].map(data.borough_name)
+    section.key_finding = (
+        f"{plural(len(pis), 'PI')} compared across {plural(charted['borough_code'].nunique(), 'borough')}"
+        + "".join(
+            f"; most often in London's {quarter} quartile (band {band}): {most}"
+            for quarter, band in (("best", "A"), ("worst", "D"))
+            if (most := _most_often(grid, band))
+        )
+        + "."
+    )
     section.body.append(heading("Quartile bands by borough, across the PIs charted"))
     section.body.append(
         frame_table(
@@ -127,6 +140,20 @@ def comparison_section(data: Warehouse) -> Section:
         )
     )
     return section
+
+
+#: at most this many boroughs tied for most often in a band are named in the key finding
+TIED_NAMED = 3
+
+
+def _most_often(grid: pd.DataFrame, band: str) -> str:
+    """The borough(s) most often in `band` across the PIs charted, e.g. 'Barnet (3 PIs)'; '' if none is."""
+    most = grid[band].max() if len(grid) else 0
+    if not most:
+        return ""
+    names = sorted(grid.loc[grid[band] == most, "borough"])
+    named = listing(names) if len(names) <= TIED_NAMED else plural(len(names), "borough")
+    return f"{named} ({plural(int(most), 'PI')})"
 
 
 def neighbour_models(data: Warehouse) -> str:
@@ -278,7 +305,11 @@ def _comparison_chart(data: Warehouse, pi: str, period: str, rows: list[dict]) -
                 [r[1] for r in subset],
                 type="bar",
                 marker={"color": BAND_COLOURS[band]},
-                name=f"band {band}" if band else "not banded",
+                name=BAND_NAMES[band],
+                text=[band or ""] * len(subset),
+                textposition="inside",
+                insidetextanchor="end",
+                textfont={"color": "white" if band in ("A", "D") else "#1f2933"},
                 customdata=[[as_text(r[2]), r[4], r[5]] for r in subset],
                 hovertemplate=f"%{{{name_axis}}}: %{{{value_axis}}} (London rank %{{customdata[0]}}{england_rank}; "
                 f"neighbours' mean %{{customdata[2]}}, {models} model)<extra></extra>",
@@ -332,10 +363,22 @@ def _comparison_chart(data: Warehouse, pi: str, period: str, rows: list[dict]) -
             }
         )
     if polarity == "in_band":
-        for edge in ("band_min", "band_max"):
+        for edge, word in (("band_min", "best from"), ("band_max", "best to")):
             if not missing(indicator.get(edge)):
                 value = float(indicator[edge])
-                shapes.append(across(value, value, type="line", line={"color": "#1a9850", "dash": "dot"}))
+                shapes.append(across(value, value, type="line", line={"color": "#009E73", "dash": "dot"}))
+                annotations.append(
+                    {
+                        "showarrow": False,
+                        "text": f"{word} {as_text(value)}",
+                        value_axis: value,
+                        f"{value_axis}ref": value_axis,
+                        name_axis: 0.5,
+                        f"{name_axis}ref": f"{name_axis} domain",
+                        "yanchor": "bottom",
+                        "font": {"size": 11, "color": "#00694d"},
+                    }
+                )
     if england is not None and indicator.get("unit") != "count":  # England's count is a total, off any borough's scale
         shapes.append(across(england, england, type="line", line={"color": "#7b3294", "dash": "dot"}))
         annotations.append(
@@ -387,4 +430,5 @@ def _comparison_chart(data: Warehouse, pi: str, period: str, rows: list[dict]) -
     caption += f" Statistical neighbours: the {models} model."
     if hidden_names:
         caption += f" Suppressed (shown as a gap): {listing(hidden_names)}."
-    return chart(traces, layout, chart_id("cmp", pi), caption, height=height)
+    title = f"{pi} {data.pi_title(pi)}".strip() + f": boroughs compared, {period}"
+    return chart(traces, layout, chart_id("cmp", pi), title, caption, height=height, rows_are="Borough")

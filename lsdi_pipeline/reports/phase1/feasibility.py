@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lsdi_pipeline.reports.html import bar, chart, chart_id, empty, escape, frame_table, heading, paragraph
+from lsdi_pipeline.reports.html import (
+    PATTERNS,
+    bar,
+    chart,
+    chart_id,
+    empty,
+    escape,
+    frame_table,
+    heading,
+    paragraph,
+)
 from lsdi_pipeline.reports.phase1.page import Section
 from lsdi_pipeline.reports.phase1.prose import borough_text, label, nothing_yet, pct, plural, whole
 from lsdi_pipeline.reports.phase1.tables import Warehouse
@@ -49,9 +59,10 @@ def feasibility_section(data: Warehouse) -> Section:
                 [float(by_pi.at[p, f"can_provide_{answer}"]) for p in pis],
                 answer,
                 colour,
+                pattern=pattern,
                 hovertemplate="%{x}: %{y} boroughs " + answer + "<extra></extra>",
             )
-            for answer, colour in CAN_PROVIDE_COLOURS.items()
+            for (answer, colour), pattern in zip(CAN_PROVIDE_COLOURS.items(), PATTERNS)
         ]
         layout = {
             "barmode": "stack",
@@ -63,7 +74,10 @@ def feasibility_section(data: Warehouse) -> Section:
                 bars,
                 layout,
                 chart_id("feasibility"),
-                "Can the borough provide the PI? Current answers of the pilot boroughs, by PI.",
+                "Can the boroughs provide each PI?",
+                "Current answers of the pilot boroughs, by PI: each bar stacks the boroughs answering yes (plain), "
+                "partially (hatched) and no (crossed).",
+                rows_are="PI",
             )
         )
         rows = []

@@ -26,6 +26,7 @@ def mapping_section(data: Warehouse) -> Section:
     responses = data["mapping_response"]
     if summary.empty:
         section.findings.append("No mapping responses have been recorded yet.")
+        section.key_finding = section.findings[0]
         return section
 
     counts = {m: whole(b) for m, b in zip(summary["measure"], summary["boroughs"], strict=True)}
@@ -61,8 +62,11 @@ def mapping_section(data: Warehouse) -> Section:
             [bars],
             layout,
             chart_id("mapping"),
-            "Boroughs at each step of the mapping stage.",
+            "Boroughs at each step of the mapping stage",
+            "Each bar counts the boroughs at one step, from those invited to those that supplied information; "
+            "the count is written on the bar.",
             height=120 + 36 * len(summary),
+            rows_are="Step",
         )
     )
     section.body.append(
@@ -82,6 +86,7 @@ def mapping_section(data: Warehouse) -> Section:
         section.body.append(paragraph(listing(names) + ".") if names else empty("None."))
     if not silent.empty:
         section.findings.append(f"Did not respond: {listing(sorted(map(data.borough_name, silent['borough_code'])))}.")
+    section.key_finding = _key_finding(data, counts, silent)
 
     inventory = data["mapping_inventory"]
     if not inventory.empty:
@@ -113,3 +118,21 @@ def mapping_section(data: Warehouse) -> Section:
             + "</details>"
         )
     return section
+
+
+#: up to this many boroughs that did not respond are named in the key finding; more are counted
+NAMED_IN_KEY_FINDING = 5
+
+
+def _key_finding(data: Warehouse, counts: dict[str, int], silent) -> str:
+    """Who responded to the mapping stage, in a sentence."""
+    said = (
+        f"{counts.get('responded', 0)} of the {counts.get('invited', 0)} boroughs invited responded to the mapping "
+        f"request and {counts.get('supplied information', 0)} supplied performance information"
+    )
+    names = sorted(map(data.borough_name, silent["borough_code"]))
+    if not names:
+        return said + "."
+    if len(names) <= NAMED_IN_KEY_FINDING:
+        return said + f"; {listing(names)} did not respond."
+    return said + f"; {plural(len(names), 'borough')} did not respond."

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lsdi_pipeline.reports.html import frame_table, heading
 from lsdi_pipeline.reports.phase1.page import Section
-from lsdi_pipeline.reports.phase1.prose import label, plural
+from lsdi_pipeline.reports.phase1.prose import label, listing, plural
 from lsdi_pipeline.reports.phase1.tables import Warehouse
 
 PI_RECOMMENDATIONS = ("retain", "revise", "postpone", "replace")
@@ -16,6 +16,7 @@ def phase2_section(data: Warehouse) -> Section:
     recommendations = data["phase2_recommendation"]
     if recommendations.empty:
         section.findings.append("No Phase II recommendations have been made yet.")
+        section.key_finding = section.findings[0]
         return section
     programme = recommendations[recommendations["pi_code"].isna()]
     per_pi = recommendations[recommendations["pi_code"].notna()]
@@ -30,6 +31,13 @@ def phase2_section(data: Warehouse) -> Section:
     )
     if not programme.empty:
         section.findings.append("Programme-level: " + ", ".join(label(k) for k in programme["recommendation"]) + ".")
+    said = listing(f"{label(k)} {plural(int(counts[k]), 'PI')}" for k in kinds if counts.get(k, 0))
+    for_programme = listing(label(k) for k in programme["recommendation"])
+    section.key_finding = (
+        (said[:1].upper() + said[1:] if said else "No PI-level recommendation")
+        + (f"; for the programme: {for_programme}" if for_programme else "")
+        + "."
+    )
 
     section.body.append(heading("Programme-level recommendations"))
     section.body.append(
@@ -46,5 +54,7 @@ def phase2_section(data: Warehouse) -> Section:
             _order=rows["pi_code"].map(data.pi_rank),
         ).sort_values("_order")
         section.body.append(heading(f"{label(kind).capitalize()} — {plural(len(rows), 'PI')}"))
-        section.body.append(frame_table(rows, {"pi_code": "PI", "title": "Title", "reasons": "Reasons"}))
+        section.body.append(
+            frame_table(rows, {"pi_code": "PI", "title": "Title", "reasons": "Reasons"}, label=f"PIs to {label(kind)}")
+        )
     return section

@@ -12,6 +12,7 @@ from lsdi_pipeline.reports.html import (
     LONG_CHART_ROWS,
     LONG_ROW_HEIGHT,
     ROW_HEIGHT,
+    SEQUENTIAL_SCALE,
     as_text,
     chart,
     chart_id,
@@ -26,7 +27,6 @@ from lsdi_pipeline.reports.phase1.prose import label, listing, nothing_yet, pct,
 from lsdi_pipeline.reports.phase1.tables import Warehouse
 from lsdi_pipeline.reports.safe import missing
 
-AVAILABILITY_SCALE = [[0.0, "#d73027"], [0.5, "#fee08b"], [1.0, "#1a9850"]]
 #: whether a pilot's return came in time (`analysis.timeliness.TIMELINESS`), in words
 TIMELINESS_TEXT = {
     "on_time": "on time",
@@ -42,6 +42,7 @@ def pilot_section(data: Warehouse) -> Section:
     returns = pilot_returns(pilots, submissions)
     returns["borough"] = returns["borough_code"].map(data.borough_name)
     returns = returns.sort_values("borough", kind="stable")
+    who_sent = ""
     if pilots.empty:
         section.findings.append("No pilot boroughs are recorded yet.")
     else:
@@ -55,6 +56,7 @@ def pilot_section(data: Warehouse) -> Section:
         silent = returns[returns["loaded_files"] == 0]["borough"].tolist()
         finding = f"Returns received from {len(received)} of the {len(pilots)} pilot boroughs ({len(late)} late)"
         section.findings.append(finding + (f"; nothing received from {listing(silent)}." if silent else "."))
+        who_sent = section.findings[-1]
         section.body.append(
             frame_table(
                 returns.assign(
@@ -108,8 +110,10 @@ def pilot_section(data: Warehouse) -> Section:
                 )
             )
 
-    section.body.append(heading("What each pilot borough provided, PI by PI"))
-    _availability(data, section)
+    section.body.append(heading("What each pilot borough provided, PI by PI", anchor="availability"))
+    available = _availability(data, section)
+    section.key_finding = " ".join(s for s in (who_sent, available) if s) or section.findings[0]
+    section.key_anchor = "availability" if available else None
     return section
 
 
@@ -122,19 +126,20 @@ def _timeliness(pilot) -> str:
     return TIMELINESS_TEXT[pilot.timeliness]
 
 
-def _availability(data: Warehouse, section: Section) -> None:
+def _availability(data: Warehouse, section: Section) -> str:
+    """The availability heat-map and table; returns what the pilot returns provided, in a sentence ('' if none)."""
     matrix = data["availability_matrix"]
     if matrix.empty:
         section.body.append(empty(nothing_yet(data, "availability figures")))
-        return
+        return ""
     figures_provided, figures_expected, availability = overall_availability(matrix)
     by_pi = availability_by(matrix, "pi_code").dropna(subset=["availability_pct"])
     lowest = by_pi.sort_values("availability_pct", kind="stable").head(3)
     least = ", ".join(f"{pi} ({pct(v)})" for pi, v in zip(lowest["pi_code"], lowest["availability_pct"], strict=True))
-    section.findings.append(
-        f"Availability: pilot returns provided {figures_provided:,.0f} of {figures_expected:,.0f} expected figures "
-        f"({pct(availability)})" + (f"; least available: {least}." if least else ".")
+    provided = f"{figures_provided:,.0f} of {figures_expected:,.0f} expected figures ({pct(availability)})" + (
+        f"; least available: {least}" if least else ""
     )
+    section.findings.append(f"Availability: pilot returns provided {provided}.")
 
     boroughs = sorted(matrix["borough_code"].unique(), key=data.borough_name)
     pis = data.sorted_pis(matrix["pi_code"])
@@ -168,7 +173,7 @@ def _availability(data: Warehouse, section: Section) -> None:
         "customdata": custom,
         "zmin": 0,
         "zmax": 100,
-        "colorscale": AVAILABILITY_SCALE,
+        "colorscale": SEQUENTIAL_SCALE,
         "xgap": 1,
         "ygap": 1,
         "texttemplate": "%{z:.0f}",
@@ -199,9 +204,12 @@ def _availability(data: Warehouse, section: Section) -> None:
             [heatmap],
             layout,
             chart_id("availability"),
-            "Availability: share of the periods each PI's expected cadence asks for that the borough "
-            "provided a usable figure for (blank: the PI was not expected of the borough).",
+            "Availability by borough and PI: % of expected periods provided",
+            "Each cell is the share of the periods the PI's expected cadence asks for that the borough provided "
+            "a usable figure for, written in the cell; darker is less (blank: the PI was not expected of the "
+            "borough).",
             height=200 + (LONG_ROW_HEIGHT if long else ROW_HEIGHT) * len(boroughs),
+            rows_are="Borough",
         )
     )
 
@@ -222,3 +230,4 @@ def _availability(data: Warehouse, section: Section) -> None:
             },
         )
     )
+    return f"The pilot returns provided {provided}."
