@@ -59,11 +59,18 @@ def phase1_report(paths: LsdiPaths) -> dg.MaterializeResult:
 
 @dg.asset(group_name="reports", deps=["lsdi_warehouse"])
 def borough_feedback(config: Phase2Rules, paths: LsdiPaths) -> dg.MaterializeResult:
-    """Feedback for every file received (reports/feedback/<borough_code>/: HTML, filterable .xlsx and CSV), and the
-    data team's summary page, which flags the pilots needing support by the Phase II rules given as run config."""
+    """Feedback for every file received (reports/feedback/<borough_code>/: HTML, filterable .xlsx and CSV), with the
+    next steps of the raw folder's feedback.toml, and the data team's summary page, which flags the pilots needing
+    support by the Phase II rules given as run config."""
     import datetime as dt
 
     from lsdi_pipeline.reports.feedback import write_feedback
+    from lsdi_pipeline.reports.feedback.next_steps import CONFIG_FILE, NextStepsError, read_next_steps
+
+    try:
+        steps = read_next_steps(paths.raw)
+    except NextStepsError as exc:
+        raise dg.Failure(description=f"the feedback's next steps cannot be read: {exc}") from exc
 
     tables = published_tables(
         paths,
@@ -83,11 +90,13 @@ def borough_feedback(config: Phase2Rules, paths: LsdiPaths) -> dg.MaterializeRes
         **tables,
         support_below_pct=config.support_boroughs_below_availability_pct,
         generated_at=dt.datetime.now(dt.UTC),
+        steps=steps,
     )
     index = paths.reports / "feedback" / "index.html"
     return dg.MaterializeResult(
         metadata={
             **counts,
+            "next_steps": f"from {CONFIG_FILE}" if steps else f"none: no {CONFIG_FILE} in the raw data folder",
             "summary_page": dg.MetadataValue.path(str(index.resolve())),
             "summary": f"feedback for {counts['submissions']} file(s) from {counts['boroughs']} borough folder(s)",
         }
