@@ -118,9 +118,9 @@ def summary_page(
     )
     body = (
         "<h1>Borough returns: who has sent what</h1>"
-        f"<p>Generated {generated_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC. A pilot borough needs support when its "
-        f"availability (the share of the figures expected of it that it provided, errors counting as missing) is "
-        f"below {support_below_pct:g}%: the rule Phase II's support_boroughs recommendation uses. Errors and queries "
+        f"<p>Generated {generated_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC. A pilot borough needs support when it has "
+        f"availability below {support_below_pct:g}% (the share of the figures expected of it that it provided, errors "
+        "counting as missing): the rule Phase II's support_boroughs recommendation uses. Errors and queries "
         "are those that still count: not those of a file a newer one replaced."
         + (
             f" {unattributed} file(s) could not be attributed to a borough: see the unattributed folder."
