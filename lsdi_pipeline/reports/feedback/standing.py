@@ -30,21 +30,27 @@ def submission_standing(submission: pd.DataFrame, loaded: dict[str, pd.DataFrame
     rows: dict[int, int] = {}
     replaced: dict[int, int] = {}
     replacers: dict[int, set[int]] = {}
+    # files in the order `is_current` is decided by (latest Submitted on wins; ties: first seen latest)
+    rank = submission.set_index("submission_id")[["submitted_on", "received_at"]]
     for name, (_, key) in ROW_TABLES.items():
         frame = loaded.get(name)
         if frame is None or frame.empty:
             continue
-        current = frame.loc[frame["is_current"].astype(bool), [*key, "submission_id"]].drop_duplicates(key)
-        holder = current.set_index(key)["submission_id"]
         for sid, count in frame.groupby("submission_id").size().items():
             rows[sid] = rows.get(sid, 0) + int(count)
         old = frame.loc[~frame["is_current"].astype(bool)]
         for sid, count in old.groupby("submission_id").size().items():
             replaced[sid] = replaced.get(sid, 0) + int(count)
-        if not old.empty:
-            by = old.join(holder.rename("replaced_by"), on=key)
-            for sid, ids in by.dropna(subset=["replaced_by"]).groupby("submission_id")["replaced_by"]:
-                replacers.setdefault(sid, set()).update(int(i) for i in ids)
+        if old.empty:
+            continue
+        # a row is replaced by the next file to give its key, not by whichever holds it now: what replaced a file
+        # stays the same when a later file replaces that one in turn
+        ordered = frame[[*key, "submission_id", "is_current"]].join(rank, on="submission_id")
+        ordered = ordered.sort_values(["submitted_on", "received_at", "submission_id"], kind="stable")
+        ordered["replaced_by"] = ordered.groupby(key, dropna=False)["submission_id"].shift(-1)
+        by = ordered.loc[~ordered["is_current"].astype(bool)].dropna(subset=["replaced_by"])
+        for sid, ids in by.groupby("submission_id")["replaced_by"]:
+            replacers.setdefault(sid, set()).update(int(i) for i in ids)
     order = submission.sort_values(["received_at", "submission_id"], kind="stable")
     received = dict(zip(order["submission_id"], order["received_at"], strict=True))
     out = []

@@ -34,6 +34,7 @@ FINDING_WIDTHS = {
 WRAPPED = {"Problem", "Value found", "What is wrong", "How to fix it", "Note", "Comment", "Narrative", "Main issue"}
 DATE_FORMAT = "d mmm yyyy"
 MAX_WIDTH = 60
+SUMMARY_WIDTH = 80
 
 
 def write_workbook(path: Path, fb: Feedback, findings: pd.DataFrame, loaded: dict[str, pd.DataFrame]) -> None:
@@ -56,6 +57,7 @@ def write_workbook(path: Path, fb: Feedback, findings: pd.DataFrame, loaded: dic
         "notice": book.add_format({"bold": True, "text_wrap": True, "bg_color": "#FFF4E0", "valign": "top"}),
         "text": book.add_format({"text_wrap": True, "valign": "top"}),
         "top": book.add_format({"valign": "top"}),
+        "value": book.add_format({"valign": "top", "align": "left"}),
         "date": book.add_format({"num_format": DATE_FORMAT, "align": "left", "valign": "top"}),
         "gone": book.add_format({"italic": True, "font_color": "#4B5563", "bg_color": "#F3F4F6", "valign": "top"}),
         "gone_wrap": book.add_format(
@@ -74,8 +76,11 @@ def write_workbook(path: Path, fb: Feedback, findings: pd.DataFrame, loaded: dic
 def _summary(book, fb: Feedback, findings: pd.DataFrame, formats: dict) -> None:
     sub = fb.sub
     sheet = book.add_worksheet("Summary")
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
     sheet.set_column(0, 0, 24)
-    sheet.set_column(1, 1, 90)
+    sheet.set_column(1, 1, SUMMARY_WIDTH)
     counting = findings.loc[findings["still_counts"] == "yes", "severity"]
     write_cell(sheet, 0, 0, "Feedback on your return", formats["title"])
     row = 2
@@ -83,6 +88,7 @@ def _summary(book, fb: Feedback, findings: pd.DataFrame, formats: dict) -> None:
     if notice:
         write_cell(sheet, row, 0, "Replaced", formats["notice"])
         write_cell(sheet, row, 1, notice, formats["notice"])
+        sheet.set_row(row, 15 * -(-len(notice) // SUMMARY_WIDTH))
         row += 2
     rows = [
         ("Borough", fb.borough_name or "unattributed"),
@@ -106,7 +112,7 @@ def _summary(book, fb: Feedback, findings: pd.DataFrame, formats: dict) -> None:
     for label, text, _ in next_steps(fb, findings):
         _pair(sheet, row, label, text, formats)
         row += 1
-    if fb.corrections_due:
+    if fb.corrections_due and any(label == "Deadline" for label, _, _ in next_steps(fb, findings)):
         _pair(sheet, row, "Send corrections by", fb.corrections_due, formats)
         row += 1
     write_cell(sheet, row + 1, 0, "Each finding is on the Findings sheet; what was loaded is on the sheets after it.")
@@ -117,7 +123,9 @@ def _pair(sheet, row: int, label: str, value, formats: dict) -> None:
     if isinstance(value, dt.date):
         sheet.write_datetime(row, 1, dt.datetime.combine(value, dt.time()), formats["date"])
     else:
-        write_cell(sheet, row, 1, value, formats["text"] if isinstance(value, str) else formats["top"])
+        write_cell(sheet, row, 1, value, formats["text"] if isinstance(value, str) else formats["value"])
+    if isinstance(value, str) and len(value) > SUMMARY_WIDTH:  # Excel and LibreOffice do not grow a row to fit
+        sheet.set_row(row, 15 * -(-len(value) // SUMMARY_WIDTH))
 
 
 def _day(value) -> dt.date | None:
@@ -136,7 +144,20 @@ def _table_sheet(
         sheet.set_column(j, j, width, formats["text"] if wrap else formats["top"])
     wrapped = [header in WRAPPED for header in frame.columns]
     grey = list(greyed) if greyed is not None else [False] * len(frame)
+    widths_of = [(widths or {}).get(h) or _fitting_width(h, frame[h]) for h in frame.columns]
     for i, row in enumerate(frame.itertuples(index=False), start=1):
+        lines = max(
+            [
+                1,
+                *(
+                    -(-len(str(v)) // max(1, widths_of[j] - 1))
+                    for j, v in enumerate(row)
+                    if wrapped[j] and not missing(v)
+                ),
+            ]
+        )
+        if lines > 1:  # Excel and LibreOffice do not grow a row to fit its wrapped text
+            sheet.set_row(i, 15 * lines)
         for j, value in enumerate(row):
             cell_format = (formats["gone_wrap"] if wrapped[j] else formats["gone"]) if grey[i - 1] else None
             if cell_format is None and wrapped[j]:
@@ -145,8 +166,17 @@ def _table_sheet(
                 value = "yes" if value else "no"
             write_cell(sheet, i, j, value, cell_format)
     sheet.freeze_panes(1, 0)
+    _print_setup(sheet)
     if len(frame.columns):
         sheet.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
+
+
+def _print_setup(sheet) -> None:
+    """Landscape, one page wide, the header row on every page."""
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
 
 
 def _fitting_width(header: str, values: pd.Series) -> int:
