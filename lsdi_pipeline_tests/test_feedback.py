@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import re
 import shutil
+from html import escape
 from pathlib import Path
 
 import openpyxl
@@ -15,6 +16,18 @@ from lsdi_pipeline_tests.pipeline import copy_bundled_raw, materialize_all, reso
 from lsdi_pipeline_tests.returns_builder import pi_row, write_return
 
 HYPERLINK = '=HYPERLINK("http://example.invalid","x")'
+#: the data team's next steps, as this test's raw folder (LSDI_RAW_DIR) has them
+NEXT_STEPS = """
+[resubmission]
+email = "returns.test@example.org"
+file_name = "{borough_code}_{year}_corrected.xlsx"
+corrections_within_days = 7
+
+[contact]
+name = "Ada Officer"
+email = "ada@example.org"
+phone = "020 7946 0123"
+"""
 
 
 def _as_text(path: Path, sheet: str, ref: str) -> None:
@@ -40,6 +53,7 @@ def built(tmp_path_factory):
     _as_text(path, "PI data", "E3")
     _as_text(path, "Narrative", "B2")
     (raw / "returns" / "notes.xlsx").write_text("not a workbook")
+    (raw / "feedback.toml").write_text(NEXT_STEPS, encoding="utf-8")
     materialize_all(raw, root / "warehouse")
     return root / "warehouse"
 
@@ -56,7 +70,7 @@ def test_every_finding_of_a_run_appears_in_its_submissions_feedback(built):
     for sub in submissions.itertuples():
         folder = feedback / (sub.borough_code if isinstance(sub.borough_code, str) else "unattributed")
         [workbook] = [p for p in folder.glob(f"{sub.submission_id:04d}-*.xlsx")]
-        got = sorted((f["Rule"], f["Cell"] or "", f["What is wrong"]) for f in _findings_sheet(workbook))
+        got = sorted((f["Rule code"], f["Cell"] or "", f["What is wrong"]) for f in _findings_sheet(workbook))
         own = issues.loc[issues["submission_id"].eq(sub.submission_id).fillna(False).astype(bool)]
         expected = sorted(
             (i.check_name, i.cell_ref if isinstance(i.cell_ref, str) else "", i.message) for i in own.itertuples()
@@ -116,10 +130,11 @@ def test_the_summary_page_is_rendered_as_of_the_time_it_is_given(built):
     from lsdi_pipeline.reports.feedback import summary_page
 
     tables = [table(built, name) for name in ("submission", "dq_issue", "dim_borough", "pilot_borough")]
+    loaded = {name: table(built, name) for name in ("fact_pi_value", "fact_feasibility", "fact_narrative")}
     at = dt.datetime(2008, 4, 14, 9, 30, tzinfo=dt.UTC)
-    page = summary_page(*tables, table(built, "availability_matrix"), 60.0, at)
+    page = summary_page(*tables, table(built, "availability_matrix"), 60.0, at, loaded)
     assert "Generated 2008-04-14 09:30 UTC." in page
-    assert summary_page(*tables, table(built, "availability_matrix"), 60.0, at) == page
+    assert summary_page(*tables, table(built, "availability_matrix"), 60.0, at, loaded) == page
 
 
 def test_the_report_the_feedback_and_the_phase2_rules_state_one_availability(built):
@@ -224,3 +239,164 @@ def test_lsdi_template_writes_a_borough_template_from_the_command_line(tmp_path)
         timeout=120,
     )
     assert wrong.returncode == 2 and "Atlantis" in wrong.stderr
+
+
+def _pages(built: Path, code: str) -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in (built / "reports" / "feedback" / code).glob("0*.html")}
+
+
+def test_rule_titles_are_plain_words_and_unique():
+    from lsdi_pipeline.checks.rules import RULES
+
+    titles = [rule.title for rule in RULES]
+    assert len(set(titles)) == len(titles)
+    for rule in RULES:
+        assert rule.title.strip() and rule.check_name not in rule.title and "_" not in rule.title, rule.check_name
+
+
+def test_the_pages_and_workbook_name_each_problem_by_its_title_with_its_code_beside_it(built):
+    from lsdi_pipeline.checks.rules import RULES_BY_NAME
+
+    [workbook] = (built / "reports" / "feedback" / "E09000003").glob("*barnet_return.xlsx")
+    findings = _findings_sheet(workbook)
+    assert findings and all(f["Problem"] == RULES_BY_NAME[f["Rule code"]].title for f in findings)
+    html = workbook.with_suffix(".html").read_text(encoding="utf-8")
+    for f in findings:
+        link = f'<a href="guidance.html#{f["Rule code"]}">{f["Problem"]}</a>'.replace("'", "&#x27;")
+        assert link in html
+    guidance = (workbook.parent / "guidance.html").read_text(encoding="utf-8")
+    for name, rule in RULES_BY_NAME.items():
+        assert f'id="{name}"' in guidance and escape(rule.title) in guidance and escape(rule.fix_hint) in guidance
+
+
+def test_every_page_and_workbook_says_what_to_do_next_from_the_raw_folders_feedback_toml(built):
+    feedback = built / "reports" / "feedback"
+    [workbook] = (feedback / "E09000003").glob("*barnet_return.xlsx")
+    html = workbook.with_suffix(".html").read_text(encoding="utf-8")
+    # Barnet's return is for 2007/08, due 11 April 2008; it arrived today, so the 7-day corrections window is later
+    received = table(built, "submission").set_index("file_name").at["barnet_return.xlsx", "received_at"]
+    by = (received + dt.timedelta(days=7)).date()
+    assert f"Send your corrected file by {by:%A} {by.day} {by:%B %Y}." in html
+    assert "The 2007/08 return was due on Friday 11 April 2008." in html
+    assert "named E09000003_2007-08_corrected.xlsx," in html and 'href="mailto:returns.test@example.org"' in html
+    assert "Ada Officer" in html and 'href="mailto:ada@example.org"' in html and 'href="tel:02079460123"' in html
+    summary = dict(openpyxl.load_workbook(workbook)["Summary"].iter_rows(min_col=1, max_col=2, values_only=True))
+    assert summary["Send corrections by"] == dt.datetime.combine(by, dt.time())  # an Excel date, not text
+    assert summary["Return due"] == dt.datetime(2008, 4, 11)
+    assert "returns.test@example.org" in summary["How to send it"] and "020 7946 0123" in summary["Questions"]
+    for page in feedback.rglob("0*.html"):
+        assert "What to do next" in page.read_text(encoding="utf-8") and "Ada Officer" in page.read_text("utf-8")
+
+
+def test_the_feedback_refers_to_nothing_an_officer_cannot_open(built):
+    feedback = built / "reports" / "feedback"
+    for folder in (p for p in feedback.iterdir() if p.is_dir()):
+        for path in folder.iterdir():
+            text = path.read_text(encoding="utf-8") if path.suffix in (".html", ".csv") else _xlsx_text(path)
+            for word in ("docs/", ".md", "github", "lsdi_pipeline/"):
+                assert word not in text.lower(), (path.name, word)
+            for link in re.findall(r'href="([^"#]+)', text):
+                if not link.startswith(("mailto:", "tel:")):
+                    assert "/" not in link and (folder / link).is_file(), (path.name, link)
+
+
+def _xlsx_text(path: Path) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(path) as book:
+        return "".join(book.read(name).decode("utf-8") for name in book.namelist() if name.endswith(".xml"))
+
+
+def test_a_file_a_newer_one_replaced_says_so_first_and_its_findings_no_longer_count(built):
+    pages = _pages(built, "E09000002")
+    [old] = [page for name, page in pages.items() if name.endswith("return_2007-08.html")]
+    received = (
+        table(built, "submission")
+        .set_index("file_name")
+        .at["barking_and_dagenham_lsdi_return_2007-08_v2_resubmission.xlsx", "received_at"]
+    )
+    notice = (
+        f"Replaced by barking_and_dagenham_lsdi_return_2007-08_v2_resubmission.xlsx, received {received.date()}: the "
+        "findings below are about the old file and no longer count."
+    )
+    assert old.index(notice) < old.index("<h2>Findings</h2>")
+    rows = re.findall(r'<tr class="([^"]+)">', old)
+    assert rows and all(" gone" in row for row in rows) and "no: replaced by a newer file" in old
+    assert not any("Replaced by" in page for name, page in pages.items() if "v2_resubmission" in name)
+    folder = (built / "reports" / "feedback" / "E09000002" / "index.html").read_text(encoding="utf-8")
+    assert folder.index("v2_resubmission.xlsx") < folder.index("return_2007-08.xlsx")
+    [old_book] = (built / "reports" / "feedback" / "E09000002").glob("*return_2007-08.xlsx")
+    assert set(f["Still counts"] for f in _findings_sheet(old_book)) == {"no"}
+    # Tower Hamlets' police CSV replaced some of its workbook's figures: only the findings on those rows stop counting
+    [partly] = [page for name, page in _pages(built, "E09000030").items() if name.endswith("return_2007-08.html")]
+    assert "rows of this file were replaced by tower_hamlets_police_export.csv" in partly
+    classes = re.findall(r'<tr class="([^"]+)">', partly)
+    assert any(" gone" in c for c in classes) and any(" gone" not in c for c in classes)
+
+
+def _support(built: Path) -> tuple[set[str], set[str]]:
+    """The boroughs the data team's index flags as needing support, and those Phase II's support_boroughs names."""
+    page = (built / "reports" / "feedback" / "index.html").read_text(encoding="utf-8")
+    flagged = {name for name, cells in _summary_rows(page).items() if cells[-1] == "yes"}
+    recommendations = table(built, "phase2_recommendation")
+    named = recommendations.loc[recommendations["recommendation"] == "support_boroughs", "evidence"]
+    return flagged, set(json.loads(named.iloc[0])) if len(named) else set()
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bundled")
+    materialize_all(copy_bundled_raw(root / "raw"), root / "warehouse")
+    return root / "warehouse"
+
+
+def test_the_index_flags_the_boroughs_phase2_names_and_counts_only_what_still_counts(bundled, built):
+    for warehouse in (bundled, built):  # built: Barnet sent a return with errors, which once flagged it alone
+        flagged, named = _support(warehouse)
+        assert flagged == named and named, warehouse
+    issues, rows = (
+        table(bundled, "dq_issue"),
+        _summary_rows((bundled / "reports" / "feedback" / "index.html").read_text(encoding="utf-8")),
+    )
+    v2 = issues.loc[issues["submission_id"] == 2]  # Barking and Dagenham's resubmission replaced all of its first file
+    assert rows["Barking and Dagenham"][6:8] == [str((v2["severity"] == s).sum()) for s in ("error", "warning")]
+    assert (issues.loc[issues["submission_id"] == 1, "severity"] == "error").any()  # errors that no longer count
+
+
+def test_the_workbook_opens_right_in_excel(built):
+    [path] = (built / "reports" / "feedback" / "E09000003").glob("*barnet_return.xlsx")
+    book = openpyxl.load_workbook(path)
+    for sheet in ("Findings", "Figures loaded", "Feasibility", "Narratives"):
+        ws = book[sheet]
+        assert ws.freeze_panes == "A2" and ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
+        assert all(_width(ws, c) >= 6 for c in range(1, ws.max_column + 1)), sheet
+    findings = book["Findings"]
+    header = {cell.value: cell.column_letter for cell in findings[1]}
+    for column in ("What is wrong", "How to fix it", "Problem"):
+        assert _width(findings, openpyxl.utils.column_index_from_string(header[column])) >= 30
+        assert findings[f"{header[column]}2"].alignment.wrap_text
+    submitted = next(row[1] for row in book["Summary"].iter_rows() if row[0].value == "Submitted on")
+    assert submitted.is_date and submitted.value == dt.datetime(2008, 4, 14)
+
+
+def _width(sheet, column: int) -> float:
+    """A column's width as set (openpyxl keeps a run of equal widths under its first column)."""
+    for dimension in sheet.column_dimensions.values():
+        if dimension.min and dimension.min <= column <= dimension.max and dimension.customWidth:
+            return dimension.width
+    return 0.0
+
+
+def test_a_malformed_feedback_toml_stops_the_feedback_naming_the_file_and_line(built, tmp_path):
+    import dagster as dg
+
+    from lsdi_pipeline.assets.reports import borough_feedback
+
+    raw = copy_bundled_raw(tmp_path / "raw")
+    (raw / "feedback.toml").write_text(NEXT_STEPS.replace('"ada@example.org"', '"ada at example"'), encoding="utf-8")
+    warehouse = shutil.copytree(built, tmp_path / "warehouse")
+    result = dg.materialize([borough_feedback], resources=resources(raw, warehouse), raise_on_error=False)
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.is_step_failure]
+    message = failure.step_failure_data.error.message + str(failure.step_failure_data.user_failure_data)
+    assert "feedback.toml, line 9: [contact] email 'ada at example' is not an email address" in message

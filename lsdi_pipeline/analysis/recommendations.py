@@ -100,6 +100,16 @@ def pi_evidence(
     return evidence
 
 
+def boroughs_needing_support(availability_matrix: pd.DataFrame, below_pct: float) -> pd.Series:
+    """The pilot boroughs needing support, the one definition (Phase II's `support_boroughs`, the feedback index): those
+    whose availability is below `below_pct`; borough code → availability %, by code.
+
+    A pilot that sent nothing usable is at 0%; errors do not count on their own, as the figures they spoil already
+    count as missing."""
+    by_borough = availability_by(availability_matrix, "borough_code").set_index("borough_code")["availability_pct"]
+    return by_borough[by_borough < below_pct]
+
+
 def recommend_pi(e: pd.Series, t: Thresholds) -> tuple[str, str, str]:
     """(recommendation, reasons, rule) for one PI's evidence; the first rule that matches decides."""
     availability = e["availability_pct"]
@@ -220,7 +230,6 @@ def _programme(
     rows = []
     returns = pilot_returns(pilot_borough, submission)
     silent = returns.loc[returns["loaded_files"] == 0, "borough_code"].tolist()
-    by_borough = availability_by(availability_matrix, "borough_code").set_index("borough_code")["availability_pct"]
     provided, expected, pct = overall_availability(availability_matrix)
     availability = None if pd.isna(pct) else pct
     if silent or availability is None or availability < t.extend_pilot_below_mean_availability_pct:
@@ -270,7 +279,7 @@ def _programme(
                     },
                 )
             )
-    weak = by_borough[by_borough < t.support_boroughs_below_availability_pct]
+    weak = boroughs_needing_support(availability_matrix, t.support_boroughs_below_availability_pct)
     if len(weak):
         rows.append(
             _row(

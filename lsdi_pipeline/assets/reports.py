@@ -60,12 +60,19 @@ def phase1_report(paths: LsdiPaths) -> dg.MaterializeResult:
 def borough_feedback(
     context: dg.AssetExecutionContext, phase2_rules: Phase2Rules, paths: LsdiPaths
 ) -> dg.MaterializeResult:
-    """Feedback for every file received (reports/feedback/<borough_code>/: HTML, filterable .xlsx and CSV), and the
-    data team's summary page, which flags the pilots needing support by the run's Phase II rules (phase2_rules)."""
+    """Feedback for every file received (reports/feedback/<borough_code>/: HTML, filterable .xlsx and CSV), with the
+    next steps of the raw folder's feedback.toml, and the data team's summary page, which flags the pilots needing
+    support by the run's Phase II rules (phase2_rules)."""
     phase2_rules.check_run(context)
     import datetime as dt
 
     from lsdi_pipeline.reports.feedback import write_feedback
+    from lsdi_pipeline.reports.feedback.next_steps import CONFIG_FILE, NextStepsError, read_next_steps
+
+    try:
+        steps = read_next_steps(paths.raw)
+    except NextStepsError as exc:
+        raise dg.Failure(description=f"the feedback's next steps cannot be read: {exc}") from exc
 
     tables = published_tables(
         paths,
@@ -85,11 +92,13 @@ def borough_feedback(
         **tables,
         support_below_pct=phase2_rules.support_boroughs_below_availability_pct,
         generated_at=dt.datetime.now(dt.UTC),
+        steps=steps,
     )
     index = paths.reports / "feedback" / "index.html"
     return dg.MaterializeResult(
         metadata={
             **counts,
+            "next_steps": f"from {CONFIG_FILE}" if steps else f"none: no {CONFIG_FILE} in the raw data folder",
             "summary_page": dg.MetadataValue.path(str(index.resolve())),
             "summary": f"feedback for {counts['submissions']} file(s) from {counts['boroughs']} borough folder(s)",
         }

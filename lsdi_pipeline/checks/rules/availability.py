@@ -17,6 +17,7 @@ AVAILABILITY: tuple[Rule, ...] = (
         "applicable (z, [z]).",
         "If the figure can be obtained from the source agency, send it; otherwise say why in the Feasibility sheet.",
         None,
+        title="A figure was not given",
     ),
     Rule(
         "pi_suppressed",
@@ -25,6 +26,7 @@ AVAILABILITY: tuple[Rule, ...] = (
         "A figure was suppressed by the borough (<5, c, [c], *).",
         "Send the true figure: the pipeline suppresses small numbers itself before anything is published.",
         None,
+        title="A figure was suppressed",
     ),
     Rule(
         "pi_marked_unreliable",
@@ -33,6 +35,7 @@ AVAILABILITY: tuple[Rule, ...] = (
         "A figure was given as a DfE symbol with no value: low reliability (u, [u]) or rounds to zero (low, k, ~).",
         "Send the figure itself, with any caveat in the Note column: the pipeline applies its own disclosure control.",
         None,
+        title="A symbol was given instead of the figure",
     ),
     Rule(
         "pi_missing_from_return",
@@ -41,6 +44,7 @@ AVAILABILITY: tuple[Rule, ...] = (
         "A phase-1 PI has no row at all in a workbook return.",
         "Add a row for every PI and period pre-listed in the template, marking figures you cannot supply n/a.",
         None,
+        title="A PI has no row in the return",
     ),
     Rule(
         "period_missing",
@@ -51,6 +55,7 @@ AVAILABILITY: tuple[Rule, ...] = (
         "Send a figure for every PI and period pre-listed in the template, or mark it n/a with the reason in the Note "
         "column.",
         None,
+        title="No figure for a period the pilot expects",
     ),
     Rule(
         "pilot_return_missing",
@@ -59,5 +64,6 @@ AVAILABILITY: tuple[Rule, ...] = (
         "A pilot borough has sent no return at all.",
         "Send the return for the pilot period, even if incomplete.",
         None,
+        title="No return has been received",
     ),
 )

@@ -19,6 +19,7 @@ CADENCE: tuple[Rule, ...] = (
         "Report this PI for the periods pre-listed in the template; if your agency only holds other periods, say so "
         "in the Note column.",
         None,
+        title="The figures are for other periods than those asked for",
     ),
     Rule(
         "frequency_contradicts_period",
@@ -28,6 +29,7 @@ CADENCE: tuple[Rule, ...] = (
         "Make the Reporting frequency match the period (Annual for 2007/08, Quarterly for 2007/08 Q3, Monthly for "
         "2007-12).",
         None,
+        title="The reporting frequency does not match the period",
     ),
     Rule(
         "period_ambiguous",
@@ -36,6 +38,7 @@ CADENCE: tuple[Rule, ...] = (
         "A period such as 2007-08 could be a financial year or a month; the reading chosen is stated.",
         "Write financial years as 2007/08 and months by name (Aug 2007), which cannot be mistaken for one another.",
         None,
+        title="The period could be read two ways",
     ),
     Rule(
         "series_gap",
@@ -44,6 +47,7 @@ CADENCE: tuple[Rule, ...] = (
         "A PI is reported for some of its expected periods but not all (a gap in the series).",
         "Add the missing periods, or mark them n/a and say in the Note column why they are not available.",
         None,
+        title="Some of a PI's periods are missing",
     ),
     Rule(
         "basis_mixed",
@@ -52,6 +56,7 @@ CADENCE: tuple[Rule, ...] = (
         "One PI is reported on both financial-year and calendar-year periods.",
         "Report every period of a PI on the basis the catalogue asks for (financial years April–March unless stated).",
         None,
+        title="Financial years and calendar years are mixed for one PI",
     ),
     Rule(
         "subannual_unreconciled",
@@ -62,6 +67,7 @@ CADENCE: tuple[Rule, ...] = (
         "Check the annual figure and the monthly or quarterly figures cover the same cases; correct whichever is "
         "wrong.",
         None,
+        title="Monthly or quarterly figures do not add up to the year's",
     ),
     Rule(
         "period_incomplete",
@@ -70,5 +76,6 @@ CADENCE: tuple[Rule, ...] = (
         "The figure is for a period that had not ended on the date of submission.",
         "Send the final figure once the period has ended, or mark the row as provisional in the Note column.",
         None,
+        title="The period had not ended when the return was sent",
     ),
 )

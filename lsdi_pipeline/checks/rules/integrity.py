@@ -22,6 +22,7 @@ INTEGRITY: tuple[Rule, ...] = (
         "A figure is written as a percentage (45% or a %-formatted cell) for a PI that is not measured in percent.",
         "Enter the figure in the PI's unit (see the PI definitions sheet): a count or rate, not a percentage.",
         None,
+        title="A percentage was given for a PI not measured in percent",
     ),
     Rule(
         "numerator_exceeds_denominator",
@@ -30,6 +31,7 @@ INTEGRITY: tuple[Rule, ...] = (
         "The numerator is larger than the denominator.",
         "Check the numerator and denominator have not been swapped and count the same cohort.",
         None,
+        title="The numerator is larger than the denominator",
     ),
     Rule(
         "percent_out_of_range",
@@ -38,6 +40,7 @@ INTEGRITY: tuple[Rule, ...] = (
         f"A percentage is outside {PERCENT_RANGE[0]}–{PERCENT_RANGE[1]}.",
         f"Enter percentages as numbers from {PERCENT_RANGE[0]} to {PERCENT_RANGE[1]} (45 means 45%).",
         None,
+        title="A percentage is below 0 or above 100",
     ),
     Rule(
         "count_invalid",
@@ -46,6 +49,7 @@ INTEGRITY: tuple[Rule, ...] = (
         "A count is negative or not a whole number.",
         "Counts are whole numbers of children, cases or events; check the figure.",
         None,
+        title="A count is negative or not a whole number",
     ),
     Rule(
         "value_out_of_range",
@@ -54,6 +58,7 @@ INTEGRITY: tuple[Rule, ...] = (
         "The value is outside the PI's valid range.",
         "Check the figure and its unit against the PI definition sheet.",
         None,
+        title="The value is outside the range the PI allows",
     ),
     Rule(
         "value_inconsistent",
@@ -63,6 +68,7 @@ INTEGRITY: tuple[Rule, ...] = (
         "Check the value equals numerator / denominator in the PI's unit, or leave the value blank to have it "
         "calculated.",
         None,
+        title="The value does not match its numerator and denominator",
     ),
     Rule(
         "differs_from_published",
@@ -73,6 +79,7 @@ INTEGRITY: tuple[Rule, ...] = (
         "Check the figure against what was sent to DfE (the children in need census); if DfE's is right, send it; if "
         "the difference is real (a revised or local count), say why in the Note column.",
         None,
+        title="The figure differs from DfE's published figure",
     ),
     Rule(
         "outlier",
@@ -82,6 +89,7 @@ INTEGRITY: tuple[Rule, ...] = (
         f"(robust z-score above {OUTLIER_Z:g}, at least {OUTLIER_MIN_BOROUGHS} boroughs).",
         "Check the figure and its definition; if it is right, explain it in the Note column or the cluster narrative.",
         None,
+        title="The figure is far from other boroughs' figures",
     ),
     Rule(
         "qualified_number",
@@ -90,5 +98,6 @@ INTEGRITY: tuple[Rule, ...] = (
         "A figure was written as approximate (approx, c., ~); it was read as the number given.",
         "Send the exact figure if available; otherwise note it as an estimate in the Note column.",
         None,
+        title="The figure was given as approximate",
     ),
 )

@@ -1,4 +1,5 @@
-"""What a data-quality rule is: a code, its category and severity, and what it tells the person who must fix the data.
+"""What a data-quality rule is: a code and a plain title, its category and severity, and what it tells the person who
+must fix the data.
 
 A rule's severity decides what happens to the row it is found on: `error` keeps the row
 out of comparisons (or, for rules marked `rejects`, out of the facts altogether, kept in
@@ -7,7 +8,7 @@ out of comparisons (or, for rules marked `rejects`, out of the facts altogether,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -19,3 +20,6 @@ class Rule:
     fix_hint: str
     #: a finding of this rule puts the whole file or row aside rather than loading it
     rejects: str | None = None  # None | "file" | "row"
+    #: what the borough officer reads in their feedback: plain words, unique across the rules (the code stays beside it
+    #: for the data team)
+    title: str = field(kw_only=True)

@@ -13,6 +13,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "The file could not be read as an Excel workbook (.xlsx) or a CSV file.",
         "Save the return from Excel as an .xlsx workbook (File > Save As > Excel Workbook) and send it again.",
         "file",
+        title="The file could not be opened",
     ),
     Rule(
         "file_unsupported_type",
@@ -21,6 +22,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "The file is not an .xlsx workbook or a .csv file.",
         "Send the return as the LSDI-R1 .xlsx template; old .xls workbooks must be saved as .xlsx.",
         "file",
+        title="The file is not an Excel workbook or a CSV file",
     ),
     Rule(
         "file_encrypted",
@@ -29,6 +31,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "The workbook is password-protected or encrypted.",
         "Remove the password (File > Info > Protect Workbook) and send the return again.",
         "file",
+        title="The workbook is protected by a password",
     ),
     Rule(
         "file_not_regular",
@@ -37,6 +40,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "The entry in the returns folder is a link, a pipe or a device, not a file; it was neither followed nor read.",
         "Put the return file itself in the returns folder, not a shortcut or link to it.",
         "file",
+        title="A shortcut or link was sent, not the file itself",
     ),
     Rule(
         "file_limits",
@@ -47,6 +51,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "Send only the four LSDI-R1 sheets; remove large embedded objects and stray cells far below or right of the "
         "data.",
         "file",
+        title="The file is too large, or has cells far outside the return",
     ),
     Rule(
         "template_version",
@@ -55,6 +60,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "The About sheet does not name template version LSDI-R1.",
         "Use the current LSDI-R1 template; its About sheet has 'Template version' = LSDI-R1.",
         "file",
+        title="The file is not the LSDI-R1 template",
     ),
     Rule(
         "sheet_missing",
@@ -63,6 +69,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "A required sheet (About, or PI data) is missing.",
         "Keep the sheet names of the template (About, PI data, Feasibility, Narrative); do not rename or delete them.",
         "file",
+        title="A sheet the return needs is missing",
     ),
     Rule(
         "column_missing",
@@ -71,6 +78,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "A required column (PI code, Period, Value) is missing from the header row.",
         "Keep the template's header row in row 1 of the sheet, with the column names unchanged.",
         "file",
+        title="A column the return needs is missing",
     ),
     Rule(
         "borough_unknown",
@@ -79,6 +87,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "The borough named in the return is not a known authority.",
         "Fill 'Borough code' with your authority's code (e.g. E09000003 or 00AC) on the About sheet.",
         "file",
+        title="The borough is not one we know",
     ),
     Rule(
         "borough_mismatch",
@@ -87,6 +96,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "The borough code and name name different authorities, or a CSV names more than one borough.",
         "Check 'Borough code' and 'Borough name' on the About sheet (or the borough_code column) name your authority.",
         "file",
+        title="The borough code and name do not match",
     ),
     # structure: parts of a readable file
     Rule(
@@ -96,6 +106,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "The Feasibility or Narrative sheet is missing from a workbook return.",
         "Fill in the Feasibility and Narrative sheets of the template: they are part of the return.",
         None,
+        title="The Feasibility or Narrative sheet is missing",
     ),
     Rule(
         "return_period_invalid",
@@ -104,6 +115,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "The About sheet's return period is blank or not a financial year.",
         "Write the financial year the return covers as 2007/08.",
         None,
+        title="The return period is not a financial year",
     ),
     Rule(
         "submitted_on_invalid",
@@ -112,6 +124,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "The About sheet's 'Submitted on' is not a date; the date the file arrived was used.",
         "Enter the date of submission as a date (e.g. 2008-03-14).",
         None,
+        title="'Submitted on' is not a date",
     ),
     Rule(
         "submitted_on_after_arrival",
@@ -121,6 +134,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "used instead, so a mistyped year cannot keep the return current ahead of later corrections.",
         "Enter the date the return was sent; it cannot be later than the day it reached the data team.",
         None,
+        title="'Submitted on' is later than the day the file arrived",
     ),
     Rule(
         "sheet_hidden",
@@ -129,6 +143,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "A sheet of the return (About, PI data, Feasibility or Narrative) is hidden; it was read as usual.",
         "Unhide the sheet (right-click a sheet tab > Unhide) and check what it holds before sending.",
         None,
+        title="A sheet of the return is hidden",
     ),
     Rule(
         "merged_cells",
@@ -137,6 +152,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "Cells are merged in a sheet that is read: only the top-left cell of a merged range holds a value.",
         "Unmerge the cells (Home > Merge & Center) and put each value in its own cell.",
         None,
+        title="Cells are merged",
     ),
     Rule(
         "formula_cell",
@@ -146,6 +162,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "nothing was recalculated.",
         "Paste the figures as values (Paste Special > Values) so the return holds the numbers you checked.",
         None,
+        title="A cell holds a formula, not a value",
     ),
     Rule(
         "personal_data",
@@ -156,6 +173,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "Describe cases without identifying anyone: remove names, dates of birth, NHS numbers, pupil numbers and "
         "postcodes from the text.",
         None,
+        title="The text may identify a person",
     ),
     Rule(
         "sheet_duplicated",
@@ -165,6 +183,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "').",
         "Keep one sheet of each name: delete or rename the old copy (check hidden sheets too).",
         "file",
+        title="Two sheets have the same name",
     ),
     Rule(
         "pi_code_unknown",
@@ -173,6 +192,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "The PI code is blank or not in the PI catalogue; the row cannot be used.",
         "Use the PI codes exactly as pre-filled in the template (e.g. NI59); do not edit the PI code column.",
         "row",
+        title="The PI code is not one we know",
     ),
     Rule(
         "period_unreadable",
@@ -181,6 +201,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "The period cannot be read; the row cannot be used.",
         "Write periods as 2007/08 (year), 2007/08 Q3 (quarter), 2007-12 (month) or 2008-03-31 (snapshot date).",
         "row",
+        title="The period is not one we can read",
     ),
     Rule(
         "value_unreadable",
@@ -191,6 +212,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "Enter numbers only; leave the cell blank or write n/a if not available, <5 if suppressed; put explanations "
         "in the Note column.",
         "row",
+        title="The value is not a number we can read",
     ),
     Rule(
         "borough_row_mismatch",
@@ -200,6 +222,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "authority); the row was set aside, neither loaded as the return's borough nor as the one it names.",
         "Send each borough's figures in that borough's own return: correct or delete the borough code on the row.",
         "row",
+        title="The row is for another borough",
     ),
     Rule(
         "duplicate_conflict",
@@ -208,6 +231,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "Several rows give different figures for the same PI and period; none can be used.",
         "Keep one row per PI and period; delete the others or correct their period.",
         "row",
+        title="Two rows give different figures for the same PI and period",
     ),
     Rule(
         "duplicate_row",
@@ -216,6 +240,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "A row repeats another row for the same PI and period exactly; the repeat was set aside.",
         "Delete the repeated row.",
         "row",
+        title="A row is repeated",
     ),
     Rule(
         "answer_invalid",
@@ -225,6 +250,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "drop-down list).",
         "Use the codes pre-filled in the template and choose answers from the drop-down lists.",
         "row",
+        title="A feasibility answer or narrative cannot be used",
     ),
     Rule(
         "agency_unknown",
@@ -233,6 +259,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "The source agency is not one of the agency labels; the catalogue's agency was assumed.",
         "Choose the source agency from the drop-down list.",
         None,
+        title="The source agency is not one on the list",
     ),
     Rule(
         "frequency_unknown",
@@ -241,6 +268,7 @@ STRUCTURE: tuple[Rule, ...] = (
         "The reporting frequency is not Monthly, Quarterly or Annual.",
         "Choose the reporting frequency from the drop-down list.",
         None,
+        title="The reporting frequency is not one on the list",
     ),
     Rule(
         "pi_postponed",
@@ -249,5 +277,6 @@ STRUCTURE: tuple[Rule, ...] = (
         "A figure was given for a PI postponed to a later phase; it is kept but not asked for.",
         "No action needed; postponed PIs are not part of this phase's return.",
         None,
+        title="A figure for a PI not collected in this phase",
     ),
 )
