@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from lsdi_pipeline import codes
-from lsdi_pipeline.analysis.availability import availability_by
-from lsdi_pipeline.analysis.recommendations import RULES_FILE
+from lsdi_pipeline.analysis.recommendations import RULES_FILE, boroughs_needing_support
 
 
 @dataclass(frozen=True)
@@ -119,9 +118,8 @@ def findings_over_limit(dq_issue: pd.DataFrame, current: set[int], severity: str
 def pilots_below_support_threshold(availability_matrix: pd.DataFrame, threshold_pct: float) -> Answer:
     """Does every pilot reach the support threshold? The pilots whose availability is below the Phase II rule's
     threshold: those the support_boroughs recommendation names."""
-    by_borough = availability_by(availability_matrix, "borough_code").set_index("borough_code")["availability_pct"]
-    weak = by_borough[by_borough < threshold_pct].sort_values()
+    weak = boroughs_needing_support(availability_matrix, threshold_pct).sort_values()
     return Answer(
         {code: f"{pct:g}% of the figures expected provided" for code, pct in weak.items()},
-        {"pilots": len(by_borough)},
+        {"pilots": int(availability_matrix["borough_code"].nunique())},
     )
