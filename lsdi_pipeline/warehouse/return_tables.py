@@ -180,6 +180,7 @@ TABLES = (
         "The data-quality rule list.",
         (
             column("check_name", "VARCHAR", "Rule code.", False),
+            column("title", "VARCHAR", "The rule in plain words, as the borough's feedback names it.", False),
             column("category", "VARCHAR", "structure, availability, cadence or integrity.", False, codes.DQ_CATEGORIES),
             column(
                 "severity",

@@ -41,8 +41,8 @@ def registering_in(registry: dict, check_name: str):
 def rule_table() -> pd.DataFrame:
     """The rule list as the `dq_rule` table."""
     return pd.DataFrame(
-        [(r.check_name, r.category, r.severity, r.description, r.fix_hint) for r in RULES],
-        columns=["check_name", "category", "severity", "description", "fix_hint"],
+        [(r.check_name, r.title, r.category, r.severity, r.description, r.fix_hint) for r in RULES],
+        columns=["check_name", "title", "category", "severity", "description", "fix_hint"],
     )
 
 
@@ -68,12 +68,14 @@ def rule_page() -> str:
         lines += [
             f"## {category.capitalize()}",
             "",
-            "| rule | severity | what it finds | what happens | how to fix it |",
-            "| --- | --- | --- | --- | --- |",
+            "| rule | title | severity | what it finds | what happens | how to fix it |",
+            "| --- | --- | --- | --- | --- | --- |",
         ]
         for r in RULES:
             if r.category == category:
                 happens = outcome[r.rejects] + (" as an error" if r.rejects is None and r.severity == "error" else "")
-                lines.append(f"| `{r.check_name}` | {r.severity} | {r.description} | {happens} | {r.fix_hint} |")
+                lines.append(
+                    f"| `{r.check_name}` | {r.title} | {r.severity} | {r.description} | {happens} | {r.fix_hint} |"
+                )
         lines.append("")
     return "\n".join(lines)
