@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from functools import cached_property
 from pathlib import Path
 
 import pytest
 
+from lsdi_pipeline_tests.browser import chromium
 from lsdi_pipeline_tests.pipeline import copy_bundled_raw, materialize_all
 
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -25,16 +25,14 @@ BLOCKING = ("serious", "critical")
 
 def _browser_tools():
     """(chromium, axe-core's source), or a skip saying what is missing; in CI a missing axe-core fails."""
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("chromium is not installed (apt-get install chromium); CI installs it")
+    path = chromium()
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'")
     if not AXE.exists():
         message = f"axe-core is not installed ({AXE} is missing): run `npm ci`, as `make test` does"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    return chromium, AXE.read_text(encoding="utf-8")
+    return path, AXE.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -61,11 +59,11 @@ def pages(reports) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def browser():
-    chromium, _ = _browser_tools()
+    path, _ = _browser_tools()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        launched = playwright.chromium.launch(executable_path=path, args=["--no-sandbox", "--disable-gpu"])
         yield launched
         launched.close()
 

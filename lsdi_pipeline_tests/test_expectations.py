@@ -491,39 +491,15 @@ def test_importing_the_module_does_not_import_great_expectations():
 
 def test_data_docs_index_shows_the_validation_results_with_networking_disabled(faulty, data_docs_dir, tmp_path):
     import re
-    import shutil
-    import subprocess
 
-    browser = shutil.which("chromium")
-    if browser is None:
-        pytest.skip("chromium is not installed (apt-get install chromium); CI installs it")
+    from lsdi_pipeline_tests.browser import chromium, dump_dom
+
+    chromium()
     pages = list(data_docs_dir.rglob("*.html"))
     assert not [p for p in pages if re.search(r"<(script|link)[^>]*(src|href)=\"https?://", p.read_text())]
     dumped = {}
     for page in (data_docs_dir / "index.html", next((data_docs_dir / "validations" / "integrity").rglob("*.html"))):
-        done = subprocess.run(
-            [
-                browser,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                f"--user-data-dir={tmp_path / 'profile'}",
-                "--proxy-server=127.0.0.1:9",
-                "--host-resolver-rules=MAP * ~NOTFOUND",
-                "--enable-logging=stderr",
-                "--virtual-time-budget=5000",
-                "--dump-dom",
-                page.as_uri(),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        done = dump_dom(page, tmp_path / "profile")
         assert "Failed to load resource" not in done.stderr and "Uncaught" not in done.stderr, done.stderr[-2000:]
         dumped[page.name] = done.stdout
     index = dumped["index.html"]

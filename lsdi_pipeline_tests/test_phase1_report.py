@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
-import time
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
@@ -18,6 +16,7 @@ from lsdi_pipeline.analysis.mapping import mapping_summary
 from lsdi_pipeline.reports.phase1 import TITLE, render_phase1_report
 from lsdi_pipeline.reports.phase1.comparison import comparison_period
 from lsdi_pipeline.warehouse.schema import TABLES
+from lsdi_pipeline_tests import browser
 
 SECTIONS = ("mapping", "dataset", "pilot", "quality", "cadence", "comparison", "bias", "feasibility", "phase2")
 REPORT_TABLES = (
@@ -925,38 +924,9 @@ class _DrawnCharts(HTMLParser):
 
 def dump_dom(page: str, tmp_path) -> subprocess.CompletedProcess:
     """The DOM of `page` after headless Chromium ran its scripts, with every network request bound to fail."""
-    browser = shutil.which("chromium")
-    if browser is None:
-        pytest.skip("chromium is not installed (apt-get install chromium); CI installs it")
     report = tmp_path / "phase1_report.html"
     report.write_text(page, encoding="utf-8")
-    started = time.monotonic()
-    result = subprocess.run(
-        [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--proxy-server=127.0.0.1:9",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-            "--enable-logging=stderr",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-            report.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert time.monotonic() - started < 20
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result
+    return browser.dump_dom(report, tmp_path / "profile")
 
 
 def test_a_headless_browser_draws_every_chart_offline(rendered, tmp_path):
