@@ -8,7 +8,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
@@ -144,6 +144,8 @@ def _read(raw: object, frequency: str | None) -> PeriodReading:
         return PeriodReading(error=f"'{_shown(raw)}' is not a valid date ({exc})")
     if reading.error:  # say what the borough typed, as typed
         return PeriodReading(error=reading.error.replace(f"'{text}'", f"'{_shown(raw)}'", 1))
+    if reading.ambiguity:
+        return replace(reading, ambiguity=reading.ambiguity.replace(f"'{text}'", f"'{_shown(raw)}'", 1))
     return reading
 
 

@@ -180,7 +180,7 @@ class ReturnReading:
                     "merged_cells",
                     f"cells {cells} of the '{sheet.name}' sheet are merged: only {first} holds a value, "
                     "the others were read as blank",
-                    Location(sheet.name, row_of(Cell(None, first)), None, first, cells),
+                    Location(sheet.name, row_of(Cell(None, first)), None, first, cell_text(_value_at(sheet, first))),
                 )
 
     def require_columns(self, sheet: Sheet, sheet_format: SheetFormat) -> Table:
@@ -233,3 +233,12 @@ class ReturnReading:
                 period,
                 field_name,
             )
+
+
+def _value_at(sheet: Sheet, ref: str) -> object:
+    """What the sheet holds at `ref` (None for a cell it does not hold)."""
+    row = row_of(Cell(None, ref))
+    for number, cells in sheet.rows:
+        if number == row:
+            return next((c.value for c in cells if c.ref == ref.upper()), None)
+    return None
