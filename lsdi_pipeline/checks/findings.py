@@ -30,6 +30,18 @@ class Location:
 
 #: a finding about a return as a whole, or about something never sent
 NOWHERE = Location()
+#: the rules, besides those that reject a whole file, whose findings have no cell to point at: a sheet as a whole, or
+#: something that is not there (a sheet, a PI's row, a period's figure, a pilot's return)
+WITHOUT_A_CELL = frozenset(
+    (
+        "optional_sheet_missing",
+        "sheet_hidden",
+        "pi_missing_from_return",
+        "period_missing",
+        "series_gap",
+        "pilot_return_missing",
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +62,11 @@ class Finding:
     field: str | None = None
 
     def __post_init__(self) -> None:
-        rule(self.check_name)  # a finding of a rule that is not in the rule list is a bug, found where it is made
+        found = rule(
+            self.check_name
+        )  # a finding of a rule that is not in the rule list is a bug, found where it is made
+        if self.where.cell_ref and (found.rejects == "file" or self.check_name in WITHOUT_A_CELL):
+            raise ValueError(f"{self.check_name} is about no cell, yet its finding points at {self.where.cell_ref}")
 
     @property
     def rule(self) -> Rule:
