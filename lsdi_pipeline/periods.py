@@ -8,7 +8,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from lsdi_pipeline.returns.tables import cell_text
 
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
@@ -115,9 +117,8 @@ def read_period(raw: object, frequency: str | None = None) -> PeriodReading:
 
 
 def _shown(raw: object) -> str:
-    if isinstance(raw, dt.datetime):
-        raw = raw.date()
-    return " ".join(str(raw).replace("\u00a0", " ").split())
+    """The cell as typed (`returns.tables.cell_text`), its spaces tidied for a message."""
+    return " ".join((cell_text(raw) or "").replace("\u00a0", " ").split())
 
 
 def _read(raw: object, frequency: str | None) -> PeriodReading:
@@ -128,11 +129,11 @@ def _read(raw: object, frequency: str | None) -> PeriodReading:
     if isinstance(raw, dt.date):
         return PeriodReading(month(raw.year, raw.month) if raw.day == 1 else snapshot(raw))
     if isinstance(raw, bool):
-        return PeriodReading(error=f"{raw!r} is not a period")
+        return PeriodReading(error=f"'{_shown(raw)}' is not a period")
     if isinstance(raw, (int, float)):
         if float(raw).is_integer() and int(raw) in YEARS:
             return PeriodReading(calendar_year(int(raw)))
-        return PeriodReading(error=f"{raw!r} is not a period")
+        return PeriodReading(error=f"'{_shown(raw)}' is not a period")
     text = " ".join(str(raw).replace("\u00a0", " ").strip().lower().split())
     # an en or em dash only ever joins the two years of a financial year
     text = text.replace("\u2013", "/").replace("\u2014", "/")
@@ -144,6 +145,8 @@ def _read(raw: object, frequency: str | None) -> PeriodReading:
         return PeriodReading(error=f"'{_shown(raw)}' is not a valid date ({exc})")
     if reading.error:  # say what the borough typed, as typed
         return PeriodReading(error=reading.error.replace(f"'{text}'", f"'{_shown(raw)}'", 1))
+    if reading.ambiguity:
+        return replace(reading, ambiguity=reading.ambiguity.replace(f"'{text}'", f"'{_shown(raw)}'", 1))
     return reading
 
 

@@ -21,6 +21,7 @@ from lsdi_pipeline.checks.rules.integrity import OUTLIER_MIN_BOROUGHS
 from lsdi_pipeline.expectations.families import availability_frame, cadence_frame, integrity_frame
 from lsdi_pipeline.expectations.suites import EXPECTATIONS, OUTCOME_COLUMNS, SAMPLE_SIZE, SUITES, run_expectations
 from lsdi_pipeline.periods import read_period
+from lsdi_pipeline.returns.tables import cell_text
 from lsdi_pipeline.returns.values import read_number
 
 REPO = Path(__file__).resolve().parents[1]
@@ -76,7 +77,7 @@ def facts(rows, *, doubled=()) -> pd.DataFrame:
         records.append(
             (
                 *(1, borough, pi, period, reading.period_type, pd.Timestamp(reading.start), pd.Timestamp(reading.end)),
-                *(cell.number, cell.status, None if value is None else str(value), numerator, denominator, frequency),
+                *(cell.number, cell.status, cell_text(value), numerator, denominator, frequency),
                 *("ok", True, "PI data", row_number, f"E{row_number}"),
             )
         )
@@ -336,9 +337,9 @@ def test_a_rule_with_a_row_level_implementation_is_asserted_not_reimplemented():
 def test_a_family_column_holds_the_rules_own_messages(faulty_families):
     integrity, cadence = faulty_families["integrity"], faulty_families["cadence"]
     assert row_at(integrity, "00AN", "NI66", "2007/08 Q3")["count_invalid"] == (
-        "NI66 2007/08 Q3: the count 2.5 is not a whole, non-negative number"
+        "NI66 2007/08 Q3: you typed 2.5, which is not a whole, non-negative count"
     )
-    assert row_at(integrity, "00AM", "NI71", "2007/08")["outlier"].startswith("NI71 2007/08: 61 is far from")
+    assert row_at(integrity, "00AM", "NI71", "2007/08")["outlier"].startswith("NI71 2007/08: you typed 61, far from")
     assert (
         row_at(integrity, "00AA", "NI59", "2007/08").drop(["borough_code", "pi_code", "period", "value"]).isna().all()
     )
@@ -384,9 +385,11 @@ def test_outcome_names_the_gx_expectation_and_the_column_under_test(faulty):
 def test_sample_carries_the_values_under_test(faulty):
     [percent] = sample_rows(outcomes_of(faulty, "percent_out_of_range"))
     assert percent["value"] == 120.0
-    assert percent["percent_out_of_range"] == "NI65 2007/08 Q1: 120% is outside 0–100"
+    assert percent["percent_out_of_range"] == "NI65 2007/08 Q1: you typed 120, which is outside 0–100%"
     [ratio] = sample_rows(outcomes_of(faulty, "numerator_exceeds_denominator"))
-    assert ratio["numerator_exceeds_denominator"] == "NI67 2007/08 Q3: numerator 12 is larger than denominator 10"
+    assert ratio["numerator_exceeds_denominator"] == (
+        "NI67 2007/08 Q3: the numerator, 12, is larger than the denominator, 10"
+    )
     [cadence] = sample_rows(outcomes_of(faulty, "cadence_mismatch"))
     assert (
         cadence["cadence_mismatch"]
@@ -394,7 +397,7 @@ def test_sample_carries_the_values_under_test(faulty):
     )
     [gap] = sample_rows(outcomes_of(faulty, "value_inconsistent"))
     assert (gap["value_inconsistent"], gap["value"]) == (
-        "NI70 2007/08: the value is 40 but numerator / denominator gives 50.0",
+        "NI70 2007/08: you typed 40, but numerator / denominator gives 50.0%",
         40.0,
     )
 
@@ -404,11 +407,11 @@ def test_value_below_the_minimum_and_above_the_maximum_are_one_rule_and_one_expe
     below, above = sorted(json.loads(outcome), key=lambda r: r["value"])
     assert (below["borough_code"], below["value_out_of_range"]) == (
         "00AK",
-        "NI69 2007/08: -2 is outside the PI's valid range 0–500 (rate_per_10k)",
+        "NI69 2007/08: you typed -2, which is outside the PI's valid range 0–500 (rate_per_10k)",
     )
     assert (above["borough_code"], above["value_out_of_range"]) == (
         "00AJ",
-        "NI68 2007/08: 900 is outside the PI's valid range 0–500 (rate_per_10k)",
+        "NI68 2007/08: you typed 900, which is outside the PI's valid range 0–500 (rate_per_10k)",
     )
 
 

@@ -10,12 +10,14 @@ import pytest
 
 from lsdi_pipeline import reference
 from lsdi_pipeline.checks.figures import Figure, check_figure
-from lsdi_pipeline.checks.findings import finding_records
+from lsdi_pipeline.checks.findings import field_columns, finding_records
 from lsdi_pipeline.checks.rules import RULES, RULES_BY_NAME
 from lsdi_pipeline.checks.series import check_series
 from lsdi_pipeline.periods import read_period
 from lsdi_pipeline.published import read_published
 from lsdi_pipeline.returns.batch import missing_pilot_returns
+from lsdi_pipeline.returns.format import LSDI_R1
+from lsdi_pipeline.returns.reader import column_letter
 from lsdi_pipeline_tests.returns_builder import PI_DATA_HEADER, RAW_DIR, parse, pi_row, reference_data, write_return
 
 
@@ -156,9 +158,19 @@ def facts(*rows) -> pd.DataFrame:
                 "sheet": "PI data",
                 "row_number": i,
                 "value_cell_ref": f"E{i}",
+                "raw_period": period,
+                "raw_numerator": None if numerator is None else str(numerator),
+                "raw_denominator": None if denominator is None else str(denominator),
+                "field_columns": TEMPLATE_COLUMNS,
             }
         )
     return pd.DataFrame(records)
+
+
+#: the template's PI data header, as a figure from a workbook laid out like it records where its fields are
+TEMPLATE_COLUMNS = field_columns(
+    {name: (column_letter(i), label) for i, (name, label) in enumerate(zip(LSDI_R1.pi_data.names, PI_DATA_HEADER), 1)}
+)
 
 
 def series_findings(frame: pd.DataFrame) -> set[str]:

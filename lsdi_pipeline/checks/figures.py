@@ -15,6 +15,7 @@ from lsdi_pipeline import codes
 from lsdi_pipeline.checks.rules import registering_in
 from lsdi_pipeline.checks.rules.integrity import PERCENT_RANGE, ROUNDING_TOLERANCE
 from lsdi_pipeline.periods import Period
+from lsdi_pipeline.returns.values import read_number
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,10 @@ class Figure:
     raw_value: str | None = None
     #: the value was written as a percentage (45% or a %-formatted cell)
     typed_as_percent: bool = False
+    #: the Period, Numerator and Denominator cells as typed (`raw_value` is the Value cell's)
+    raw_period: str | None = None
+    raw_numerator: str | None = None
+    raw_denominator: str | None = None
 
     @classmethod
     def as_loaded(cls, fact: Mapping, pi: dict) -> Figure:
@@ -54,6 +59,9 @@ class Figure:
             fact["denominator"],
             fact["reported_frequency"],
             raw_value=fact["raw_value"],
+            raw_period=fact.get("raw_period"),
+            raw_numerator=fact.get("raw_numerator"),
+            raw_denominator=fact.get("raw_denominator"),
         )
 
     @property
@@ -129,7 +137,10 @@ def period_ambiguous(f: Figure):
 @figure_rule("period_incomplete")
 def period_incomplete(f: Figure):
     if f.submitted_on and f.period.end > f.submitted_on:
-        yield "period", f"{f.period.label} had not ended on the date of submission ({f.submitted_on})"
+        yield (
+            "period",
+            f"{period_typed(f.raw_period, f.period.label)} had not ended on the date of submission ({f.submitted_on})",
+        )
 
 
 @figure_rule("cadence_mismatch")
@@ -140,13 +151,13 @@ def period_off_cadence(f: Figure):
     if basis == "snapshot" or period.period_type == "snapshot":
         fits = period.period_type == "snapshot" and basis == "snapshot" and snapshot_fits(period.end, expected)
         given = (
-            f"a snapshot on {period.label}"
+            f"a snapshot on {period_typed(f.raw_period, period.label)}"
             if period.period_type == "snapshot"
             else f"a {period.period_type.replace('_', ' ')} figure"
         )
     else:
         fits = codes.PERIOD_TYPE_CADENCE[period.period_type] == expected
-        given = f"a {codes.PERIOD_TYPE_CADENCE[period.period_type]} figure ({period.label})"
+        given = f"a {codes.PERIOD_TYPE_CADENCE[period.period_type]} figure ({period_typed(f.raw_period, period.label)})"
     if not fits:
         asked = f"{expected} snapshot" if basis == "snapshot" else expected
         yield "period", f"{f.code} is asked for as {_a(asked)} figure but {given} was given"
@@ -160,7 +171,7 @@ def frequency_contradicts_period(f: Figure):
             "reporting_frequency",
             (
                 f"reporting frequency {codes.FREQUENCY_LABELS[f.frequency]} does not match "
-                f"the period {f.period.label}, which is {_a(implied)} period"
+                f"the period {period_typed(f.raw_period, f.period.label)}, which is {_a(implied)} period"
             ),
         )
 
@@ -190,22 +201,32 @@ def numerator_exceeds_denominator(f: Figure):
         and f.denominator is not None
         and f.numerator > f.denominator
     ):
-        yield "numerator", f"{f.where}: numerator {f.numerator:g} is larger than denominator {f.denominator:g}"
+        yield (
+            "numerator",
+            f"{f.where}: the numerator, {_quoted(f.raw_numerator, f.numerator)}, is larger than the denominator, "
+            f"{_quoted(f.raw_denominator, f.denominator)}",
+        )
 
 
 @figure_rule("percent_out_of_range")
 def percent_out_of_range(f: Figure):
     if _reported(f) and f.pi["unit"] == "percent" and not _percent_in_range(f.value):
-        yield "value", f"{f.where}: {f.value:g}% is outside {PERCENT_RANGE[0]}–{PERCENT_RANGE[1]}"
+        yield "value", f"{f.where}: {typed_value(f)}, which is outside {PERCENT_RANGE[0]}–{PERCENT_RANGE[1]}%"
 
 
 @figure_rule("count_invalid")
 def count_invalid(f: Figure):
     if _reported(f) and f.pi["unit"] == "count" and not _whole(f.value):
-        yield "value", f"{f.where}: the count {f.value:g} is not a whole, non-negative number"
-    for field_name, number in (("numerator", f.numerator), ("denominator", f.denominator)):
+        yield "value", f"{f.where}: {typed_value(f)}, which is not a whole, non-negative count"
+    for field_name, number, typed in (
+        ("numerator", f.numerator, f.raw_numerator),
+        ("denominator", f.denominator, f.raw_denominator),
+    ):
         if number is not None and not _whole(number):
-            yield field_name, f"{f.where}: {field_name} {number:g} is not a whole, non-negative number"
+            yield (
+                field_name,
+                f"{f.where}: the {field_name} is {_quoted(typed, number)}, not a whole, non-negative number",
+            )
 
 
 @figure_rule("value_out_of_range")
@@ -221,7 +242,7 @@ def value_out_of_range(f: Figure):
     low, high = f.pi["valid_min"], f.pi["valid_max"]
     if (low is not None and f.value < low) or (high is not None and f.value > high):
         bounds = f"{'' if low is None else f'{low:g}'}–{'' if high is None else f'{high:g}'}"
-        yield "value", f"{f.where}: {f.value:g} is outside the PI's valid range {bounds} ({f.pi['unit']})"
+        yield "value", f"{f.where}: {typed_value(f)}, which is outside the PI's valid range {bounds} ({f.pi['unit']})"
 
 
 @figure_rule("value_inconsistent")
@@ -230,7 +251,47 @@ def value_inconsistent(f: Figure):
     if _reported(f) and scale and f.numerator is not None and f.denominator:
         expected = f.numerator / f.denominator * scale
         if abs(f.value - expected) > ROUNDING_TOLERANCE + 1e-9:
-            yield "value", f"{f.where}: the value is {f.value:g} but numerator / denominator gives {expected:.1f}"
+            yield (
+                "value",
+                f"{f.where}: {typed_value(f)}, but numerator / denominator gives {expected:.1f}{_unit(f.pi['unit'])}",
+            )
+
+
+def typed_value(f: Figure) -> str:
+    """The figure's value as the borough typed it and, where the pipeline read it as something else, what it was read
+    as: `you typed 84`, `you typed 0.118, read as 11.8%`; a value calculated from a blank Value cell says so."""
+    return typed_as(f.raw_value, f.value, f.pi["unit"])
+
+
+def typed_as(typed: str | None, number: float | None, unit: str, which_is: str | None = None) -> str:
+    """`you typed 84`, with what it was read as where that is not the number typed (`you typed 0.118, read as 11.8%`:
+    a %-formatted cell); `which_is` words a comparison's own scale (`you typed 84, which is 9.9 per 10,000
+    children`)."""
+    if number is None:
+        return f"you typed {typed}" if typed is not None else "the Value cell is blank"
+    if typed is None:
+        shown = f"the value calculated from the numerator and denominator is {number:g}{_unit(unit)}"
+        return shown if which_is is None else f"{shown}, which is {which_is}"
+    plain = read_number(typed)
+    said = f"you typed {typed}"
+    if plain.number is None or abs(plain.number - number) > 1e-9 * max(1.0, abs(number)):
+        said += f", read as {number:g}{_unit(unit)}"
+    return said if which_is is None else f"{said}, which is {which_is}"
+
+
+def period_typed(typed: str | None, label: str) -> str:
+    """A period by its label, with what the borough typed where that was written otherwise: `2007 Q4 (you typed
+    Oct-Dec 2007)`."""
+    return label if typed is None or typed.strip() == label else f"{label} (you typed {typed})"
+
+
+def _quoted(typed: str | None, number: float) -> str:
+    """A numerator or denominator as typed (its number where the cell was not kept as typed)."""
+    return typed if typed is not None else f"{number:g}"
+
+
+def _unit(unit: str) -> str:
+    return "%" if unit == "percent" else ""
 
 
 def _percent_in_range(value: float) -> bool:

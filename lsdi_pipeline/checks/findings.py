@@ -7,7 +7,9 @@ severity and fix hint come from the rule list, so no finding can disagree with i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -28,6 +30,18 @@ class Location:
 
 #: a finding about a return as a whole, or about something never sent
 NOWHERE = Location()
+#: the rules, besides those that reject a whole file, whose findings have no cell to point at: a sheet as a whole, or
+#: something that is not there (a sheet, a PI's row, a period's figure, a pilot's return)
+WITHOUT_A_CELL = frozenset(
+    (
+        "optional_sheet_missing",
+        "sheet_hidden",
+        "pi_missing_from_return",
+        "period_missing",
+        "series_gap",
+        "pilot_return_missing",
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +62,11 @@ class Finding:
     field: str | None = None
 
     def __post_init__(self) -> None:
-        rule(self.check_name)  # a finding of a rule that is not in the rule list is a bug, found where it is made
+        found = rule(
+            self.check_name
+        )  # a finding of a rule that is not in the rule list is a bug, found where it is made
+        if self.where.cell_ref and (found.rejects == "file" or self.check_name in WITHOUT_A_CELL):
+            raise ValueError(f"{self.check_name} is about no cell, yet its finding points at {self.where.cell_ref}")
 
     @property
     def rule(self) -> Rule:
@@ -77,40 +95,79 @@ class Finding:
         }
 
 
-#: the columns of a figure's row that locate a finding about it (a column the frame lacks gives None)
-_FIGURE_COLUMNS = ("submission_id", "borough_code", "pi_code", "period", "sheet", "row_number", "value_cell_ref")
+#: the fields of a figure's row whose cell `fact_pi_value` keeps as typed, and the column holding that text
+TYPED_COLUMNS = {
+    "period": "raw_period",
+    "numerator": "raw_numerator",
+    "denominator": "raw_denominator",
+    "value": "raw_value",
+}
+#: the columns of a figure's row that say which return, PI and period a finding about it concerns
+_FIGURE_COLUMNS = ("submission_id", "borough_code", "pi_code", "period", "sheet", "row_number", "field_columns")
+
+
+def field_columns(header: Mapping[str, tuple[str, str]]) -> str:
+    """A return's header as `fact_pi_value.field_columns` keeps it: JSON, field → [column letter, header as written]."""
+    return json.dumps({name: list(place) for name, place in header.items()}, ensure_ascii=False, sort_keys=True)
+
+
+@functools.lru_cache(maxsize=1024)
+def _header(columns: str) -> dict[str, list[str]]:
+    return json.loads(columns)
+
+
+def locate(figure: Mapping, field: str | None) -> Location:
+    """Where `field` of a figure (a `fact_pi_value` row) is in its return: the cell in that field's column of the
+    figure's row, and the cell as typed. No field (a figure that is missing) is its sheet alone."""
+    sheet = figure.get("sheet")
+    if field is None:
+        return Location(sheet)
+    row_number = figure.get("row_number")
+    columns = figure.get("field_columns")
+    letter, header = _header(columns).get(field, (None, None)) if isinstance(columns, str) else (None, None)
+    typed = figure.get(TYPED_COLUMNS.get(field, ""))
+    return Location(
+        sheet,
+        None if pd.isna(row_number) else int(row_number),
+        header,
+        f"{letter}{int(row_number)}" if letter and pd.notna(row_number) else None,
+        typed if isinstance(typed, str) else None,
+    )
 
 
 def findings_on_figures(
     check_name: str,
     figures: pd.DataFrame,
     messages: Sequence[str],
-    column: str | None = "Value",
-    field: str | None = "value",
+    fields: str | None | Sequence[str | None] = "value",
 ) -> list[Finding]:
-    """A finding about each figure of `figures` (rows of `fact_pi_value`), with its message, in `column` of its row.
+    """A finding about each figure of `figures` (rows of `fact_pi_value`), with its message, located to the cell of
+    the field it judges (`fields`: one for all, or one per figure) by the figure's own `field_columns`.
 
     Values come from each column's array, so they are the very scalars `figures.iloc[i]` would give.
     """
     if len(messages) != len(figures):
         raise ValueError(f"{check_name}: {len(messages)} messages for {len(figures)} figures")
-    columns = [figures[name].array if name in figures else [None] * len(figures) for name in _FIGURE_COLUMNS]
-    raw = figures["raw_value"].array if "raw_value" in figures else [None] * len(figures)
-    return [
-        Finding(
-            check_name,
-            message,
-            submission_id,
-            borough_code,
-            pi_code,
-            period,
-            Location(sheet, row_number, column, cell_ref, value_found),
-            field,
+    if fields is None or isinstance(fields, str):
+        fields = [fields] * len(figures)
+    names = [*_FIGURE_COLUMNS, *TYPED_COLUMNS.values()]
+    columns = [figures[name].array if name in figures else [None] * len(figures) for name in names]
+    findings = []
+    for values, message, field in zip(zip(*columns, strict=True), messages, fields, strict=True):
+        figure = dict(zip(names, values, strict=True))
+        findings.append(
+            Finding(
+                check_name,
+                message,
+                figure["submission_id"],
+                figure["borough_code"],
+                figure["pi_code"],
+                figure["period"],
+                locate(figure, field),
+                field,
+            )
         )
-        for (submission_id, borough_code, pi_code, period, sheet, row_number, cell_ref), value_found, message in zip(
-            zip(*columns, strict=True), raw, messages, strict=True
-        )
-    ]
+    return findings
 
 
 def finding_records(findings: Iterable[Finding]) -> list[dict]:

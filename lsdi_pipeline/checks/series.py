@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from lsdi_pipeline import codes
-from lsdi_pipeline.checks.findings import Finding, findings_on_figures
+from lsdi_pipeline.checks.figures import period_typed, typed_as
+from lsdi_pipeline.checks.findings import TYPED_COLUMNS, Finding, findings_on_figures
 from lsdi_pipeline.checks.rules import registering_in
 from lsdi_pipeline.checks.rules.cadence import RECONCILE_TOLERANCE, RECONCILE_TOLERANCE_AT_LEAST
 from lsdi_pipeline.checks.rules.integrity import OUTLIER_MIN_BOROUGHS, OUTLIER_PER_CHILDREN, OUTLIER_Z
@@ -73,6 +74,16 @@ def check_series(
     return findings
 
 
+def _column(figures: pd.DataFrame, name: str) -> pd.Series | list[None]:
+    """A column of `figures`, or None for each figure where the frame has no such column."""
+    return figures[name] if name in figures else [None] * len(figures)
+
+
+def _text(value: object) -> str | None:
+    """A cell's text as typed, or None (pandas gives NaN for a missing one)."""
+    return value if isinstance(value, str) else None
+
+
 def _fy_start(period_start: pd.Series) -> pd.Series:
     """The financial year (by its first calendar year) a period starts in."""
     start = pd.to_datetime(period_start)
@@ -115,7 +126,7 @@ def series_gap(current: pd.DataFrame) -> list[Finding]:
         f"{pi_code}: no figure for {label} although other periods of {fy}/{(fy + 1) % 100:02d} were reported"
         for pi_code, label, fy in zip(missing["pi_code"], missing["period"], missing["fy"], strict=True)
     ]
-    return findings_on_figures("series_gap", missing, messages, None, None)
+    return findings_on_figures("series_gap", missing, messages, None)
 
 
 def _expected_periods(series: pd.DataFrame) -> pd.DataFrame:
@@ -148,11 +159,13 @@ def basis_mixed(current: pd.DataFrame) -> list[Finding]:
     off_basis = (calendar | financial) & (calendar != on_calendar_basis)
     off = current.loc[mixed & off_basis]
     messages = [
-        f"{pi_code}: {period} mixes calendar and financial years in one series; "
+        f"{pi_code}: {period_typed(_text(typed), period)} mixes calendar and financial years in one series; "
         f"this PI is reported on {'calendar' if basis == 'calendar_year' else 'financial'} years"
-        for pi_code, period, basis in zip(off["pi_code"], off["period"], off["period_basis"])
+        for pi_code, period, typed, basis in zip(
+            off["pi_code"], off["period"], _column(off, "raw_period"), off["period_basis"], strict=True
+        )
     ]
-    return findings_on_figures("basis_mixed", off, messages, "Period", "period")
+    return findings_on_figures("basis_mixed", off, messages, "period")
 
 
 #: what must add up to the annual figure, by unit: a count's value, a percentage's numerator and denominator, and a
@@ -185,13 +198,20 @@ def subannual_unreconciled(current: pd.DataFrame) -> list[Finding]:
     flagged = complete.join(
         off.loc[~off.index.duplicated()], how="inner"
     ).sort_index()  # the first field off, in series order
+    typed = [
+        _text(flagged[TYPED_COLUMNS[field]].iloc[i]) if TYPED_COLUMNS[field] in flagged else None
+        for i, field in enumerate(flagged["field"])
+    ]
     messages = [
-        f"{pi_code} {period}: the {part_type}ly {field}s add up to {total:g} but the annual {field} is {annual:g}"
-        for pi_code, period, part_type, field, total, annual in zip(
-            *(flagged[name] for name in ("pi_code", "period", "part_type", "field", "total", "annual")), strict=True
+        f"{pi_code} {period}: the {part_type}ly {field}s add up to {total:g} but the annual {field} "
+        + (f"is {annual:g}" if as_typed is None else f"you typed is {as_typed}")
+        for pi_code, period, part_type, field, total, annual, as_typed in zip(
+            *(flagged[name] for name in ("pi_code", "period", "part_type", "field", "total", "annual")),
+            typed,
+            strict=True,
         )
     ]
-    return findings_on_figures("subannual_unreconciled", flagged, messages)
+    return findings_on_figures("subannual_unreconciled", flagged, messages, list(flagged["field"]))
 
 
 def _complete_years(summable: pd.DataFrame) -> pd.DataFrame:
@@ -248,12 +268,14 @@ def differs_from_published(current: pd.DataFrame) -> list[Finding]:
         (both["value"].astype(float) - both["published_figure"].astype(float)).abs() > both["tolerance"] + 1e-9
     ]
     messages = [
-        f"{pi} {period}: the return gives {value:g} but DfE published {published:g} for this borough ({file}); they "
-        f"differ by more than DfE's rounding (±{tolerance:g})"
-        for pi, period, value, published, file, tolerance in zip(
+        f"{pi} {period}: {typed_as(_text(typed), value, unit)}, but DfE published {published:g} for this borough "
+        f"({file}); they differ by more than DfE's rounding (±{tolerance:g})"
+        for pi, period, typed, value, unit, published, file, tolerance in zip(
             off["pi_code"],
             off["period"],
+            _column(off, "raw_value"),
             off["value"],
+            off["unit"],
             off["published_figure"],
             off["published_file"],
             off["tolerance"],
@@ -270,10 +292,24 @@ def outlier(current: pd.DataFrame) -> list[Finding]:
     scored = robust_z(current)
     flagged = scored.loc[scored["robust_z"].abs() > OUTLIER_Z]
     messages = [
-        f"{pi_code} {period}: {compared:g}{per} is far from the other boroughs' median of {median:g}{per} "
-        f"(robust z = {z:.1f})"
-        for pi_code, period, compared, per, median, z in zip(
-            *(flagged[c] for c in ("pi_code", "period", "compared", "per", "group_median", "robust_z"))
+        f"{pi_code} {period}: {typed_as(_text(typed), value, unit, f'{compared:g}{per}' if per else None)}, far from "
+        f"the other boroughs' median of {median:g}{per} (robust z = {z:.1f})"
+        for pi_code, period, typed, value, unit, compared, per, median, z in zip(
+            *(
+                _column(flagged, c)
+                for c in (
+                    "pi_code",
+                    "period",
+                    "raw_value",
+                    "value",
+                    "unit",
+                    "compared",
+                    "per",
+                    "group_median",
+                    "robust_z",
+                )
+            ),
+            strict=True,
         )
     ]
     return findings_on_figures("outlier", flagged, messages)

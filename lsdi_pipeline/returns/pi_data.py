@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from lsdi_pipeline import codes
 from lsdi_pipeline.checks.figures import Figure, check_figure
-from lsdi_pipeline.checks.findings import Finding, Location
+from lsdi_pipeline.checks.findings import TYPED_COLUMNS, Finding, Location
 from lsdi_pipeline.periods import read_period
 from lsdi_pipeline.reference import clean_code
 from lsdi_pipeline.returns.reader import Cell
@@ -232,6 +232,7 @@ def read_pi_row(
         number, value_status = round(derived, 4), "reported"
     label = period.label
     qualified = {name: cell_text(fields[name].value) for name, r in readings.items() if r.qualified}
+    typed = {TYPED_COLUMNS[name]: _typed(fields.get(name)) for name in ("period", "numerator", "denominator")}
     figure = Figure(
         pi,
         period,
@@ -245,6 +246,7 @@ def read_pi_row(
         qualified,
         cell_text(fields["value"].value),
         value.percent,
+        **typed,
     )
     for check_name, field_name, message in check_figure(figure):
         flag(check_name, message, field_name, label)
@@ -284,5 +286,11 @@ def read_pi_row(
         "row_number": row_number,
         "value_cell_ref": where("value").cell_ref,
         "note": cell_text(note_cell.value) if note_cell is not None else None,
+        **typed,
+        "field_columns": table.field_columns,
     }
     return fact, row_issues
+
+
+def _typed(cell: Cell | None) -> str | None:
+    return None if cell is None else cell_text(cell.value)

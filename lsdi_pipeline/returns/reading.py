@@ -16,7 +16,7 @@ from lsdi_pipeline import codes
 from lsdi_pipeline.checks.findings import Finding, Location
 from lsdi_pipeline.checks.personal_data import describe, find_personal_data, mask
 from lsdi_pipeline.reference import AuthorityRegister, Catalogue
-from lsdi_pipeline.returns.format import LSDI_R1, ReturnFormat, SheetFormat, is_read
+from lsdi_pipeline.returns.format import ABOUT, LSDI_R1, ReturnFormat, SheetFormat, is_read
 from lsdi_pipeline.returns.reader import Book, Cell, FileRejected, Sheet
 from lsdi_pipeline.returns.statuses import FILE_REJECTING, ISSUE_LOCATION, figure_quality, submission_statuses
 from lsdi_pipeline.returns.tables import Table, cell_text, read_table, row_of
@@ -180,7 +180,13 @@ class ReturnReading:
                     "merged_cells",
                     f"cells {cells} of the '{sheet.name}' sheet are merged: only {first} holds a value, "
                     "the others were read as blank",
-                    Location(sheet.name, row_of(Cell(None, first)), None, first, cells),
+                    Location(
+                        sheet.name,
+                        row_of(Cell(None, first)),
+                        None if name == ABOUT else cell_text(_value_at(sheet, _header_of(first))),
+                        first,
+                        cell_text(_value_at(sheet, first)),
+                    ),
                 )
 
     def require_columns(self, sheet: Sheet, sheet_format: SheetFormat) -> Table:
@@ -233,3 +239,17 @@ class ReturnReading:
                 period,
                 field_name,
             )
+
+
+def _header_of(ref: str) -> str:
+    """The header cell (row 1) of a cell's column."""
+    return "".join(ch for ch in ref if ch.isalpha()) + "1"
+
+
+def _value_at(sheet: Sheet, ref: str) -> object:
+    """What the sheet holds at `ref` (None for a cell it does not hold)."""
+    row = row_of(Cell(None, ref))
+    for number, cells in sheet.rows:
+        if number == row:
+            return next((c.value for c in cells if c.ref == ref.upper()), None)
+    return None

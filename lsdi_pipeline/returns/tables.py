@@ -1,26 +1,48 @@
 """A sheet of a return read as a table: its header matched to the format's columns, then one record a row.
 
-Also the two readings of a cell every part of the parser shares: as text, and whether it is blank.
+Also the two readings of a cell every part of the parser shares: as typed, and whether it is blank.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
 
+from lsdi_pipeline.checks.findings import field_columns
 from lsdi_pipeline.returns.format import SheetFormat
 from lsdi_pipeline.returns.reader import Cell, Sheet, column_letter
 
 
 def cell_text(value: object) -> str | None:
-    """A cell as text for records and findings (None for an empty cell)."""
+    """A cell as typed: what the officer sees of it in Excel's formula bar, before anything is read from it.
+
+    Text exactly as written (spaces and all); a number as Excel shows it, to 15 significant digits and so without
+    float noise (0.1 + 0.2 is 0.3), never in exponent form below 10^15; TRUE or FALSE; a date as 2008-03-14, with its
+    time when it has one. A number in a %-formatted cell is the number stored (0.118, shown as 11.8%): a finding says
+    what it was read as. None for an empty cell. Every finding's `value_found` and every `raw_*` column is this.
+    """
     if value is None:
         return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
+    if isinstance(value, float):
+        return number_text(value)
     return str(value)
+
+
+def number_text(number: float) -> str:
+    """A number as Excel shows it in the formula bar: 15 significant digits, no exponent unless it is huge or tiny."""
+    if not math.isfinite(number):
+        return str(number)
+    shown = f"{number:.15g}"
+    if 1e-9 <= abs(number) < 1e15 or number == 0:
+        shown = f"{Decimal(shown):f}"
+    return "0" if shown == "-0" else shown
 
 
 def is_blank(value: object) -> bool:
@@ -57,6 +79,11 @@ class Table:
                 if not is_blank(c.value)
             }
             yield row_number, fields, raw
+
+    @cached_property
+    def field_columns(self) -> str:
+        """Each field's column letter and header as written, as `fact_pi_value.field_columns` keeps them."""
+        return field_columns({name: (column_letter(i + 1), text) for name, (i, text) in self.header.items()})
 
     def column_name(self, field_name: str) -> str:
         return self.header[field_name][1]

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from lsdi_pipeline import codes
+from lsdi_pipeline.returns.tables import cell_text
 
 #: the contract's markers, plus the spellings officers use for the same (na, n/k, dashes)
 NOT_PROVIDED_MARKERS = frozenset({"n/a", "-", "not collected", "not available", "nk", "na", "n/k", "\u2013", "\u2014"})
@@ -46,10 +47,10 @@ def read_number(value: object, number_format: str | None = None) -> CellReading:
     if value is None:
         return NOT_PROVIDED
     if isinstance(value, bool) or isinstance(value, (dt.date, dt.datetime, dt.time)):
-        return CellReading(None, "unreadable", problem=f"holds {value!s}, which is not a number")
+        return CellReading(None, "unreadable", problem=f"holds {cell_text(value)}, which is not a number")
     if isinstance(value, (int, float)):
         percent = bool(number_format and "%" in number_format)
-        return _figure(float(value) * 100 if percent else float(value), str(value), percent=percent)
+        return _figure(float(value) * 100 if percent else float(value), cell_text(value), percent=percent)
     text = " ".join(str(value).replace("\u00a0", " ").split())
     lowered = text.lower()
     if not text:

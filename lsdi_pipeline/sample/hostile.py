@@ -8,7 +8,7 @@ beside the bundled returns; the tests run all of them through the pipeline.
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from lsdi_pipeline.returns.format import LSDI_R1, Limits
@@ -54,13 +54,18 @@ def _rows_xml(rows) -> str:
 
 
 def write_workbook(
-    path: Path, pi_rows_xml: str, shared_strings: str | None = None, extra_parts: dict[str, bytes] | None = None
+    path: Path,
+    pi_rows_xml: str,
+    shared_strings: str | None = None,
+    extra_parts: dict[str, bytes] | None = None,
+    pi_header: Sequence[str] = PI_HEADER,
 ) -> Path:
-    """A minimal LSDI-R1 workbook written part by part, so any part can be made as large or as odd as wanted."""
+    """A minimal LSDI-R1 workbook written part by part, so any part can be made as large or as odd as wanted (its PI
+    data header too: columns in another order, headed otherwise)."""
     about, pi_data, feasibility, narrative = SHEETS
     sheets = {
         about: _rows_xml(ABOUT),
-        pi_data: _rows_xml([PI_HEADER]) + pi_rows_xml,
+        pi_data: _rows_xml([pi_header]) + pi_rows_xml,
         feasibility: _rows_xml([LSDI_R1.feasibility.labels]),
         narrative: _rows_xml([LSDI_R1.narrative.labels]),
     }

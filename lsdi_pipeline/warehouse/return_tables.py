@@ -88,7 +88,12 @@ TABLES = (
                 False,
                 codes.VALUE_STATUSES,
             ),
-            column("raw_value", "VARCHAR", "The Value cell exactly as read."),
+            column(
+                "raw_value",
+                "VARCHAR",
+                "The Value cell as typed (84, 0.118 in a %-formatted cell, approx 45, n/a), before it was read as "
+                "`value`.",
+            ),
             column("numerator", "DOUBLE", "Numerator as reported."),
             column("denominator", "DOUBLE", "Denominator as reported."),
             column("reported_frequency", "VARCHAR", "Reporting frequency the borough declared.", True, codes.CADENCES),
@@ -116,6 +121,20 @@ TABLES = (
             column("row_number", "INTEGER", "Excel row number (header = 1).", False),
             column("value_cell_ref", "VARCHAR", "Cell reference of the row's Value cell (E14), for locating findings."),
             column("note", "VARCHAR", "The borough's note on the row, as written."),
+            column(
+                "raw_period",
+                "VARCHAR",
+                "The Period cell as typed (Oct-Dec 2007, a date cell as 2007-12-31), before it was read as `period`.",
+            ),
+            column("raw_numerator", "VARCHAR", "The Numerator cell as typed, before it was read as `numerator`."),
+            column("raw_denominator", "VARCHAR", "The Denominator cell as typed, before it was read as `denominator`."),
+            column(
+                "field_columns",
+                "VARCHAR",
+                "Where each field of the row is in the return: JSON, field → [column letter, header as written], e.g. "
+                '{"period": ["B", "Period"], "value": ["E", "Value"]}; a field\'s cell is its letter and `row_number`. '
+                "Findings across figures are located by it, since returns order and name their columns differently.",
+            ),
         ),
         ("submission_id", "pi_code", "period"),
     ),
@@ -212,12 +231,25 @@ TABLES = (
             column("message", "VARCHAR", "What is wrong, in words for the borough.", False),
             column("sheet", "VARCHAR", "Sheet of the finding."),
             column("row_number", "INTEGER", "Excel row number (header = 1)."),
-            column("column_name", "VARCHAR", "Column of the finding, as named in the header."),
-            column("cell_ref", "VARCHAR", "Cell reference (E14)."),
+            column(
+                "column_name",
+                "VARCHAR",
+                "Column of the field the finding judges, as named in the return's header (on the About sheet, the "
+                "field's label).",
+            ),
+            column(
+                "cell_ref",
+                "VARCHAR",
+                "The cell the officer must change (E14): in the column of the field the finding judges (a Period "
+                "finding at the Period cell, a numerator finding at the Numerator cell); NULL when there is none to "
+                "point at (no return, a PI with no row, a period with no figure, a sheet as a whole).",
+            ),
             column(
                 "value_found",
                 "VARCHAR",
-                "The cell's content as read (free text with personal data is masked here).",
+                "The cell at `cell_ref` as typed, before any conversion: what the officer sees in Excel (84, 0.118 "
+                "for a %-formatted cell shown as 11.8%, a date typed as text as that text); free text with personal "
+                "data is masked here.",
             ),
             column("fix_hint", "VARCHAR", "What the borough officer should do (the rule's fix hint; see dq_rule)."),
         ),
