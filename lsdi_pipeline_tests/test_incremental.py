@@ -125,8 +125,9 @@ def _sensor_request(raw: Path, warehouse: Path) -> dg.RunRequest:
     sensor = build_defs(LsdiPaths(raw_dir=str(raw), warehouse_dir=str(warehouse))).resolve_sensor_def(
         "returns_folder_sensor"
     )
-    first = sensor(dg.build_sensor_context())
-    [request] = sensor(dg.build_sensor_context(cursor=first.cursor)).run_requests
+    with dg.instance_for_test() as instance:  # the sensor asks the instance whether a run is reading the folder
+        first = sensor(dg.build_sensor_context(instance=instance))
+        [request] = sensor(dg.build_sensor_context(cursor=first.cursor, instance=instance)).run_requests
     return request
 
 
