@@ -130,8 +130,8 @@ TABLES = (
             column("raw_denominator", "VARCHAR", "The Denominator cell as typed, before it was read as `denominator`."),
             column(
                 "field_columns",
-                "VARCHAR",
-                "Where each field of the row is in the return: JSON, field → [column letter, header as written], e.g. "
+                "JSON",
+                "Where each field of the row is in the return: field → [column letter, header as written], e.g. "
                 '{"period": ["B", "Period"], "value": ["E", "Value"]}; a field\'s cell is its letter and `row_number`. '
                 "Findings across figures are located by it, since returns order and name their columns differently.",
             ),
