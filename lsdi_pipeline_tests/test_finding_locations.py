@@ -172,10 +172,13 @@ def loaded(tmp_path_factory) -> tuple[Path, Path]:
     return raw, warehouse
 
 
-def as_typed(value: object) -> str | None:
-    """What Excel's formula bar shows of a cell, worked out here independently of the pipeline."""
+def as_typed(value: object, number_format: str = "General") -> str | None:
+    """What Excel's formula bar shows of a cell, worked out here independently of the pipeline: a number in a
+    percentage format as the percentage (0.118 in 0.0% shows 11.8%)."""
     if value is None:
         return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and number_format.endswith("%"):
+        return as_typed(round(value * 100, 12)) + "%"
     if isinstance(value, bool):
         return str(value).upper()
     if isinstance(value, dt.datetime):
@@ -188,7 +191,7 @@ def as_typed(value: object) -> str | None:
 
 def grid(path: Path, sheet: str) -> dict[str, object]:
     """Every cell of a sheet of an archived return by reference, as openpyxl (or, for a CSV, the csv module) reads
-    it; row 1's cells under `header:<letter>`."""
+    it: (value, number format)."""
     if path.suffix.lower() == ".csv":
         data = path.read_bytes()
         try:
@@ -196,9 +199,11 @@ def grid(path: Path, sheet: str) -> dict[str, object]:
         except UnicodeDecodeError:  # an agency's export in Windows-1252, as the format allows
             text = data.decode("cp1252")
         rows = list(csv.reader(io.StringIO(text, newline="")))
-        return {f"{column_letter(c)}{r}": v for r, cells in enumerate(rows, 1) for c, v in enumerate(cells, 1)}
+        return {
+            f"{column_letter(c)}{r}": (v, "General") for r, cells in enumerate(rows, 1) for c, v in enumerate(cells, 1)
+        }
     workbook = openpyxl.load_workbook(path, data_only=True)
-    return {c.coordinate: c.value for line in workbook[sheet].iter_rows() for c in line}
+    return {c.coordinate: (c.value, c.number_format) for line in workbook[sheet].iter_rows() for c in line}
 
 
 def findings_with_fields(raw: Path, warehouse: Path) -> dict[tuple, str | None]:
@@ -233,14 +238,14 @@ def test_every_finding_points_at_the_cell_of_the_field_it_judges_and_quotes_it_a
         ref = issue["cell_ref"]
         letter, number = re.fullmatch(r"([A-Z]+)(\d+)", ref).groups()
         assert int(number) == issue["row_number"], issue
-        typed = as_typed(cells.get(ref))
+        typed = as_typed(*cells.get(ref, (None,)))
         expected = mask(typed) if issue["check_name"] == "personal_data" else typed
         assert issue["value_found"] == expected, issue  # (b) the cell as typed
         field = fields[(issue["check_name"], issue["submission_id"], issue["sheet"], ref)]
         if issue["sheet"] == "About":  # field/value pairs: the field's label is beside its cell
-            assert normalise_label(str(cells[f"A{number}"])) == normalise_label(issue["column_name"]), issue
+            assert normalise_label(str(cells[f"A{number}"][0])) == normalise_label(issue["column_name"]), issue
             continue
-        header = cells.get(f"{letter}1")
+        header = cells.get(f"{letter}1", (None,))[0]
         assert header == issue["column_name"], issue  # (a) the column as the return heads it
         if issue["check_name"] == "merged_cells":  # about the cells, in whatever column: the top-left one is quoted
             continue
@@ -297,8 +302,8 @@ def test_the_class_of_the_issue_each_at_its_own_cell_and_as_typed(loaded):
     assert count["value_found"] == "9000"
     assert re.search(r"you typed 9000, which is [\d.]+ per 10,000 children", count["message"]), count["message"]
     proportion = one("value_inconsistent", "L05", "2007/08 Q1")
-    assert proportion["value_found"] == "0.118"
-    assert "you typed 0.118, read as 11.8%" in proportion["message"]
+    assert proportion["value_found"] == "11.8%"  # what Excel shows of 0.118 in a 0.0% cell, in the cell and formula bar
+    assert "you typed 11.8%" in proportion["message"]
     assert one("value_out_of_range", "NI70", "2007/08")["value_found"] == "2500"
     assert one("value_unreadable", "L15", "2007/08")["value_found"] == "TRUE"
     formula = one("formula_cell", "L09", "2007/08")

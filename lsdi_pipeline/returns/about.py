@@ -15,7 +15,7 @@ from lsdi_pipeline.periods import YEARS, read_period
 from lsdi_pipeline.returns.format import ABOUT, FORMATS, VERSION_FIELD, format_named
 from lsdi_pipeline.returns.reader import Cell, FileRejected
 from lsdi_pipeline.returns.reading import ReturnReading
-from lsdi_pipeline.returns.tables import Table, cell_text, is_blank, row_of
+from lsdi_pipeline.returns.tables import Table, cell_text, is_blank, row_of, typed
 
 #: how a date written as text may look (day first), after the ISO forms
 _DATE_FORMATS = (
@@ -63,7 +63,7 @@ def read_about(parser: ReturnReading) -> None:
             )
     blank = Cell(None, "")
     version = fields.get(VERSION_FIELD.key, blank)
-    parser.submission["template_version"] = cell_text(version.value)
+    parser.submission["template_version"] = typed(version)
     return_format = None if is_blank(version.value) else format_named(str(version.value))
     if return_format is None:
         found = "blank" if is_blank(version.value) else f"'{version.value}'"
@@ -111,9 +111,8 @@ def read_return_period(parser: ReturnReading, cell: Cell) -> None:
     label = parser.format.about.field("return_period").label
     parser.finding(
         "return_period_invalid",
-        f"'{label}' is {'blank' if is_blank(cell.value) else repr(cell_text(cell.value))}, "
-        "not a financial year such as 2007/08",
-        Location(ABOUT, row_of(cell), label, cell.ref or None, cell_text(cell.value)),
+        f"'{label}' is {'blank' if is_blank(cell.value) else repr(typed(cell))}, not a financial year such as 2007/08",
+        Location(ABOUT, row_of(cell), label, cell.ref or None, typed(cell)),
     )
 
 
@@ -126,11 +125,11 @@ def read_submitted_on(parser: ReturnReading, cell: Cell, sheet: str, column_name
         parser.submission["submitted_on"] = received_date
         return
     date = read_date(cell.value)
-    where = Location(sheet, row_of(cell), column_name or label, cell.ref or None, cell_text(cell.value))
+    where = Location(sheet, row_of(cell), column_name or label, cell.ref or None, typed(cell))
     if date is None:
         parser.finding(
             "submitted_on_invalid",
-            f"'{label}' is '{cell_text(cell.value)}', not a date; the date the file arrived ({received_date}) was used",
+            f"'{label}' is '{typed(cell)}', not a date; the date the file arrived ({received_date}) was used",
             where,
         )
         date = received_date

@@ -10,7 +10,7 @@ from lsdi_pipeline.checks.findings import Location
 from lsdi_pipeline.reference import clean_code
 from lsdi_pipeline.returns.reader import Cell
 from lsdi_pipeline.returns.reading import ReturnReading
-from lsdi_pipeline.returns.tables import Table, cell_text, is_blank, read_table
+from lsdi_pipeline.returns.tables import Table, is_blank, read_table, typed
 
 
 def read_optional_sheets(parser: ReturnReading) -> None:
@@ -35,7 +35,7 @@ def read_optional_sheets(parser: ReturnReading) -> None:
 
 def _at(table: Table, row_number: int, fields: dict[str, Cell], field_name: str) -> Location:
     cell = fields[field_name]
-    return Location(table.format.name, row_number, table.column_name(field_name), cell.ref, cell_text(cell.value))
+    return Location(table.format.name, row_number, table.column_name(field_name), cell.ref, typed(cell))
 
 
 def read_feasibility(parser: ReturnReading, table: Table) -> None:
@@ -51,7 +51,7 @@ def read_feasibility(parser: ReturnReading, table: Table) -> None:
                 row_number,
                 raw,
                 "answer_invalid",
-                f"PI code '{cell_text(code_cell.value) or ''}' is not in the catalogue",
+                f"PI code '{typed(code_cell) or ''}' is not in the catalogue",
                 _at(table, row_number, fields, "pi_code"),
             )
             continue
@@ -64,8 +64,7 @@ def read_feasibility(parser: ReturnReading, table: Table) -> None:
             elif (answer := table.format.column(name).answer(str(cell.value))) is None:
                 problem = (
                     name,
-                    f"{pi['pi_code']}: '{cell_text(cell.value)}' is not one of the answers for "
-                    f"{table.column_name(name)}",
+                    f"{pi['pi_code']}: '{typed(cell)}' is not one of the answers for {table.column_name(name)}",
                 )
                 break
             else:
@@ -101,7 +100,7 @@ def read_feasibility(parser: ReturnReading, table: Table) -> None:
                 "borough_code": parser.submission["borough_code"],
                 "pi_code": pi["pi_code"],
                 **answers,
-                "comment": cell_text(comment.value) if comment else None,
+                "comment": typed(comment) if comment else None,
                 "row_number": row_number,
             }
         )
@@ -121,7 +120,7 @@ def read_narrative(parser: ReturnReading, table: Table) -> None:
                 row_number,
                 raw,
                 "answer_invalid",
-                f"cluster code '{cell_text(code_cell.value) or ''}' is not in the catalogue",
+                f"cluster code '{typed(code_cell) or ''}' is not in the catalogue",
                 where,
             )
             continue
@@ -142,7 +141,7 @@ def read_narrative(parser: ReturnReading, table: Table) -> None:
                 "submission_id": parser.submission["submission_id"],
                 "borough_code": parser.submission["borough_code"],
                 "cluster_code": code,
-                "narrative": cell_text(fields["narrative"].value),
+                "narrative": typed(fields["narrative"]),
                 "row_number": row_number,
             }
         )

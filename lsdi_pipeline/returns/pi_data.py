@@ -15,7 +15,7 @@ from lsdi_pipeline.periods import read_period
 from lsdi_pipeline.reference import clean_code
 from lsdi_pipeline.returns.reader import Cell
 from lsdi_pipeline.returns.reading import ReturnReading
-from lsdi_pipeline.returns.tables import Table, cell_text, is_blank
+from lsdi_pipeline.returns.tables import Table, is_blank, typed
 from lsdi_pipeline.returns.values import CellReading, is_figure, read_number
 
 #: a finding names at most this many rows (each row has a finding of its own), so its size never grows with the file
@@ -115,7 +115,7 @@ def read_pi_row(
         cell = fields.get(field_name)
         if cell is None:
             return Location(sheet, row_number)
-        return Location(sheet, row_number, table.column_name(field_name), cell.ref or None, cell_text(cell.value))
+        return Location(sheet, row_number, table.column_name(field_name), cell.ref or None, typed(cell))
 
     code_cell = fields["pi_code"]
     pi = None if is_blank(code_cell.value) else parser.catalogue.indicators.get(clean_code(code_cell.value))
@@ -123,7 +123,7 @@ def read_pi_row(
         message = (
             "the PI code is blank"
             if is_blank(code_cell.value)
-            else f"'{cell_text(code_cell.value)}' is not a PI code in the catalogue"
+            else f"'{typed(code_cell)}' is not a PI code in the catalogue"
         )
         parser.reject_row(sheet, row_number, raw, "pi_code_unknown", message, where("pi_code"))
         return None
@@ -136,9 +136,9 @@ def read_pi_row(
         if named != parser.submission["borough_code"]:
             names = parser.register.names
             said = (
-                f"{names[named]} ({cell_text(borough_cell.value)})"
+                f"{names[named]} ({typed(borough_cell)})"
                 if named
-                else f"'{cell_text(borough_cell.value)}', not a known authority"
+                else f"'{typed(borough_cell)}', not a known authority"
             )
             own = parser.submission["borough_code"]
             parser.reject_row(
@@ -164,7 +164,7 @@ def read_pi_row(
         if frequency is None:
             flag(
                 "frequency_unknown",
-                f"reporting frequency '{cell_text(freq_cell.value)}' is not {frequencies.answers_text}",
+                f"reporting frequency '{typed(freq_cell)}' is not {frequencies.answers_text}",
                 "reporting_frequency",
             )
     reading = read_period(fields["period"].value, frequency)
@@ -198,7 +198,7 @@ def read_pi_row(
             flag(
                 "formula_cell",
                 f"{pi_code} {period.label}: {name} is a formula; its last calculated value "
-                f"({cell_text(cell.value) or 'none stored'}) was read — nothing is recalculated",
+                f"({typed(cell) or 'none stored'}) was read — nothing is recalculated",
                 name,
                 period.label,
             )
@@ -222,7 +222,7 @@ def read_pi_row(
                 raw,
                 "value_unreadable",
                 f"{pi_code} {period.label}: the Value cell is blank and numerator ÷ denominator "
-                f"({cell_text(fields['numerator'].value)} ÷ {cell_text(fields['denominator'].value)}) "
+                f"({typed(fields['numerator'])} ÷ {typed(fields['denominator'])}) "
                 "is too large to be a figure",
                 where("denominator"),
                 pi_code,
@@ -231,8 +231,8 @@ def read_pi_row(
             return None
         number, value_status = round(derived, 4), "reported"
     label = period.label
-    qualified = {name: cell_text(fields[name].value) for name, r in readings.items() if r.qualified}
-    typed = {TYPED_COLUMNS[name]: _typed(fields.get(name)) for name in ("period", "numerator", "denominator")}
+    qualified = {name: typed(fields[name]) for name, r in readings.items() if r.qualified}
+    as_typed = {TYPED_COLUMNS[name]: _typed(fields.get(name)) for name in ("period", "numerator", "denominator")}
     figure = Figure(
         pi,
         period,
@@ -244,9 +244,9 @@ def read_pi_row(
         parser.submission["submitted_on"],
         reading.ambiguity,
         qualified,
-        cell_text(fields["value"].value),
+        typed(fields["value"]),
         value.percent,
-        **typed,
+        **as_typed,
     )
     for check_name, field_name, message in check_figure(figure):
         flag(check_name, message, field_name, label)
@@ -258,7 +258,7 @@ def read_pi_row(
         if named is None:
             flag(
                 "agency_unknown",
-                f"source agency '{cell_text(agency_cell.value)}' is not an agency label; "
+                f"source agency '{typed(agency_cell)}' is not an agency label; "
                 f"{codes.AGENCY_LABELS[agency]} (from the catalogue) was assumed",
                 "source_agency",
                 label,
@@ -277,7 +277,7 @@ def read_pi_row(
         "period_end": period.end,
         "value": number if value_status == "reported" else None,
         "value_status": value_status,
-        "raw_value": cell_text(fields["value"].value),
+        "raw_value": typed(fields["value"]),
         "numerator": numerator.number,
         "denominator": denominator.number,
         "reported_frequency": frequency,
@@ -285,12 +285,12 @@ def read_pi_row(
         "sheet": sheet,
         "row_number": row_number,
         "value_cell_ref": where("value").cell_ref,
-        "note": cell_text(note_cell.value) if note_cell is not None else None,
-        **typed,
+        "note": typed(note_cell) if note_cell is not None else None,
+        **as_typed,
         "field_columns": table.field_columns,
     }
     return fact, row_issues
 
 
 def _typed(cell: Cell | None) -> str | None:
-    return None if cell is None else cell_text(cell.value)
+    return None if cell is None else typed(cell)

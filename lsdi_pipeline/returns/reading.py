@@ -19,7 +19,7 @@ from lsdi_pipeline.reference import AuthorityRegister, Catalogue
 from lsdi_pipeline.returns.format import ABOUT, LSDI_R1, ReturnFormat, SheetFormat, is_read
 from lsdi_pipeline.returns.reader import Book, Cell, FileRejected, Sheet
 from lsdi_pipeline.returns.statuses import FILE_REJECTING, ISSUE_LOCATION, figure_quality, submission_statuses
-from lsdi_pipeline.returns.tables import Table, cell_text, read_table, row_of
+from lsdi_pipeline.returns.tables import Table, cell_text, read_table, row_of, typed
 
 
 @dataclass
@@ -220,8 +220,8 @@ class ReturnReading:
             self.finding(
                 "formula_cell",
                 f"the {column} cell is a formula; its last calculated value "
-                f"({cell_text(cell.value) or 'none stored'}) was read as the text",
-                Location(sheet, row_number, column, cell.ref or None, cell_text(cell.value)),
+                f"({typed(cell) or 'none stored'}) was read as the text",
+                Location(sheet, row_number, column, cell.ref or None, typed(cell)),
                 pi_code,
                 period,
                 field_name,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -16,13 +17,13 @@ from lsdi_pipeline.returns.format import SheetFormat
 from lsdi_pipeline.returns.reader import Cell, Sheet, column_letter
 
 
-def cell_text(value: object) -> str | None:
+def cell_text(value: object, number_format: str | None = None) -> str | None:
     """A cell as typed: what the officer sees of it in Excel's formula bar, before anything is read from it.
 
     Text exactly as written (spaces and all); a number as Excel shows it, to 15 significant digits and so without
     float noise (0.1 + 0.2 is 0.3), never in exponent form below 10^15; TRUE or FALSE; a date as 2008-03-14, with its
-    time when it has one. A number in a %-formatted cell is the number stored (0.118, shown as 11.8%): a finding says
-    what it was read as. None for an empty cell. Every finding's `value_found` and every `raw_*` column is this.
+    time when it has one; a number in a %-formatted cell as Excel shows it there (0.118 as 11.8%), given the cell's
+    `number_format`. None for an empty cell. Every finding's `value_found` and every `raw_*` column is this.
     """
     if value is None:
         return None
@@ -30,9 +31,24 @@ def cell_text(value: object) -> str | None:
         return "TRUE" if value else "FALSE"
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, (int, float)) and is_percent_format(number_format):
+        return number_text(value * 100) + "%"
     if isinstance(value, float):
         return number_text(value)
     return str(value)
+
+
+def typed(cell: Cell) -> str | None:
+    """The cell as typed (`cell_text` of its value in its number format)."""
+    return cell_text(cell.value, cell.number_format)
+
+
+def is_percent_format(number_format: str | None) -> bool:
+    """Excel shows numbers in this format as percentages (a % outside its quoted text and escapes)."""
+    if not number_format:
+        return False
+    unquoted = re.sub(r'"[^"]*"|\\.', "", number_format)
+    return "%" in unquoted
 
 
 def number_text(number: float) -> str:
@@ -74,9 +90,7 @@ class Table:
                 for name, (i, _) in self.header.items()
             }
             raw = {
-                header_texts.get(i, f"column {i + 1}"): cell_text(c.value)
-                for i, c in enumerate(cells)
-                if not is_blank(c.value)
+                header_texts.get(i, f"column {i + 1}"): typed(c) for i, c in enumerate(cells) if not is_blank(c.value)
             }
             yield row_number, fields, raw
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from lsdi_pipeline import codes
-from lsdi_pipeline.returns.tables import cell_text
+from lsdi_pipeline.returns.tables import cell_text, is_percent_format
 
 #: the contract's markers, plus the spellings officers use for the same (na, n/k, dashes)
 NOT_PROVIDED_MARKERS = frozenset({"n/a", "-", "not collected", "not available", "nk", "na", "n/k", "\u2013", "\u2014"})
@@ -49,8 +49,9 @@ def read_number(value: object, number_format: str | None = None) -> CellReading:
     if isinstance(value, bool) or isinstance(value, (dt.date, dt.datetime, dt.time)):
         return CellReading(None, "unreadable", problem=f"holds {cell_text(value)}, which is not a number")
     if isinstance(value, (int, float)):
-        percent = bool(number_format and "%" in number_format)
-        return _figure(float(value) * 100 if percent else float(value), cell_text(value), percent=percent)
+        percent = is_percent_format(number_format)
+        number = float(value) * 100 if percent else float(value)
+        return _figure(number, cell_text(value, number_format), percent=percent)
     text = " ".join(str(value).replace("\u00a0", " ").split())
     lowered = text.lower()
     if not text:
