@@ -22,6 +22,8 @@ def matrix(rows: list[tuple[str, str, int, int]]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["borough_code", "pi_code", "periods_expected", "periods_provided"])
     frame = frame.astype({"periods_expected": int, "periods_provided": int})
     frame = frame.assign(
+        borough_name="Borough " + frame["borough_code"],
+        pi_name="PI " + frame["pi_code"],
         periods_not_provided=0,
         periods_suppressed=0,
         periods_missing=frame["periods_expected"] - frame["periods_provided"],
@@ -34,7 +36,7 @@ def test_the_pilots_availability_is_the_share_of_all_the_figures_expected_that_w
     # A provided 12 of 12, B 1 of 4: 13 of 16 figures. The mean of the two boroughs (62.5) and of the three
     # borough × PI cells (58.3) are other measures, and not the pilot's availability.
     grid = matrix([(A, "NI59", 8, 8), (A, "NI65", 4, 4), (B, "NI59", 4, 1)])
-    assert overall_availability(grid) == (13.0, 16.0, 81.2)
+    assert overall_availability(grid) == (13.0, 16.0, 81.3)  # 81.25 rounded as DfE rounds, a half up
     by_borough = availability_by(grid, "borough_code").set_index("borough_code")
     assert by_borough["availability_pct"].to_dict() == {A: 100.0, B: 25.0}
     assert by_borough.loc[A, ["periods_expected", "periods_provided", "periods_missing"]].tolist() == [12, 12, 0]
