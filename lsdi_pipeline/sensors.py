@@ -73,9 +73,14 @@ IN_PROGRESS = [
 ]
 
 
-def runs_reading_returns(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:
+def runs_reading_returns(context: dg.SensorEvaluationContext) -> list[dg.DagsterRun]:
     """The queued or running runs that archive the returns folder: of the jobs that do, or that materialise
-    return_files (a selection launched from the asset graph)."""
+    return_files (a selection launched from the asset graph). None for a sensor evaluated outside any Dagster
+    instance (a context built by hand, with no instance): no run can be in progress there."""
+    try:
+        instance = context.instance
+    except dg.DagsterInvariantViolationError:
+        return []
     runs = instance.get_runs(filters=dg.RunsFilter(statuses=IN_PROGRESS))
     key = dg.AssetKey("return_files")
     return [
@@ -104,7 +109,7 @@ def returns_folder_sensor(paths: LsdiPaths) -> dg.SensorDefinition:
         "that reads the folder is queued or in progress: the next tick requests only what that run did not take.",
     )
     def sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-        running = runs_reading_returns(context.instance)
+        running = runs_reading_returns(context)
         if running:
             # the run may yet read a file that arrived since it started: the next tick asks the archive
             _, cursor = scan(paths, context.cursor, request=False)

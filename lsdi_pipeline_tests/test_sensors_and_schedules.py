@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 class Folder:
     """A returns folder and the sensor ticking over it, carrying its cursor from tick to tick."""
 
-    def __init__(self, root: Path, instance: dg.DagsterInstance):
+    def __init__(self, root: Path, instance: dg.DagsterInstance | None):
         self.instance = instance
         paths = LsdiPaths(raw_dir=str(root / "raw"), warehouse_dir=str(root / "warehouse"))
         self.sensor = build_defs(paths).resolve_sensor_def("returns_folder_sensor")
@@ -50,6 +50,15 @@ def test_a_new_file_is_requested_once_its_size_is_stable_and_only_once(folder):
     assert len(requests) == 1 and requests[0].run_key.startswith("barnet.xlsx@")
     assert requests[0].tags["lsdi/files"] == "barnet.xlsx"
     assert folder.tick() == [] and folder.tick() == []  # an unchanged folder requests nothing
+
+
+def test_a_sensor_evaluated_without_an_instance_still_requests_new_files(tmp_path):
+    # a context built by hand has no instance to ask about runs in progress: there can be none, and the folder decides
+    folder = Folder(tmp_path, None)
+    (folder.returns / "barnet.xlsx").write_bytes(b"first version")
+    assert folder.tick() == []
+    [request] = folder.tick()
+    assert request.run_key.startswith("barnet.xlsx@")
 
 
 def test_a_file_still_growing_waits_for_the_next_tick(folder):
