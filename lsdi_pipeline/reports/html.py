@@ -36,6 +36,7 @@ BASE_CSS = (
     "body{overflow-wrap:break-word}"
     ".scroll{overflow-x:auto;max-width:100%}"
     ".scroll>table{margin-top:0}"
+    ".date{white-space:nowrap}"
     ":focus-visible{outline:3px solid #0072B2;outline-offset:2px}"
     "img,svg{max-width:100%}"
 )

@@ -98,8 +98,8 @@ def summary_page(
             escape(borough.borough_name),
             "pilot" if pilot else "",
             files,
-            escape(iso_date(first)),
-            escape(iso_date(deadline)),
+            f'<span class="date">{escape(iso_date(first))}</span>',
+            f'<span class="date">{escape(iso_date(deadline))}</span>',
             timing,
             errors,
             warnings,
@@ -128,8 +128,8 @@ def summary_page(
             else ""
         )
         + f"</p><p>{steps}</p>"
-        f'<div class="scroll">{table(head, rows)}'
-        f'</div><p><a href="{GUIDANCE_PAGE}">What each finding means and how to fix it</a> (the page every borough '
+        f"{table(head, rows, 'Borough returns')}"
+        f'<p><a href="{GUIDANCE_PAGE}">What each finding means and how to fix it</a> (the page every borough '
         "folder holds)</p>"
     )
-    return document("LSDI returns — summary", CSS, body)
+    return document("LSDI returns — summary", CSS, f"<main>{body}</main>")

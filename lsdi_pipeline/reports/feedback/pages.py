@@ -179,7 +179,7 @@ def submission_page(fb: Feedback, findings: pd.DataFrame, loaded: dict[str, pd.D
             for title, frame in loaded.items()
         )
     )
-    return document(f"LSDI return feedback — {sub['file_name']}", CSS, body)
+    return document(f"LSDI return feedback — {sub['file_name']}", CSS, f"<main>{body}</main>")
 
 
 def _finding_row(f: dict) -> str:
@@ -227,7 +227,7 @@ def folder_page(borough_name: str | None, files: list[tuple[Feedback, int, int]]
         f'<div class="scroll">{table(head_cells, rows)}</div>'
         f'<p><a href="{GUIDANCE_PAGE}">What each problem means and how to fix it</a></p>'
     )
-    return document(f"LSDI return feedback — {borough_name or 'unattributed files'}", CSS, body)
+    return document(f"LSDI return feedback — {borough_name or 'unattributed files'}", CSS, f"<main>{body}</main>")
 
 
 #: what a finding of a rule does to what was sent
@@ -265,7 +265,7 @@ def guidance_page() -> str:
         "<p>An <strong>error</strong> must be corrected: the figure, row or file it is about is not used until it is. "
         "A <strong>query</strong> asks you to check: the figure is used, but it may be wrong.</p>" + "".join(sections)
     )
-    return document("LSDI return feedback — what each finding means", CSS, body)
+    return document("LSDI return feedback — what each finding means", CSS, f"<main>{body}</main>")
 
 
 _CATEGORY = {
