@@ -209,7 +209,9 @@ def test_an_expectation_check_names_every_failing_borough_not_only_the_sample(bu
     assert outcome["boroughs_failed"] == ", ".join(failing)
     assert len(failing) > len({row["borough_code"] for row in sample})  # the sample alone would name fewer
     evaluations = {e.check_name: e for e in bundled[2].get_asset_check_evaluations()}
-    assert evaluations["every_expected_period_given"].metadata["boroughs"].value == ", ".join(failing)
+    names = table(warehouse, "dim_borough").set_index("borough_code")["borough_name"]
+    named = ", ".join(f"{names[code]} ({code})" for code in failing)  # by name and code, as the other checks name them
+    assert evaluations["every_expected_period_given"].metadata["boroughs"].value == named
 
 
 def test_each_row_level_expectation_fails_on_the_current_figures_its_rule_found(bundled):

@@ -100,12 +100,15 @@ def dq_expectation(
 
 @dg.multi_asset_check(
     specs=[
-        dg.AssetCheckSpec(name, asset="dq_expectation", description=_describe(spec))
+        dg.AssetCheckSpec(name, asset="dq_expectation", description=_describe(spec), additional_deps=["dim_borough"])
         for name, spec in zip(CHECK_NAMES, EXPECTATIONS, strict=True)
-    ]
+    ],
+    ins={name: dg.AssetIn(name) for name in ("dq_expectation", "dim_borough")},
 )
-def expectation_checks(dq_expectation: pd.DataFrame):
-    """Each expectation's outcome as a check (a warning: business rules never stop the run)."""
+def expectation_checks(dq_expectation: pd.DataFrame, dim_borough: pd.DataFrame):
+    """Each expectation's outcome as a check (a warning: business rules never stop the run), naming every borough
+    with a failing row by name and code, as the data team's other checks do."""
+    names = dict(zip(dim_borough["borough_code"], dim_borough["borough_name"], strict=True))
     for name, spec, outcome in zip(CHECK_NAMES, EXPECTATIONS, dq_expectation.itertuples(index=False), strict=True):
         assert outcome.check_name == spec.check_name, "outcomes come back in the order of EXPECTATIONS"
         sample = pd.DataFrame(json.loads(outcome.unexpected_sample or "[]"))
@@ -117,7 +120,14 @@ def expectation_checks(dq_expectation: pd.DataFrame):
                 "rows_judged": int(outcome.element_count),
                 "rows_failed": int(outcome.unexpected_count),
                 "percent_failed": float(outcome.unexpected_percent or 0.0),
-                "boroughs": outcome.boroughs_failed if isinstance(outcome.boroughs_failed, str) else "none",
+                "boroughs": _named(outcome.boroughs_failed, names),
                 "sample": dg.MetadataValue.md(sample.to_markdown(index=False) if len(sample) else "_none_"),
             },
         )
+
+
+def _named(codes: str | None, names: dict[str, str]) -> str:
+    """`dq_expectation.boroughs_failed` (codes, comma-separated) as "Name (code)", or "none"."""
+    if not isinstance(codes, str) or not codes:
+        return "none"
+    return ", ".join(f"{names[c]} ({c})" if c in names else c for c in codes.split(", "))
