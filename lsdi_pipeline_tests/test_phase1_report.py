@@ -771,10 +771,10 @@ def test_the_markdown_summary_gives_the_headline_figures(rendered):
         "1 acknowledged the request",
         "Did not respond: Camden.",
         "Returns received from 3 of the 4 pilot boroughs (1 late); nothing received from Kensington and Chelsea.",
-        "33 of 42 expected figures (78.6 %)",
+        "33 of 42 expected figures (78.6\u00a0%)",
         "in 2 clusters of 3 PIs",
         "7 figures from 2 borough × PI combinations",
-        "local authority 4 (66.7 %); multi-agency 2 (33.3 %)",
+        "local authority 4 (66.7\u00a0%); multi-agency 2 (33.3\u00a0%)",
         "retain 2, revise 1, postpone 2, replace 1",
         "extend pilot, map sources",
     ):
@@ -803,13 +803,13 @@ def test_the_report_opens_with_the_key_findings_each_linked_to_its_section(rende
     assert "4 of the 5 boroughs invited responded" in answers["Who responded?"]
     assert "Camden did not respond" in answers["Who responded?"]
     assert "Returns received from 3 of the 4 pilot boroughs (1 late)" in answers["What is available?"]
-    assert "33 of 42 expected figures (78.6 %)" in answers["What is available?"]
+    assert "33 of 42 expected figures (78.6\u00a0%)" in answers["What is available?"]
     assert "7 figures from 2 boroughs" in answers["Where do reporting cycles differ?"]
     assert "quarterly where annual was asked (4 figures)" in answers["Where do reporting cycles differ?"]
     assert "best quartile (band A): Barking and Dagenham (2 PIs)" in answers["How do boroughs compare?"]
     assert "worst quartile (band D): Brent (1 PI)" in answers["How do boroughs compare?"]
     assert (
-        "66.7 % of the dataset&#x27;s PIs come from local authority"
+        "66.7\u00a0% of the dataset&#x27;s PIs come from local authority"
         in answers["How much rests on local-authority sources?"]
     )
     assert "Retain 2 PIs, revise 1 PI, postpone 2 PIs and replace 1 PI" in answers["What should Phase II contain?"]

@@ -14,8 +14,8 @@ BOROUGH_TEXT_LIMIT = 600
 
 
 def pct(value) -> str:
-    """`67.3 %`, or '–' when there is no figure."""
-    return "–" if missing(value) else f"{value:.1f} %"
+    """`67.3 %` (a no-break space, so the sign never wraps away from its figure), or '–' when there is no figure."""
+    return "–" if missing(value) else f"{value:.1f}\u00a0%"
 
 
 def whole(value) -> int:
