@@ -85,7 +85,7 @@ def test_the_readme_availability_queries_agree_with_the_report_and_phase_ii(ware
     got = query(warehouse, overall)
     assert (got["provided"][0], got["expected"][0], got["availability_pct"][0]) == (provided, expected, pct)
     report = (warehouse / "reports" / "phase1_report.html").read_text(encoding="utf-8")
-    assert f"{pct:g} %" in report or f"{pct:g}%" in report
+    assert f"{pct:.1f}\u00a0%" in report  # the report's percentages: one decimal, a no-break space before the sign
     evidence = query(warehouse, "SELECT evidence FROM phase2_recommendation WHERE recommendation = 'extend_pilot'")
     assert json.loads(evidence["evidence"][0])["availability_pct"] == pct
     by_pi = availability_by(matrix, "pi_code").sort_values(["availability_pct", "pi_code"]).head(10)

@@ -143,7 +143,7 @@ def test_the_report_the_feedback_and_the_phase2_rules_state_one_availability(bui
     provided, expected = int(matrix["periods_provided"].sum()), int(matrix["periods_expected"].sum())
     pilot = round(100 * provided / expected, 1)
     report = (built / "reports" / "phase1_report.html").read_text(encoding="utf-8")
-    assert f"provided {provided:,} of {expected:,} expected figures ({pilot:.1f} %)" in report
+    assert f"provided {provided:,} of {expected:,} expected figures ({pilot:.1f}\u00a0%)" in report
     assert "mean availability" not in report
     recommendations = table(built, "phase2_recommendation")
     [extend] = recommendations.loc[recommendations["recommendation"] == "extend_pilot", "evidence"]
@@ -157,7 +157,8 @@ def test_the_report_the_feedback_and_the_phase2_rules_state_one_availability(bui
         share = round(100 * figures["periods_provided"].sum() / figures["periods_expected"].sum(), 1)
         assert summary[names[code]][8] == f"{share:g}%"
         assert re.search(
-            rf"<td>{re.escape(names[code])}</td>(<td class=\"num\">[^<]*</td>){{5}}<td>{share:.1f} %", pilot_section
+            rf"<td>{re.escape(names[code])}</td>(<td class=\"num\">[^<]*</td>){{5}}<td>{share:.1f}\u00a0%",
+            pilot_section,
         )
 
 
