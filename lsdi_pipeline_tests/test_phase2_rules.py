@@ -113,3 +113,24 @@ def test_without_an_override_one_asset_may_be_refreshed_on_its_own(environment):
             dg.reconstructable(lsdi_job), instance=instance, asset_selection=[dg.AssetKey("phase2_recommendation")]
         )
     assert result.success
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (lambda t: t.replace("max_errors_per_borough = 2\n", ""), "max_errors_per_borough is missing"),
+        (lambda t: t.replace("max_errors_per_borough = 2", "max_errors_per_borough = 2.5"), "not a whole number"),
+        (lambda t: t.replace("retain_min_availability_pct = 60.0", 'retain_min_availability_pct = "60"'), "a number"),
+        (lambda t: t.replace("[pi]", "[pi"), "phase2_rules.toml"),
+    ],
+)
+def test_a_threshold_left_out_or_mistyped_in_the_rules_file_is_named(tmp_path, monkeypatch, edit, said):
+    from lsdi_pipeline.analysis import recommendations
+    from lsdi_pipeline.checks.collection import CheckThresholds
+
+    broken = tmp_path / "phase2_rules.toml"
+    broken.write_text(edit(recommendations.RULES_FILE.read_text(encoding="utf-8")), encoding="utf-8")
+    monkeypatch.setattr(recommendations, "RULES_FILE", broken)
+    with pytest.raises(ValueError, match=said):
+        recommendations.Thresholds.from_file()
+        CheckThresholds.from_file()

@@ -37,10 +37,29 @@ class Thresholds:
 
     @classmethod
     def from_file(cls) -> Thresholds:
-        text = RULES_FILE.read_text(encoding="utf-8")
-        config = tomllib.loads(text)
-        values = {**config["pi"], **config["programme"]}
-        return cls(**{f.name: float(values[f.name]) for f in fields(cls)})
+        return cls(**rules_in_file(("pi", "programme"), [f.name for f in fields(cls)], float))
+
+
+def rules_in_file(sections: tuple[str, ...], names: list[str], kind: type) -> dict:
+    """The thresholds `names` from `sections` of phase2_rules.toml, each as `kind`: the one reader of the file, so a
+    threshold the data team left out or mistyped stops the code location with the file, section and name, not a
+    KeyError."""
+    try:
+        config = tomllib.loads(RULES_FILE.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{RULES_FILE}: {exc}") from exc
+    values = {name: (section, value) for section in sections for name, value in config.get(section, {}).items()}
+    read = {}
+    for name in names:
+        if name not in values:
+            raise ValueError(f"{RULES_FILE}: {name} is missing (expected in [{'] or ['.join(sections)}])")
+        section, value = values[name]
+        if isinstance(value, bool) or not isinstance(value, int | float) or (kind is int and value != int(value)):
+            raise ValueError(
+                f"{RULES_FILE}: [{section}] {name} = {value!r} is not {'a whole number' if kind is int else 'a number'}"
+            )
+        read[name] = kind(value)
+    return read
 
 
 def pi_evidence(

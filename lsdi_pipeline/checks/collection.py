@@ -9,13 +9,12 @@ section of phase2_rules.toml, the file the data team edits.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from lsdi_pipeline import codes
-from lsdi_pipeline.analysis.recommendations import RULES_FILE, boroughs_needing_support
+from lsdi_pipeline.analysis.recommendations import boroughs_needing_support, rules_in_file
 
 
 @dataclass(frozen=True)
@@ -27,8 +26,7 @@ class CheckThresholds:
 
     @classmethod
     def from_file(cls) -> CheckThresholds:
-        section = tomllib.loads(RULES_FILE.read_text(encoding="utf-8"))["checks"]
-        return cls(**{name: int(section[name]) for name in cls.__dataclass_fields__})
+        return cls(**rules_in_file(("checks",), list(cls.__dataclass_fields__), int))
 
 
 @dataclass(frozen=True)
