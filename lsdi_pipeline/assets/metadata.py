@@ -32,8 +32,8 @@ def _is_frame(_context, value) -> dg.TypeCheck:
     return dg.TypeCheck(success=False, description=f"{type(value).__name__} is not a pandas DataFrame")
 
 
-# An asset's frame input is annotated `DataFrame`: to Dagster this type, made without importing pandas; to a type
-# checker pandas' DataFrame (Dagster's documented pattern for a Dagster type in an annotation).
+# An asset's frame input is annotated `DataFrame`: Dagster takes a Dagster type in an annotation as the input's type,
+# this one made without importing pandas; a type checker reads pandas' DataFrame.
 if TYPE_CHECKING:
     from pandas import DataFrame
 else:
@@ -86,7 +86,7 @@ def ledger_type() -> dg.DagsterType:
 def ledger_schema() -> dg.TableSchema:
     """The ledger's columns as dagster-pandera reads them from the model, for its materialisations: its type is made
     without pandera, so it names none."""
-    return _dagster_pandera_type(_ledger_model).metadata["schema"].schema
+    return _dagster_pandera_type(_ledger_model).metadata["schema"].value
 
 
 def column_schema(name: str) -> dg.TableSchema:
