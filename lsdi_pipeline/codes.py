@@ -91,6 +91,8 @@ DFE_SYMBOLS = {
     "k": "rounds_to_zero",
     "~": "rounds_to_zero",
 }
+#: what DfE prints in place of a suppressed figure, and what our safe-to-publish tables print
+SUPPRESSED_SYMBOL = "c"
 #: what each status says about a figure, for messages and the data dictionary
 VALUE_STATUS_MEANINGS = {
     "reported": "a figure",

@@ -13,8 +13,8 @@ from pathlib import Path
 import dagster as dg
 
 from lsdi_pipeline import environment
-from lsdi_pipeline.analysis.recommendations import Thresholds
 from lsdi_pipeline.derived import sweep_intermediates
+from lsdi_pipeline.thresholds import Thresholds
 from lsdi_pipeline.warehouse.store import remove_stale_staging, warehouse_lock
 from lsdi_pipeline.workers import start_sandbox
 

@@ -7,9 +7,7 @@ import json
 import dagster as dg
 
 from lsdi_pipeline.jobs import job_for_new_returns, lsdi_job, returns_arrival_job
-from lsdi_pipeline.reference import RETURNS_DIR
 from lsdi_pipeline.resources import LsdiPaths
-from lsdi_pipeline.returns.archive import LedgerError, file_sha256, read_ledger_records, regular_files_in
 
 TICK_SECONDS = 30
 
@@ -24,6 +22,10 @@ def scan(paths: LsdiPaths, cursor: str | None, request: bool = True) -> tuple[li
     in progress) the sizes are remembered but nothing is marked requested: the next tick judges the files again,
     against the archive the run has left.
     """
+    # the archive's and the reference's modules import pandas: a tick imports them, loading the definitions does not
+    from lsdi_pipeline.reference import RETURNS_DIR
+    from lsdi_pipeline.returns.archive import file_sha256, regular_files_in
+
     state = json.loads(cursor) if cursor else {}
     seen, requested = state.get("files", {}), state.get("requested", {})
     returns_dir = paths.raw / RETURNS_DIR
@@ -57,6 +59,8 @@ def _archived(paths: LsdiPaths) -> set[tuple[str, str]]:
 
     A ledger that cannot be read hides nothing: the run that is then requested reports it.
     """
+    from lsdi_pipeline.returns.archive import LedgerError, read_ledger_records
+
     try:
         return {(r["original_path"], r["file_sha256"]) for r in read_ledger_records(paths.archive)}
     except (LedgerError, OSError):

@@ -84,3 +84,59 @@ def test_a_preview_shows_current_figures_and_dates_as_dates():
     text = table_metadata("fact_pi_value", TABLES["fact_pi_value"].conform(frame))["preview"].value
     assert "74" in text and "71" not in text  # the superseded figure is not shown
     assert "2007-04-01 " in text and "00:00:00" not in text
+
+
+#: what only running an asset needs: loading the definitions (a code location: the UI, the daemon, a validate)
+#: imports none of them
+RUN_TIME_LIBRARIES = (
+    "pandas",
+    "numpy",
+    "pandera",
+    "dagster_pandera",
+    "duckdb",
+    "openpyxl",
+    "plotly",
+    "great_expectations",
+)
+
+
+def test_loading_the_definitions_imports_no_data_library():
+    probe = (
+        "import sys\n"
+        "import dagster as dg\n"
+        "from lsdi_pipeline.definitions import defs\n"
+        "dg.Definitions.validate_loadable(defs)\n"
+        f"print(sorted(m for m in {RUN_TIME_LIBRARIES!r} if m in sys.modules))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    assert loaded.stdout.strip() == "[]"
+
+
+def test_a_table_type_checks_a_frame_by_the_tables_pandera_schema():
+    import pandas as pd
+
+    from lsdi_pipeline.assets.metadata import DataFrame, table_type
+    from lsdi_pipeline.warehouse.schema import TABLES
+
+    goals = TABLES["dim_goal"]
+    good = goals.conform(pd.DataFrame({c: ["G1"] for c in goals.column_names}))
+    assert table_type("dim_goal").type_check(None, good).success
+    extra = table_type("dim_goal").type_check(None, good.assign(extra_column=1))  # the schema is strict
+    assert not extra.success and "extra_column" in extra.description
+    assert not table_type("dim_goal").type_check(None, "not a frame").success
+    assert DataFrame.type_check(None, good).success
+    assert not DataFrame.type_check(None, {"goal_code": ["G1"]}).success
+
+
+def test_the_ledger_type_checks_a_ledger_by_its_pandera_model_and_names_its_columns(tmp_path):
+    from lsdi_pipeline.assets.metadata import ledger_schema, ledger_type
+    from lsdi_pipeline.returns.archive import LEDGER_COLUMNS, archive_returns
+
+    (tmp_path / "returns").mkdir()
+    (tmp_path / "returns" / "Barnet.xlsx").write_bytes(b"not a workbook, but a file received")
+    ledger, new = archive_returns(tmp_path / "returns", tmp_path / "archive")
+    assert new == 1
+    assert ledger_type().type_check(None, ledger).success
+    assert not ledger_type().type_check(None, ledger.assign(file_sha256="not a digest")).success
+    assert [c.name for c in ledger_schema().columns] == LEDGER_COLUMNS

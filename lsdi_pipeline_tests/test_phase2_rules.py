@@ -125,12 +125,11 @@ def test_without_an_override_one_asset_may_be_refreshed_on_its_own(environment):
     ],
 )
 def test_a_threshold_left_out_or_mistyped_in_the_rules_file_is_named(tmp_path, monkeypatch, edit, said):
-    from lsdi_pipeline.analysis import recommendations
-    from lsdi_pipeline.checks.collection import CheckThresholds
+    from lsdi_pipeline import thresholds
 
     broken = tmp_path / "phase2_rules.toml"
-    broken.write_text(edit(recommendations.RULES_FILE.read_text(encoding="utf-8")), encoding="utf-8")
-    monkeypatch.setattr(recommendations, "RULES_FILE", broken)
+    broken.write_text(edit(thresholds.RULES_FILE.read_text(encoding="utf-8")), encoding="utf-8")
+    monkeypatch.setattr(thresholds, "RULES_FILE", broken)
     with pytest.raises(ValueError, match=said):
-        recommendations.Thresholds.from_file()
-        CheckThresholds.from_file()
+        thresholds.Thresholds.from_file()
+        thresholds.CheckThresholds.from_file()

@@ -10,56 +10,15 @@ live in `phase2_rules.toml`; every reason cites the figures behind it.
 from __future__ import annotations
 
 import json
-import tomllib
-from dataclasses import dataclass, fields
-from pathlib import Path
 
 import pandas as pd
 
 from lsdi_pipeline.analysis.availability import availability_by, availability_pct, overall_availability
 from lsdi_pipeline.analysis.names import with_names
 from lsdi_pipeline.analysis.timeliness import pilot_returns
+from lsdi_pipeline.thresholds import Thresholds
 
-RULES_FILE = Path(__file__).resolve().parent.parent / "phase2_rules.toml"
 COLUMNS = ["pi_code", "pi_name", "recommendation", "reasons", "evidence", "rule"]
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    retain_min_availability_pct: float
-    replace_max_availability_pct: float
-    replace_min_cannot_provide_share: float
-    revise_min_cadence_mismatch_share: float
-    revise_min_error_share: float
-    extend_pilot_below_mean_availability_pct: float
-    map_sources_below_multi_agency_share_pct: float
-    support_boroughs_below_availability_pct: float
-
-    @classmethod
-    def from_file(cls) -> Thresholds:
-        return cls(**rules_in_file(("pi", "programme"), [f.name for f in fields(cls)], float))
-
-
-def rules_in_file(sections: tuple[str, ...], names: list[str], kind: type) -> dict:
-    """The thresholds `names` from `sections` of phase2_rules.toml, each as `kind`: the one reader of the file, so a
-    threshold the data team left out or mistyped stops the code location with the file, section and name, not a
-    KeyError."""
-    try:
-        config = tomllib.loads(RULES_FILE.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{RULES_FILE}: {exc}") from exc
-    values = {name: (section, value) for section in sections for name, value in config.get(section, {}).items()}
-    read = {}
-    for name in names:
-        if name not in values:
-            raise ValueError(f"{RULES_FILE}: {name} is missing (expected in [{'] or ['.join(sections)}])")
-        section, value = values[name]
-        if isinstance(value, bool) or not isinstance(value, int | float) or (kind is int and value != int(value)):
-            raise ValueError(
-                f"{RULES_FILE}: [{section}] {name} = {value!r} is not {'a whole number' if kind is int else 'a number'}"
-            )
-        read[name] = kind(value)
-    return read
 
 
 def pi_evidence(

@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lsdi_pipeline.codes import SUPPRESSED_SYMBOL
+
 #: the decimal places DfE publishes a figure of each unit to
 DECIMALS = {
     "percent": 1,
@@ -33,8 +35,6 @@ DECIMALS = {
 }
 #: England's and the regions' counts are totals: DfE rounds them to the nearest 10 (-1 decimal places)
 TOTAL_COUNT_DECIMALS = -1
-#: what DfE prints in place of a suppressed figure
-SUPPRESSED_SYMBOL = "c"
 
 #: how each figure of cmp_borough_pi is rounded (see `rounded`):
 #: `figure` — a borough's figure, or the change between two of its figures, to the unit's decimals;

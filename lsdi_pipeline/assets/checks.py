@@ -4,19 +4,23 @@ Each question check passes or fails on what the team acts on (a file to resend, 
 with its limit in phase2_rules.toml, and lists every borough it fails on; findings on replaced files do not count.
 """
 
+from __future__ import annotations
+
 import datetime as dt
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import dagster as dg
-import pandas as pd
 
-from lsdi_pipeline.assets.metadata import preview
-from lsdi_pipeline.checks import collection
+from lsdi_pipeline.assets.metadata import DataFrame, preview
 from lsdi_pipeline.resources import Phase2Rules
-from lsdi_pipeline.warehouse.integrity import warehouse_problems
+from lsdi_pipeline.thresholds import CheckThresholds
+
+if TYPE_CHECKING:  # the checks import what they judge by when they run: it imports pandas, the definitions do not
+    from lsdi_pipeline.checks import collection
 
 SAMPLE_ROWS = 10
-LIMITS = collection.CheckThresholds.from_file()
+LIMITS = CheckThresholds.from_file()
 
 
 @dg.asset_check(
@@ -30,13 +34,15 @@ LIMITS = collection.CheckThresholds.from_file()
     "rejected. A failure is a pipeline bug and stops the publish step.",
 )
 def warehouse_is_consistent(
-    fact_pi_value: pd.DataFrame,
-    submission: pd.DataFrame,
-    rejected_row: pd.DataFrame,
-    dq_issue: pd.DataFrame,
-    dim_borough: pd.DataFrame,
-    dim_indicator: pd.DataFrame,
+    fact_pi_value: DataFrame,
+    submission: DataFrame,
+    rejected_row: DataFrame,
+    dq_issue: DataFrame,
+    dim_borough: DataFrame,
+    dim_indicator: DataFrame,
 ) -> dg.AssetCheckResult:
+    from lsdi_pipeline.warehouse.integrity import warehouse_problems
+
     problems = warehouse_problems(submission, fact_pi_value, rejected_row, dq_issue, dim_borough, dim_indicator)
     metadata = {
         name: dg.MetadataValue.md(f"{len(rows)} rows\n\n" + preview(rows, SAMPLE_ROWS).value)
@@ -76,6 +82,8 @@ def _result(
     name: str, answer: collection.Answer, names: dict, severity=dg.AssetCheckSeverity.WARN, **extra
 ) -> dg.AssetCheckResult:
     """A check's result: every failing borough by name and code, what is wrong at each, and the answer's figures."""
+    import pandas as pd
+
     shown = {f"{names[code]} ({code})" if code in names else code: why for code, why in answer.failing.items()}
     table = pd.DataFrame({"borough": list(shown), "what is wrong": list(shown.values())})
     return dg.AssetCheckResult(
@@ -100,15 +108,17 @@ def _result(
     ins={name: dg.AssetIn(name) for name in ("dq_issue", *COLLECTION_TABLES)},
 )
 def collection_questions(
-    dq_issue: pd.DataFrame,
-    submission: pd.DataFrame,
-    fact_pi_value: pd.DataFrame,
-    fact_feasibility: pd.DataFrame,
-    fact_narrative: pd.DataFrame,
-    pilot_borough: pd.DataFrame,
-    dim_borough: pd.DataFrame,
+    dq_issue: DataFrame,
+    submission: DataFrame,
+    fact_pi_value: DataFrame,
+    fact_feasibility: DataFrame,
+    fact_narrative: DataFrame,
+    pilot_borough: DataFrame,
+    dim_borough: DataFrame,
 ):
     """The data team's questions about the files received, findings counted on current files only."""
+    from lsdi_pipeline.checks import collection
+
     names = dict(zip(dim_borough["borough_code"], dim_borough["borough_name"], strict=True))
     current = collection.current_submissions(submission, fact_pi_value, fact_feasibility, fact_narrative)
     today = dt.datetime.now(ZoneInfo("Europe/London")).date()
@@ -135,8 +145,10 @@ def collection_questions(
     "the boroughs the support_boroughs recommendation names.",
 )
 def pilots_above_support_level(
-    availability_matrix: pd.DataFrame, dim_borough: pd.DataFrame, phase2_rules: Phase2Rules
+    availability_matrix: DataFrame, dim_borough: DataFrame, phase2_rules: Phase2Rules
 ) -> dg.AssetCheckResult:
+    from lsdi_pipeline.checks import collection
+
     names = dict(zip(dim_borough["borough_code"], dim_borough["borough_name"], strict=True))
     threshold = phase2_rules.support_boroughs_below_availability_pct
     answer = collection.pilots_below_support_threshold(availability_matrix, threshold)

@@ -3,13 +3,11 @@
 import json
 
 import dagster as dg
-import pandas as pd
 
-from lsdi_pipeline.assets.metadata import REBUILT_NIGHTLY, table_output, table_type
+from lsdi_pipeline.assets.metadata import REBUILT_NIGHTLY, DataFrame, table_output, table_type
 from lsdi_pipeline.checks.rules import RULES_BY_NAME
 from lsdi_pipeline.checks.rules.availability import AVAILABILITY_TARGET
 from lsdi_pipeline.expectations import worker
-from lsdi_pipeline.expectations.families import availability_frame, cadence_frame, integrity_frame
 from lsdi_pipeline.expectations.suites import EXPECTATIONS, outcome_table
 from lsdi_pipeline.resources import ExpectationsWorker, LsdiPaths
 
@@ -71,14 +69,18 @@ CHECK_NAMES = [QUESTIONS[spec.suite, spec.check_name][0] for spec in EXPECTATION
 def dq_expectation(
     paths: LsdiPaths,
     gx: ExpectationsWorker,
-    fact_pi_value: pd.DataFrame,
-    submission: pd.DataFrame,
-    pilot_borough: pd.DataFrame,
-    dim_indicator: pd.DataFrame,
-    dim_borough: pd.DataFrame,
+    fact_pi_value: DataFrame,
+    submission: DataFrame,
+    pilot_borough: DataFrame,
+    dim_indicator: DataFrame,
+    dim_borough: DataFrame,
 ) -> dg.Output:
     """The availability, cadence and integrity expectations validated with Great Expectations; Data Docs in
     reports/data_docs."""
+    import pandas as pd  # the frames' builders and pandas are imported when the asset runs, not at load
+
+    from lsdi_pipeline.expectations.families import availability_frame, cadence_frame, integrity_frame
+
     # `gx` is here for its start-up: the worker began importing GX when the run started
     outcomes = outcome_table(
         worker.expectation_outcomes(
@@ -105,9 +107,11 @@ def dq_expectation(
     ],
     ins={name: dg.AssetIn(name) for name in ("dq_expectation", "dim_borough")},
 )
-def expectation_checks(dq_expectation: pd.DataFrame, dim_borough: pd.DataFrame):
+def expectation_checks(dq_expectation: DataFrame, dim_borough: DataFrame):
     """Each expectation's outcome as a check (a warning: business rules never stop the run), naming every borough
     with a failing row by name and code, as the data team's other checks do."""
+    import pandas as pd
+
     names = dict(zip(dim_borough["borough_code"], dim_borough["borough_name"], strict=True))
     for name, spec, outcome in zip(CHECK_NAMES, EXPECTATIONS, dq_expectation.itertuples(index=False), strict=True):
         assert outcome.check_name == spec.check_name, "outcomes come back in the order of EXPECTATIONS"

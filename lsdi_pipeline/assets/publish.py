@@ -1,21 +1,22 @@
 """Publish stage: every warehouse table, built in staging and swapped into the DuckDB file analysts open."""
 
 import dagster as dg
-import pandas as pd
 
+from lsdi_pipeline.assets.metadata import DataFrame
 from lsdi_pipeline.resources import LsdiPaths
-from lsdi_pipeline.warehouse.changes import changes_since_published
 from lsdi_pipeline.warehouse.schema import TABLES
 from lsdi_pipeline.warehouse.store import publish
 
 
 @dg.asset(group_name="publish", ins={name: dg.AssetIn(name) for name in TABLES})
-def lsdi_warehouse(context: dg.AssetExecutionContext, paths: LsdiPaths, **tables: pd.DataFrame) -> dg.MaterializeResult:
+def lsdi_warehouse(context: dg.AssetExecutionContext, paths: LsdiPaths, **tables: DataFrame) -> dg.MaterializeResult:
     """The published DuckDB warehouse (lsdi.duckdb): every table built in staging and swapped in atomically.
 
     What changed is compared after the publish, with the backup the publish checked it could read: the last
     publish, or an earlier one when the last cannot be read. Files it could not trust are named in `set_aside`.
     """
+    from lsdi_pipeline.warehouse.changes import changes_since_published  # imports pandas: when the asset runs
+
     publication = publish(paths.warehouse, {name: tables[name] for name in TABLES})
     path = publication.path
     context.log.info(f"published {path}")

@@ -1,24 +1,27 @@
 """Validated stage: every return parsed into typed rows, rejected rows and located findings."""
 
 import dagster as dg
-import pandas as pd
 
-from lsdi_pipeline.reference import AuthorityRegister, Catalogue
+from lsdi_pipeline.assets.metadata import DataFrame
 from lsdi_pipeline.resources import LsdiPaths
-from lsdi_pipeline.returns.batch import ReturnBatch, parse_archive
-from lsdi_pipeline.returns.cache import ParseCache
-from lsdi_pipeline.returns.statuses import submission_statuses
+from lsdi_pipeline.returns.return_batch import ReturnBatch
 
 
 @dg.asset(group_name="validated")
 def parsed_returns(
     paths: LsdiPaths,
-    return_files: pd.DataFrame,
-    dim_borough: pd.DataFrame,
-    dim_indicator: pd.DataFrame,
-    dim_cluster: pd.DataFrame,
+    return_files: DataFrame,
+    dim_borough: DataFrame,
+    dim_indicator: DataFrame,
+    dim_cluster: DataFrame,
 ) -> dg.Output:
     """Each archived return read against the LSDI-R1 format: figures, feasibility answers, narratives and findings."""
+    # the parser is imported when the asset runs: it imports pandas, the definitions load without it
+    from lsdi_pipeline.reference import AuthorityRegister, Catalogue
+    from lsdi_pipeline.returns.batch import parse_archive
+    from lsdi_pipeline.returns.cache import ParseCache
+    from lsdi_pipeline.returns.statuses import submission_statuses
+
     register, catalogue = AuthorityRegister.from_frame(dim_borough), Catalogue.from_frames(dim_indicator, dim_cluster)
     # keyed by the reference tables themselves: the same in every process, unlike a pickle of sets
     cache = ParseCache(

@@ -1,11 +1,10 @@
 """Warehouse stage: the Returns tables and the rule list."""
 
 import dagster as dg
-import pandas as pd
 
-from lsdi_pipeline.assets.metadata import table_output, table_type
+from lsdi_pipeline.assets.metadata import DataFrame, table_output, table_type
 from lsdi_pipeline.checks.rules import rule_table
-from lsdi_pipeline.returns.batch import RETURN_TABLES, ReturnBatch, build_return_tables
+from lsdi_pipeline.returns.return_batch import RETURN_TABLES, ReturnBatch
 from lsdi_pipeline.warehouse.schema import TABLES
 
 GROUP = "warehouse"
@@ -17,13 +16,15 @@ GROUP = "warehouse"
 )
 def return_tables(
     parsed_returns: ReturnBatch,
-    pilot_borough: pd.DataFrame,
-    dim_borough: pd.DataFrame,
-    dim_indicator: pd.DataFrame,
-    published_value: pd.DataFrame,
+    pilot_borough: DataFrame,
+    dim_borough: DataFrame,
+    dim_indicator: DataFrame,
+    published_value: DataFrame,
 ):
     """The Returns tables: submissions, facts with the current-figure rule applied, rejected rows and findings
     (figures that differ from DfE's published ones among them)."""
+    from lsdi_pipeline.returns.batch import build_return_tables  # imports pandas: when the asset runs
+
     tables = build_return_tables(parsed_returns, pilot_borough, dim_indicator, dim_borough, published_value)
     extra = {
         "submission": lambda f: {f"status_{k}": int(v) for k, v in f["status"].value_counts().items()},

@@ -14,19 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from lsdi_pipeline import codes
-from lsdi_pipeline.analysis.recommendations import boroughs_needing_support, rules_in_file
-
-
-@dataclass(frozen=True)
-class CheckThresholds:
-    #: a borough with more error findings than this in its current files is asked to correct and resend
-    max_errors_per_borough: int
-    #: a borough with more warnings than this in its current files is called to go through them
-    max_warnings_per_borough: int
-
-    @classmethod
-    def from_file(cls) -> CheckThresholds:
-        return cls(**rules_in_file(("checks",), list(cls.__dataclass_fields__), int))
+from lsdi_pipeline.analysis.recommendations import boroughs_needing_support
 
 
 @dataclass(frozen=True)

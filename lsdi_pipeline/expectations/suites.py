@@ -22,11 +22,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from lsdi_pipeline.checks.rules.availability import AVAILABILITY_TARGET
+
+if TYPE_CHECKING:  # imported where it is used: the Dagster definitions read EXPECTATIONS without pandas
+    import pandas as pd
 
 #: the columns that locate a row in every family: the caller finds a finding by these
 ROW_KEY: tuple[str, ...] = ("borough_code", "pi_code", "period")
@@ -167,6 +168,8 @@ def run_expectations(
 
 
 def outcome_table(outcomes: list[ExpectationOutcome]) -> pd.DataFrame:
+    import pandas as pd
+
     rows = [
         {
             **asdict(o),
@@ -182,6 +185,8 @@ def expectation_outcomes(
     availability: pd.DataFrame, cadence: pd.DataFrame, integrity: pd.DataFrame, data_docs_dir: Path | None = None
 ) -> list[ExpectationOutcome]:
     """Validate the three families with one ephemeral GX context; one outcome per expectation."""
+    import pandas as pd
+
     grid = _family_frame(availability, "availability")
     frames = {
         "availability": grid,
@@ -243,6 +248,8 @@ def _family_frame(frame: pd.DataFrame, family: str) -> pd.DataFrame:
 
 def _availability_by(grid: pd.DataFrame, key: str) -> pd.DataFrame:
     """The share of expected figures provided, per PI or per borough (GX has no group-by)."""
+    import pandas as pd
+
     provided = grid.assign(provided=grid["status"] == "provided").groupby(key)["provided"]
     return pd.DataFrame(
         {

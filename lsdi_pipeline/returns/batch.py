@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, fields, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -18,30 +18,13 @@ from lsdi_pipeline.returns.format import Limits
 from lsdi_pipeline.returns.parse import parse_job, set_reference
 from lsdi_pipeline.returns.reader import reader_for
 from lsdi_pipeline.returns.reading import ParsedReturn, empty_result
+from lsdi_pipeline.returns.return_batch import RETURN_TABLES, ReturnBatch
 from lsdi_pipeline.returns.statuses import figure_quality, loaded, submission_statuses
 from lsdi_pipeline.warehouse.schema import TABLES
 from lsdi_pipeline.warehouse.table import Column, Table
 from lsdi_pipeline.workers import map_untrusted
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class ReturnBatch:
-    """Every file's contribution, as frames named after the warehouse tables they feed."""
-
-    submission: pd.DataFrame
-    fact_pi_value: pd.DataFrame
-    fact_feasibility: pd.DataFrame
-    fact_narrative: pd.DataFrame
-    rejected_row: pd.DataFrame
-    dq_issue: pd.DataFrame
-    #: seconds spent checking the frames against the warehouse schema (pandera), for the benchmark
-    schema_validation_s: float = 0.0
-
-
-#: the warehouse tables the returns make: the frames of a `ReturnBatch`
-RETURN_TABLES = tuple(f.name for f in fields(ReturnBatch) if f.type == "pd.DataFrame")
 
 
 def parse_archive(

@@ -5,7 +5,6 @@ Part of the warehouse schema (`lsdi_pipeline.warehouse.schema`): docs/warehouse.
 """
 
 from lsdi_pipeline import codes
-from lsdi_pipeline.analysis.rounding import SUPPRESSED_SYMBOL
 from lsdi_pipeline.warehouse.table import (
     BOROUGH_COMMENT,
     BOROUGH_NAME_COMMENT,
@@ -133,7 +132,7 @@ TABLES = (
                 "value_shown",
                 "VARCHAR",
                 "The figure as DfE's files print it: value as text to its decimal places (22.6, 1234), or the "
-                f"symbol {SUPPRESSED_SYMBOL} where it is suppressed.",
+                f"symbol {codes.SUPPRESSED_SYMBOL} where it is suppressed.",
             ),
             column("comparison_group", "VARCHAR", "The authorities compared (London for the 32 boroughs).", False),
             column(

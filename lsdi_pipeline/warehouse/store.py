@@ -24,12 +24,14 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from lsdi_pipeline.derived import set_aside
 from lsdi_pipeline.warehouse.schema import TABLES
 from lsdi_pipeline.warehouse.views import VIEWS
+
+if TYPE_CHECKING:  # in annotations only: the Dagster definitions import this module (for the resources)
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 

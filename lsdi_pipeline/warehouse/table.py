@@ -7,10 +7,11 @@ pandera schema that checks them are all derived from the specs below.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
-import pandera.pandas as pa
+if TYPE_CHECKING:  # imported where they are used: the Dagster definitions read the declarations without them
+    import pandas as pd
+    import pandera.pandas as pa
 
 _PANDAS_DTYPE = {
     "VARCHAR": "string",
@@ -70,6 +71,8 @@ class Table:
 
     def conform(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The frame with exactly this table's columns, in order, in their pandas dtypes."""
+        import pandas as pd
+
         missing = [c for c in self.column_names if c not in frame.columns]
         if missing:
             raise ValueError(f"{self.name}: frame lacks columns {missing}")
@@ -87,6 +90,8 @@ class Table:
         return out.reset_index(drop=True)
 
     def pandera_schema(self) -> pa.DataFrameSchema:
+        import pandera.pandas as pa
+
         columns = {}
         for c in self.columns:
             checks = [pa.Check.isin(list(c.allowed))] if c.allowed else []
@@ -108,6 +113,9 @@ def _storable_text(value):
 
 
 def _finite(values: pd.Series) -> pd.Series:
+    import numpy as np
+    import pandas as pd
+
     return pd.Series(np.isfinite(values.to_numpy(dtype=float)), index=values.index)
 
 

@@ -9,7 +9,7 @@ once. Those functions register under the rule's `check_name`; the structure rule
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from lsdi_pipeline import codes
 from lsdi_pipeline.checks.rules.availability import AVAILABILITY
@@ -17,6 +17,9 @@ from lsdi_pipeline.checks.rules.cadence import CADENCE
 from lsdi_pipeline.checks.rules.integrity import INTEGRITY
 from lsdi_pipeline.checks.rules.rule import Rule
 from lsdi_pipeline.checks.rules.structure import STRUCTURE
+
+if TYPE_CHECKING:  # imported where it is used: the Dagster definitions read the rules without pandas
+    import pandas as pd
 
 RULES: tuple[Rule, ...] = (*STRUCTURE, *AVAILABILITY, *CADENCE, *INTEGRITY)
 RULES_BY_NAME: dict[str, Rule] = {rule.check_name: rule for rule in RULES}
@@ -40,6 +43,8 @@ def registering_in(registry: dict, check_name: str):
 
 def rule_table() -> pd.DataFrame:
     """The rule list as the `dq_rule` table."""
+    import pandas as pd
+
     return pd.DataFrame(
         [(r.check_name, r.title, r.category, r.severity, r.description, r.fix_hint) for r in RULES],
         columns=["check_name", "title", "category", "severity", "description", "fix_hint"],
