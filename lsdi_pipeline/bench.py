@@ -292,9 +292,9 @@ class _SessionMemory(threading.Thread):
 
 def _stages_of_last_run(instance: Path, wall: float) -> dict[str, float]:
     """Seconds per stage from the event log of the instance's latest run; the rest of the wall time is start-up."""
-    import dagster as dg
+    from lsdi_pipeline.resources import open_instance
 
-    with dg.DagsterInstance.from_config(str(instance)) as dagster_instance:
+    with open_instance(instance) as dagster_instance:
         [run] = dagster_instance.get_runs(limit=1)
         started, steps = {}, {}
         for record in dagster_instance.all_logs(run.run_id):
