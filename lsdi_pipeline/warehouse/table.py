@@ -79,9 +79,7 @@ class Table:
             if dtype.startswith("datetime"):
                 out[c.name] = pd.to_datetime(out[c.name])
             elif dtype == "string":
-                out[c.name] = (
-                    out[c.name].astype("object").where(out[c.name].notna(), None).map(_storable_text).astype("string")
-                )
+                out[c.name] = _storable_strings(out[c.name])
             else:
                 out[c.name] = out[c.name].astype(dtype)
         return out.reset_index(drop=True)
@@ -98,6 +96,22 @@ class Table:
         return pa.DataFrameSchema(
             columns, strict=True, ordered=True, unique=list(self.key) or None, name=self.name, description=self.comment
         )
+
+
+def _storable_strings(values: pd.Series) -> pd.Series:
+    """A column as pandas strings DuckDB can store (see `_storable_text`). Only text that is not ASCII can need
+    changing, so a column already of strings, all of it ASCII, is returned as it is: conforming a conformed frame
+    costs next to nothing."""
+    if not isinstance(values.dtype, pd.StringDtype):
+        values = values.astype("object").where(values.notna(), None)
+    flat = values.to_numpy(dtype=object, na_value=None)
+    unusual = [i for i, value in enumerate(flat) if value.__class__ is str and not value.isascii()]
+    if unusual:
+        flat = flat.copy()
+        for i in unusual:
+            flat[i] = _storable_text(flat[i])
+        return pd.Series(flat, index=values.index, dtype="string")
+    return values if isinstance(values.dtype, pd.StringDtype) else values.astype("string")
 
 
 def _storable_text(value):
