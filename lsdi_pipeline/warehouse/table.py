@@ -105,13 +105,22 @@ def _storable_strings(values: pd.Series) -> pd.Series:
     if not isinstance(values.dtype, pd.StringDtype):
         values = values.astype("object").where(values.notna(), None)
     flat = values.to_numpy(dtype=object, na_value=None)
-    unusual = [i for i, value in enumerate(flat) if value.__class__ is str and not value.isascii()]
+    unusual = [] if _all_ascii(flat) else [i for i, v in enumerate(flat) if v.__class__ is str and not v.isascii()]
     if unusual:
         flat = flat.copy()
         for i in unusual:
             flat[i] = _storable_text(flat[i])
         return pd.Series(flat, index=values.index, dtype="string")
     return values if isinstance(values.dtype, pd.StringDtype) else values.astype("string")
+
+
+def _all_ascii(values: np.ndarray) -> bool:
+    """Whether every value is missing or ASCII text, judged at C speed on the text joined."""
+    present = values[pd.notna(values)]
+    try:
+        return "".join(present).isascii()
+    except TypeError:  # not all text
+        return False
 
 
 def _storable_text(value):
