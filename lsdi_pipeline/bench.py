@@ -26,20 +26,37 @@ from pathlib import Path
 from lsdi_pipeline.assets import STAGES, stage_of_steps
 from lsdi_pipeline.sample.hostile import HOSTILE
 
+#: issue 16's targets; a run is measured against the fixed cost of any run, since that is not the data's work
 TARGETS = {
-    "bundled_run_s": 10.0,
-    "national_run_s": 60.0,
-    "national_peak_rss_mib": 1536.0,
-    "new_return_national_s": 5.0,
-    "definitions_validate_s": 3.0,
+    "bundled_run_x_fixed_cost": 2.0,
+    "national_run_s": 25.0,
+    "national_peak_rss_mib": 1024.0,
+    "new_return_national_above_fixed_s": 3.0,
+    "definitions_validate_s": 2.0,
     "hostile_extra_s": 10.0,
     "hostile_extra_rss_mib": 1024.0,
 }
-#: `lsdi run`'s own path, materialising one asset with no inputs, and exiting as the `lsdi` command does
-FIXED_COST_RUN = (
-    "from lsdi_pipeline.cli import exit_quickly, run_pipeline; exit_quickly(run_pipeline(None, None, "
-    "only=('dq_rule',)))"
-)
+#: `lsdi run`'s own path, materialising one asset with no inputs, and exiting as the `lsdi` command does; it writes
+#: when each part of it ended (seconds since the interpreter handed over) to the file named by LSDI_BENCH_PARTS
+FIXED_COST_RUN = """
+import json, os, time
+ended = {"interpreter": time.perf_counter()}
+import dagster
+ended["import_dagster"] = time.perf_counter()
+import lsdi_pipeline.definitions
+from lsdi_pipeline.cli import exit_quickly, run_pipeline
+from lsdi_pipeline.resources import run_instance
+ended["import_lsdi_pipeline"] = time.perf_counter()
+instance = run_instance()
+ended["open_instance"] = time.perf_counter()
+code = run_pipeline(None, None, only=("dq_rule",), instance=instance)
+ended["run"] = time.perf_counter()
+with open(os.environ["LSDI_BENCH_PARTS"], "w") as out:
+    json.dump(ended, out)
+exit_quickly(code)
+"""
+#: the parts of the fixed-cost run, in order; "exit" is from the end of the run to the end of the process
+PARTS = ("interpreter", "import_dagster", "import_lsdi_pipeline", "open_instance", "run", "exit")
 NEW_RETURN = (
     "borough_code,pi_code,period,numerator,denominator,value,source_agency,reporting_frequency,note\n"
     "{code},L01,2007-04,,,{value},Police,Monthly,bench: a return arriving on its own\n"
@@ -55,6 +72,8 @@ class Measured:
     peak_rss_mib: list[float] = field(default_factory=list)
     stages_s: list[dict[str, float]] = field(default_factory=list)
     facts: int | None = None
+    #: what each part of the process took, for a command that says when each ended (the fixed-cost run)
+    parts_s: list[dict[str, float]] = field(default_factory=list)
 
     def median(self) -> dict:
         stages = (
@@ -75,6 +94,8 @@ class Measured:
             "peak_rss_mib": round(statistics.median(self.peak_rss_mib), 1),
             "stages_s": stages,
         }
+        if self.parts_s:
+            out["parts_s"] = {name: round(statistics.median(run[name] for run in self.parts_s), 2) for name in PARTS}
         if self.facts:
             out |= {
                 "facts": self.facts,
@@ -122,8 +143,8 @@ def run_bench(
             ).median()
     validate = Measured("cold dagster definitions validate")
     for _ in range(max(repeat, 3)):
-        wall, rss = _timed(
-            [sys.executable, "-m", "dagster", "definitions", "validate", "-m", "lsdi_pipeline.definitions"],
+        _, wall, rss = _timed(
+            [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
             {"DAGSTER_HOME": str(instance)},
             project,
         )
@@ -201,8 +222,15 @@ def _fixed_cost_runs(raw: Path, warehouse: Path, instance: Path, repeat: int) ->
     """What any run costs before it does work: `lsdi run`'s own path in a fresh process (imports, the Dagster instance,
     the run's events, exit), materialising one asset with no inputs: `dq_rule`, the rule list, built from the code."""
     measured = Measured("fixed cost of a run (dq_rule alone)")
-    for _ in range(repeat):
-        _run(measured, [sys.executable, "-c", FIXED_COST_RUN], raw, warehouse, instance)
+    with tempfile.TemporaryDirectory() as scratch:
+        parts_file = Path(scratch) / "parts.json"
+        for _ in range(repeat):
+            started = _run(
+                measured, [sys.executable, "-c", FIXED_COST_RUN], raw, warehouse, instance, LSDI_BENCH_PARTS=parts_file
+            )
+            ended = json.loads(parts_file.read_text(encoding="utf-8"))
+            ends = [ended[name] - started for name in PARTS[:-1]] + [measured.wall_s[-1]]
+            measured.parts_s.append({name: end - before for name, end, before in zip(PARTS, ends, [0.0, *ends])})
     return measured
 
 
@@ -231,19 +259,22 @@ def _lsdi_run(measured: Measured, raw: Path, warehouse: Path, instance: Path, *a
     _run(measured, [sys.executable, "-m", "lsdi_pipeline.cli", "run", *args], raw, warehouse, instance)
 
 
-def _run(measured: Measured, command: list[str], raw: Path, warehouse: Path, instance: Path) -> None:
-    """Time one run of `command` on `raw` and `warehouse`, and read its stages from the instance's latest run."""
-    env = {"LSDI_RAW_DIR": str(raw), "LSDI_WAREHOUSE_DIR": str(warehouse), "DAGSTER_HOME": str(instance)}
-    wall, rss = _timed(command, env, raw.parent)
+def _run(measured: Measured, command: list[str], raw: Path, warehouse: Path, instance: Path, **env) -> float:
+    """Time one run of `command` on `raw` and `warehouse`, and read its stages from the instance's latest run; the
+    `time.perf_counter()` at which it was started (the clock is the system's, so the process can say when it did
+    what)."""
+    env = {"LSDI_RAW_DIR": raw, "LSDI_WAREHOUSE_DIR": warehouse, "DAGSTER_HOME": instance} | env
+    started, wall, rss = _timed(command, {name: str(value) for name, value in env.items()}, raw.parent)
     measured.wall_s.append(wall)
     measured.peak_rss_mib.append(rss)
     measured.stages_s.append(_stages_of_last_run(instance, wall))
+    return started
 
 
-def _timed(command: list[str], env: dict, cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of a finished command: the larger of the process's own peak and the peak of
-    the resident memory of every process of its session together (sampled every 20 ms), which counts the worker
-    processes that read returns and write feedback."""
+def _timed(command: list[str], env: dict, cwd: Path) -> tuple[float, float, float]:
+    """When a command was started, its wall seconds and its peak RSS (MiB): the larger of the process's own peak and
+    the peak of the resident memory of every process of its session together (sampled every 20 ms), which counts the
+    worker processes that read returns and write feedback."""
     with tempfile.TemporaryFile() as errors:
         started = time.perf_counter()
         process = subprocess.Popen(
@@ -258,7 +289,7 @@ def _timed(command: list[str], env: dict, cwd: Path) -> tuple[float, float]:
         if process.returncode != 0:
             errors.seek(0)
             raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{errors.read().decode()[-3000:]}")
-    return wall, max(usage.ru_maxrss / 1024, sampler.peak_mib)
+    return started, wall, max(usage.ru_maxrss / 1024, sampler.peak_mib)
 
 
 class _SessionMemory(threading.Thread):
@@ -292,9 +323,9 @@ class _SessionMemory(threading.Thread):
 
 def _stages_of_last_run(instance: Path, wall: float) -> dict[str, float]:
     """Seconds per stage from the event log of the instance's latest run; the rest of the wall time is start-up."""
-    import dagster as dg
+    from lsdi_pipeline.resources import open_instance
 
-    with dg.DagsterInstance.from_config(str(instance)) as dagster_instance:
+    with open_instance(instance) as dagster_instance:
         [run] = dagster_instance.get_runs(limit=1)
         started, steps = {}, {}
         for record in dagster_instance.all_logs(run.run_id):
@@ -359,29 +390,40 @@ def _machine() -> dict:
 
 
 def _verdicts(results: dict) -> list[dict]:
+    """Each target with what was measured and whether it was met. A target set against the fixed cost of a run
+    carries that cost's figure and the limit it makes."""
+    fixed = results["fixed_cost"]["wall_s"]
     largest = results["scales"][-1] if results["scales"] else None
-    per_1000 = [s["s_per_1000_facts"] for s in results["scales"]]
-    rows = [("bundled lsdi run ≤ 10 s", results["bundled"]["wall_s"], TARGETS["bundled_run_s"])]
+    rows = [
+        (
+            f"bundled lsdi run ≤ {TARGETS['bundled_run_x_fixed_cost']:g} × the fixed cost of a run ({fixed:.2f} s)",
+            results["bundled"]["wall_s"],
+            round(TARGETS["bundled_run_x_fixed_cost"] * fixed, 2),
+        )
+    ]
     if largest:
+        n = largest["authorities"]
         rows += [
-            (f"{largest['authorities']}-authority lsdi run ≤ 60 s", largest["wall_s"], TARGETS["national_run_s"]),
+            (f"{n}-authority lsdi run ≤ {TARGETS['national_run_s']:g} s", largest["wall_s"], TARGETS["national_run_s"]),
             (
-                f"{largest['authorities']}-authority peak RSS ≤ 1536 MiB",
+                f"{n}-authority peak RSS ≤ {TARGETS['national_peak_rss_mib']:g} MiB",
                 largest["peak_rss_mib"],
                 TARGETS["national_peak_rss_mib"],
             ),
         ]
     if "new_return_national" in results:
+        above = TARGETS["new_return_national_above_fixed_s"]
         rows.append(
             (
-                "one new return on the largest warehouse ≤ 5 s",
+                f"one new return on the {largest['authorities']}-authority warehouse ≤ the fixed cost of a run "
+                f"({fixed:.2f} s) + {above:g} s",
                 results["new_return_national"]["wall_s"],
-                TARGETS["new_return_national_s"],
+                round(fixed + above, 2),
             )
         )
     rows.append(
         (
-            "cold dagster definitions validate ≤ 3 s",
+            f"cold dagster definitions validate -w workspace.yaml ≤ {TARGETS['definitions_validate_s']:g} s",
             results["definitions_validate"]["wall_s"],
             TARGETS["definitions_validate_s"],
         )
@@ -390,9 +432,13 @@ def _verdicts(results: dict) -> list[dict]:
         worst_s = max(results["hostile"], key=lambda r: r["extra_s"])
         worst_rss = max(results["hostile"], key=lambda r: r["extra_rss_mib"])
         rows += [
-            (f"one hostile file adds ≤ 10 s ({worst_s['file']})", worst_s["extra_s"], TARGETS["hostile_extra_s"]),
             (
-                f"one hostile file adds ≤ 1024 MiB ({worst_rss['file']})",
+                f"one hostile file adds ≤ {TARGETS['hostile_extra_s']:g} s ({worst_s['file']})",
+                worst_s["extra_s"],
+                TARGETS["hostile_extra_s"],
+            ),
+            (
+                f"one hostile file adds ≤ {TARGETS['hostile_extra_rss_mib']:g} MiB ({worst_rss['file']})",
                 worst_rss["extra_rss_mib"],
                 TARGETS["hostile_extra_rss_mib"],
             ),
@@ -400,10 +446,13 @@ def _verdicts(results: dict) -> list[dict]:
     verdicts = [
         {"target": name, "measured": value, "limit": limit, "met": value <= limit} for name, value, limit in rows
     ]
+    per_1000 = [s["s_per_1000_facts"] for s in results["scales"]]
     if len(per_1000) > 1:
         verdicts.append(
             {
-                "target": "s per 1,000 facts does not rise with scale",
+                "target": "s per 1,000 facts does not rise with scale ("
+                + ", ".join(f"{s['authorities']} authorities" for s in results["scales"])
+                + ")",
                 "measured": per_1000,
                 "limit": per_1000[0],
                 "met": per_1000[-1] <= per_1000[0] * 1.05,
@@ -451,6 +500,11 @@ def render(results: dict) -> str:
         f"  {name:40} {share['whole_process']:6.0%} {share['above_fixed_cost']:6.0%}"
         for name, share in results["new_return_share"].items()
     ]
+    parts = results["fixed_cost"].get("parts_s", {})
+    lines += [
+        "",
+        "the fixed cost of a run, part by part (median s): " + ", ".join(f"{k} {v:.2f}" for k, v in parts.items()),
+    ]
     if results["hostile"]:
         lines += ["", "one hostile file beside the bundled returns (extra wall s, extra peak MiB; what became of it):"]
         lines += [
@@ -458,7 +512,10 @@ def render(results: dict) -> str:
             for r in results["hostile"]
         ]
     lines += ["", "targets:"]
-    lines += [f"  {'met   ' if v['met'] else 'MISSED'} {v['target']}: {v['measured']}" for v in results["verdicts"]]
+    lines += [
+        f"  {'met   ' if v['met'] else 'MISSED'} {v['target']}: {v['measured']} (limit {v['limit']})"
+        for v in results["verdicts"]
+    ]
     return "\n".join(lines)
 
 

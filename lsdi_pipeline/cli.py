@@ -265,9 +265,14 @@ def _template_path(output: str, standard_name: str) -> Path:
 
 
 def run_pipeline(
-    raw_dir: str | None, warehouse_dir: str | None, new_returns: bool = False, only: tuple[str, ...] | None = None
+    raw_dir: str | None,
+    warehouse_dir: str | None,
+    new_returns: bool = False,
+    only: tuple[str, ...] | None = None,
+    instance=None,
 ) -> int:
-    """`lsdi run`: the whole job, the job for new returns, or `only` the named assets of the whole job."""
+    """`lsdi run`: the whole job, the job for new returns, or `only` the named assets of the whole job; recorded in
+    `instance` (a `dagster.DagsterInstance`), by default the one `resources.run_instance` opens."""
     started = time.perf_counter()
     import dagster as dg
 
@@ -306,7 +311,7 @@ def run_pipeline(
     print(f"lsdi run: {paths.raw_dir} → {paths.warehouse_dir} ({job.name})", file=sys.stderr)
     progress.set_stages(stage_of_steps())
     result = job.execute_in_process(
-        instance=run_instance(),
+        instance=instance or run_instance(),
         raise_on_error=False,
         asset_selection=[dg.AssetKey(name) for name in only] if only else None,
         run_config={

@@ -6,6 +6,7 @@ The directories and the instance come from `lsdi_pipeline.environment`, the one 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -71,7 +72,14 @@ class LsdiPaths(dg.ConfigurableResource):
 def run_instance() -> dg.DagsterInstance:
     """The instance a run started here is recorded in (see `environment.dagster_home`)."""
     home = environment.dagster_home()
-    return dg.DagsterInstance.from_config(home) if home else dg.DagsterInstance.ephemeral()
+    return open_instance(home) if home else dg.DagsterInstance.ephemeral()
+
+
+def open_instance(home: str | os.PathLike) -> dg.DagsterInstance:
+    """The Dagster instance configured in `home`/dagster.yaml. The project's configuration names its home by
+    DAGSTER_HOME (see lsdi_pipeline/run_history.py), so DAGSTER_HOME is set to `home` in this process."""
+    os.environ["DAGSTER_HOME"] = os.path.abspath(home)
+    return dg.DagsterInstance.from_config(os.environ["DAGSTER_HOME"])
 
 
 class ExpectationsWorker(dg.ConfigurableResource):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pandas as pd
+import pytest
 
 from lsdi_pipeline.definitions import build_defs, run_resources
 from lsdi_pipeline.resources import LsdiPaths
@@ -22,6 +24,16 @@ BUNDLED_RAW = Path(__file__).resolve().parent.parent / "data" / "raw"
 def copy_bundled_raw(target: Path) -> Path:
     shutil.copytree(BUNDLED_RAW, target)
     return target
+
+
+@contextlib.contextmanager
+def project_instance(home: Path):
+    """The Dagster instance in `home`, configured by a copy of the project's dagster.yaml, which names its home by
+    DAGSTER_HOME: set for as long as the instance is open."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DAGSTER_HOME", str(home))
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            yield instance
 
 
 def paths(raw_dir: Path, warehouse_dir: Path) -> LsdiPaths:

@@ -15,7 +15,14 @@ import duckdb
 import pytest
 
 from lsdi_pipeline.warehouse.store import BACKUP_FILE, HELD_BY_WRITER, WAREHOUSE_FILE, unreadable
-from lsdi_pipeline_tests.pipeline import BUNDLED_RAW, copy_bundled_raw, lsdi_run, materialize_all, table
+from lsdi_pipeline_tests.pipeline import (
+    BUNDLED_RAW,
+    copy_bundled_raw,
+    lsdi_run,
+    materialize_all,
+    project_instance,
+    table,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DAMAGED = f"set-aside/*-{WAREHOUSE_FILE}"
@@ -62,7 +69,7 @@ def _run_ok(raw: Path, warehouse: Path, home: Path) -> tuple[subprocess.Complete
     """A real `lsdi run` that must exit 0; its `lsdi_warehouse` metadata and the warnings in its log."""
     done = lsdi_run(raw, warehouse, env_extra={"DAGSTER_HOME": str(home)})
     assert done.returncode == 0, f"lsdi run exited {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-6000:]}"
-    with dg.DagsterInstance.from_config(str(home)) as instance:
+    with project_instance(home) as instance:
         run = instance.get_runs(limit=1)[0]
         logs = instance.all_logs(run.run_id)
         materialization = instance.get_latest_materialization_event(dg.AssetKey("lsdi_warehouse")).asset_materialization

@@ -15,7 +15,7 @@ import pytest
 
 from lsdi_pipeline.sample.generator import write_sample
 from lsdi_pipeline.warehouse.store import BACKUP_FILE, STAGING_PREFIX, WAREHOUSE_FILE
-from lsdi_pipeline_tests.pipeline import BUNDLED_RAW, copy_bundled_raw, materialize_all, query, table
+from lsdi_pipeline_tests.pipeline import BUNDLED_RAW, copy_bundled_raw, materialize_all, project_instance, query, table
 
 CONTENT_TABLES = ("submission", "fact_pi_value", "fact_feasibility", "fact_narrative", "rejected_row", "dq_issue")
 
@@ -238,7 +238,7 @@ def test_a_run_started_from_the_command_line_is_in_the_instances_run_history(raw
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
-    with dg.DagsterInstance.from_config(str(home)) as instance:
+    with project_instance(home) as instance:
         runs = instance.get_runs()
     assert [(r.job_name, r.status) for r in runs] == [("lsdi_job", dg.DagsterRunStatus.SUCCESS)]
 

@@ -50,16 +50,19 @@ def unreadable_latest_files(submission: pd.DataFrame) -> Answer:
     """Is every borough's latest file readable? A rejected file fails the borough unless a file of the borough that
     loaded arrived after it (it resent); a rejected file no borough could be told from is listed by its name."""
     order = submission.sort_values(["received_at", "submission_id"], kind="stable")
+    borough = order["borough_code"].fillna("")
+    loaded = order["status"].isin(codes.LOADED_STATUSES)
+    last_loaded = order["received_at"].where(loaded).groupby(borough).transform("max")
+    resent = loaded.groupby(borough).transform("any")
+    rejected = order.loc[(order["status"] == "rejected") & ~(resent & ~(order["received_at"] > last_loaded))]
     failing: dict[str, str] = {}
-    for borough, files in order.groupby(order["borough_code"].fillna(""), sort=True):
-        loaded_at = files.loc[files["status"].isin(codes.LOADED_STATUSES), "received_at"]
-        rejected = files.loc[files["status"] == "rejected"]
-        if len(loaded_at):
-            rejected = rejected.loc[rejected["received_at"] > loaded_at.max()]
-        for file in rejected.itertuples(index=False):
-            key = borough or f"file {file.file_name}"
-            reason = f"{file.file_name}: {file.reject_reason or 'rejected'}"
-            failing[key] = f"{failing[key]}; {reason}" if key in failing else reason
+    for code, file_name, reason in sorted(
+        zip(borough[rejected.index], rejected["file_name"], rejected["reject_reason"], strict=True),
+        key=lambda file: file[0],
+    ):  # boroughs in order, each one's files in the order they arrived (the sort is stable)
+        key = code or f"file {file_name}"
+        reason = f"{file_name}: {reason if isinstance(reason, str) and reason else 'rejected'}"
+        failing[key] = f"{failing[key]}; {reason}" if key in failing else reason
     return Answer(failing, {"files_rejected": int((submission["status"] == "rejected").sum())})
 
 

@@ -171,6 +171,8 @@ def _write_staging(warehouse_dir: Path, tables: Mapping[str, pd.DataFrame]) -> P
     con = duckdb.connect()
     try:
         con.execute(f"ATTACH '{staging}' AS staging (STORAGE_VERSION '{STORAGE_VERSION}')")
+        # one transaction: each statement on its own would be a commit of its own, synced to disk
+        con.execute("BEGIN")
         for name, frame in tables.items():
             table = TABLES[name]
             for statement in table.ddl("staging"):
@@ -186,6 +188,7 @@ def _write_staging(warehouse_dir: Path, tables: Mapping[str, pd.DataFrame]) -> P
                 for statement in view.ddl("staging"):
                     con.execute(statement)
         con.execute("USE memory")
+        con.execute("COMMIT")
         con.execute("CHECKPOINT staging")
         con.execute("DETACH staging")
     finally:

@@ -82,9 +82,7 @@ class Table:
             if dtype.startswith("datetime"):
                 out[c.name] = pd.to_datetime(out[c.name])
             elif dtype == "string":
-                out[c.name] = (
-                    out[c.name].astype("object").where(out[c.name].notna(), None).map(_storable_text).astype("string")
-                )
+                out[c.name] = _storable_strings(out[c.name])
             else:
                 out[c.name] = out[c.name].astype(dtype)
         return out.reset_index(drop=True)
@@ -103,6 +101,31 @@ class Table:
         return pa.DataFrameSchema(
             columns, strict=True, ordered=True, unique=list(self.key) or None, name=self.name, description=self.comment
         )
+
+
+def _storable_strings(values: pd.Series) -> pd.Series:
+    """A column as pandas strings DuckDB can store (see `_storable_text`). Only text that is not ASCII can need
+    changing, so a column already of strings, all of it ASCII, is returned as it is: conforming a conformed frame
+    costs next to nothing."""
+    if not isinstance(values.dtype, pd.StringDtype):
+        values = values.astype("object").where(values.notna(), None)
+    flat = values.to_numpy(dtype=object, na_value=None)
+    unusual = [] if _all_ascii(flat) else [i for i, v in enumerate(flat) if v.__class__ is str and not v.isascii()]
+    if unusual:
+        flat = flat.copy()
+        for i in unusual:
+            flat[i] = _storable_text(flat[i])
+        return pd.Series(flat, index=values.index, dtype="string")
+    return values if isinstance(values.dtype, pd.StringDtype) else values.astype("string")
+
+
+def _all_ascii(values: np.ndarray) -> bool:
+    """Whether every value is missing or ASCII text, judged at C speed on the text joined."""
+    present = values[pd.notna(values)]
+    try:
+        return "".join(present).isascii()
+    except TypeError:  # not all text
+        return False
 
 
 def _storable_text(value):
