@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported where they are used: the Dagster definitions read the declarations without them
+    import numpy as np
     import pandas as pd
     import pandera.pandas as pa
 
@@ -107,6 +108,8 @@ def _storable_strings(values: pd.Series) -> pd.Series:
     """A column as pandas strings DuckDB can store (see `_storable_text`). Only text that is not ASCII can need
     changing, so a column already of strings, all of it ASCII, is returned as it is: conforming a conformed frame
     costs next to nothing."""
+    import pandas as pd
+
     if not isinstance(values.dtype, pd.StringDtype):
         values = values.astype("object").where(values.notna(), None)
     flat = values.to_numpy(dtype=object, na_value=None)
@@ -121,6 +124,8 @@ def _storable_strings(values: pd.Series) -> pd.Series:
 
 def _all_ascii(values: np.ndarray) -> bool:
     """Whether every value is missing or ASCII text, judged at C speed on the text joined."""
+    import pandas as pd
+
     present = values[pd.notna(values)]
     try:
         return "".join(present).isascii()
