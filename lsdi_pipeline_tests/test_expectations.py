@@ -17,9 +17,23 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from lsdi_pipeline.checks.figures import Figure
 from lsdi_pipeline.checks.rules.integrity import OUTLIER_MIN_BOROUGHS
-from lsdi_pipeline.expectations.families import availability_frame, cadence_frame, integrity_frame
-from lsdi_pipeline.expectations.suites import EXPECTATIONS, OUTCOME_COLUMNS, SAMPLE_SIZE, SUITES, run_expectations
+from lsdi_pipeline.expectations.families import (
+    LOADED_COLUMNS,
+    availability_frame,
+    cadence_frame,
+    expectation_families,
+    integrity_frame,
+)
+from lsdi_pipeline.expectations.suites import (
+    EXPECTATIONS,
+    OUTCOME_COLUMNS,
+    RULES_JUDGED,
+    SAMPLE_SIZE,
+    SUITES,
+    run_expectations,
+)
 from lsdi_pipeline.periods import read_period
 from lsdi_pipeline.returns.tables import cell_text
 from lsdi_pipeline.returns.values import read_number
@@ -346,6 +360,51 @@ def test_a_family_column_holds_the_rules_own_messages(faulty_families):
     assert row_at(cadence, "00AF", "NI65", "2007")["basis_mixed"] == (
         "NI65: 2007 mixes calendar and financial years in one series; this PI is reported on financial years"
     )
+
+
+@pytest.mark.parametrize(
+    "family, rows, indicators, doubled",
+    [
+        ("availability", AVAILABILITY_FAULTY, AVAILABILITY_PIS, AVAILABILITY_DOUBLED),
+        ("cadence", CADENCE_FAULTY, CADENCE_PIS, ()),
+        ("integrity", INTEGRITY_FAULTY, INTEGRITY_PIS, ()),
+    ],
+)
+def test_the_asset_builds_the_three_families_at_once_as_each_is_built_alone(family, rows, indicators, doubled):
+    """`expectation_families` makes each figure once for the three families; the frames are the same."""
+    fact_pi_value, boroughs = facts(rows, doubled=doubled), pilot(*dict.fromkeys(borough for borough, *_ in rows))
+    alone = {
+        "availability": availability_frame(fact_pi_value, SUBMISSION, boroughs, indicators),
+        "cadence": cadence_frame(fact_pi_value, indicators, BOROUGHS),
+        "integrity": integrity_frame(fact_pi_value, indicators, BOROUGHS),
+    }
+    assert alone[family][list(RULES_JUDGED[family])].notna().any().all(), "each rule of the family finds something"
+    together = list(expectation_families(fact_pi_value, SUBMISSION, boroughs, indicators, BOROUGHS))
+    assert [name for name, _ in together] == ["availability", "cadence", "integrity"]
+    for name, frame in together:
+        pd.testing.assert_frame_equal(frame, alone[name])
+
+
+def test_a_loaded_figure_is_made_of_the_columns_the_families_read():
+    """The families hand `Figure.as_loaded` only LOADED_COLUMNS of each figure: it reads no other."""
+
+    class Reads(dict):
+        def __init__(self, record):
+            super().__init__(record)
+            self.read = set()
+
+        def __getitem__(self, key):
+            self.read.add(key)
+            return super().__getitem__(key)
+
+        def get(self, key, default=None):
+            self.read.add(key)
+            return super().get(key, default)
+
+    record = facts(INTEGRITY_FAULTY).assign(raw_period="2007/08", raw_numerator="5", raw_denominator="10")
+    fact = Reads(record.astype(object).iloc[0].to_dict())
+    Figure.as_loaded(fact, INTEGRITY_PIS.iloc[0].to_dict())
+    assert fact.read and fact.read <= set(LOADED_COLUMNS)
 
 
 def test_a_suppressed_figure_is_not_a_pi_not_provided_finding(faulty_families, faulty):

@@ -9,7 +9,7 @@ from lsdi_pipeline.assets.metadata import REBUILT_NIGHTLY, table_output, table_t
 from lsdi_pipeline.checks.rules import RULES_BY_NAME
 from lsdi_pipeline.checks.rules.availability import AVAILABILITY_TARGET
 from lsdi_pipeline.expectations import worker
-from lsdi_pipeline.expectations.families import availability_frame, cadence_frame, integrity_frame
+from lsdi_pipeline.expectations.families import expectation_families
 from lsdi_pipeline.expectations.suites import EXPECTATIONS, outcome_table
 from lsdi_pipeline.resources import ExpectationsWorker, LsdiPaths
 
@@ -82,9 +82,12 @@ def dq_expectation(
     # `gx` is here for its start-up: the worker began importing GX when the run started
     outcomes = outcome_table(
         worker.expectation_outcomes(
-            availability_frame(fact_pi_value, submission, pilot_borough, dim_indicator),
-            cadence_frame(fact_pi_value, dim_indicator, dim_borough),
-            integrity_frame(fact_pi_value, dim_indicator, dim_borough),
+            *(
+                frame
+                for _, frame in expectation_families(
+                    fact_pi_value, submission, pilot_borough, dim_indicator, dim_borough
+                )
+            ),
             data_docs_dir=paths.reports / "data_docs",
         )
     )
