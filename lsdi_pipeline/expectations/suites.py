@@ -220,9 +220,10 @@ def expectation_outcomes(
                 "unexpected_index_column_names": _SAMPLE_COLUMNS[suite_name],
             },
             run_id=run_id,
-        ).to_json_dict()
-        # GX orders results its own way: put them back in the order of EXPECTATIONS
-        results_by_id = {r["expectation_config"]["id"]: r for r in result["results"]}
+        )
+        # GX orders results its own way: put them back in the order of EXPECTATIONS. Read as GX returns them, not
+        # through `to_json_dict` (a deep copy of every failing row's index, as costly as storing the result)
+        results_by_id = {r.expectation_config.id: r for r in result.results}
         outcomes += [_outcome(spec, results_by_id[i]) for spec, i in zip(specs, expectation_ids, strict=True)]
 
     if data_docs_dir is not None:
@@ -267,19 +268,19 @@ def _build_expectation(spec: ExpectationSpec):
     )
 
 
-def _outcome(spec: ExpectationSpec, result: dict) -> ExpectationOutcome:
-    config = result["expectation_config"]
-    if result["exception_info"].get("raised_exception"):
+def _outcome(spec: ExpectationSpec, result) -> ExpectationOutcome:
+    """The outcome of one expectation from GX's `ExpectationValidationResult` (numbers as numpy may give them)."""
+    if result.exception_info.get("raised_exception"):
         raise RuntimeError(
-            f"GX could not evaluate {spec.check_name} on {spec.suite}: {result['exception_info']['exception_message']}"
+            f"GX could not evaluate {spec.check_name} on {spec.suite}: {result.exception_info['exception_message']}"
         )
-    summary = result["result"]
+    summary = result.result
     return ExpectationOutcome(
         suite=spec.suite,
-        expectation=config["type"],
+        expectation=result.expectation_config.type,
         check_name=spec.check_name,
         column=spec.column,
-        success=bool(result["success"]),
+        success=bool(result.success),
         element_count=int(summary.get("element_count") or 0),
         unexpected_count=int(summary.get("unexpected_count") or 0),
         unexpected_percent=float(summary.get("unexpected_percent") or 0.0),
