@@ -19,6 +19,7 @@ import pytest
 
 from lsdi_pipeline.checks.figures import Figure
 from lsdi_pipeline.checks.rules.integrity import OUTLIER_MIN_BOROUGHS
+from lsdi_pipeline.expectations import worker
 from lsdi_pipeline.expectations.families import (
     LOADED_COLUMNS,
     availability_frame,
@@ -28,10 +29,12 @@ from lsdi_pipeline.expectations.families import (
 )
 from lsdi_pipeline.expectations.suites import (
     EXPECTATIONS,
+    FAMILIES,
     OUTCOME_COLUMNS,
     RULES_JUDGED,
     SAMPLE_SIZE,
     SUITES,
+    outcome_table,
     run_expectations,
 )
 from lsdi_pipeline.periods import read_period
@@ -380,7 +383,7 @@ def test_the_asset_builds_the_three_families_at_once_as_each_is_built_alone(fami
     }
     assert alone[family][list(RULES_JUDGED[family])].notna().any().all(), "each rule of the family finds something"
     together = list(expectation_families(fact_pi_value, SUBMISSION, boroughs, indicators, BOROUGHS))
-    assert [name for name, _ in together] == ["availability", "cadence", "integrity"]
+    assert [name for name, _ in together] == list(FAMILIES)
     for name, frame in together:
         pd.testing.assert_frame_equal(frame, alone[name])
 
@@ -574,3 +577,31 @@ def test_data_docs_index_shows_the_validation_results_with_networking_disabled(f
     # GX's own page, its scripts and styles the site's local copies
     detail = next(text for name, text in dumped.items() if name != "index.html")
     assert "Expectation Validation Result" in detail and "value_out_of_range" in detail
+
+
+# ---------------------------------------------------------------------------------------------
+# The worker process
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_worker_validates_family_by_family_as_this_process_does(faulty_families, faulty, data_docs_dir, tmp_path):
+    worker.start()
+    docs = tmp_path / "data_docs"
+    outcomes = outcome_table(worker.expectation_outcomes(iter(faulty_families.items()), data_docs_dir=docs))
+    pd.testing.assert_frame_equal(outcomes, faulty)
+    assert worker._pool is not None, "validated in the worker, not in this process"
+    pages = sorted(p.name for p in docs.rglob("*.html"))
+    assert pages == sorted(p.name for p in data_docs_dir.rglob("*.html")) and "index.html" in pages
+
+
+def test_a_family_the_worker_cannot_validate_is_refused_and_no_data_docs_are_written(faulty_families, faulty, tmp_path):
+    worker.start()
+    docs = tmp_path / "data_docs"
+    broken = {**faulty_families, "cadence": faulty_families["cadence"].drop(columns="basis_mixed")}
+    with pytest.raises(ValueError, match="cadence frame has no column basis_mixed"):
+        worker.expectation_outcomes(iter(broken.items()), data_docs_dir=docs)
+    assert not list(docs.rglob("*.html"))
+    # the worker goes on: the next run is whole
+    outcomes = outcome_table(worker.expectation_outcomes(iter(faulty_families.items()), data_docs_dir=docs))
+    pd.testing.assert_frame_equal(outcomes, faulty)
+    assert worker._pool is not None

@@ -79,15 +79,11 @@ def dq_expectation(
 ) -> dg.Output:
     """The availability, cadence and integrity expectations validated with Great Expectations; Data Docs in
     reports/data_docs."""
-    # `gx` is here for its start-up: the worker began importing GX when the run started
+    # `gx` is here for its start-up: the worker began importing GX when the run started; it validates each family
+    # while the next is built
     outcomes = outcome_table(
         worker.expectation_outcomes(
-            *(
-                frame
-                for _, frame in expectation_families(
-                    fact_pi_value, submission, pilot_borough, dim_indicator, dim_borough
-                )
-            ),
+            expectation_families(fact_pi_value, submission, pilot_borough, dim_indicator, dim_borough),
             data_docs_dir=paths.reports / "data_docs",
         )
     )
