@@ -548,6 +548,20 @@ def test_data_docs_index_links_a_validation_page_per_suite(faulty, data_docs_dir
     assert page.relative_to(data_docs_dir).as_posix() in index
 
 
+def test_data_docs_of_a_new_run_replace_the_pages_of_the_last(faulty_families, tmp_path):
+    """A run's Data Docs keep no validation page of an earlier run, nor the page of a suite no longer validated."""
+    docs = tmp_path / "data_docs"
+    run_expectations(*faulty_families.values(), data_docs_dir=docs)
+    earlier = sorted((docs / "validations").rglob("*.html"))
+    (docs / "expectations" / "retired_suite.html").write_text("<html></html>", encoding="utf-8")
+    run_expectations(*faulty_families.values(), data_docs_dir=docs)
+    pages = sorted((docs / "validations").rglob("*.html"))
+    assert len(pages) == len(earlier) == len(SUITES) and not set(pages) & set(earlier)
+    assert sorted(p.stem for p in (docs / "expectations").glob("*.html")) == sorted(SUITES)
+    index = (docs / "index.html").read_text(encoding="utf-8")
+    assert all(p.relative_to(docs).as_posix() in index for p in pages)
+
+
 def test_importing_the_module_does_not_import_great_expectations():
     probe = "import sys, lsdi_pipeline.expectations.suites; print('great_expectations' in sys.modules)"
     loaded = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)

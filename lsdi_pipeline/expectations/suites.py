@@ -280,7 +280,8 @@ class Validation:
         if self._data_docs_dir is not None:
             from lsdi_pipeline.expectations.data_docs import make_offline
 
-            self._context.build_data_docs(site_names=[DATA_DOCS_SITE])
+            # not GX's index: make_offline writes the site's own in its place
+            self._context.build_data_docs(site_names=[DATA_DOCS_SITE], build_index=False)
             make_offline(self._data_docs_dir, outcomes, self._run_id.run_time)  # GX's pages load scripts from CDNs
         return outcomes
 
