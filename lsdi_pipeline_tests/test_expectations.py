@@ -17,9 +17,26 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from lsdi_pipeline.checks.figures import Figure
 from lsdi_pipeline.checks.rules.integrity import OUTLIER_MIN_BOROUGHS
-from lsdi_pipeline.expectations.families import availability_frame, cadence_frame, integrity_frame
-from lsdi_pipeline.expectations.suites import EXPECTATIONS, OUTCOME_COLUMNS, SAMPLE_SIZE, SUITES, run_expectations
+from lsdi_pipeline.expectations import worker
+from lsdi_pipeline.expectations.families import (
+    LOADED_COLUMNS,
+    availability_frame,
+    cadence_frame,
+    expectation_families,
+    integrity_frame,
+)
+from lsdi_pipeline.expectations.suites import (
+    EXPECTATIONS,
+    FAMILIES,
+    OUTCOME_COLUMNS,
+    RULES_JUDGED,
+    SAMPLE_SIZE,
+    SUITES,
+    outcome_table,
+    run_expectations,
+)
 from lsdi_pipeline.periods import read_period
 from lsdi_pipeline.returns.tables import cell_text
 from lsdi_pipeline.returns.values import read_number
@@ -348,6 +365,51 @@ def test_a_family_column_holds_the_rules_own_messages(faulty_families):
     )
 
 
+@pytest.mark.parametrize(
+    "family, rows, indicators, doubled",
+    [
+        ("availability", AVAILABILITY_FAULTY, AVAILABILITY_PIS, AVAILABILITY_DOUBLED),
+        ("cadence", CADENCE_FAULTY, CADENCE_PIS, ()),
+        ("integrity", INTEGRITY_FAULTY, INTEGRITY_PIS, ()),
+    ],
+)
+def test_the_asset_builds_the_three_families_at_once_as_each_is_built_alone(family, rows, indicators, doubled):
+    """`expectation_families` makes each figure once for the three families; the frames are the same."""
+    fact_pi_value, boroughs = facts(rows, doubled=doubled), pilot(*dict.fromkeys(borough for borough, *_ in rows))
+    alone = {
+        "availability": availability_frame(fact_pi_value, SUBMISSION, boroughs, indicators),
+        "cadence": cadence_frame(fact_pi_value, indicators, BOROUGHS),
+        "integrity": integrity_frame(fact_pi_value, indicators, BOROUGHS),
+    }
+    assert alone[family][list(RULES_JUDGED[family])].notna().any().all(), "each rule of the family finds something"
+    together = list(expectation_families(fact_pi_value, SUBMISSION, boroughs, indicators, BOROUGHS))
+    assert [name for name, _ in together] == list(FAMILIES)
+    for name, frame in together:
+        pd.testing.assert_frame_equal(frame, alone[name])
+
+
+def test_a_loaded_figure_is_made_of_the_columns_the_families_read():
+    """The families hand `Figure.as_loaded` only LOADED_COLUMNS of each figure: it reads no other."""
+
+    class Reads(dict):
+        def __init__(self, record):
+            super().__init__(record)
+            self.read = set()
+
+        def __getitem__(self, key):
+            self.read.add(key)
+            return super().__getitem__(key)
+
+        def get(self, key, default=None):
+            self.read.add(key)
+            return super().get(key, default)
+
+    record = facts(INTEGRITY_FAULTY).assign(raw_period="2007/08", raw_numerator="5", raw_denominator="10")
+    fact = Reads(record.astype(object).iloc[0].to_dict())
+    Figure.as_loaded(fact, INTEGRITY_PIS.iloc[0].to_dict())
+    assert fact.read and fact.read <= set(LOADED_COLUMNS)
+
+
 def test_a_suppressed_figure_is_not_a_pi_not_provided_finding(faulty_families, faulty):
     suppressed = row_at(faulty_families["availability"], "00AC", "NI60", "2007/08 Q2")
     assert (suppressed["status"], suppressed["pi_not_provided"]) == ("suppressed", None)
@@ -486,6 +548,20 @@ def test_data_docs_index_links_a_validation_page_per_suite(faulty, data_docs_dir
     assert page.relative_to(data_docs_dir).as_posix() in index
 
 
+def test_data_docs_of_a_new_run_replace_the_pages_of_the_last(faulty_families, tmp_path):
+    """A run's Data Docs keep no validation page of an earlier run, nor the page of a suite no longer validated."""
+    docs = tmp_path / "data_docs"
+    run_expectations(*faulty_families.values(), data_docs_dir=docs)
+    earlier = sorted((docs / "validations").rglob("*.html"))
+    (docs / "expectations" / "retired_suite.html").write_text("<html></html>", encoding="utf-8")
+    run_expectations(*faulty_families.values(), data_docs_dir=docs)
+    pages = sorted((docs / "validations").rglob("*.html"))
+    assert len(pages) == len(earlier) == len(SUITES) and not set(pages) & set(earlier)
+    assert sorted(p.stem for p in (docs / "expectations").glob("*.html")) == sorted(SUITES)
+    index = (docs / "index.html").read_text(encoding="utf-8")
+    assert all(p.relative_to(docs).as_posix() in index for p in pages)
+
+
 def test_importing_the_module_does_not_import_great_expectations():
     probe = "import sys, lsdi_pipeline.expectations.suites; print('great_expectations' in sys.modules)"
     loaded = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
@@ -515,3 +591,31 @@ def test_data_docs_index_shows_the_validation_results_with_networking_disabled(f
     # GX's own page, its scripts and styles the site's local copies
     detail = next(text for name, text in dumped.items() if name != "index.html")
     assert "Expectation Validation Result" in detail and "value_out_of_range" in detail
+
+
+# ---------------------------------------------------------------------------------------------
+# The worker process
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_worker_validates_family_by_family_as_this_process_does(faulty_families, faulty, data_docs_dir, tmp_path):
+    worker.start()
+    docs = tmp_path / "data_docs"
+    outcomes = outcome_table(worker.expectation_outcomes(iter(faulty_families.items()), data_docs_dir=docs))
+    pd.testing.assert_frame_equal(outcomes, faulty)
+    assert worker._pool is not None, "validated in the worker, not in this process"
+    pages = sorted(p.name for p in docs.rglob("*.html"))
+    assert pages == sorted(p.name for p in data_docs_dir.rglob("*.html")) and "index.html" in pages
+
+
+def test_a_family_the_worker_cannot_validate_is_refused_and_no_data_docs_are_written(faulty_families, faulty, tmp_path):
+    worker.start()
+    docs = tmp_path / "data_docs"
+    broken = {**faulty_families, "cadence": faulty_families["cadence"].drop(columns="basis_mixed")}
+    with pytest.raises(ValueError, match="cadence frame has no column basis_mixed"):
+        worker.expectation_outcomes(iter(broken.items()), data_docs_dir=docs)
+    assert not list(docs.rglob("*.html"))
+    # the worker goes on: the next run is whole
+    outcomes = outcome_table(worker.expectation_outcomes(iter(faulty_families.items()), data_docs_dir=docs))
+    pd.testing.assert_frame_equal(outcomes, faulty)
+    assert worker._pool is not None

@@ -79,14 +79,13 @@ def dq_expectation(
     reports/data_docs."""
     import pandas as pd  # the frames' builders and pandas are imported when the asset runs, not at load
 
-    from lsdi_pipeline.expectations.families import availability_frame, cadence_frame, integrity_frame
+    from lsdi_pipeline.expectations.families import expectation_families
 
-    # `gx` is here for its start-up: the worker began importing GX when the run started
+    # `gx` is here for its start-up: the worker began importing GX when the run started; it validates each family
+    # while the next is built
     outcomes = outcome_table(
         worker.expectation_outcomes(
-            availability_frame(fact_pi_value, submission, pilot_borough, dim_indicator),
-            cadence_frame(fact_pi_value, dim_indicator, dim_borough),
-            integrity_frame(fact_pi_value, dim_indicator, dim_borough),
+            expectation_families(fact_pi_value, submission, pilot_borough, dim_indicator, dim_borough),
             data_docs_dir=paths.reports / "data_docs",
         )
     )

@@ -111,7 +111,9 @@ def _status(success: bool) -> str:
 
 
 def make_offline(site: Path, outcomes: list, run_time: datetime) -> None:
-    """Make the Data Docs site under `site`, just built by GX for `run_time`, open without the network."""
+    """Make the Data Docs site under `site`, just built by GX for `run_time` (without its index), open without the
+    network, with an index of this run's pages alone."""
+    _remove_earlier_pages(site, {o.suite for o in outcomes}, run_time)
     vendor = site / VENDOR
     vendor.mkdir(parents=True, exist_ok=True)
     for name, source in _vendor_files().items():
@@ -132,3 +134,15 @@ def make_offline(site: Path, outcomes: list, run_time: datetime) -> None:
             definition.relative_to(site).as_posix() if definition.exists() else None,
         )
     (site / "index.html").write_text(index_page(outcomes, run_time, pages), encoding="utf-8")
+
+
+def _remove_earlier_pages(site: Path, suites: set[str], run_time: datetime) -> None:
+    """Remove what GX's own index builder removes as it lists the site (the index is ours): the validation pages of
+    earlier runs and the pages of suites not validated now. Their folders stay, as GX leaves them."""
+    stamp = run_time.strftime("%Y%m%dT%H%M%S.%fZ")
+    for page in (site / "validations").rglob("*.html"):
+        if stamp not in page.relative_to(site).parts:
+            page.unlink()
+    for page in (site / "expectations").glob("*.html"):
+        if page.stem not in suites:
+            page.unlink()

@@ -129,6 +129,13 @@ EXPECTATIONS: tuple[ExpectationSpec, ...] = (
 )
 
 SUITES: tuple[str, ...] = ("availability", "availability_by_pi", "availability_by_borough", "cadence", "integrity")
+#: the families, in the order they are validated, and the suites each is validated by
+FAMILIES: tuple[str, ...] = ("availability", "cadence", "integrity")
+_SUITES_OF = {
+    "availability": ("availability", "availability_by_pi", "availability_by_borough"),
+    "cadence": ("cadence",),
+    "integrity": ("integrity",),
+}
 #: the columns each family's failing rows are located by (GX adds the columns under test)
 _SAMPLE_COLUMNS = {
     "availability": list(ROW_KEY),
@@ -161,7 +168,7 @@ def run_expectations(
     """Validate the three families; one row per expectation, the sample as JSON text.
 
     With `data_docs_dir`, GX Data Docs for the three validations are built there
-    (`index.html` and a page per suite). Pages of earlier runs in that folder are kept.
+    (`index.html` and a page per suite); GX removes the validation pages of earlier runs in that folder.
     """
     outcomes = expectation_outcomes(availability, cadence, integrity, data_docs_dir)
     return outcome_table(outcomes)
@@ -185,57 +192,102 @@ def expectation_outcomes(
     availability: pd.DataFrame, cadence: pd.DataFrame, integrity: pd.DataFrame, data_docs_dir: Path | None = None
 ) -> list[ExpectationOutcome]:
     """Validate the three families with one ephemeral GX context; one outcome per expectation."""
-    import pandas as pd
+    validation = Validation()
+    validation.begin(data_docs_dir)
+    for family, frame in zip(FAMILIES, (availability, cadence, integrity), strict=True):
+        validation.validate(family, frame)
+    return validation.finish()
 
-    grid = _family_frame(availability, "availability")
-    frames = {
-        "availability": grid,
-        "availability_by_pi": _availability_by(grid, "pi_code"),
-        "availability_by_borough": _availability_by(grid, "borough_code"),
-        "cadence": _family_frame(cadence, "cadence"),
-        "integrity": _family_frame(integrity, "integrity").astype({"value": "float64"}),
-    }
-    os.environ["GX_ANALYTICS_ENABLED"] = "false"  # 1.24 sends nothing anyway
-    import great_expectations as gx
-    from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    if data_docs_dir is not None:
-        _add_data_docs_site(context, Path(data_docs_dir))
+class Validation:
+    """One validation of the suites in one ephemeral GX context, family by family, then its Data Docs.
 
-    run_id = RunIdentifier(run_name=DATA_DOCS_SITE, run_time=pd.Timestamp.now(tz="UTC").to_pydatetime())
-    outcomes: list[ExpectationOutcome] = []
-    for suite_name in SUITES:
-        specs = [spec for spec in EXPECTATIONS if spec.suite == suite_name]
-        asset = context.data_sources.add_pandas(suite_name).add_dataframe_asset(suite_name)
-        batch_definition = asset.add_batch_definition_whole_dataframe(suite_name)
-        suite = context.suites.add(gx.ExpectationSuite(name=suite_name))
-        expectation_ids = [suite.add_expectation(_build_expectation(spec)).id for spec in specs]
-        validation = context.validation_definitions.add(
-            gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite)
-        )
-        result = validation.run(
-            batch_parameters={"dataframe": frames[suite_name]},
-            result_format={
-                # COMPLETE: every failing row's index columns, so the outcome names every failing borough
-                "result_format": "COMPLETE",
-                "partial_unexpected_count": SAMPLE_SIZE,
-                "unexpected_index_column_names": _SAMPLE_COLUMNS[suite_name],
-            },
-            run_id=run_id,
-        ).to_json_dict()
-        # GX orders results its own way: put them back in the order of EXPECTATIONS
-        results_by_id = {r["expectation_config"]["id"]: r for r in result["results"]}
-        outcomes += [_outcome(spec, results_by_id[i]) for spec, i in zip(specs, expectation_ids, strict=True)]
+    Made before the families are known: the context, a pandas data source, suite and validation definition per
+    suite (a worker makes one while it waits for the frames). `begin` starts the run, `validate` runs the suites of
+    one family as soon as it is built, and `finish` gives the outcomes in the order of EXPECTATIONS and writes the
+    Data Docs.
+    """
 
-    if data_docs_dir is not None:
-        from lsdi_pipeline.expectations.data_docs import make_offline
+    def __init__(self) -> None:
+        os.environ["GX_ANALYTICS_ENABLED"] = "false"  # 1.24 sends nothing anyway
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
 
-        context.build_data_docs(site_names=[DATA_DOCS_SITE])
-        make_offline(Path(data_docs_dir), outcomes, run_id.run_time)  # GX's pages load their scripts from CDNs
-    return outcomes
+        self._context = gx.get_context(mode="ephemeral")
+        self._context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self._definitions = {}
+        for suite_name in SUITES:
+            specs = [spec for spec in EXPECTATIONS if spec.suite == suite_name]
+            asset = self._context.data_sources.add_pandas(suite_name).add_dataframe_asset(suite_name)
+            batch_definition = asset.add_batch_definition_whole_dataframe(suite_name)
+            suite = self._context.suites.add(gx.ExpectationSuite(name=suite_name))
+            expectation_ids = [suite.add_expectation(_build_expectation(spec)).id for spec in specs]
+            definition = self._context.validation_definitions.add(
+                gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite)
+            )
+            self._definitions[suite_name] = (definition, specs, expectation_ids)
+        self._outcomes: dict[str, list[ExpectationOutcome]] = {}
+        self._run_id = None
+        self._data_docs_dir: Path | None = None
+
+    def begin(self, data_docs_dir: Path | None = None) -> None:
+        import pandas as pd
+        from great_expectations.core.run_identifier import RunIdentifier
+
+        if self._run_id is not None:
+            raise RuntimeError("a Validation runs once: make another")
+        if data_docs_dir is not None:
+            self._data_docs_dir = Path(data_docs_dir)
+            _add_data_docs_site(self._context, self._data_docs_dir)
+        self._run_id = RunIdentifier(run_name=DATA_DOCS_SITE, run_time=pd.Timestamp.now(tz="UTC").to_pydatetime())
+
+    def validate(self, family: str, frame: pd.DataFrame) -> None:
+        """Run the suites of `family` (availability: also its shares per PI and per borough) on its frame."""
+        if self._run_id is None:
+            raise RuntimeError("begin the validation first")
+        if family == "availability":
+            grid = _family_frame(frame, family)
+            frames = {
+                "availability": grid,
+                "availability_by_pi": _availability_by(grid, "pi_code"),
+                "availability_by_borough": _availability_by(grid, "borough_code"),
+            }
+        elif family == "integrity":
+            frames = {family: _family_frame(frame, family).astype({"value": "float64"})}
+        else:
+            frames = {family: _family_frame(frame, family)}
+        for suite_name in _SUITES_OF[family]:
+            definition, specs, expectation_ids = self._definitions[suite_name]
+            result = definition.run(
+                batch_parameters={"dataframe": frames[suite_name]},
+                result_format={
+                    # COMPLETE: every failing row's index columns, so the outcome names every failing borough
+                    "result_format": "COMPLETE",
+                    "partial_unexpected_count": SAMPLE_SIZE,
+                    "unexpected_index_column_names": _SAMPLE_COLUMNS[suite_name],
+                },
+                run_id=self._run_id,
+            )
+            # GX orders results its own way: put them back in the order of EXPECTATIONS. Read as GX returns them,
+            # not through `to_json_dict` (a deep copy of every failing row's index, as costly as storing the result)
+            results_by_id = {r.expectation_config.id: r for r in result.results}
+            self._outcomes[suite_name] = [
+                _outcome(spec, results_by_id[i]) for spec, i in zip(specs, expectation_ids, strict=True)
+            ]
+
+    def finish(self) -> list[ExpectationOutcome]:
+        """The outcomes of every suite, and the Data Docs of the run when it has a folder for them."""
+        missing = [suite_name for suite_name in SUITES if suite_name not in self._outcomes]
+        if missing:
+            raise RuntimeError(f"suites not validated: {', '.join(missing)}")
+        outcomes = [outcome for suite_name in SUITES for outcome in self._outcomes[suite_name]]
+        if self._data_docs_dir is not None:
+            from lsdi_pipeline.expectations.data_docs import make_offline
+
+            # not GX's index: make_offline writes the site's own in its place
+            self._context.build_data_docs(site_names=[DATA_DOCS_SITE], build_index=False)
+            make_offline(self._data_docs_dir, outcomes, self._run_id.run_time)  # GX's pages load scripts from CDNs
+        return outcomes
 
 
 def _family_frame(frame: pd.DataFrame, family: str) -> pd.DataFrame:
@@ -274,19 +326,19 @@ def _build_expectation(spec: ExpectationSpec):
     )
 
 
-def _outcome(spec: ExpectationSpec, result: dict) -> ExpectationOutcome:
-    config = result["expectation_config"]
-    if result["exception_info"].get("raised_exception"):
+def _outcome(spec: ExpectationSpec, result) -> ExpectationOutcome:
+    """The outcome of one expectation from GX's `ExpectationValidationResult` (numbers as numpy may give them)."""
+    if result.exception_info.get("raised_exception"):
         raise RuntimeError(
-            f"GX could not evaluate {spec.check_name} on {spec.suite}: {result['exception_info']['exception_message']}"
+            f"GX could not evaluate {spec.check_name} on {spec.suite}: {result.exception_info['exception_message']}"
         )
-    summary = result["result"]
+    summary = result.result
     return ExpectationOutcome(
         suite=spec.suite,
-        expectation=config["type"],
+        expectation=result.expectation_config.type,
         check_name=spec.check_name,
         column=spec.column,
-        success=bool(result["success"]),
+        success=bool(result.success),
         element_count=int(summary.get("element_count") or 0),
         unexpected_count=int(summary.get("unexpected_count") or 0),
         unexpected_percent=float(summary.get("unexpected_percent") or 0.0),
