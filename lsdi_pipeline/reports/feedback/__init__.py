@@ -23,8 +23,9 @@ from lsdi_pipeline.reports.feedback.content import (
     UNATTRIBUTED,
     Feedback,
     OtherFile,
-    findings_for,
-    loaded_for,
+    counting,
+    findings_by_submission,
+    loaded_by_submission,
     page_stem,
 )
 from lsdi_pipeline.reports.feedback.index import files_in_order, summary_page
@@ -39,7 +40,7 @@ from lsdi_pipeline.reports.feedback.next_steps import (
 from lsdi_pipeline.reports.feedback.pages import FOLDER_PAGE, GUIDANCE_PAGE, folder_page, guidance_page, submission_page
 from lsdi_pipeline.reports.feedback.standing import findings_still_count, submission_standing
 from lsdi_pipeline.reports.feedback.workbook import write_workbook
-from lsdi_pipeline.reports.safe import safe_csv
+from lsdi_pipeline.reports.safe import csv_text
 
 __all__ = ["summary_page", "write_feedback"]
 
@@ -83,8 +84,7 @@ def write_feedback(
     rows_digests = {
         name: _digests_by_submission(frame) for name, frame in {"dq_issue": issues, **loaded_tables}.items()
     }
-    issues_of = _by_submission(issues)
-    loaded_of = {name: _by_submission(frame) for name, frame in loaded_tables.items()}
+    findings_of = findings_by_submission(issues)
     feedback = _feedback(submission, standing, names, pilot_borough, steps)
     jobs, digests, folders = [], {}, {}
     for fb in feedback:
@@ -92,13 +92,15 @@ def write_feedback(
         borough = fb.sub["borough_code"] if pd.notna(fb.sub["borough_code"]) else UNATTRIBUTED
         (building / borough).mkdir(exist_ok=True)
         folders.setdefault(borough, []).append(fb)
-        fb.issues = issues_of(submission_id)
+        fb.findings = findings_of.get(submission_id, fb.findings)
         key = f"{borough}/{page_stem(submission_id, fb.sub['file_name'])}"
         digests[key] = digest(fb.shown(), {name: rows.get(submission_id) for name, rows in rows_digests.items()})
         if before.get(key) == digests[key] and _reuse(target / key, building / key):
             continue  # the same feedback as last time: last run's files are kept
-        fb.loaded = {name: rows_of(submission_id) for name, rows_of in loaded_of.items()}
         jobs.append(_Job(fb, building / key))
+    loaded_of = loaded_by_submission(loaded_tables, [job.feedback.sub["submission_id"] for job in jobs])
+    for job in jobs:
+        job.feedback.loaded = loaded_of[job.feedback.sub["submission_id"]]
     map_items(_write_submission_feedback, jobs)  # in worker processes when there are many
     guidance = guidance_page()
     for borough, files in folders.items():
@@ -179,8 +181,7 @@ def _listed(files: list[Feedback], standing: pd.DataFrame) -> list[tuple[Feedbac
     out = []
     for submission_id in order:
         fb = by_id[submission_id]
-        counting = fb.issues.loc[fb.issues["still_counts"].astype(bool), "severity"]
-        out.append((fb, int((counting == "error").sum()), int((counting == "warning").sum())))
+        out.append((fb, *counting(fb.findings)))
     return out
 
 
@@ -195,14 +196,12 @@ class _Job:
 def _write_submission_feedback(job: _Job) -> None:
     """Write one submission's HTML page, workbook and CSV."""
     fb = job.feedback
-    findings = findings_for(fb.sub["submission_id"], fb.issues)
-    loaded = loaded_for(fb.sub["submission_id"], fb.loaded)
     folder, stem = job.write_to.parent, job.write_to.name
-    (folder / f"{stem}.html").write_text(submission_page(fb, findings, loaded), encoding="utf-8")
-    write_workbook(folder / f"{stem}.xlsx", fb, findings, loaded)
+    (folder / f"{stem}.html").write_text(submission_page(fb), encoding="utf-8")
+    write_workbook(folder / f"{stem}.xlsx", fb)
     (folder / f"{stem}-findings.csv").write_text(
         # with a byte-order mark: without one, Excel opens UTF-8 in the system code page and garbles a £ or an en dash
-        safe_csv(findings.rename(columns=FINDING_COLUMNS)),
+        csv_text(FINDING_COLUMNS.values(), fb.findings.rows),
         encoding="utf-8-sig",
     )
 
@@ -218,12 +217,6 @@ def _digests_by_submission(frame: pd.DataFrame) -> dict:
         submission_id: hashlib.sha256(np.sort(hashes.to_numpy()).tobytes()).hexdigest()
         for submission_id, hashes in rows.groupby(frame["submission_id"])
     }
-
-
-def _by_submission(frame: pd.DataFrame):
-    """Submission id → that submission's rows, grouped once rather than filtered for every submission."""
-    groups = dict(tuple(frame.groupby("submission_id", sort=False)))
-    return lambda submission_id: groups.get(submission_id, frame.iloc[:0])
 
 
 def _reuse(previous: Path, new: Path) -> bool:
