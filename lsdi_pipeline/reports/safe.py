@@ -22,7 +22,12 @@ def missing(value: object) -> bool:
     """Whether a cell holds no value: None, NaN, NaT or NA (a list or other container is a value)."""
     if value is None:
         return True
-    if isinstance(value, str):  # most cells: text is never missing, and asking pandas costs more than the rest
+    # most cells are text or plain numbers: asking pandas about each would cost more than writing it
+    if isinstance(value, str):
+        return False
+    if isinstance(value, float):
+        return value != value  # NaN
+    if isinstance(value, int):
         return False
     try:
         return bool(pd.isna(value))

@@ -103,10 +103,11 @@ def write_feedback(
         job.feedback.loaded = loaded_of[job.feedback.sub["submission_id"]]
     map_items(_write_submission_feedback, jobs)  # in worker processes when there are many
     guidance = guidance_page()
+    listed_at = {sid: at for at, sid in enumerate(files_in_order(submission, standing)["submission_id"])}
     for borough, files in folders.items():
         (building / borough / GUIDANCE_PAGE).write_text(guidance, encoding="utf-8")
         (building / borough / FOLDER_PAGE).write_text(
-            folder_page(names.get(borough), _listed(files, standing)), encoding="utf-8"
+            folder_page(names.get(borough), _listed(files, listed_at)), encoding="utf-8"
         )
     (building / GUIDANCE_PAGE).write_text(guidance, encoding="utf-8")
     (building / "index.html").write_text(
@@ -174,15 +175,10 @@ def _feedback(
     return out
 
 
-def _listed(files: list[Feedback], standing: pd.DataFrame) -> list[tuple[Feedback, int, int]]:
-    """A folder's files for its own page, in the order they are listed, with their findings that still count."""
-    by_id = {fb.sub["submission_id"]: fb for fb in files}
-    order = files_in_order(pd.DataFrame([fb.sub for fb in files]), standing)["submission_id"]
-    out = []
-    for submission_id in order:
-        fb = by_id[submission_id]
-        out.append((fb, *counting(fb.findings)))
-    return out
+def _listed(files: list[Feedback], listed_at: dict) -> list[tuple[Feedback, int, int]]:
+    """A folder's files for its own page, in the order they are listed (`listed_at`: each submission's place among all
+    files, `index.files_in_order`), with their findings that still count."""
+    return [(fb, *counting(fb.findings)) for fb in sorted(files, key=lambda fb: listed_at[fb.sub["submission_id"]])]
 
 
 @dataclass

@@ -37,7 +37,8 @@ HEADINGS = (
 
 
 def files_in_order(sent: pd.DataFrame, standing: pd.DataFrame) -> pd.DataFrame:
-    """A borough's files as they are listed: what counts first, newest first within each standing."""
+    """Files as a borough's are listed: what counts first, newest first within each standing (and the newest id first:
+    the order is the same for a borough's files on their own as among all files)."""
     files = sent.merge(standing[["submission_id", "standing"]], on="submission_id", how="left")
     files["_order"] = files["standing"].map(STANDING_ORDER)
     return files.sort_values(["_order", "received_at", "submission_id"], ascending=[True, False, False], kind="stable")
@@ -63,7 +64,7 @@ def summary_page(
     first_return = returns_by_borough(submission).set_index("borough_code")["first_return"]
     availability = availability_by(availability_matrix, "borough_code").set_index("borough_code")["availability_pct"]
     support = set(boroughs_needing_support(availability_matrix, support_below_pct).index)
-    sent_by = dict(tuple(submission.groupby("borough_code", sort=False)))
+    sent_by = dict(tuple(files_in_order(submission, standing).groupby("borough_code", sort=False)))
     counts = (
         counting.merge(submission[["submission_id", "borough_code"]], on="submission_id", suffixes=("_issue", ""))
         .groupby(["borough_code", "severity"])
@@ -90,7 +91,7 @@ def summary_page(
             "<br>".join(
                 f'<a href="{escape(code)}/{escape(page_stem(f.submission_id, f.file_name))}.html">'
                 f"{escape(f.file_name)}</a> ({escape(f.status.replace('_', ' '))}; {escape(STANDING_TEXT[f.standing])})"
-                for f in files_in_order(sent, standing).itertuples(index=False)
+                for f in sent.itertuples(index=False)
             )
             or "nothing received"
         )
