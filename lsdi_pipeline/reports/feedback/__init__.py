@@ -26,6 +26,7 @@ from lsdi_pipeline.reports.feedback.content import (
     counting,
     findings_by_submission,
     loaded_by_submission,
+    masked,
     page_stem,
 )
 from lsdi_pipeline.reports.feedback.index import files_in_order, summary_page
@@ -80,7 +81,8 @@ def write_feedback(
         "fact_narrative": fact_narrative,
     }
     standing = submission_standing(submission, loaded_tables)
-    issues = dq_issue.assign(still_counts=findings_still_count(dq_issue, standing, loaded_tables))
+    still_counts = findings_still_count(dq_issue, standing, loaded_tables)
+    issues = dq_issue.assign(still_counts=still_counts)
     rows_digests = {
         name: _digests_by_submission(frame) for name, frame in {"dq_issue": issues, **loaded_tables}.items()
     }
@@ -121,6 +123,8 @@ def write_feedback(
             generated_at,
             loaded_tables,
             CONFIG_FILE if steps else None,
+            standing=standing,
+            still_counts=still_counts,
         ),
         encoding="utf-8",
     )
@@ -192,6 +196,7 @@ class _Job:
 def _write_submission_feedback(job: _Job) -> None:
     """Write one submission's HTML page, workbook and CSV."""
     fb = job.feedback
+    fb.loaded = masked(fb.loaded)
     folder, stem = job.write_to.parent, job.write_to.name
     (folder / f"{stem}.html").write_text(submission_page(fb), encoding="utf-8")
     write_workbook(folder / f"{stem}.xlsx", fb)

@@ -171,9 +171,8 @@ def _slug(text: str) -> str:
 
 def loaded_by_submission(loaded: dict[str, pd.DataFrame], submission_ids) -> dict[int, dict[str, Table]]:
     """What was loaded from each of `submission_ids`, per sheet of the feedback workbook (headings as the workbook
-    names them), in the order of the file, personal data masked. A submission that loaded nothing has empty sheets."""
-    from lsdi_pipeline.checks.personal_data import mask
-
+    names them), in the order of the file; borough free text as written (`masked` hides its personal data). A
+    submission that loaded nothing has empty sheets."""
     wanted = set(submission_ids)
     out: dict[int, dict[str, Table]] = {sid: {} for sid in wanted}
     for title, (name, columns) in LOADED_SHEETS.items():
@@ -182,17 +181,30 @@ def loaded_by_submission(loaded: dict[str, pd.DataFrame], submission_ids) -> dic
         rows = {}
         if frame is not None:
             frame = frame.loc[frame["submission_id"].isin(wanted), ["submission_id", *columns]]
-            frame = frame.assign(
-                **{
-                    column: frame[column].map(lambda text: mask(text) if isinstance(text, str) else text)
-                    for column in FREE_TEXT
-                    if column in frame
-                }
-            )
             order, ids = _in_file_order(frame)
             rows = _split(ids, frame[list(columns)].iloc[order], headings)
         for sid in wanted:
             out[sid][title] = rows.get(sid) or Table(headings)
+    return out
+
+
+def masked(loaded: dict[str, Table]) -> dict[str, Table]:
+    """The rows loaded (`loaded_by_submission`) with every piece of personal data in borough free text masked: what
+    the feedback shows. Done where the feedback is written, in the worker processes."""
+    from lsdi_pipeline.checks.personal_data import mask
+
+    out = {}
+    for title, rows in loaded.items():
+        free = {at for at, name in enumerate(LOADED_SHEETS[title][1]) if name in FREE_TEXT}
+        out[title] = Table(
+            rows.columns,
+            [
+                tuple(mask(v) if at in free and isinstance(v, str) else v for at, v in enumerate(row))
+                for row in rows.rows
+            ]
+            if free
+            else rows.rows,
+        )
     return out
 
 
