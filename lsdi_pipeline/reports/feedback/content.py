@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,21 +192,27 @@ def loaded_by_submission(loaded: dict[str, pd.DataFrame], submission_ids) -> dic
 def masked(loaded: dict[str, Table]) -> dict[str, Table]:
     """The rows loaded (`loaded_by_submission`) with every piece of personal data in borough free text masked: what
     the feedback shows. Done where the feedback is written, in the worker processes."""
-    from lsdi_pipeline.checks.personal_data import mask
-
     out = {}
     for title, rows in loaded.items():
         free = {at for at, name in enumerate(LOADED_SHEETS[title][1]) if name in FREE_TEXT}
         out[title] = Table(
             rows.columns,
             [
-                tuple(mask(v) if at in free and isinstance(v, str) else v for at, v in enumerate(row))
+                tuple(_masked_text(v) if at in free and isinstance(v, str) else v for at, v in enumerate(row))
                 for row in rows.rows
             ]
             if free
             else rows.rows,
         )
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _masked_text(text: str) -> str:
+    """`personal_data.mask`, once for a note that many rows repeat."""
+    from lsdi_pipeline.checks.personal_data import mask
+
+    return mask(text)
 
 
 def _in_file_order(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

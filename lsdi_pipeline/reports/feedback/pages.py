@@ -203,7 +203,7 @@ def _rows_table(rows: Table) -> str:
         return "<p>None.</p>"
     return table(
         (f'<th scope="col">{escape(c)}</th>' for c in rows.columns),
-        ("<tr>" + "".join(f"<td>{_escaped(v)}</td>" for v in row) + "</tr>" for row in rows.rows),
+        ("<tr>" + "".join([f"<td>{_escaped(v)}</td>" for v in row]) + "</tr>" for row in rows.rows),
     )
 
 

@@ -148,36 +148,53 @@ def _table_sheet(
 ) -> None:
     """A table sheet: bold, frozen header row; a filter over the rows; widths that fit (long text wraps)."""
     sheet = book.add_worksheet(title)
-    columns = rows.columns
-    values = list(zip(*rows.rows)) if rows.rows else [() for _ in columns]
-    widths_of = [(widths or {}).get(header) or _fitting_width(header, values[j]) for j, header in enumerate(columns)]
+    columns, fixed = rows.columns, widths or {}
     wrapped = [header in WRAPPED for header in columns]
+    # each cell's length as text (0 when empty), in the columns whose width fits their text or whose text wraps
+    lengths = {
+        j: [_text_length(row[j]) for row in rows.rows]
+        for j, header in enumerate(columns)
+        if wrapped[j] or not fixed.get(header)
+    }
+    widths_of = [fixed.get(header) or _fitting_width(header, lengths[j]) for j, header in enumerate(columns)]
     for j, header in enumerate(columns):
         write_cell(sheet, 0, j, header, formats["header"])
         sheet.set_column(j, j, widths_of[j], formats["text"] if wrapped[j] else formats["top"])
-    wraps = [(j, max(1, widths_of[j] - 1)) for j in range(len(columns)) if wrapped[j]]
+    lines = [1] * len(rows)  # Excel and LibreOffice do not grow a row to fit its wrapped text: each row's lines
+    for j in (j for j, wrap in enumerate(wrapped) if wrap):
+        room = max(1, widths_of[j] - 1)
+        for i, length in enumerate(lengths[j]):
+            if length > room:
+                lines[i] = max(lines[i], -(-length // room))
     plain = [formats["text"] if wrap else None for wrap in wrapped]
     grey = [formats["gone_wrap"] if wrap else formats["gone"] for wrap in wrapped]
-    write_string = sheet.write_string
+    write_string, write_number = sheet.write_string, sheet.write_number
     for i, row in enumerate(rows.rows, start=1):
-        lines = 1
-        for j, room in wraps:
-            if not missing(row[j]):
-                lines = max(lines, -(-len(str(row[j])) // room))
-        if lines > 1:  # Excel and LibreOffice do not grow a row to fit its wrapped text
-            sheet.set_row(i, 15 * lines)
+        if lines[i - 1] > 1:
+            sheet.set_row(i, 15 * lines[i - 1])
         cell_formats = grey if greyed is not None and greyed[i - 1] else plain
         for j, value in enumerate(row):
-            if value.__class__ is str:  # most cells: what write_cell would write, without asking what it is
+            kind = value.__class__
+            # most cells are text or plain numbers: written as write_cell would write them, without asking more
+            if kind is str:
                 write_string(i, j, value, cell_formats[j])
-                continue
-            if isinstance(value, (bool, np.bool_)):
-                value = "yes" if value else "no"
-            write_cell(sheet, i, j, value, cell_formats[j])
+            elif kind is int or (kind is float and value == value):
+                write_number(i, j, value, cell_formats[j])
+            else:
+                if isinstance(value, (bool, np.bool_)):
+                    value = "yes" if value else "no"
+                write_cell(sheet, i, j, value, cell_formats[j])
     sheet.freeze_panes(1, 0)
     _print_setup(sheet)
     if len(columns):
         sheet.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
+
+
+def _text_length(value) -> int:
+    """How long a cell's value is as text; 0 when it has none."""
+    if value.__class__ is str:
+        return len(value)
+    return 0 if missing(value) else len(str(value))
 
 
 def _print_setup(sheet) -> None:
@@ -188,7 +205,8 @@ def _print_setup(sheet) -> None:
     sheet.repeat_rows(0)
 
 
-def _fitting_width(header: str, values: Iterable) -> int:
-    """A column width that shows the header and the longest value whole, never past MAX_WIDTH (text beyond wraps)."""
-    longest = max([len(header) + 3, *(len(str(v)) for v in values if not missing(v))])
+def _fitting_width(header: str, lengths: Iterable[int]) -> int:
+    """A column width that shows the header and the longest value (`lengths`: of each as text) whole, never past
+    MAX_WIDTH (text beyond wraps)."""
+    longest = max(len(header) + 3, max(lengths, default=0))
     return min(MAX_WIDTH, max(8, longest + 2))
