@@ -10,6 +10,7 @@ a formula in a spreadsheet (see `reports.safe`).
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import os
 import shutil
@@ -103,31 +104,34 @@ def write_feedback(
     loaded_of = loaded_by_submission(loaded_tables, [job.feedback.sub["submission_id"] for job in jobs])
     for job in jobs:
         job.feedback.loaded = loaded_of[job.feedback.sub["submission_id"]]
-    map_items(_write_submission_feedback, jobs)  # in worker processes when there are many
-    guidance = guidance_page()
-    listed_at = {sid: at for at, sid in enumerate(files_in_order(submission, standing)["submission_id"])}
-    for borough, files in folders.items():
-        (building / borough / GUIDANCE_PAGE).write_text(guidance, encoding="utf-8")
-        (building / borough / FOLDER_PAGE).write_text(
-            folder_page(names.get(borough), _listed(files, listed_at)), encoding="utf-8"
+    # the submissions' files are written in worker processes (when there are many) while this one writes the pages
+    with concurrent.futures.ThreadPoolExecutor(1) as background:
+        written = background.submit(map_items, _write_submission_feedback, jobs)
+        guidance = guidance_page()
+        listed_at = {sid: at for at, sid in enumerate(files_in_order(submission, standing)["submission_id"])}
+        for borough, files in folders.items():
+            (building / borough / GUIDANCE_PAGE).write_text(guidance, encoding="utf-8")
+            (building / borough / FOLDER_PAGE).write_text(
+                folder_page(names.get(borough), _listed(files, listed_at)), encoding="utf-8"
+            )
+        (building / GUIDANCE_PAGE).write_text(guidance, encoding="utf-8")
+        (building / "index.html").write_text(
+            summary_page(
+                submission,
+                dq_issue,
+                dim_borough,
+                pilot_borough,
+                availability_matrix,
+                support_below_pct,
+                generated_at,
+                loaded_tables,
+                CONFIG_FILE if steps else None,
+                standing=standing,
+                still_counts=still_counts,
+            ),
+            encoding="utf-8",
         )
-    (building / GUIDANCE_PAGE).write_text(guidance, encoding="utf-8")
-    (building / "index.html").write_text(
-        summary_page(
-            submission,
-            dq_issue,
-            dim_borough,
-            pilot_borough,
-            availability_matrix,
-            support_below_pct,
-            generated_at,
-            loaded_tables,
-            CONFIG_FILE if steps else None,
-            standing=standing,
-            still_counts=still_counts,
-        ),
-        encoding="utf-8",
-    )
+        written.result()
     write_digests(building, digests)
     old = reports_dir / f".feedback.old.{os.getpid()}"
     if target.exists():
