@@ -134,10 +134,11 @@ def return_templates(
     boroughs = dim_borough.set_index("borough_code")
     before = read_digests(folder)
     digests, to_write = {}, []
+    catalogue = digest(year, dim_indicator, dim_cluster)  # what every template lists: hashed once, not per borough
     for code in pilot_borough["borough_code"]:
         borough = {"borough_code": code, **boroughs.loc[code].to_dict()}
         path = folder / template_file_name(code, str(borough["borough_name"]), year)
-        digests[path.name] = digest(borough, year, dim_indicator, dim_cluster)
+        digests[path.name] = digest(borough, catalogue)
         if before.get(path.name) != digests[path.name] or not path.exists():
             to_write.append((path, borough))  # an unchanged template, which a borough may already have, stays as it is
     written = len(write_templates(to_write, year, dim_indicator, dim_cluster))

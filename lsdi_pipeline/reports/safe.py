@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -21,6 +22,13 @@ def missing(value: object) -> bool:
     """Whether a cell holds no value: None, NaN, NaT or NA (a list or other container is a value)."""
     if value is None:
         return True
+    # most cells are text or plain numbers: asking pandas about each would cost more than writing it
+    if isinstance(value, str):
+        return False
+    if isinstance(value, float):
+        return value != value  # NaN
+    if isinstance(value, int):
+        return False
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
@@ -51,9 +59,14 @@ def neutralise(value: object) -> object:
 
 def safe_csv(frame: pd.DataFrame) -> str:
     """The frame as CSV text with every cell neutralised."""
+    return csv_text(frame.columns, frame.itertuples(index=False))
+
+
+def csv_text(columns: Iterable, rows: Iterable[Iterable]) -> str:
+    """A header row and rows as CSV text with every cell neutralised."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([neutralise(c) for c in frame.columns])
-    for row in frame.itertuples(index=False):
+    writer.writerow([neutralise(c) for c in columns])
+    for row in rows:
         writer.writerow(["" if missing(v) else neutralise(v) for v in row])
     return buffer.getvalue()

@@ -10,6 +10,7 @@ a formula in a spreadsheet (see `reports.safe`).
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import os
 import shutil
@@ -23,8 +24,10 @@ from lsdi_pipeline.reports.feedback.content import (
     UNATTRIBUTED,
     Feedback,
     OtherFile,
-    findings_for,
-    loaded_for,
+    counting,
+    findings_by_submission,
+    loaded_by_submission,
+    masked,
     page_stem,
 )
 from lsdi_pipeline.reports.feedback.index import files_in_order, summary_page
@@ -39,7 +42,7 @@ from lsdi_pipeline.reports.feedback.next_steps import (
 from lsdi_pipeline.reports.feedback.pages import FOLDER_PAGE, GUIDANCE_PAGE, folder_page, guidance_page, submission_page
 from lsdi_pipeline.reports.feedback.standing import findings_still_count, submission_standing
 from lsdi_pipeline.reports.feedback.workbook import write_workbook
-from lsdi_pipeline.reports.safe import safe_csv
+from lsdi_pipeline.reports.safe import csv_text
 
 __all__ = ["summary_page", "write_feedback"]
 
@@ -79,12 +82,12 @@ def write_feedback(
         "fact_narrative": fact_narrative,
     }
     standing = submission_standing(submission, loaded_tables)
-    issues = dq_issue.assign(still_counts=findings_still_count(dq_issue, standing, loaded_tables))
+    still_counts = findings_still_count(dq_issue, standing, loaded_tables)
+    issues = dq_issue.assign(still_counts=still_counts)
     rows_digests = {
         name: _digests_by_submission(frame) for name, frame in {"dq_issue": issues, **loaded_tables}.items()
     }
-    issues_of = _by_submission(issues)
-    loaded_of = {name: _by_submission(frame) for name, frame in loaded_tables.items()}
+    findings_of = findings_by_submission(issues)
     feedback = _feedback(submission, standing, names, pilot_borough, steps)
     jobs, digests, folders = [], {}, {}
     for fb in feedback:
@@ -92,35 +95,43 @@ def write_feedback(
         borough = fb.sub["borough_code"] if pd.notna(fb.sub["borough_code"]) else UNATTRIBUTED
         (building / borough).mkdir(exist_ok=True)
         folders.setdefault(borough, []).append(fb)
-        fb.issues = issues_of(submission_id)
+        fb.findings = findings_of.get(submission_id, fb.findings)
         key = f"{borough}/{page_stem(submission_id, fb.sub['file_name'])}"
         digests[key] = digest(fb.shown(), {name: rows.get(submission_id) for name, rows in rows_digests.items()})
         if before.get(key) == digests[key] and _reuse(target / key, building / key):
             continue  # the same feedback as last time: last run's files are kept
-        fb.loaded = {name: rows_of(submission_id) for name, rows_of in loaded_of.items()}
         jobs.append(_Job(fb, building / key))
-    map_items(_write_submission_feedback, jobs)  # in worker processes when there are many
-    guidance = guidance_page()
-    for borough, files in folders.items():
-        (building / borough / GUIDANCE_PAGE).write_text(guidance, encoding="utf-8")
-        (building / borough / FOLDER_PAGE).write_text(
-            folder_page(names.get(borough), _listed(files, standing)), encoding="utf-8"
+    loaded_of = loaded_by_submission(loaded_tables, [job.feedback.sub["submission_id"] for job in jobs])
+    for job in jobs:
+        job.feedback.loaded = loaded_of[job.feedback.sub["submission_id"]]
+    # the submissions' files are written in worker processes (when there are many) while this one writes the pages
+    with concurrent.futures.ThreadPoolExecutor(1) as background:
+        written = background.submit(map_items, _write_submission_feedback, jobs)
+        guidance = guidance_page()
+        listed_at = {sid: at for at, sid in enumerate(files_in_order(submission, standing)["submission_id"])}
+        for borough, files in folders.items():
+            (building / borough / GUIDANCE_PAGE).write_text(guidance, encoding="utf-8")
+            (building / borough / FOLDER_PAGE).write_text(
+                folder_page(names.get(borough), _listed(files, listed_at)), encoding="utf-8"
+            )
+        (building / GUIDANCE_PAGE).write_text(guidance, encoding="utf-8")
+        (building / "index.html").write_text(
+            summary_page(
+                submission,
+                dq_issue,
+                dim_borough,
+                pilot_borough,
+                availability_matrix,
+                support_below_pct,
+                generated_at,
+                loaded_tables,
+                CONFIG_FILE if steps else None,
+                standing=standing,
+                still_counts=still_counts,
+            ),
+            encoding="utf-8",
         )
-    (building / GUIDANCE_PAGE).write_text(guidance, encoding="utf-8")
-    (building / "index.html").write_text(
-        summary_page(
-            submission,
-            dq_issue,
-            dim_borough,
-            pilot_borough,
-            availability_matrix,
-            support_below_pct,
-            generated_at,
-            loaded_tables,
-            CONFIG_FILE if steps else None,
-        ),
-        encoding="utf-8",
-    )
+        written.result()
     write_digests(building, digests)
     old = reports_dir / f".feedback.old.{os.getpid()}"
     if target.exists():
@@ -172,16 +183,10 @@ def _feedback(
     return out
 
 
-def _listed(files: list[Feedback], standing: pd.DataFrame) -> list[tuple[Feedback, int, int]]:
-    """A folder's files for its own page, in the order they are listed, with their findings that still count."""
-    by_id = {fb.sub["submission_id"]: fb for fb in files}
-    order = files_in_order(pd.DataFrame([fb.sub for fb in files]), standing)["submission_id"]
-    out = []
-    for submission_id in order:
-        fb = by_id[submission_id]
-        counting = fb.issues.loc[fb.issues["still_counts"].astype(bool), "severity"]
-        out.append((fb, int((counting == "error").sum()), int((counting == "warning").sum())))
-    return out
+def _listed(files: list[Feedback], listed_at: dict) -> list[tuple[Feedback, int, int]]:
+    """A folder's files for its own page, in the order they are listed (`listed_at`: each submission's place among all
+    files, `index.files_in_order`), with their findings that still count."""
+    return [(fb, *counting(fb.findings)) for fb in sorted(files, key=lambda fb: listed_at[fb.sub["submission_id"]])]
 
 
 @dataclass
@@ -195,14 +200,13 @@ class _Job:
 def _write_submission_feedback(job: _Job) -> None:
     """Write one submission's HTML page, workbook and CSV."""
     fb = job.feedback
-    findings = findings_for(fb.sub["submission_id"], fb.issues)
-    loaded = loaded_for(fb.sub["submission_id"], fb.loaded)
+    fb.loaded = masked(fb.loaded)
     folder, stem = job.write_to.parent, job.write_to.name
-    (folder / f"{stem}.html").write_text(submission_page(fb, findings, loaded), encoding="utf-8")
-    write_workbook(folder / f"{stem}.xlsx", fb, findings, loaded)
+    (folder / f"{stem}.html").write_text(submission_page(fb), encoding="utf-8")
+    write_workbook(folder / f"{stem}.xlsx", fb)
     (folder / f"{stem}-findings.csv").write_text(
         # with a byte-order mark: without one, Excel opens UTF-8 in the system code page and garbles a £ or an en dash
-        safe_csv(findings.rename(columns=FINDING_COLUMNS)),
+        csv_text(FINDING_COLUMNS.values(), fb.findings.rows),
         encoding="utf-8-sig",
     )
 
@@ -218,12 +222,6 @@ def _digests_by_submission(frame: pd.DataFrame) -> dict:
         submission_id: hashlib.sha256(np.sort(hashes.to_numpy()).tobytes()).hexdigest()
         for submission_id, hashes in rows.groupby(frame["submission_id"])
     }
-
-
-def _by_submission(frame: pd.DataFrame):
-    """Submission id → that submission's rows, grouped once rather than filtered for every submission."""
-    groups = dict(tuple(frame.groupby("submission_id", sort=False)))
-    return lambda submission_id: groups.get(submission_id, frame.iloc[:0])
 
 
 def _reuse(previous: Path, new: Path) -> bool:

@@ -37,7 +37,8 @@ HEADINGS = (
 
 
 def files_in_order(sent: pd.DataFrame, standing: pd.DataFrame) -> pd.DataFrame:
-    """A borough's files as they are listed: what counts first, newest first within each standing."""
+    """Files as a borough's are listed: what counts first, newest first within each standing (and the newest id first:
+    the order is the same for a borough's files on their own as among all files)."""
     files = sent.merge(standing[["submission_id", "standing"]], on="submission_id", how="left")
     files["_order"] = files["standing"].map(STANDING_ORDER)
     return files.sort_values(["_order", "received_at", "submission_id"], ascending=[True, False, False], kind="stable")
@@ -53,28 +54,39 @@ def summary_page(
     generated_at: dt.datetime,
     loaded: dict[str, pd.DataFrame],
     next_steps_file: str | None = None,
+    *,
+    standing: pd.DataFrame | None = None,
+    still_counts: pd.Series | None = None,
 ) -> str:
     """The data team's page, as of `generated_at`; `loaded` are the loaded tables (fact_pi_value, fact_feasibility,
     fact_narrative), which tell what a newer file replaced; `next_steps_file` names the next-steps file the borough
-    pages were written from (None: there is none)."""
-    standing = submission_standing(submission, loaded)
-    counting = dq_issue.loc[findings_still_count(dq_issue, standing, loaded)]
+    pages were written from (None: there is none). `standing` and `still_counts` are what
+    `standing.submission_standing` and `standing.findings_still_count` give, when the caller has them already."""
+    if standing is None:
+        standing = submission_standing(submission, loaded)
+    if still_counts is None:
+        still_counts = findings_still_count(dq_issue, standing, loaded)
+    counting = dq_issue.loc[still_counts]
     pilots = pilot_returns(pilot_borough, submission).set_index("borough_code")
     first_return = returns_by_borough(submission).set_index("borough_code")["first_return"]
     availability = availability_by(availability_matrix, "borough_code").set_index("borough_code")["availability_pct"]
     support = set(boroughs_needing_support(availability_matrix, support_below_pct).index)
-    sent_by = dict(tuple(submission.groupby("borough_code", sort=False)))
+    files_of: dict[str, list[str]] = {}  # each borough's files, linked, in the order they are listed
+    for f in files_in_order(submission, standing).itertuples(index=False):
+        if isinstance(f.borough_code, str):
+            files_of.setdefault(f.borough_code, []).append(
+                f'<a href="{escape(f.borough_code)}/{escape(page_stem(f.submission_id, f.file_name))}.html">'
+                f"{escape(f.file_name)}</a> ({escape(f.status.replace('_', ' '))}; {escape(STANDING_TEXT[f.standing])})"
+            )
     counts = (
         counting.merge(submission[["submission_id", "borough_code"]], on="submission_id", suffixes=("_issue", ""))
         .groupby(["borough_code", "severity"])
         .size()
     )
-    nothing = submission.iloc[:0]
     rows = []
     for borough in dim_borough.sort_values("borough_name").itertuples(index=False):
         code, pilot = borough.borough_code, borough.borough_code in pilots.index
-        sent = sent_by.get(code, nothing)
-        if sent.empty and not pilot:
+        if code not in files_of and not pilot:
             continue
         first = first_return.get(code)
         first = None if pd.isna(first) else first
@@ -86,14 +98,7 @@ def summary_page(
         )
         pct = availability.get(code)
         errors, warnings = (int(counts.get((code, severity), 0)) for severity in ("error", "warning"))
-        files = (
-            "<br>".join(
-                f'<a href="{escape(code)}/{escape(page_stem(f.submission_id, f.file_name))}.html">'
-                f"{escape(f.file_name)}</a> ({escape(f.status.replace('_', ' '))}; {escape(STANDING_TEXT[f.standing])})"
-                for f in files_in_order(sent, standing).itertuples(index=False)
-            )
-            or "nothing received"
-        )
+        files = "<br>".join(files_of.get(code, ())) or "nothing received"
         cells = (
             escape(borough.borough_name),
             "pilot" if pilot else "",

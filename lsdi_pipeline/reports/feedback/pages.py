@@ -6,6 +6,8 @@ folder sent to a borough works as it is. Every piece of borough text is escaped.
 
 from __future__ import annotations
 
+from html import escape as escape_text
+
 import pandas as pd
 
 from lsdi_pipeline import codes
@@ -15,6 +17,8 @@ from lsdi_pipeline.reports.feedback.content import (
     STANDING_TEXT,
     STATUS_TEXT,
     Feedback,
+    Table,
+    counting,
     iso_date,
     page_stem,
 )
@@ -40,11 +44,6 @@ CSS = (
 )
 
 
-def _counting(findings: pd.DataFrame) -> tuple[int, int]:
-    counts = findings.loc[findings["still_counts"] == "yes", "severity"]
-    return int((counts == "error").sum()), int((counts == "warning").sum())
-
-
 def replacement_notice(fb: Feedback) -> str | None:
     """The sentence at the top of an old file's feedback: what replaced it, and that its findings no longer count."""
     newer = ", ".join(f"{f.file_name}, received {iso_date(f.received_at)}" for f in fb.replaced_by)
@@ -60,9 +59,9 @@ def replacement_notice(fb: Feedback) -> str | None:
     return None
 
 
-def next_steps(fb: Feedback, findings: pd.DataFrame) -> list[tuple[str, str, str | None]]:
+def next_steps(fb: Feedback) -> list[tuple[str, str, str | None]]:
     """What to do next, as (label, text, link or None): what to correct, by when, how to send it, whom to ask."""
-    errors, queries = _counting(findings)
+    errors, queries = counting(fb.findings)
     steps, rejected = fb.steps, fb.sub["status"] == "rejected"
     current = fb.replaced_by[-1] if fb.replaced_by else None
     if fb.standing in ("replaced", "duplicate"):
@@ -135,11 +134,11 @@ def _next_steps_html(items: list[tuple[str, str, str | None]], fb: Feedback) -> 
     return f'<dl class="next">{"".join(out)}</dl>'
 
 
-def submission_page(fb: Feedback, findings: pd.DataFrame, loaded: dict[str, pd.DataFrame]) -> str:
+def submission_page(fb: Feedback) -> str:
     """One submission's feedback page: what replaced it (if anything), its status, what to do next, every finding
     (what still counts first, errors before queries) and what was loaded from it."""
-    sub = fb.sub
-    errors, queries = _counting(findings)
+    sub, findings = fb.sub, fb.findings
+    errors, queries = counting(findings)
     status_class = "status rejected" if sub["status"] == "rejected" else "status"
     reason = f"<p><strong>Why:</strong> {escape(sub['reject_reason'])}</p>" if pd.notna(sub["reject_reason"]) else ""
     notice = replacement_notice(fb)
@@ -155,7 +154,7 @@ def submission_page(fb: Feedback, findings: pd.DataFrame, loaded: dict[str, pd.D
         '<div class="scroll">'
         + table(
             (f'<th scope="col">{escape(h)}</th>' for h in FINDING_COLUMNS.values()),
-            (_finding_row(f) for f in findings.to_dict("records")),
+            (_finding_row(dict(zip(findings.columns, row))) for row in findings.rows),
         )
         + "</div>"
         if len(findings)
@@ -171,12 +170,12 @@ def submission_page(fb: Feedback, findings: pd.DataFrame, loaded: dict[str, pd.D
         f"<p>{errors} error(s) to correct (these figures are not used), {queries} quer(ies) to check"
         + (" — among the findings that still count" if notice else "")
         + ".</p></div>"
-        f"<h2>What to do next</h2>{_next_steps_html(next_steps(fb, findings), fb)}"
+        f"<h2>What to do next</h2>{_next_steps_html(next_steps(fb), fb)}"
         f"<h2>Findings</h2>{listed}"
         f'<p><a href="{GUIDANCE_PAGE}">What each problem means and how to fix it</a></p>'
         + "".join(
             f"<details><summary>{escape(title)} ({len(frame)} rows)</summary>{_rows_table(frame)}</details>"
-            for title, frame in loaded.items()
+            for title, frame in fb.loaded.items()
         )
     )
     return document(f"LSDI return feedback — {sub['file_name']}", CSS, f"<main>{body}</main>")
@@ -194,18 +193,23 @@ def _finding_row(f: dict) -> str:
         elif column == "check_name":
             cells.append(f'<td class="code">{escape(value)}</td>')
         else:
-            cells.append(f"<td>{escape(value)}</td>")
+            cells.append(f"<td>{_escaped(value)}</td>")
     return f'<tr class="{escape(f["severity"])}{" gone" if gone else ""}">' + "".join(cells) + "</tr>"
 
 
-def _rows_table(frame: pd.DataFrame) -> str:
-    """Rows as loaded: the frame's own column names as headings, every value escaped."""
-    if frame.empty:
+def _rows_table(rows: Table) -> str:
+    """Rows as loaded: their column names as headings, every value escaped."""
+    if not rows:
         return "<p>None.</p>"
     return table(
-        (f'<th scope="col">{escape(c)}</th>' for c in frame.columns),
-        ("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>" for row in frame.itertuples(index=False)),
+        (f'<th scope="col">{escape(c)}</th>' for c in rows.columns),
+        ("<tr>" + "".join([f"<td>{_escaped(v)}</td>" for v in row]) + "</tr>" for row in rows.rows),
     )
+
+
+def _escaped(value: object) -> str:
+    """`escape(value)`, text (most cells) escaped straight away."""
+    return escape_text(value) if value.__class__ is str else escape(value)
 
 
 def folder_page(borough_name: str | None, files: list[tuple[Feedback, int, int]]) -> str:

@@ -103,9 +103,8 @@ def findings_still_count(dq_issue: pd.DataFrame, standing: pd.DataFrame, loaded:
             if frame is None or frame.empty:
                 continue
             old = frame.loc[~frame["is_current"].astype(bool), ["submission_id", "row_number"]]
-            gone = set(zip(old["submission_id"].astype(int), old["row_number"].astype(int), strict=True))
             on_sheet = partly & (dq_issue["sheet"] == sheet) & dq_issue["row_number"].notna()
-            for index in dq_issue.index[on_sheet]:
-                if (int(dq_issue.at[index, "submission_id"]), int(dq_issue.at[index, "row_number"])) in gone:
-                    counts.at[index] = False
+            about = dq_issue.loc[on_sheet, ["submission_id", "row_number"]]
+            gone = pd.MultiIndex.from_frame(about.astype("int64")).isin(pd.MultiIndex.from_frame(old.astype("int64")))
+            counts.loc[about.index[gone]] = False
     return counts

@@ -8,12 +8,20 @@ are Excel dates. Nothing a borough typed becomes a formula, a link or a number (
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from lsdi_pipeline.reports.feedback.content import FINDING_COLUMNS, STANDING_TEXT, STATUS_TEXT, Feedback
+from lsdi_pipeline.reports.feedback.content import (
+    FINDING_COLUMNS,
+    STANDING_TEXT,
+    STATUS_TEXT,
+    Feedback,
+    Table,
+    counting,
+)
 from lsdi_pipeline.reports.feedback.pages import next_steps, replacement_notice
 from lsdi_pipeline.reports.safe import missing, write_cell
 
@@ -37,7 +45,7 @@ MAX_WIDTH = 60
 SUMMARY_WIDTH = 80
 
 
-def write_workbook(path: Path, fb: Feedback, findings: pd.DataFrame, loaded: dict[str, pd.DataFrame]) -> None:
+def write_workbook(path: Path, fb: Feedback) -> None:
     """The submission's feedback as a workbook at `path`."""
     import xlsxwriter
 
@@ -48,6 +56,7 @@ def write_workbook(path: Path, fb: Feedback, findings: pd.DataFrame, loaded: dic
             "strings_to_urls": False,
             "strings_to_numbers": False,
             "nan_inf_to_errors": True,  # a non-finite number must never stop the feedback
+            "in_memory": True,  # the parts are zipped from memory, not from a temporary file each
         },
     )
     formats = {
@@ -64,16 +73,17 @@ def write_workbook(path: Path, fb: Feedback, findings: pd.DataFrame, loaded: dic
             {"italic": True, "font_color": "#4B5563", "bg_color": "#F3F4F6", "valign": "top", "text_wrap": True}
         ),
     }
-    _summary(book, fb, findings, formats)
-    shown = findings.rename(columns=FINDING_COLUMNS)
-    gone = findings["still_counts"] != "yes"
+    _summary(book, fb, formats)
+    findings = fb.findings
+    shown = Table(tuple(FINDING_COLUMNS.values()), findings.rows)
+    gone = [still != "yes" for still in findings.column("still_counts")]
     _table_sheet(book, "Findings", shown, formats, widths=FINDING_WIDTHS, greyed=gone)
-    for title, frame in loaded.items():
-        _table_sheet(book, title, frame, formats)
+    for title, rows in fb.loaded.items():
+        _table_sheet(book, title, rows, formats)
     book.close()
 
 
-def _summary(book, fb: Feedback, findings: pd.DataFrame, formats: dict) -> None:
+def _summary(book, fb: Feedback, formats: dict) -> None:
     sub = fb.sub
     sheet = book.add_worksheet("Summary")
     sheet.set_landscape()
@@ -81,7 +91,7 @@ def _summary(book, fb: Feedback, findings: pd.DataFrame, formats: dict) -> None:
     sheet.fit_to_pages(1, 0)
     sheet.set_column(0, 0, 24)
     sheet.set_column(1, 1, SUMMARY_WIDTH)
-    counting = findings.loc[findings["still_counts"] == "yes", "severity"]
+    errors, queries = counting(fb.findings)
     write_cell(sheet, 0, 0, "Feedback on your return", formats["title"])
     row = 2
     notice = replacement_notice(fb)
@@ -100,8 +110,8 @@ def _summary(book, fb: Feedback, findings: pd.DataFrame, formats: dict) -> None:
         ("Submitted on", _day(sub["submitted_on"])),
         ("Received", _day(sub["received_at"])),
         ("Return due", fb.due),
-        ("Errors that count", int((counting == "error").sum())),
-        ("Queries that count", int((counting == "warning").sum())),
+        ("Errors that count", errors),
+        ("Queries that count", queries),
     ]
     for label, value in rows:
         _pair(sheet, row, label, value, formats)
@@ -109,10 +119,11 @@ def _summary(book, fb: Feedback, findings: pd.DataFrame, formats: dict) -> None:
     row += 1
     write_cell(sheet, row, 0, "What to do next", formats["title"])
     row += 1
-    for label, text, _ in next_steps(fb, findings):
+    steps = next_steps(fb)
+    for label, text, _ in steps:
         _pair(sheet, row, label, text, formats)
         row += 1
-    if fb.corrections_due and any(label == "Deadline" for label, _, _ in next_steps(fb, findings)):
+    if fb.corrections_due and any(label == "Deadline" for label, _, _ in steps):
         _pair(sheet, row, "Send corrections by", fb.corrections_due, formats)
         row += 1
     write_cell(sheet, row + 1, 0, "Each finding is on the Findings sheet; what was loaded is on the sheets after it.")
@@ -133,42 +144,57 @@ def _day(value) -> dt.date | None:
 
 
 def _table_sheet(
-    book, title: str, frame: pd.DataFrame, formats: dict, widths: dict | None = None, greyed: pd.Series | None = None
+    book, title: str, rows: Table, formats: dict, widths: dict | None = None, greyed: list[bool] | None = None
 ) -> None:
     """A table sheet: bold, frozen header row; a filter over the rows; widths that fit (long text wraps)."""
     sheet = book.add_worksheet(title)
-    for j, header in enumerate(frame.columns):
+    columns, fixed = rows.columns, widths or {}
+    wrapped = [header in WRAPPED for header in columns]
+    # each cell's length as text (0 when empty), in the columns whose width fits their text or whose text wraps
+    lengths = {
+        j: [_text_length(row[j]) for row in rows.rows]
+        for j, header in enumerate(columns)
+        if wrapped[j] or not fixed.get(header)
+    }
+    widths_of = [fixed.get(header) or _fitting_width(header, lengths[j]) for j, header in enumerate(columns)]
+    for j, header in enumerate(columns):
         write_cell(sheet, 0, j, header, formats["header"])
-        wrap = header in WRAPPED
-        width = (widths or {}).get(header) or _fitting_width(header, frame[header])
-        sheet.set_column(j, j, width, formats["text"] if wrap else formats["top"])
-    wrapped = [header in WRAPPED for header in frame.columns]
-    grey = list(greyed) if greyed is not None else [False] * len(frame)
-    widths_of = [(widths or {}).get(h) or _fitting_width(h, frame[h]) for h in frame.columns]
-    for i, row in enumerate(frame.itertuples(index=False), start=1):
-        lines = max(
-            [
-                1,
-                *(
-                    -(-len(str(v)) // max(1, widths_of[j] - 1))
-                    for j, v in enumerate(row)
-                    if wrapped[j] and not missing(v)
-                ),
-            ]
-        )
-        if lines > 1:  # Excel and LibreOffice do not grow a row to fit its wrapped text
-            sheet.set_row(i, 15 * lines)
+        sheet.set_column(j, j, widths_of[j], formats["text"] if wrapped[j] else formats["top"])
+    lines = [1] * len(rows)  # Excel and LibreOffice do not grow a row to fit its wrapped text: each row's lines
+    for j in (j for j, wrap in enumerate(wrapped) if wrap):
+        room = max(1, widths_of[j] - 1)
+        for i, length in enumerate(lengths[j]):
+            if length > room:
+                lines[i] = max(lines[i], -(-length // room))
+    plain = [formats["text"] if wrap else None for wrap in wrapped]
+    grey = [formats["gone_wrap"] if wrap else formats["gone"] for wrap in wrapped]
+    write_string, write_number = sheet.write_string, sheet.write_number
+    for i, row in enumerate(rows.rows, start=1):
+        if lines[i - 1] > 1:
+            sheet.set_row(i, 15 * lines[i - 1])
+        cell_formats = grey if greyed is not None and greyed[i - 1] else plain
         for j, value in enumerate(row):
-            cell_format = (formats["gone_wrap"] if wrapped[j] else formats["gone"]) if grey[i - 1] else None
-            if cell_format is None and wrapped[j]:
-                cell_format = formats["text"]
-            if isinstance(value, (bool, np.bool_)):
-                value = "yes" if value else "no"
-            write_cell(sheet, i, j, value, cell_format)
+            kind = value.__class__
+            # most cells are text or plain numbers: written as write_cell would write them, without asking more
+            if kind is str:
+                write_string(i, j, value, cell_formats[j])
+            elif kind is int or (kind is float and value == value):
+                write_number(i, j, value, cell_formats[j])
+            else:
+                if isinstance(value, (bool, np.bool_)):
+                    value = "yes" if value else "no"
+                write_cell(sheet, i, j, value, cell_formats[j])
     sheet.freeze_panes(1, 0)
     _print_setup(sheet)
-    if len(frame.columns):
-        sheet.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
+    if len(columns):
+        sheet.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
+
+
+def _text_length(value) -> int:
+    """How long a cell's value is as text; 0 when it has none."""
+    if value.__class__ is str:
+        return len(value)
+    return 0 if missing(value) else len(str(value))
 
 
 def _print_setup(sheet) -> None:
@@ -179,7 +205,8 @@ def _print_setup(sheet) -> None:
     sheet.repeat_rows(0)
 
 
-def _fitting_width(header: str, values: pd.Series) -> int:
-    """A column width that shows the header and the longest value whole, never past MAX_WIDTH (text beyond wraps)."""
-    longest = max([len(header) + 3, *(len(str(v)) for v in values if not missing(v))])
+def _fitting_width(header: str, lengths: Iterable[int]) -> int:
+    """A column width that shows the header and the longest value (`lengths`: of each as text) whole, never past
+    MAX_WIDTH (text beyond wraps)."""
+    longest = max(len(header) + 3, max(lengths, default=0))
     return min(MAX_WIDTH, max(8, longest + 2))
