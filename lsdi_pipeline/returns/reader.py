@@ -1,12 +1,14 @@
 """Opening an untrusted return: limits checked before parsing, every cell with its reference.
 
-A workbook is checked as a zip archive (member count, sizes, compression ratio) and the sheets
-that are read are scanned with a streaming XML parser (defusedxml) before openpyxl reads them:
-the scan finds every cell where openpyxl will put it, so a cell outside the limits is refused
-however its reference is written, and it finds formulas and merged cells. openpyxl then reads
-those sheets in read-only mode, bounded by what the scan found: only the cells that exist are
-kept, never a dense rectangle. A CSV is decoded as UTF-8, else Windows-1252, under the same row
-and column limits. Either way the result is a `Book` of `Sheet`s of located cells.
+A workbook is checked as a zip archive (member count, sizes, compression ratio); then each sheet
+that is read is read once, by a streaming XML parser (expat, with defusedxml's guards) that places
+every cell where openpyxl would put it, so a cell outside the limits is refused however its
+reference is written, and keeps the cells of each row as written, their formulas and the merged
+cells: only the cells that exist are kept, never a dense rectangle. Once every limit has held, the
+cells' values and number formats are made from what was kept as openpyxl makes them (its date,
+duration and number-format rules; a formula's last calculated value), with the workbook's styles
+and string table. A CSV is decoded as UTF-8, else Windows-1252, under the same row and column
+limits. Either way the result is a `Book` of `Sheet`s of located cells.
 
 These checks keep an honest mistake cheap; they are not the guarantee. Each file is read in a
 child process with a memory limit and a timeout (`workers.map_untrusted`), so whatever a file
