@@ -25,6 +25,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from lsdi_pipeline.returns.format import LSDI_R1, Limits, is_read
 
@@ -38,8 +39,9 @@ class FileRejected(Exception):
         self.message = message
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
+    """One cell as read, where it is (`ref`, A1). Immutable; a tuple so that a sheet's many are cheap to make."""
+
     value: object
     ref: str
     number_format: str | None = None
@@ -361,7 +363,29 @@ def scan_sheet(member: str, stream, limits: Limits, max_cells: int | None = None
         depth += 1
         if not kind:
             return
-        if kind == _C or kind == _OTHER_C:
+        if kind >= _V:  # a cell's value, inline string or formula: only a row's cell being read has them
+            if cell is None:
+                return
+            if depth == cell_depth + 1:
+                if kind == _V:
+                    if cell[4] is None:
+                        cell[4], text, text_depth, text_for = "", [], depth, _V
+                elif kind == _IS:
+                    if cell[5] is None:
+                        inline = cell[5] = ["", []]
+                        inline_depth = depth
+                elif kind == _F:
+                    cell[6] = True
+            elif inline is not None and depth == inline_depth + 1:
+                if kind == _T:
+                    text, text_depth, text_for = [], depth, _T
+                elif kind == _R:
+                    inline[1].append("")
+                    run_depth = depth
+            elif kind == _T and run_depth and depth == run_depth + 1:
+                text, text_depth, text_for = [], depth, _R
+            return
+        if kind <= _OTHER_C:
             ref = attrs.get("r")
             ref_row = row
             if ref is None:
@@ -388,27 +412,10 @@ def scan_sheet(member: str, stream, limits: Limits, max_cells: int | None = None
                 )
             if kind == _C and row_depth and depth == row_depth + 1:  # only a row's own cells hold values
                 cell, cell_depth = [row, col, attrs.get("t", "n"), attrs.get("s"), None, None, False], depth
-        elif kind == _ROW or kind == _OTHER_ROW:
+        elif kind <= _OTHER_ROW:
             row, col, row_depth = _row_number(attrs.get("r"), row, member), 0, depth if kind == _ROW else 0
-        elif kind == _MERGE:
-            if attrs.get("ref"):
-                merged.append(str(attrs["ref"])[:30])
-        elif cell is not None and depth == cell_depth + 1:
-            if kind == _V and cell[4] is None:
-                cell[4], text, text_depth, text_for = "", [], depth, _V
-            elif kind == _IS and cell[5] is None:
-                inline = cell[5] = ["", []]
-                inline_depth = depth
-            elif kind == _F:
-                cell[6] = True
-        elif inline is not None:
-            if kind == _T and depth == inline_depth + 1:
-                text, text_depth, text_for = [], depth, _T
-            elif kind == _R and depth == inline_depth + 1:
-                inline[1].append("")
-                run_depth = depth
-            elif kind == _T and run_depth and depth == run_depth + 1:
-                text, text_depth, text_for = [], depth, _R
+        elif attrs.get("ref"):  # a merged range
+            merged.append(str(attrs["ref"])[:30])
 
     def end(name: str) -> None:
         nonlocal depth, row_depth, cell, cell_depth, inline, inline_depth, run_depth
@@ -460,7 +467,7 @@ _DIGITS = "0123456789"
 #: the elements of a sheet part the reader acts on: by local name, and rows, cells and their values in
 #: SpreadsheetML's namespace (what openpyxl reads); a row or cell in another namespace holds no value, but is
 #: placed and counted all the same
-_C, _ROW, _V, _IS, _T, _R, _F, _MERGE, _OTHER_C, _OTHER_ROW = range(1, 11)
+_C, _OTHER_C, _ROW, _OTHER_ROW, _MERGE, _V, _IS, _T, _R, _F = range(1, 11)  # in this order: see `start`
 _ELEMENTS = {"c": _C, "row": _ROW, "v": _V, "is": _IS, "t": _T, "r": _R, "f": _F, "mergeCell": _MERGE}
 _OTHER = {_C: _OTHER_C, _ROW: _OTHER_ROW, _V: 0, _IS: 0}
 
@@ -502,6 +509,7 @@ def _sheet_rows(
     """The rows that hold something (and row 1), each up to its last cell holding something, located as in Excel; each
     cell's value and number format as openpyxl reads them (`data_only`: a formula's last calculated value)."""
     letters = [column_letter(i + 1) for i in range(scan.max_col)]
+    formats, formulas = styles.formats, scan.formulas
     rows = [] if 1 in scan.written else [(1, [])]
     for number in sorted(scan.written):
         values = _row_values(member, number, scan.written[number], letters, styles, strings, epoch)
@@ -511,26 +519,30 @@ def _sheet_rows(
         cells = []
         for col in range(1, last + 1):
             ref = f"{letters[col - 1]}{number}"
-            value, style = values.get(col, (None, None))
+            value, style = values.get(col, _NOT_WRITTEN)
+            formula = bool(formulas) and (number, col) in formulas
             if style is None:  # no cell written there
-                cells.append(Cell(None, ref, None, (number, col) in scan.formulas))
+                cells.append(Cell(None, ref, None, formula))
                 continue
             try:
-                number_format = styles.formats[style]
+                number_format = formats[style]
             except IndexError:
                 raise FileRejected(
                     "file_unreadable", f"{member} gives cell {ref} style {style:,}, which the workbook's styles lack"
                 ) from None
-            cells.append(Cell(value, ref, number_format, (number, col) in scan.formulas))
+            cells.append(Cell(value, ref, number_format, formula))
         rows.append((number, cells))
     return rows
+
+
+_NOT_WRITTEN = (None, None)
 
 
 def _row_values(
     member: str, number: int, written: dict, letters: list[str], styles: _Styles, strings: list[str], epoch
 ) -> dict[int, tuple[object, int]]:
     """Column → (value, style) of the cells written in one row."""
-    values = {}
+    values, dates = {}, styles.dates
     try:
         for col, (data_type, style_text, text, inline) in written.items():
             style = int(style_text) if style_text and style_text.isdecimal() else _style(member, style_text)
@@ -538,7 +550,7 @@ def _row_values(
                 values[col] = inline, style
             elif not text:
                 values[col] = None, style
-            elif data_type == "n" and text.isdecimal() and style not in styles.dates:  # most cells: as openpyxl reads
+            elif data_type == "n" and text.isdecimal() and style not in dates:  # most cells: as openpyxl reads them
                 values[col] = int(text), style
             else:
                 ref = f"{letters[col - 1]}{number}"
