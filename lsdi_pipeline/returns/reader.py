@@ -335,7 +335,7 @@ def scan_sheet(member: str, stream, limits: Limits, max_cells: int | None = None
     columns: dict[str, int] = {}  # column letters → number
     # where the read is: the row and column, the depth of the row, cell, inline string and run open (0: none)
     row = col = depth = row_depth = cell_depth = inline_depth = run_depth = cells = max_row = max_col = 0
-    #: the row's cell being read: [row, column, t, s, v, inline string, formula]; its inline string: [t, [run t, …]]
+    #: the row's cell being read: [row, column, t, s, v, inline string, formula]; its inline string: [t, runs' t]
     cell: list | None = None
     inline: list | None = None
     #: the text being collected, the element's depth and what it is
@@ -350,7 +350,7 @@ def scan_sheet(member: str, stream, limits: Limits, max_cells: int | None = None
         elif text_for == _T:
             inline[0] = value  # the last one counts
         else:
-            inline[1][-1] = value
+            inline[1][-1] = value  # the run's last one counts
 
     def start(name: str, attrs: dict) -> None:
         nonlocal row, col, depth, row_depth, cell, cell_depth, inline, inline_depth, run_depth, cells, max_row, max_col
@@ -372,7 +372,7 @@ def scan_sheet(member: str, stream, limits: Limits, max_cells: int | None = None
                         cell[4], text, text_depth, text_for = "", [], depth, _V
                 elif kind == _IS:
                     if cell[5] is None:
-                        inline = cell[5] = ["", []]
+                        inline = cell[5] = ["", None]
                         inline_depth = depth
                 elif kind == _F:
                     cell[6] = True
@@ -380,6 +380,8 @@ def scan_sheet(member: str, stream, limits: Limits, max_cells: int | None = None
                 if kind == _T:
                     text, text_depth, text_for = [], depth, _T
                 elif kind == _R:
+                    if inline[1] is None:
+                        inline[1] = []
                     inline[1].append("")
                     run_depth = depth
             elif kind == _T and run_depth and depth == run_depth + 1:
@@ -426,7 +428,9 @@ def scan_sheet(member: str, stream, limits: Limits, max_cells: int | None = None
             row_cells = written.get(at_row)
             if row_cells is None:
                 row_cells = written[at_row] = {}
-            row_cells[at_col] = (data_type, style, value, None if string is None else string[0] + "".join(string[1]))
+            if string is not None:
+                string = string[0] if string[1] is None else string[0] + "".join(string[1])
+            row_cells[at_col] = (data_type, style, value, string)
             if formula:
                 formulas.add((at_row, at_col))
             if data_type == "s" and value:
