@@ -4,6 +4,7 @@ duplicates, the current-figure rule and the pilots that sent nothing."""
 from __future__ import annotations
 
 import logging
+import pickle
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -13,7 +14,7 @@ import pandas as pd
 from lsdi_pipeline.checks.findings import Finding, finding_records
 from lsdi_pipeline.checks.series import check_series
 from lsdi_pipeline.reference import AuthorityRegister, Catalogue
-from lsdi_pipeline.returns.cache import ParseCache
+from lsdi_pipeline.returns.cache import PICKLE_PROTOCOL, ParseCache
 from lsdi_pipeline.returns.format import Limits
 from lsdi_pipeline.returns.parse import parse_job, set_reference
 from lsdi_pipeline.returns.reader import reader_for
@@ -50,10 +51,10 @@ def parse_archive(
         firsts.setdefault(_reading(entry), entry)
     parsed = {key: cache.get(entry) if cache else None for key, entry in firsts.items()}
     to_parse = [entry for key, entry in firsts.items() if parsed[key] is None]
-    for entry, result in zip(to_parse, _parse_all(to_parse, warehouse_dir, register, catalogue)):
+    for entry, (result, pickled) in zip(to_parse, _parse_each(to_parse, warehouse_dir, register, catalogue)):
         parsed[_reading(entry)] = result
         if cache:
-            cache.put(entry, result)
+            cache.put(entry, result, pickled)
     results, loaded = [], {}  # SHA-256 → the submission that loaded those bytes
     for entry in entries:
         if entry.get("kind", "file") != "file":
@@ -119,9 +120,21 @@ def _parse_all(
     limits: Limits = Limits(),
 ) -> list[ParsedReturn]:
     """Parse each file in a worker process under the memory and time limits of one return (see `map_untrusted`)."""
+    return [result for result, _ in _parse_each(entries, warehouse_dir, register, catalogue, limits)]
+
+
+def _parse_each(
+    entries: list[dict],
+    warehouse_dir: Path,
+    register: AuthorityRegister,
+    catalogue: Catalogue,
+    limits: Limits = Limits(),
+) -> list[tuple[ParsedReturn, bytes | None]]:
+    """`_parse_all`, each result with its pickle as its worker wrote it to send it here (None for a file that broke a
+    limit): the parse cache keeps those bytes instead of pickling the result again."""
     jobs = [(warehouse_dir / entry["archive_path"], entry, limits) for entry in entries]
-    return map_untrusted(
-        parse_job,
+    outcomes = map_untrusted(
+        _parse_pickled,
         jobs,
         _over_limits,
         limits.max_memory_mib,
@@ -129,6 +142,12 @@ def _parse_all(
         initializer=set_reference,
         initargs=(register, catalogue),
     )
+    return [(pickle.loads(o), o) if isinstance(o, bytes) else (o, None) for o in outcomes]
+
+
+def _parse_pickled(job: tuple[Path, dict, Limits]) -> bytes:
+    """`parse_job` in a worker process, its result pickled there (as the parse cache keeps it)."""
+    return pickle.dumps(parse_job(job), protocol=PICKLE_PROTOCOL)
 
 
 def _over_limits(job: tuple[Path, dict, Limits], reason: str) -> ParsedReturn:

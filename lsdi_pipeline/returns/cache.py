@@ -19,6 +19,8 @@ from lsdi_pipeline.derived import set_aside
 from lsdi_pipeline.fingerprint import digest
 from lsdi_pipeline.returns.reading import ParsedReturn
 
+#: how an entry's result is pickled (here, or by the worker process that parsed it)
+PICKLE_PROTOCOL = 5
 #: the start of every entry: a format mark and the SHA-256 of the pickle after it, so damage is found before unpickling
 _MAGIC = b"lsdi-parsed-1\n"
 
@@ -71,11 +73,12 @@ class ParseCache:
             path.unlink(missing_ok=True)  # cannot even be moved: it is only a cache
         return None
 
-    def put(self, entry: dict, parsed: ParsedReturn) -> None:
+    def put(self, entry: dict, parsed: ParsedReturn, pickled: bytes | None = None) -> None:
+        """Keep `parsed` for `entry`; `pickled` is its pickle if it was made already (by the worker that parsed it)."""
         key = self.key(entry)
         self.used.add(key)
         self.folder.mkdir(parents=True, exist_ok=True)
-        body = pickle.dumps(parsed, protocol=5)
+        body = pickle.dumps(parsed, protocol=PICKLE_PROTOCOL) if pickled is None else pickled
         temporary = self.folder / f"{key}.pickle.tmp"
         temporary.write_bytes(_MAGIC + hashlib.sha256(body).digest() + body)
         os.replace(temporary, self.folder / f"{key}.pickle")

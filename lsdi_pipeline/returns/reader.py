@@ -1,12 +1,14 @@
 """Opening an untrusted return: limits checked before parsing, every cell with its reference.
 
-A workbook is checked as a zip archive (member count, sizes, compression ratio) and the sheets
-that are read are scanned with a streaming XML parser (defusedxml) before openpyxl reads them:
-the scan finds every cell where openpyxl will put it, so a cell outside the limits is refused
-however its reference is written, and it finds formulas and merged cells. openpyxl then reads
-those sheets in read-only mode, bounded by what the scan found: only the cells that exist are
-kept, never a dense rectangle. A CSV is decoded as UTF-8, else Windows-1252, under the same row
-and column limits. Either way the result is a `Book` of `Sheet`s of located cells.
+A workbook is checked as a zip archive (member count, sizes, compression ratio); then each sheet
+that is read is read once, by a streaming XML parser (expat, with defusedxml's guards) that places
+every cell where openpyxl would put it, so a cell outside the limits is refused however its
+reference is written, and keeps the cells of each row as written, their formulas and the merged
+cells: only the cells that exist are kept, never a dense rectangle. Once every limit has held, the
+cells' values and number formats are made from what was kept as openpyxl makes them (its date,
+duration and number-format rules; a formula's last calculated value), with the workbook's styles
+and string table. A CSV is decoded as UTF-8, else Windows-1252, under the same row and column
+limits. Either way the result is a `Book` of `Sheet`s of located cells.
 
 These checks keep an honest mistake cheap; they are not the guarantee. Each file is read in a
 child process with a memory limit and a timeout (`workers.map_untrusted`), so whatever a file
@@ -16,12 +18,14 @@ does costs at most those limits.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import posixpath
 import re
-import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from lsdi_pipeline.returns.format import LSDI_R1, Limits, is_read
 
@@ -35,8 +39,9 @@ class FileRejected(Exception):
         self.message = message
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
+    """One cell as read, where it is (`ref`, A1). Immutable; a tuple so that a sheet's many are cheap to make."""
+
     value: object
     ref: str
     number_format: str | None = None
@@ -99,15 +104,38 @@ def read_book(path: Path, limits: Limits = Limits()) -> Book:
 
 
 # -- workbooks --------------------------------------------------------------------------------------
+#: the parts every workbook has where Excel puts them (openpyxl reads them there too)
+_CONTENT_TYPES = "[Content_Types].xml"
+_WORKBOOK_PART = "xl/workbook.xml"
+_WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+_STYLES_PART = "xl/styles.xml"
+_SHARED_STRINGS = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+
+
 @dataclass
 class _SheetScan:
-    """What the streaming scan of one sheet part found: its extent, formula cells and merged ranges."""
+    """What the streaming read of one sheet part found: its extent, its cells as written, formulas and merged ranges."""
 
     max_row: int = 0
     max_col: int = 0
     cells: int = 0
-    formulas: set[str] = field(default_factory=set)
+    #: (row, column) of the cells holding a formula
+    formulas: set[tuple[int, int]] = field(default_factory=set)
     merged: list[str] = field(default_factory=list)
+    #: row → column → the cell as written: (its type `t`, its style `s`, its value `v`, its inline string); rows ascend
+    written: dict[int, dict[int, tuple]] = field(default_factory=dict)
+    #: a cell refers to the workbook's string table
+    shared_strings: bool = False
+
+
+@dataclass(frozen=True)
+class _Styles:
+    """What the workbook's styles say of a cell, by its style index: its number format, and whether a number in it is a
+    date or a duration (read as openpyxl reads them; a workbook without styles has openpyxl's one default style)."""
+
+    formats: tuple[str, ...] = ("General",)
+    dates: frozenset[int] = frozenset()
+    durations: frozenset[int] = frozenset()
 
 
 def _read_workbook(path: Path, limits: Limits) -> Book:
@@ -124,105 +152,74 @@ def _read_workbook(path: Path, limits: Limits) -> Book:
             "file_unreadable",
             "the file is not an Excel workbook (.xlsx): it may be damaged or another kind of file renamed",
         )
-    scans = _check_archive(path, limits)
-    import openpyxl  # deferred: keeps `dagster definitions validate` light
-
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about data validation and styles it does not read
-            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        try:
-            sheets, others = {}, []
-            for ws in workbook.worksheets:
-                if not is_read(ws.title):
-                    others.append((ws.title, ws.sheet_state != "visible"))
+        with zipfile.ZipFile(path) as archive:
+            _check_archive(archive, limits)
+            parts, epoch = _workbook_sheets(archive)
+            scans, others, cells = [], [], 0
+            for title, member, hidden in parts:
+                if not is_read(title):
+                    others.append((title, hidden))
                     continue
-                scan = scans.get(ws.title)
-                if scan is None:  # never read a sheet the scan has not seen: its limits would be unchecked
-                    raise FileRejected(
-                        "file_unreadable",
-                        f"the '{ws.title}' sheet's part could not be found in the workbook: "
-                        "open it in Excel and save it again",
-                    )
-                sheets[ws.title] = Sheet(ws.title, _sheet_rows(ws, scan), ws.sheet_state != "visible", scan.merged)
-        finally:
-            workbook.close()
-    except (FileRejected, MemoryError):
-        raise
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise FileRejected(
-            "file_unreadable", f"the workbook could not be opened ({type(exc).__name__}: {exc})"
-        ) from exc
+                with archive.open(member) as stream:
+                    scan = scan_sheet(f"the '{title}' sheet", stream, limits, limits.max_cells - cells)
+                cells += scan.cells
+                scans.append((title, hidden, scan))
+            # every limit is checked by now: what the cells hold is read only from here on
+            styles = _read_styles(archive)
+            strings = _read_shared_strings(archive) if any(scan.shared_strings for *_, scan in scans) else []
+    except zipfile.BadZipFile as exc:
+        raise FileRejected("file_unreadable", f"the workbook is damaged ({exc})") from exc
+    sheets = {}
+    for title, hidden, scan in scans:
+        sheets[title] = Sheet(
+            title, _sheet_rows(f"the '{title}' sheet", scan, styles, strings, epoch), hidden, scan.merged
+        )
     return Book(sheets, "xlsx", other_sheets=others)
 
 
-def _sheet_rows(ws, scan: _SheetScan) -> list[tuple[int, list[Cell]]]:
-    """The rows that hold something (and row 1), each up to its last cell holding something, located as in Excel."""
-    letters = [column_letter(i + 1) for i in range(scan.max_col)]
-    rows = []
-    if scan.max_row == 0:
-        return [(1, [])]
-    for number, row in enumerate(ws.iter_rows(min_row=1, max_row=scan.max_row, max_col=scan.max_col), start=1):
-        last = max((i for i, c in enumerate(row) if c.value is not None), default=-1)
-        if last < 0 and number > 1:
-            continue
-        cells = []
-        for i in range(last + 1):
-            c = row[i]
-            ref = f"{letters[i]}{number}"
-            cells.append(Cell(c.value, ref, getattr(c, "number_format", None), ref in scan.formulas))
-        rows.append((number, cells))
-    return rows
+def _check_archive(archive: zipfile.ZipFile, limits: Limits) -> None:
+    """The archive's limits, checked before anything in it is parsed."""
+    members = archive.infolist()
+    if len(members) > limits.max_members:
+        raise FileRejected(
+            "file_limits", f"the workbook has {len(members):,} parts; the limit is {limits.max_members:,}"
+        )
+    unpacked = sum(m.file_size for m in members)
+    if unpacked > limits.max_unpacked_bytes:
+        raise FileRejected(
+            "file_limits",
+            f"the workbook unpacks to {unpacked:,} bytes; the limit is {limits.max_unpacked_bytes:,}",
+        )
+    for m in members:
+        if m.file_size > 1_000_000 and m.file_size > limits.max_compression_ratio * max(m.compress_size, 1):
+            raise FileRejected(
+                "file_limits",
+                f"part {m.filename} is compressed {m.file_size / max(m.compress_size, 1):,.0f}:1; "
+                f"the limit is {limits.max_compression_ratio:,.0f}:1",
+            )
+    if _CONTENT_TYPES not in archive.NameToInfo:
+        raise FileRejected(
+            "file_unreadable",
+            f"the workbook has no list of its parts ({_CONTENT_TYPES}): open it in Excel and save it again",
+        )
 
 
-def _check_archive(path: Path, limits: Limits) -> dict[str, _SheetScan]:
-    """Check the archive's limits before anything is parsed; scan the sheets that will be read (by sheet name)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-            if len(members) > limits.max_members:
-                raise FileRejected(
-                    "file_limits", f"the workbook has {len(members):,} parts; the limit is {limits.max_members:,}"
-                )
-            unpacked = sum(m.file_size for m in members)
-            if unpacked > limits.max_unpacked_bytes:
-                raise FileRejected(
-                    "file_limits",
-                    f"the workbook unpacks to {unpacked:,} bytes; the limit is {limits.max_unpacked_bytes:,}",
-                )
-            for m in members:
-                if m.file_size > 1_000_000 and m.file_size > limits.max_compression_ratio * max(m.compress_size, 1):
-                    raise FileRejected(
-                        "file_limits",
-                        f"part {m.filename} is compressed {m.file_size / max(m.compress_size, 1):,.0f}:1; "
-                        f"the limit is {limits.max_compression_ratio:,.0f}:1",
-                    )
-            titles = _sheet_titles(archive)
-            scans, cells = {}, 0
-            for member, title in titles.items():
-                if not is_read(title):
-                    continue
-                try:
-                    stream = archive.open(member)
-                except KeyError:
-                    continue  # a sheet without its part: refused when it is read (see _read_workbook)
-                with stream:
-                    scans[title] = scan = scan_sheet(f"the '{title}' sheet", stream, limits, limits.max_cells - cells)
-                cells += scan.cells
-    except zipfile.BadZipFile as exc:
-        raise FileRejected("file_unreadable", f"the workbook is damaged ({exc})") from exc
-    return scans
-
-
-def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Worksheet part (xl/worksheets/sheet1.xml) → sheet name, from the workbook part and its relationships."""
+def _workbook_sheets(archive: zipfile.ZipFile) -> tuple[list[tuple[str, str, bool]], dt.datetime]:
+    """The worksheets in the workbook's order, as (name, part, hidden), leaving out chart sheets and sheets whose part
+    is missing (as openpyxl does); and the workbook's date system (1900, or 1904 for `date1904`)."""
     from defusedxml import DefusedXmlException, ElementTree
+    from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH
 
     try:
-        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    except KeyError:
-        return {}
+        book = ElementTree.fromstring(archive.read(_WORKBOOK_PART))
+        rels = ElementTree.fromstring(archive.read(_WORKBOOK_RELS))
+    except KeyError as exc:
+        raise FileRejected(
+            "file_unreadable",
+            f"the workbook's list of sheets is missing ({exc.args[0] if exc.args else exc}): "
+            "open it in Excel and save it again",
+        ) from exc
     except (ElementTree.ParseError, DefusedXmlException) as exc:
         raise FileRejected(
             "file_unreadable", f"the workbook's list of sheets is damaged ({type(exc).__name__}: {exc})"
@@ -233,68 +230,382 @@ def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
             "the workbook is saved as 'Strict Open XML Spreadsheet': "
             "save it as 'Excel Workbook (.xlsx)' and send it again",
         )
-    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
-    titles = {}
+    targets = {}  # relationship id → (part, a chart sheet's)
+    for rel in rels:
+        if rel.get("TargetMode") == "External":
+            continue
+        target = rel.get("Target", "")
+        part = target[1:] if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        targets[rel.get("Id")] = (part, "chartsheet" in rel.get("Type", ""))
+    epoch = WINDOWS_EPOCH
+    for properties in book.iter(f"{{{_MAIN_NS}}}workbookPr"):
+        if properties.get("date1904") not in (None, "", "false", "f", "0"):
+            epoch = MAC_EPOCH
+    sheets = []
     for sheet in book.iter(f"{{{_MAIN_NS}}}sheet"):
-        target = targets.get(sheet.get(f"{{{_REL_NS}}}id"), "")
-        titles[target.lstrip("/") if target.startswith("/") else f"xl/{target}"] = sheet.get("name")
-    return titles
+        part, chart = targets.get(sheet.get(f"{{{_REL_NS}}}id"), (None, False))
+        if part in archive.NameToInfo and not chart:
+            sheets.append((sheet.get("name") or "", part, sheet.get("state", "visible") != "visible"))
+    return sheets, epoch
+
+
+def _read_styles(archive: zipfile.ZipFile) -> _Styles:
+    """Each cell style's number format (xl/styles.xml: `cellXfs`, with the workbook's own `numFmts`)."""
+    from defusedxml import DefusedXmlException, ElementTree
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+
+    try:
+        root = ElementTree.fromstring(archive.read(_STYLES_PART))
+    except KeyError:
+        return _Styles()
+    except (ElementTree.ParseError, DefusedXmlException) as exc:
+        raise FileRejected(
+            "file_unreadable", f"the workbook's styles are damaged ({type(exc).__name__}: {exc})"
+        ) from exc
+    custom, ids = {}, []
+    try:
+        for child in root:  # of each list, the last one written counts (as in openpyxl)
+            name = _local(child.tag)
+            if name == "numFmts":
+                custom = {int(f.get("numFmtId")): f.get("formatCode") for f in child if _local(f.tag) == "numFmt"}
+            elif name == "cellXfs":
+                ids = [int(xf.get("numFmtId", 0)) for xf in child if _local(xf.tag) == "xf"]
+    except (TypeError, ValueError) as exc:
+        raise FileRejected(
+            "file_unreadable", f"the workbook's styles name a number format that is not a number ({exc})"
+        ) from exc
+    if not ids:
+        return _Styles()
+    codes = [custom[i] if i in custom else BUILTIN_FORMATS.get(i) for i in ids]
+    return _Styles(
+        tuple(code or "General" for code in codes),
+        frozenset(i for i, code in enumerate(codes) if is_date_format(code)),
+        frozenset(i for i, code in enumerate(codes) if is_timedelta_format(code)),
+    )
+
+
+def _read_shared_strings(archive: zipfile.ZipFile) -> list[str]:
+    """The workbook's string table, where its list of parts says it is (read by openpyxl)."""
+    from defusedxml import DefusedXmlException, ElementTree
+    from openpyxl.reader.strings import read_string_table
+
+    try:
+        types = ElementTree.fromstring(archive.read(_CONTENT_TYPES))
+        part = next((o.get("PartName", "") for o in types if o.get("ContentType") == _SHARED_STRINGS), None)
+        if part is None:
+            return []
+        with archive.open(part[1:]) as stream:
+            return read_string_table(stream)
+    except KeyError as exc:
+        raise FileRejected(
+            "file_unreadable", f"the workbook's string table is missing ({exc}): open it in Excel and save it again"
+        ) from exc
+    except (ElementTree.ParseError, DefusedXmlException, TypeError, ValueError) as exc:
+        raise FileRejected(
+            "file_unreadable", f"the workbook's string table is damaged ({type(exc).__name__}: {exc})"
+        ) from exc
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
 
 
 def scan_sheet(member: str, stream, limits: Limits, max_cells: int | None = None) -> _SheetScan:
-    """Stream one sheet part and place every cell as openpyxl will (a row's `r` or the next row; a cell's `r` or the
-    next column), refusing the file on the first cell outside the limits. `member` names the sheet in messages.
+    """Stream one sheet part and place every cell as openpyxl does (a row's `r` or the next row; a cell's `r` or the
+    next column), refusing the file on the first cell outside the limits; keep each cell of a row as written, with
+    whether it holds a formula, and the sheet's merged ranges. `member` names the sheet in messages.
 
-    Linear in the part's size, whatever it holds, and flat in memory: each element is dropped from the tree
-    as soon as it ends, so only the elements still open are held.
+    What openpyxl reads of a cell is kept: its type (`t`), style (`s`), the text of its first `v` and of its first
+    inline string `is` (its `t`, then each run's `t`), each text up to its element's first child (ElementTree's
+    `.text`). Elements are known by their local name, whatever their prefix.
+
+    Linear in the part's size, whatever it holds, and flat in memory: no tree is built, only the depth of the elements
+    open and the cells are held. The XML is parsed by expat with the guards defusedxml gives it (no entity
+    declarations, no external references), and an entity it cannot expand is an error.
     """
+    from xml.parsers import expat
+
     from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import ParseError, iterparse
 
     scan = _SheetScan()
+    written, formulas, merged = scan.written, scan.formulas, scan.merged
     max_cells = limits.max_cells if max_cells is None else max_cells
-    row = col = 0
-    open_elements = []
+    max_rows, max_columns = limits.max_rows, limits.max_columns
+    kinds: dict[str, int] = {}  # element name ('namespace}local') → what it is to the reader
+    columns: dict[str, int] = {}  # column letters → number
+    # where the read is: the row and column, the depth of the row, cell, inline string and run open (0: none)
+    row = col = depth = row_depth = cell_depth = inline_depth = run_depth = cells = max_row = max_col = 0
+    #: the row's cell being read: [row, column, t, s, v, inline string, formula]; its inline string: [t, runs' t]
+    cell: list | None = None
+    inline: list | None = None
+    #: the text being collected, the element's depth and what it is
+    text: list[str] | None = None
+    text_depth = text_for = 0
+
+    def end_text() -> None:
+        nonlocal text
+        value, text = "".join(text), None
+        if text_for == _V:
+            cell[4] = value
+        elif text_for == _T:
+            inline[0] = value  # the last one counts
+        else:
+            inline[1][-1] = value  # the run's last one counts
+
+    def start(name: str, attrs: dict) -> None:
+        nonlocal row, col, depth, row_depth, cell, cell_depth, inline, inline_depth, run_depth, cells, max_row, max_col
+        nonlocal text, text_depth, text_for
+        kind = kinds.get(name)
+        if kind is None:
+            kind = kinds[name] = _kind(name)
+        if text is not None:  # the element whose text is read has a child: its text ends there
+            end_text()
+        depth += 1
+        if not kind:
+            return
+        if kind >= _V:  # a cell's value, inline string or formula: only a row's cell being read has them
+            if cell is None:
+                return
+            if depth == cell_depth + 1:
+                if kind == _V:
+                    if cell[4] is None:
+                        cell[4], text, text_depth, text_for = "", [], depth, _V
+                elif kind == _IS:
+                    if cell[5] is None:
+                        inline = cell[5] = ["", None]
+                        inline_depth = depth
+                elif kind == _F:
+                    cell[6] = True
+            elif inline is not None and depth == inline_depth + 1:
+                if kind == _T:
+                    text, text_depth, text_for = [], depth, _T
+                elif kind == _R:
+                    if inline[1] is None:
+                        inline[1] = []
+                    inline[1].append("")
+                    run_depth = depth
+            elif kind == _T and run_depth and depth == run_depth + 1:
+                text, text_depth, text_for = [], depth, _R
+            return
+        if kind <= _OTHER_C:
+            ref = attrs.get("r")
+            ref_row = row
+            if ref is None:
+                col += 1
+            else:
+                letters = ref.rstrip(_DIGITS)
+                digits = ref[len(letters) :]
+                column = columns.get(letters)
+                if column is not None and digits.isdigit() and digits.isascii() and len(digits) < 19:  # as most are
+                    ref_row, col = int(digits), column
+                else:
+                    ref_row, col = _reference(ref, member, columns)
+            if row > max_rows or ref_row > max_rows or col > max_columns:  # openpyxl places it in `row`
+                _check_extent(member, max(row, ref_row), col, limits)
+            if row > max_row:
+                max_row = row
+            if col > max_col:
+                max_col = col
+            cells += 1
+            if cells > max_cells:
+                raise FileRejected(
+                    "file_limits",
+                    f"the sheets read hold more than {limits.max_cells:,} cells; the limit is {limits.max_cells:,}",
+                )
+            if kind == _C and row_depth and depth == row_depth + 1:  # only a row's own cells hold values
+                cell, cell_depth = [row, col, attrs.get("t", "n"), attrs.get("s"), None, None, False], depth
+        elif kind <= _OTHER_ROW:
+            row, col, row_depth = _row_number(attrs.get("r"), row, member), 0, depth if kind == _ROW else 0
+        elif attrs.get("ref"):  # a merged range
+            merged.append(str(attrs["ref"])[:30])
+
+    def end(name: str) -> None:
+        nonlocal depth, row_depth, cell, cell_depth, inline, inline_depth, run_depth
+        if text is not None and depth == text_depth:
+            end_text()
+        if depth == cell_depth:  # the cell itself: nothing else is at its depth while it is open
+            at_row, at_col, data_type, style, value, string, formula = cell
+            row_cells = written.get(at_row)
+            if row_cells is None:
+                row_cells = written[at_row] = {}
+            if string is not None:
+                string = string[0] if string[1] is None else string[0] + "".join(string[1])
+            row_cells[at_col] = (data_type, style, value, string)
+            if formula:
+                formulas.add((at_row, at_col))
+            if data_type == "s" and value:
+                scan.shared_strings = True
+            cell, cell_depth = None, 0
+        elif depth == inline_depth:
+            inline, inline_depth, run_depth = None, 0, 0
+        elif depth == run_depth:
+            run_depth = 0
+        elif depth == row_depth:
+            row_depth = 0
+        depth -= 1
+
+    def data(chunk: str) -> None:
+        if text is not None:
+            text.append(chunk)
+
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.buffer_text = True
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, data
+    parser.EntityDeclHandler = _forbid_entity_declaration
+    parser.UnparsedEntityDeclHandler = _forbid_unparsed_entity
+    parser.ExternalEntityRefHandler = _forbid_external_reference
+    parser.SkippedEntityHandler = _undefined_entity
     try:
-        for event, element in iterparse(stream, events=("start", "end")):
-            name = element.tag.rpartition("}")[2]
-            if event == "start":
-                open_elements.append(element)
-                if name == "row":
-                    row, col = _row_number(element.get("r"), row, member), 0
-                elif name == "c":
-                    ref = element.get("r")
-                    ref_row = row
-                    if ref is None:
-                        col += 1
-                    else:
-                        ref_row, col = _reference(ref, member)
-                    _check_extent(
-                        member, max(row, ref_row), col, limits
-                    )  # openpyxl places it in `row`; either is refused
-                    scan.max_row, scan.max_col = max(scan.max_row, row), max(scan.max_col, col)
-                    scan.cells += 1
-                    if scan.cells > max_cells:
-                        raise FileRejected(
-                            "file_limits",
-                            f"the sheets read hold more than {limits.max_cells:,} cells; "
-                            f"the limit is {limits.max_cells:,}",
-                        )
-                continue
-            if name == "f" and len(open_elements) > 1 and open_elements[-2].tag.rpartition("}")[2] == "c":
-                scan.formulas.add(f"{column_letter(col)}{row}")  # a formula in the cell being read
-            elif name == "mergeCell" and element.get("ref"):
-                scan.merged.append(str(element.get("ref"))[:30])
-            open_elements.pop()
-            if open_elements:
-                open_elements[-1].remove(element)  # its only child by now: every earlier one was removed as it ended
-    except (ParseError, DefusedXmlException) as exc:
+        parser.ParseFile(stream)
+    except (expat.ExpatError, DefusedXmlException) as exc:
+        kind = "ParseError" if isinstance(exc, expat.ExpatError) else type(exc).__name__
         raise FileRejected(
             "file_unreadable",
-            f"{member} is not well-formed XML ({type(exc).__name__}: {exc}): "
+            f"{member} is not well-formed XML ({kind}: {exc}): open the workbook in Excel and save it again",
+        ) from exc
+    scan.max_row, scan.max_col, scan.cells = max_row, max_col, cells
+    return scan
+
+
+_DIGITS = "0123456789"
+#: the elements of a sheet part the reader acts on: by local name, and rows, cells and their values in
+#: SpreadsheetML's namespace (what openpyxl reads); a row or cell in another namespace holds no value, but is
+#: placed and counted all the same
+_C, _OTHER_C, _ROW, _OTHER_ROW, _MERGE, _V, _IS, _T, _R, _F = range(1, 11)  # in this order: see `start`
+_ELEMENTS = {"c": _C, "row": _ROW, "v": _V, "is": _IS, "t": _T, "r": _R, "f": _F, "mergeCell": _MERGE}
+_OTHER = {_C: _OTHER_C, _ROW: _OTHER_ROW, _V: 0, _IS: 0}
+
+
+def _kind(name: str) -> int:
+    """What an element is to the sheet reader, from its expat name ('namespace}local', or 'local')."""
+    namespace, _, local = name.rpartition("}")
+    kind = _ELEMENTS.get(local, 0)
+    return kind if namespace == _MAIN_NS else _OTHER.get(kind, kind)
+
+
+def _forbid_entity_declaration(name, is_parameter_entity, value, base, sysid, pubid, notation_name):
+    from defusedxml import EntitiesForbidden
+
+    raise EntitiesForbidden(name, value, base, sysid, pubid, notation_name)
+
+
+def _forbid_unparsed_entity(name, base, sysid, pubid, notation_name):
+    from defusedxml import EntitiesForbidden
+
+    raise EntitiesForbidden(name, None, base, sysid, pubid, notation_name)
+
+
+def _forbid_external_reference(context, base, sysid, pubid):
+    from defusedxml import ExternalReferenceForbidden
+
+    raise ExternalReferenceForbidden(context, base, sysid, pubid)
+
+
+def _undefined_entity(name, is_parameter_entity):
+    from xml.parsers import expat
+
+    raise expat.ExpatError(f"undefined entity {'%' if is_parameter_entity else '&'}{name};")
+
+
+def _sheet_rows(
+    member: str, scan: _SheetScan, styles: _Styles, strings: list[str], epoch: dt.datetime
+) -> list[tuple[int, list[Cell]]]:
+    """The rows that hold something (and row 1), each up to its last cell holding something, located as in Excel; each
+    cell's value and number format as openpyxl reads them (`data_only`: a formula's last calculated value)."""
+    letters = [column_letter(i + 1) for i in range(scan.max_col)]
+    formats, formulas = styles.formats, scan.formulas
+    rows = [] if 1 in scan.written else [(1, [])]
+    for number in sorted(scan.written):
+        values = _row_values(member, number, scan.written[number], letters, styles, strings, epoch)
+        last = max((col for col, (value, _) in values.items() if value is not None), default=0)
+        if not last and number > 1:
+            continue
+        cells = []
+        for col in range(1, last + 1):
+            ref = f"{letters[col - 1]}{number}"
+            value, style = values.get(col, _NOT_WRITTEN)
+            formula = bool(formulas) and (number, col) in formulas
+            if style is None:  # no cell written there
+                cells.append(Cell(None, ref, None, formula))
+                continue
+            try:
+                number_format = formats[style]
+            except IndexError:
+                raise FileRejected(
+                    "file_unreadable", f"{member} gives cell {ref} style {style:,}, which the workbook's styles lack"
+                ) from None
+            cells.append(Cell(value, ref, number_format, formula))
+        rows.append((number, cells))
+    return rows
+
+
+_NOT_WRITTEN = (None, None)
+
+
+def _row_values(
+    member: str, number: int, written: dict, letters: list[str], styles: _Styles, strings: list[str], epoch
+) -> dict[int, tuple[object, int]]:
+    """Column → (value, style) of the cells written in one row."""
+    values, dates = {}, styles.dates
+    try:
+        for col, (data_type, style_text, text, inline) in written.items():
+            style = int(style_text) if style_text and style_text.isdecimal() else _style(member, style_text)
+            if data_type == "inlineStr":
+                values[col] = inline, style
+            elif not text:
+                values[col] = None, style
+            elif data_type == "n" and text.isdecimal() and style not in dates:  # most cells: as openpyxl reads them
+                values[col] = int(text), style
+            else:
+                ref = f"{letters[col - 1]}{number}"
+                values[col] = _cell_value(member, ref, data_type, text, style, styles, strings, epoch), style
+    except ValueError as exc:  # a number too long for int() (over 4,300 digits): only in a file made to break readers
+        raise FileRejected(
+            "file_unreadable", f"{member} has a number in row {number} that cannot be read ({exc})"
+        ) from exc
+    return values
+
+
+def _style(member: str, text: str | None) -> int:
+    """A cell's style index (`s`; none is style 0)."""
+    if not text:
+        return 0
+    try:
+        return int(text)
+    except ValueError:
+        raise FileRejected(
+            "file_unreadable", f"{member} gives a cell the style '{text[:20]}', which is not a style number"
+        ) from None
+
+
+def _cell_value(
+    member: str, ref: str, data_type: str, text: str, style: int, styles: _Styles, strings: list[str], epoch
+) -> object:
+    """A cell's value as openpyxl reads it from its type and the text of its `v`."""
+    from openpyxl.utils.datetime import from_excel, from_ISO8601
+
+    try:
+        if data_type == "n":
+            value = float(text) if "." in text or "E" in text or "e" in text else int(text)
+            if style in styles.dates:
+                try:
+                    value = from_excel(value, epoch, timedelta=style in styles.durations)
+                except (OverflowError, ValueError):
+                    value = "#VALUE!"  # openpyxl's reading of a date beyond the calendar
+            return value
+        if data_type == "s":
+            return strings[int(text)]
+        if data_type == "b":
+            return bool(int(text))
+        if data_type == "d":
+            return from_ISO8601(text)
+    except (ValueError, IndexError, OverflowError) as exc:
+        raise FileRejected(
+            "file_unreadable",
+            f"{member} has '{text[:20]}' in cell {ref}, which is not what a cell of type '{data_type[:20]}' holds: "
             "open the workbook in Excel and save it again",
         ) from exc
-    return scan
+    return text  # a formula's text result (str), an error (e), or a type openpyxl keeps as written
 
 
 def _row_number(text: str | None, previous: int, member: str) -> int:
@@ -316,11 +627,19 @@ def _row_number(text: str | None, previous: int, member: str) -> int:
     return int(number) if number < 1e18 else 10**18
 
 
-def _reference(text: str, member: str) -> tuple[int, int]:
+def _reference(text: str, member: str, columns: dict[str, int] | None = None) -> tuple[int, int]:
+    """A cell reference's row and column numbers (`columns` caches the column letters' numbers)."""
     match = _REFERENCE.fullmatch(text.strip())
     if match is None:
         raise FileRejected("file_unreadable", f"{member} has a cell at '{text[:20]}', which is not a cell reference")
-    return int(match.group(2)), _column_number(match.group(1).upper())
+    letters, digits = match.groups()
+    row = int(digits) if len(digits.lstrip("0")) < 19 else 10**18  # beyond every limit, however many digits
+    if columns is None:
+        return row, _column_number(letters.upper())
+    column = columns.get(letters)
+    if column is None:
+        column = columns[letters] = _column_number(letters.upper())
+    return row, column
 
 
 def _check_extent(member: str, row: int, col: int, limits: Limits) -> None:

@@ -6,6 +6,7 @@ Also the two readings of a cell every part of the parser shares: as typed, and w
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ def cell_text(value: object, number_format: str | None = None) -> str | None:
     """
     if value is None:
         return None
+    if type(value) is str:  # most cells: the text as written
+        return value
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, dt.datetime):
@@ -43,6 +46,7 @@ def typed(cell: Cell) -> str | None:
     return cell_text(cell.value, cell.number_format)
 
 
+@functools.lru_cache(maxsize=256)
 def is_percent_format(number_format: str | None) -> bool:
     """Excel shows numbers in this format as percentages (a % outside its quoted text and escapes)."""
     if not number_format:
