@@ -209,7 +209,9 @@ def _rows_table(rows: Table) -> str:
 
 def _escaped(value: object) -> str:
     """`escape(value)`, text (most cells) escaped straight away."""
-    return escape_text(value) if value.__class__ is str else escape(value)
+    if value.__class__ is str:
+        return escape_text(value)
+    return "" if value is None else escape(value)
 
 
 def folder_page(borough_name: str | None, files: list[tuple[Feedback, int, int]]) -> str:

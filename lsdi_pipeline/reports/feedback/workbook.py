@@ -168,7 +168,7 @@ def _table_sheet(
                 lines[i] = max(lines[i], -(-length // room))
     plain = [formats["text"] if wrap else None for wrap in wrapped]
     grey = [formats["gone_wrap"] if wrap else formats["gone"] for wrap in wrapped]
-    write_string, write_number = sheet.write_string, sheet.write_number
+    write_string, write_number, write_blank = sheet.write_string, sheet.write_number, sheet.write_blank
     for i, row in enumerate(rows.rows, start=1):
         if lines[i - 1] > 1:
             sheet.set_row(i, 15 * lines[i - 1])
@@ -180,6 +180,9 @@ def _table_sheet(
                 write_string(i, j, value, cell_formats[j])
             elif kind is int or (kind is float and value == value):
                 write_number(i, j, value, cell_formats[j])
+            elif value is None or kind is float:  # nothing (None, or NaN: the other floats are above)
+                if cell_formats[j] is not None:
+                    write_blank(i, j, None, cell_formats[j])
             else:
                 if isinstance(value, (bool, np.bool_)):
                     value = "yes" if value else "no"
