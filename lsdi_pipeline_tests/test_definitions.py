@@ -113,6 +113,17 @@ def test_loading_the_definitions_imports_no_data_library():
     assert loaded.stdout.strip() == "[]"
 
 
+def test_the_package_is_a_regular_one_so_no_module_comes_from_another_checkout():
+    # a namespace package spans every folder of its name on the path: a module missing here would be imported from
+    # another checkout without a word
+    import lsdi_pipeline
+
+    assert lsdi_pipeline.__file__ is not None and list(lsdi_pipeline.__path__) == [
+        str(Path(lsdi_pipeline.__file__).parent)
+    ]
+    assert Path(sys.modules["lsdi_pipeline.definitions"].__file__).parent == Path(lsdi_pipeline.__file__).parent
+
+
 def test_a_table_type_checks_a_frame_by_the_tables_pandera_schema():
     import pandas as pd
 
