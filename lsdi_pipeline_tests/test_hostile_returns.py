@@ -573,3 +573,55 @@ def test_when_no_worker_can_start_the_run_fails_and_no_file_is_rejected():
         )
     assert failed == []
     assert map_untrusted(_unchanged, [1, 2, 3], lambda item, reason: failed.append(item), 100, 5) == [1, 2, 3]
+
+
+# -- damage: where it is decides what it costs (return-format.md, *Limits*) ---------------------------------
+@pytest.mark.parametrize(
+    "member, junk",
+    [
+        ("docProps/core.xml", "<cp:coreProperties"),  # cut short
+        ("docProps/app.xml", ""),
+        ("xl/theme/theme1.xml", "not XML at all"),
+    ],
+)
+def test_damage_in_a_part_that_is_not_read_does_not_cost_the_return(tmp_path, member, junk):
+    intact = parse(write_return(tmp_path / "intact.xlsx", pi_rows=GOOD))
+    path = _with_sheet_xml(write_return(tmp_path / "return.xlsx", pi_rows=GOOD), lambda _: junk, member=member)
+    result = parse(path)
+    assert result.status == intact.status != "rejected"
+    assert [(r["pi_code"], r["value"]) for r in result.pi_values] == [("NI62", 12)]
+    assert [(i["check_name"], i["message"]) for i in result.issues] == [
+        (i["check_name"], i["message"]) for i in intact.issues
+    ]
+
+
+def test_a_damaged_value_in_a_sheet_that_is_read_rejects_the_file_naming_the_sheet_and_cell(tmp_path):
+    path = _hostile_workbook(
+        tmp_path / "return.xlsx", lambda s: s.replace('<c r="E2" t="n"><v>12</v>', '<c r="E2" t="n"><v>twelve</v>')
+    )
+    result = parse(path)
+    assert result.status == "rejected" and result.issues[0]["check_name"] == "file_unreadable"
+    assert (
+        "'PI data' sheet" in result.reject_reason
+        and "cell E2" in result.reject_reason
+        and "'twelve'" in result.reject_reason
+    )
+
+
+def test_a_number_format_the_styles_do_not_define_reads_as_general(tmp_path):
+    from lsdi_pipeline.returns.reader import read_book
+
+    def undefined(styles: str) -> str:
+        start, end = styles.index("<numFmts"), styles.index("</numFmts>") + len("</numFmts>")
+        return styles[:start] + styles[end:]  # cellXfs still names numFmtId 164, now defined nowhere
+
+    written = write_return(tmp_path / "dated.xlsx", pi_rows=GOOD)
+    dated = {
+        c.ref: c for _, row in read_book(written).sheets["About"].rows for c in row if c.number_format != "General"
+    }
+    assert dated and all(isinstance(c.value, dt.datetime) for c in dated.values())  # the About sheet's date cells
+    path = _with_sheet_xml(written, undefined, member="xl/styles.xml")
+    about = {c.ref: c for _, row in read_book(path).sheets["About"].rows for c in row}
+    for ref in dated:
+        assert about[ref].number_format == "General" and isinstance(about[ref].value, int | float), about[ref]
+    assert parse(path).status != "rejected"  # the date is questioned where it stands, the file is still read
