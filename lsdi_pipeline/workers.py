@@ -72,14 +72,20 @@ def map_untrusted(
     seconds: float,
     initializer: Callable | None = None,
     initargs: tuple = (),
+    transient: Callable[[object, str], object] | None = None,
 ) -> list:
     """`[function(item) for item in items]`, each item in a worker process that may use at most `memory_mib` MiB of
     address space more than it held before the item, for at most `seconds` of wall-clock time.
 
     An item that breaks a limit, or whose worker dies, becomes `on_failure(item, reason)`; the worker is replaced and
     the other items go on. Nothing an item does can cost more than its limits or take the calling process down.
+    A failure that says as much about the machine as about the item (out of wall-clock time, which a busy machine
+    makes likelier; its worker stopped, which the kernel's out-of-memory killer or an operator can do) becomes
+    `transient(item, reason)` instead, when given: another attempt may succeed. Running out of memory is the item's
+    own: the limit is counted from what the worker held.
     Workers are forked from a fork server (not from this process, whose threads may hold locks).
     """
+    transient = transient or on_failure
     if not items:
         return []
     import pebble
@@ -94,7 +100,7 @@ def map_untrusted(
             try:
                 results.append(future.result())
             except concurrent.futures.TimeoutError:
-                results.append(on_failure(item, f"reading it took longer than {seconds:g} s, the limit for one file"))
+                results.append(transient(item, f"reading it took longer than {seconds:g} s, the limit for one file"))
             except MemoryError:
                 results.append(
                     on_failure(item, f"reading it needed more than the {memory_mib:,} MiB of memory one file may use")
@@ -104,7 +110,7 @@ def map_untrusted(
                     f"signal {-died.exitcode}" if died.exitcode and died.exitcode < 0 else f"exit code {died.exitcode}"
                 )
                 results.append(
-                    on_failure(
+                    transient(
                         item,
                         f"the process reading it stopped ({cause}); a file needing more than the "
                         f"{memory_mib:,} MiB of memory one file may use stops it",

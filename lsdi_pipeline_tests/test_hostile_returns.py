@@ -484,6 +484,92 @@ def test_a_file_over_the_memory_or_time_limit_is_rejected_naming_the_limit_and_t
         assert results[1].issues[0]["check_name"] == "file_limits" and words in results[1].reject_reason
 
 
+def test_a_file_that_ran_out_of_time_is_read_again_by_the_next_run_while_other_rejections_are_kept(tmp_path):
+    """Time is the machine's as much as the file's: a return rejected for time on a busy night must not stay rejected
+    (its bytes, sent again, would be served the same rejection). Other outcomes are the file's own, and are reused."""
+    from lsdi_pipeline.returns.archive import file_sha256
+    from lsdi_pipeline.returns.batch import parse_archive
+    from lsdi_pipeline.returns.cache import ParseCache
+    from lsdi_pipeline.returns.statuses import submission_statuses
+    from lsdi_pipeline_tests.returns_builder import RECEIVED_AT, reference_data
+
+    write_return(tmp_path / "big.xlsx", pi_rows=[pi_row("L01", "2007-04", value=5, frequency="Monthly")] * 3000)
+    write_return(tmp_path / "small.xlsx", pi_rows=GOOD)
+    (tmp_path / "not_a_workbook.xlsx").write_bytes(b"PK\x03\x04 not really")
+    ledger = pd.DataFrame(
+        {
+            "submission_id": i,
+            "file_name": name,
+            "received_at": RECEIVED_AT,
+            "archive_path": name,
+            "original_path": name,
+            "file_sha256": file_sha256(tmp_path / name),
+            "kind": "file",
+        }
+        for i, name in enumerate(["small.xlsx", "big.xlsx", "not_a_workbook.xlsx"], start=1)
+    )
+    register, catalogue = reference_data()
+
+    def run(limits: Limits) -> tuple[pd.DataFrame, ParseCache]:
+        cache = ParseCache(tmp_path / "cache", "reference", warehouse_dir=tmp_path)
+        batch = parse_archive(ledger, tmp_path, register, catalogue, cache, limits)
+        return submission_statuses(batch.submission, batch.dq_issue).set_index("file_name"), cache
+
+    busy, cache = run(Limits(max_seconds=0.3))  # the big file cannot be read in 0.3 s
+    assert cache.hits == 0 and busy.loc["big.xlsx", "status"] == "rejected"
+    assert "longer than 0.3 s" in busy.loc["big.xlsx", "reject_reason"]
+    assert "the next run reads it again" in busy.loc["big.xlsx", "reject_reason"]
+    assert busy.loc["not_a_workbook.xlsx", "status"] == "rejected"
+    assert "next run" not in busy.loc["not_a_workbook.xlsx", "reject_reason"]  # the file's own fault: it stands
+    calm, cache = run(Limits())
+    assert cache.hits == 2  # the small file and the file that is not a workbook; the big one was read again
+    assert calm.loc["big.xlsx", "status"] != "rejected"
+    assert calm.loc["not_a_workbook.xlsx", "reject_reason"] == busy.loc["not_a_workbook.xlsx", "reject_reason"]
+    assert calm.loc["small.xlsx", "status"] == busy.loc["small.xlsx", "status"] != "rejected"
+
+
+def _sleeps(item):
+    import time
+
+    time.sleep(item)
+    return item
+
+
+def _stops_its_worker(item):
+    import os
+    import signal
+
+    if item:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return item
+
+
+def _needs_memory(item):
+    return bytearray(item * 1024 * 1024)[:0] or item
+
+
+@pytest.mark.parametrize(
+    "function, items, expected",
+    [
+        (_sleeps, [0, 3, 0], [0, ("for now", 1), 0]),  # out of time: the machine may have been busy
+        (_stops_its_worker, [0, 1, 0], [0, ("for now", 1), 0]),  # stopped from outside (an OOM killer, an operator)
+        (_needs_memory, [0, 400, 0], [0, ("lasting", 1), 0]),  # over its own memory limit: the item's own doing
+    ],
+)
+def test_the_sandbox_tells_a_failure_the_machine_may_have_caused_from_one_the_item_did(function, items, expected):
+    from lsdi_pipeline.workers import map_untrusted
+
+    results = map_untrusted(
+        function,
+        items,
+        lambda item, reason: ("lasting", 1),
+        100,
+        1.0,
+        transient=lambda item, reason: ("for now", 1),
+    )
+    assert results == expected
+
+
 def _prefixed(sheet: str) -> str:
     """The same sheet with every tag in an `x:` namespace prefix, as some writers do."""
     import re

@@ -8,6 +8,7 @@ import pickle
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -34,6 +35,7 @@ def parse_archive(
     register: AuthorityRegister,
     catalogue: Catalogue,
     cache: ParseCache | None = None,
+    limits: Limits = Limits(),
 ) -> ReturnBatch:
     """Parse each distinct file once; a later file whose bytes were already loaded is recorded as a duplicate.
 
@@ -51,9 +53,11 @@ def parse_archive(
         firsts.setdefault(_reading(entry), entry)
     parsed = {key: cache.get(entry) if cache else None for key, entry in firsts.items()}
     to_parse = [entry for key, entry in firsts.items() if parsed[key] is None]
-    for entry, (result, pickled) in zip(to_parse, _parse_each(to_parse, warehouse_dir, register, catalogue)):
+    for entry, (result, pickled, lasting) in zip(
+        to_parse, _parse_each(to_parse, warehouse_dir, register, catalogue, limits)
+    ):
         parsed[_reading(entry)] = result
-        if cache:
+        if cache and lasting:  # a file that ran out of time is read again by the next run, not served its rejection
             cache.put(entry, result, pickled)
     results, loaded = [], {}  # SHA-256 → the submission that loaded those bytes
     for entry in entries:
@@ -120,7 +124,7 @@ def _parse_all(
     limits: Limits = Limits(),
 ) -> list[ParsedReturn]:
     """Parse each file in a worker process under the memory and time limits of one return (see `map_untrusted`)."""
-    return [result for result, _ in _parse_each(entries, warehouse_dir, register, catalogue, limits)]
+    return [result for result, *_ in _parse_each(entries, warehouse_dir, register, catalogue, limits)]
 
 
 def _parse_each(
@@ -129,9 +133,11 @@ def _parse_each(
     register: AuthorityRegister,
     catalogue: Catalogue,
     limits: Limits = Limits(),
-) -> list[tuple[ParsedReturn, bytes | None]]:
+) -> list[tuple[ParsedReturn, bytes | None, bool]]:
     """`_parse_all`, each result with its pickle as its worker wrote it to send it here (None for a file that broke a
-    limit): the parse cache keeps those bytes instead of pickling the result again."""
+    limit), which the parse cache keeps instead of pickling the result again, and whether the result lasts: not when
+    reading the file ran out of time or its worker was stopped, which a busy machine can cause whatever the file
+    holds. Such a rejection is this run's only; the next run reads the file again."""
     jobs = [(warehouse_dir / entry["archive_path"], entry, limits) for entry in entries]
     outcomes = map_untrusted(
         _parse_pickled,
@@ -141,8 +147,17 @@ def _parse_each(
         limits.max_seconds,
         initializer=set_reference,
         initargs=(register, catalogue),
+        transient=_over_limits_this_time,
     )
-    return [(pickle.loads(o), o) if isinstance(o, bytes) else (o, None) for o in outcomes]
+    return [_outcome(o) for o in outcomes]
+
+
+def _outcome(outcome: bytes | ParsedReturn | _ThisTime) -> tuple[ParsedReturn, bytes | None, bool]:
+    if isinstance(outcome, bytes):
+        return pickle.loads(outcome), outcome, True
+    if isinstance(outcome, _ThisTime):
+        return outcome.result, None, False
+    return outcome, None, True
 
 
 def _parse_pickled(job: tuple[Path, dict, Limits]) -> bytes:
@@ -150,15 +165,26 @@ def _parse_pickled(job: tuple[Path, dict, Limits]) -> bytes:
     return pickle.dumps(parse_job(job), protocol=PICKLE_PROTOCOL)
 
 
-def _over_limits(job: tuple[Path, dict, Limits], reason: str) -> ParsedReturn:
+def _over_limits(job: tuple[Path, dict, Limits], reason: str, advice: str = "") -> ParsedReturn:
     """A file whose reading broke a limit (or stopped its worker): rejected, saying which."""
     path, entry, _ = job
     log.warning("%s rejected: %s", entry.get("file_name"), reason)
     result = empty_result(path, entry)
     result.reject(
-        "file_limits", f"{reason}: send only the four LSDI-R1 sheets, without stray cells or embedded objects"
+        "file_limits",
+        f"{reason}: send only the four LSDI-R1 sheets, without stray cells or embedded objects{advice}",
     )
     return result
+
+
+class _ThisTime(NamedTuple):
+    """A rejection for this run only (see `_parse_each`)."""
+
+    result: ParsedReturn
+
+
+def _over_limits_this_time(job: tuple[Path, dict, Limits], reason: str) -> _ThisTime:
+    return _ThisTime(_over_limits(job, reason, "; the next run reads it again, in case this machine was busy"))
 
 
 def _frames(results: list[ParsedReturn]) -> dict[str, pd.DataFrame]:

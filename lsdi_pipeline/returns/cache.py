@@ -3,6 +3,8 @@
 Parsing is a pure function of the file's bytes, its ledger entry (id, name, when it was first
 seen), the reference data it was read against and the parser's code. The cache key covers all
 four, so a cached result is exactly what parsing again would give; anything else is a miss.
+What parsing gives only on a busy machine (a file out of time, or its worker stopped) is never
+kept (see `returns.batch`): the next run reads that file again.
 The cache lives beside the warehouse it was built for and is only a speed-up: deleting it
 changes nothing but the time a run takes.
 """
