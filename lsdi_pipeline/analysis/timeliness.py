@@ -37,16 +37,6 @@ def loaded(submission: pd.DataFrame) -> pd.DataFrame:
     return submission.loc[submission["status"].isin(codes.LOADED_STATUSES)]
 
 
-def first_return_for_due_year(usable: pd.DataFrame, due) -> pd.Timestamp | None:
-    """The first usable return (by Submitted on) for the financial year a return due on `due` covers.
-
-    Returns for other years do not count; a return that does not name its year does.
-    """
-    year = year_due_on(pd.Timestamp(due).date()).label
-    dates = usable.loc[usable["return_period"].isna() | (usable["return_period"] == year), "submitted_on"].dropna()
-    return pd.Timestamp(dates.min()) if len(dates) else None
-
-
 def returns_by_borough(submission: pd.DataFrame) -> pd.DataFrame:
     """One row per borough that sent anything: its files, how many were loaded, their statuses (most first, ties in
     order of arrival in the table) and its first and latest return (by Submitted on)."""
@@ -73,17 +63,18 @@ def returns_by_borough(submission: pd.DataFrame) -> pd.DataFrame:
 def pilot_returns(pilot_borough: pd.DataFrame, submission: pd.DataFrame) -> pd.DataFrame:
     """One row per pilot borough, in the pilot register's order: its dates, the files it sent, its first and latest
     return, and whether the first return for the year due came by the due date (`TIMELINESS`, and days late)."""
-    sent = returns_by_borough(submission).set_index("borough_code")
-    returns_of = dict(tuple(loaded(submission).groupby("borough_code")))
+    sent = returns_by_borough(submission).set_index("borough_code").to_dict("index")
+    nothing = {"files": 0, "loaded_files": 0, "statuses": [], "first_return": None, "latest_return": None}
+    # each borough's returns as (the year it names, Submitted on), in one pass: national scale has thousands of files
+    usable = loaded(submission)
+    returns_of: dict[str, list[tuple]] = {}
+    for code, year, on in zip(usable["borough_code"], usable["return_period"], usable["submitted_on"], strict=True):
+        returns_of.setdefault(code, []).append((year, on))
     rows = []
     for pilot in pilot_borough.itertuples(index=False):
         code, due = pilot.borough_code, pilot.return_due_on
-        files, loaded_files, statuses, first, latest = (
-            sent.loc[code, ["files", "loaded_files", "statuses", "first_return", "latest_return"]]
-            if code in sent.index
-            else (0, 0, [], None, None)
-        )
-        timeliness, days_late = _timeliness(returns_of.get(code), due, files)
+        got = sent.get(code, nothing)
+        timeliness, days_late = _timeliness(returns_of.get(code, []), due, got["files"])
         rows.append(
             {
                 "borough_code": code,
@@ -91,11 +82,11 @@ def pilot_returns(pilot_borough: pd.DataFrame, submission: pd.DataFrame) -> pd.D
                 "chair_confirmed_on": pilot.chair_confirmed_on,
                 "return_due_on": due,
                 "year_due": year_due_on(pd.Timestamp(due).date()).label if pd.notna(due) else None,
-                "files": int(files),
-                "loaded_files": int(loaded_files),
-                "statuses": statuses,
-                "first_return": first if pd.notna(first) else None,
-                "latest_return": latest if pd.notna(latest) else None,
+                "files": int(got["files"]),
+                "loaded_files": int(got["loaded_files"]),
+                "statuses": got["statuses"],
+                "first_return": got["first_return"] if pd.notna(got["first_return"]) else None,
+                "latest_return": got["latest_return"] if pd.notna(got["latest_return"]) else None,
                 "timeliness": timeliness,
                 "days_late": days_late,
             }
@@ -103,13 +94,18 @@ def pilot_returns(pilot_borough: pd.DataFrame, submission: pd.DataFrame) -> pd.D
     return pd.DataFrame(rows, columns=PILOT_COLUMNS)
 
 
-def _timeliness(returns: pd.DataFrame | None, due, files: int) -> tuple[str, int | None]:
-    if returns is None or returns.empty:
+def _timeliness(returns: list[tuple], due, files: int) -> tuple[str, int | None]:
+    """Whether the first return (by Submitted on) for the financial year a return due on `due` covers came by then;
+    `returns` are the borough's, as (the year each names, Submitted on). Returns for other years do not count; a
+    return that does not name its year does."""
+    if not returns:
         return ("not_loaded" if files else "nothing_received"), None
     if pd.isna(due):
         return "no_due_date", None
-    first = first_return_for_due_year(returns, due)
-    if first is None:
+    year = year_due_on(pd.Timestamp(due).date()).label
+    dates = [on for named, on in returns if (pd.isna(named) or named == year) and pd.notna(on)]
+    if not dates:
         return "no_return_for_year", None
+    first = pd.Timestamp(min(dates))
     days = (first - pd.Timestamp(due)).days
     return ("late" if first > pd.Timestamp(due) else "on_time"), days
