@@ -57,7 +57,7 @@ def parse_archive(
         to_parse, _parse_each(to_parse, warehouse_dir, register, catalogue, limits)
     ):
         parsed[_reading(entry)] = result
-        if cache and lasting:  # a file that ran out of time is read again by the next run, not served its rejection
+        if cache and lasting:  # out of time, or its worker stopped: the next run reads it again, not this rejection
             cache.put(entry, result, pickled)
     results, loaded = [], {}  # SHA-256 → the submission that loaded those bytes
     for entry in entries:
