@@ -184,7 +184,7 @@ class _ThisTime(NamedTuple):
 
 
 def _over_limits_this_time(job: tuple[Path, dict, Limits], reason: str) -> _ThisTime:
-    return _ThisTime(_over_limits(job, reason, "; the next run reads it again, in case this machine was busy"))
+    return _ThisTime(_over_limits(job, reason, "; the next run reads it again, in case the server reading it was busy"))
 
 
 def _frames(results: list[ParsedReturn]) -> dict[str, pd.DataFrame]:
