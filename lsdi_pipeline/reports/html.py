@@ -74,6 +74,8 @@ ROW_HEIGHT, LONG_ROW_HEIGHT = 26, 16
 
 def escape(value: object) -> str:
     """A value as HTML text: escaped, and empty when missing."""
+    if value.__class__ is str:  # most values: escaped straight away
+        return escape_text(value)
     return "" if missing(value) else escape_text(str(value))
 
 

@@ -38,6 +38,13 @@ def missing(value: object) -> bool:
 def write_cell(worksheet, row: int, column: int, value: object, cell_format=None) -> None:
     """Write a value to an XlsxWriter sheet (0-based): numbers as numbers, anything else always as text, never a
     formula."""
+    kind = value.__class__
+    if kind is str:  # most cells are text or plain numbers: written without asking what else they could be
+        worksheet.write_string(row, column, value, cell_format)
+        return
+    if kind is int or (kind is float and value == value):
+        worksheet.write_number(row, column, value, cell_format)
+        return
     if missing(value):
         if cell_format is not None:
             worksheet.write_blank(row, column, None, cell_format)

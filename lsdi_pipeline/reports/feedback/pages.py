@@ -6,8 +6,6 @@ folder sent to a borough works as it is. Every piece of borough text is escaped.
 
 from __future__ import annotations
 
-from html import escape as escape_text
-
 import pandas as pd
 
 from lsdi_pipeline import codes
@@ -193,7 +191,7 @@ def _finding_row(f: dict) -> str:
         elif column == "check_name":
             cells.append(f'<td class="code">{escape(value)}</td>')
         else:
-            cells.append(f"<td>{_escaped(value)}</td>")
+            cells.append(f"<td>{escape(value)}</td>")
     return f'<tr class="{escape(f["severity"])}{" gone" if gone else ""}">' + "".join(cells) + "</tr>"
 
 
@@ -203,15 +201,8 @@ def _rows_table(rows: Table) -> str:
         return "<p>None.</p>"
     return table(
         (f'<th scope="col">{escape(c)}</th>' for c in rows.columns),
-        ("<tr>" + "".join([f"<td>{_escaped(v)}</td>" for v in row]) + "</tr>" for row in rows.rows),
+        ("<tr>" + "".join([f"<td>{escape(v)}</td>" for v in row]) + "</tr>" for row in rows.rows),
     )
-
-
-def _escaped(value: object) -> str:
-    """`escape(value)`, text (most cells) escaped straight away."""
-    if value.__class__ is str:
-        return escape_text(value)
-    return "" if value is None else escape(value)
 
 
 def folder_page(borough_name: str | None, files: list[tuple[Feedback, int, int]]) -> str:

@@ -168,25 +168,14 @@ def _table_sheet(
                 lines[i] = max(lines[i], -(-length // room))
     plain = [formats["text"] if wrap else None for wrap in wrapped]
     grey = [formats["gone_wrap"] if wrap else formats["gone"] for wrap in wrapped]
-    write_string, write_number, write_blank = sheet.write_string, sheet.write_number, sheet.write_blank
     for i, row in enumerate(rows.rows, start=1):
         if lines[i - 1] > 1:
             sheet.set_row(i, 15 * lines[i - 1])
         cell_formats = grey if greyed is not None and greyed[i - 1] else plain
         for j, value in enumerate(row):
-            kind = value.__class__
-            # most cells are text or plain numbers: written as write_cell would write them, without asking more
-            if kind is str:
-                write_string(i, j, value, cell_formats[j])
-            elif kind is int or (kind is float and value == value):
-                write_number(i, j, value, cell_formats[j])
-            elif value is None or kind is float:  # nothing (None, or NaN: the other floats are above)
-                if cell_formats[j] is not None:
-                    write_blank(i, j, None, cell_formats[j])
-            else:
-                if isinstance(value, (bool, np.bool_)):
-                    value = "yes" if value else "no"
-                write_cell(sheet, i, j, value, cell_formats[j])
+            if isinstance(value, (bool, np.bool_)):
+                value = "yes" if value else "no"
+            write_cell(sheet, i, j, value, cell_formats[j])
     sheet.freeze_panes(1, 0)
     _print_setup(sheet)
     if len(columns):
