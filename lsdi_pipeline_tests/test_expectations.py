@@ -619,3 +619,24 @@ def test_a_family_the_worker_cannot_validate_is_refused_and_no_data_docs_are_wri
     outcomes = outcome_table(worker.expectation_outcomes(iter(faulty_families.items()), data_docs_dir=docs))
     pd.testing.assert_frame_equal(outcomes, faulty)
     assert worker._pool is not None
+
+
+def test_when_the_worker_dies_mid_run_the_families_are_validated_here_none_lost(faulty_families, faulty, tmp_path):
+    import os
+    import signal
+
+    worker.start()
+    [pid] = list(worker._pool._processes)  # the worker's process: started with the pool
+
+    def families():
+        given = iter(faulty_families.items())
+        yield next(given)  # the first family goes to the worker; then it is killed, as an OOM killer would
+        os.kill(pid, signal.SIGKILL)
+        yield from given
+
+    docs = tmp_path / "data_docs"
+    outcomes = outcome_table(worker.expectation_outcomes(families(), data_docs_dir=docs))
+    pd.testing.assert_frame_equal(outcomes, faulty)  # every family, the one handed to the dead worker included
+    assert worker._pool is None and (docs / "index.html").is_file()
+    worker.start()  # the next run has a worker again
+    assert worker._pool is not None

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -170,7 +170,7 @@ def run_expectations(
     With `data_docs_dir`, GX Data Docs for the three validations are built there
     (`index.html` and a page per suite); GX removes the validation pages of earlier runs in that folder.
     """
-    outcomes = expectation_outcomes(availability, cadence, integrity, data_docs_dir)
+    outcomes = expectation_outcomes(zip(FAMILIES, (availability, cadence, integrity), strict=True), data_docs_dir)
     return outcome_table(outcomes)
 
 
@@ -189,12 +189,13 @@ def outcome_table(outcomes: list[ExpectationOutcome]) -> pd.DataFrame:
 
 
 def expectation_outcomes(
-    availability: pd.DataFrame, cadence: pd.DataFrame, integrity: pd.DataFrame, data_docs_dir: Path | None = None
+    families: Iterable[tuple[str, pd.DataFrame]], data_docs_dir: Path | None = None
 ) -> list[ExpectationOutcome]:
-    """Validate the three families with one ephemeral GX context; one outcome per expectation."""
+    """Validate the families ((family, frame) in the order of FAMILIES) with one ephemeral GX context, in this
+    process; one outcome per expectation."""
     validation = Validation()
     validation.begin(data_docs_dir)
-    for family, frame in zip(FAMILIES, (availability, cadence, integrity), strict=True):
+    for family, frame in families:
         validation.validate(family, frame)
     return validation.finish()
 

@@ -82,7 +82,7 @@ def expectation_outcomes(
     """`suites.Validation` over `families` ((family, frame) in the order of `suites.FAMILIES`), in the worker when
     one is running: each family is validated there while the caller builds the next."""
     global _pool
-    from lsdi_pipeline.expectations.suites import Validation
+    from lsdi_pipeline.expectations import suites
 
     given: list[tuple[str, pd.DataFrame]] = []
     if _pool is not None:
@@ -98,8 +98,4 @@ def expectation_outcomes(
         except BrokenProcessPool:
             log.warning("the Great Expectations worker stopped; validating in this process")
             _pool = None
-    validation = Validation()
-    validation.begin(data_docs_dir)
-    for family, frame in [*given, *families]:
-        validation.validate(family, frame)
-    return validation.finish()
+    return suites.expectation_outcomes([*given, *families], data_docs_dir)
